@@ -1,0 +1,35 @@
+# The two set-up commands are `make run` and `make test`; both work on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast lint install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## Run the bot on the embedded default (SQLite, demo directory), ready for the Agents Playground.
+run: $(STAMP)
+	$(BIN)/drp-bot serve
+
+## The whole test suite: lint, types, then every test (unit, both database engines, end to end).
+test: lint
+	$(BIN)/pytest
+
+## The fast suite for local iteration: no Playground, no browser.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not e2e and not browser"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

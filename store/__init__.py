@@ -1,0 +1,1 @@
+"""Durable persistence of disputes, the directory, the audit trail and the outbox."""

@@ -1,0 +1,41 @@
+"""The ``drp-bot`` command line: one module per command group, each with ``register``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from teams_bot.cli import policies
+from teams_bot.cli.errors import CliError
+
+EXIT_USAGE = 2
+
+COMMAND_MODULES: tuple[ModuleType, ...] = (policies,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser with every command group registered."""
+    parser = argparse.ArgumentParser(
+        prog="drp-bot", description="Dispute Resolution Process bot for Microsoft Teams"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``drp-bot`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.handler(args)
+    except CliError as error:
+        print(f"drp-bot: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
