@@ -11,6 +11,10 @@ class TimescaleError(DrpError, ValueError):
     """A timescale text could not be understood."""
 
 
+class CalendarError(DrpError, ValueError):
+    """A calendar was misconfigured or asked an impossible question (naive time, negative days)."""
+
+
 class PolicyError(DrpError):
     """A policy profile is malformed: names the file, the field and the reason."""
 
