@@ -1,1 +1,1 @@
-"""The pure domain core of the Dispute Resolution Process: no I/O, no SDK, no SQL, no wall clock."""
+"""The pure domain core of the Dispute Resolution Process: no I/O, SDK, SQL or wall clock."""

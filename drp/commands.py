@@ -1,0 +1,122 @@
+"""Commands: what someone asks of a dispute. Each accepted command yields exactly one event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from drp.model import Action, Actor, Child, Concern
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """Who asks, and when."""
+
+    actor: Actor
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Raise(Command):
+    """Open a dispute at a stage the policy lets the raiser open."""
+
+    reference: str
+    process: str
+    stage: str
+    children: tuple[Child, ...]
+    team: str
+    concern: Concern
+    date_of_concern: date
+    owners: tuple[str, ...] = ()
+    approver: str = ""
+    due: date | None = None
+    practitioner: str = ""
+    raiser_team: str = ""
+    child_on_plan: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Approve(Command):
+    """The chairs' service manager agrees a stage 2+ dispute may be sent."""
+
+    owners: tuple[str, ...]
+    comments: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Decline(Command):
+    """The chairs' service manager does not agree; the dispute is not sent."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Respond(Command):
+    """The responsible manager's response with a SMART action plan."""
+
+    response: str
+    actions: tuple[Action, ...] = ()
+    practice_issues: str = ""
+    on_behalf_of: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolve(Command):
+    """The chair ticks resolved: the dispute closes."""
+
+    comments: str
+
+
+@dataclass(frozen=True, slots=True)
+class Extend(Command):
+    """Not resolved, but further work agreed within the policy's short extension."""
+
+    agreed_work: str
+
+
+@dataclass(frozen=True, slots=True)
+class Escalate(Command):
+    """Not resolved (or no response): move up to the next stage, or a later one if allowed."""
+
+    reason: str
+    updated_concerns: str = ""
+    to_stage: str = ""
+    owners: tuple[str, ...] = ()
+    approver: str = ""
+    due: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Refer(Command):
+    """An external referral at any point (LSCB, CAFCASS, SCB, LADO...)."""
+
+    target: str
+    reason: str
+    consulted: str = ""
+    concurrent: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AlertImmediateHarm(Command):
+    """A child is thought to be at immediate harm: alert the named seniors at once."""
+
+    details: str
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw(Command):
+    """The raiser withdraws the dispute."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Conclude(Command):
+    """Record the outcome of the external step, or close unresolved at the last stage."""
+
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoteOverdue(Command):
+    """The scheduler notes that the response deadline has passed (policy: no auto-escalation)."""

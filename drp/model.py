@@ -1,0 +1,143 @@
+"""The dispute aggregate and its parts, as immutable values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from drp.roles import Role
+
+MAX_TEXT = 4000
+MAX_SHORT_TEXT = 200
+MAX_CHILDREN = 12
+MAX_ACTIONS = 12
+SYSTEM = "system"
+
+
+class Status(StrEnum):
+    """Where a dispute stands; the transition table says which commands each admits."""
+
+    AWAITING_APPROVAL = "awaiting_approval"
+    AWAITING_RESPONSE = "awaiting_response"
+    AWAITING_REVIEW = "awaiting_review"
+    EXTERNAL = "external"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        """A human label for cards and reports."""
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    Status.AWAITING_APPROVAL: "Awaiting agreement",
+    Status.AWAITING_RESPONSE: "Awaiting response",
+    Status.AWAITING_REVIEW: "Awaiting chair's review",
+    Status.EXTERNAL: "External step",
+    Status.CLOSED: "Closed",
+}
+
+
+class Outcome(StrEnum):
+    """How a closed dispute ended."""
+
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+    REFERRED = "referred"
+    CONCLUDED = "concluded"
+    NOT_AGREED = "not_agreed"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who issued a command, in which directory role."""
+
+    id: str
+    role: Role
+
+    @classmethod
+    def system(cls) -> Actor:
+        """The scheduler acting on a deadline."""
+        return cls(SYSTEM, Role.MONITOR)
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """A child or young person the dispute is about (siblings: one each)."""
+
+    name: str
+    local_id: str
+    dob: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """An action with a complete-by date (requested by the chair or promised by a manager)."""
+
+    text: str
+    complete_by: date
+
+
+@dataclass(frozen=True, slots=True)
+class Concern:
+    """What the raiser records: category, summary, impact, requested actions, evidence."""
+
+    category: str
+    summary: str
+    impact: str
+    requested_actions: tuple[Action, ...] = ()
+    evidence: str = ""
+    category_other: str = ""
+    issue_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Dispute:
+    """One dispute: its facts, where it stands, and its current deadlines."""
+
+    reference: str
+    policy: str
+    process: str
+    raised_by: str
+    raiser_role: Role
+    raised_at: datetime
+    date_of_concern: date
+    children: tuple[Child, ...]
+    team: str
+    concern: Concern
+    status: Status
+    stage: str
+    practitioner: str = ""
+    raiser_team: str = ""
+    child_on_plan: bool = False
+    owners: tuple[str, ...] = ()
+    due_at: datetime | None = None
+    review_due_at: datetime | None = None
+    overall_due_at: datetime | None = None
+    formal_started_at: datetime | None = None
+    approver: str = ""
+    pending_stage: str = ""
+    pending_due: date | None = None
+    resume_status: Status | None = None
+    extensions_used: int = 0
+    responded_by: str = ""
+    overdue_noted: bool = False
+    outcome: Outcome | None = None
+    closed_at: datetime | None = None
+    referrals: tuple[str, ...] = ()
+    version: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the dispute still needs someone to act."""
+        return self.status != Status.CLOSED
+
+    @property
+    def initials(self) -> str:
+        """Children's initials, the most a monitoring view shows of a name."""
+        return ", ".join(_initials(child.name) for child in self.children)
+
+
+def _initials(name: str) -> str:
+    return "".join(f"{part[0].upper()}." for part in name.split() if part)
