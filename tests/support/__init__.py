@@ -1,0 +1,1 @@
+"""Reusable test harness: free ports, a loopback Bot Connector, the Playground, an echo bot."""
