@@ -7,12 +7,12 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from teams_bot.cli import policies
+from teams_bot.cli import manifest, policies
 from teams_bot.cli.errors import CliError
 
 EXIT_USAGE = 2
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (policies,)
+COMMAND_MODULES: tuple[ModuleType, ...] = (policies, manifest)
 
 
 def build_parser() -> argparse.ArgumentParser:
