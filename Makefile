@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint install clean
+.PHONY: run test test-fast lint install clean e2e-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,12 @@ run: $(STAMP)
 	$(BIN)/drp-bot serve
 
 ## The whole test suite: lint, types, then every test (unit, both database engines, end to end).
-test: lint
+test: lint e2e-deps
 	$(BIN)/pytest
+
+## The Agents Playground (npm, pinned) and Debian's chromium for the end-to-end tests.
+e2e-deps:
+	bash scripts/e2e-deps.sh
 
 ## The fast suite for local iteration: no Playground, no browser.
 test-fast: $(STAMP)

@@ -1,0 +1,242 @@
+"""The Bot Framework edge: activities in, our ``Turn`` out; our ``Reply`` in, activities out.
+
+This is the one module (with ``http.py``) that imports botbuilder. Porting to the Microsoft 365
+Agents SDK rewrites this file: the dispatcher, the service and the cards do not change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    Attachment,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from msrest.exceptions import HttpOperationError
+
+from teams_bot.turn import (
+    Card,
+    ConversationKind,
+    DeliveryError,
+    Dispatcher,
+    Reply,
+    Turn,
+    TurnKind,
+    UserRef,
+    Where,
+)
+
+log = logging.getLogger(__name__)
+
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
+TEAMS_CHANNEL = "msteams"
+
+
+def to_turn(activity: Activity) -> Turn | None:
+    """Reduce an activity to a Turn, or None when it is nothing the bot answers."""
+    kind = _kind(activity)
+    if kind is None:
+        return None
+    sender = activity.from_property or ChannelAccount(id="")
+    user = UserRef(
+        id=sender.id or "",
+        aad_object_id=getattr(sender, "aad_object_id", None) or "",
+        name=sender.name or "",
+    )
+    value = activity.value if isinstance(activity.value, dict) else {}
+    action = _table(value, "action") if kind == TurnKind.ACTION else {}
+    data = _table(action, "data")
+    return Turn(
+        kind=kind,
+        user=user,
+        where=_where(activity),
+        text=_text(activity),
+        verb=str(action.get("verb") or ""),
+        data=data,
+        activity_id=activity.reply_to_id or activity.id or "",
+    )
+
+
+def _kind(activity: Activity) -> TurnKind | None:
+    if activity.type == ActivityTypes.message:
+        return TurnKind.MESSAGE
+    if activity.type == ActivityTypes.invoke and activity.name == ADAPTIVE_CARD_ACTION:
+        return TurnKind.ACTION
+    if activity.type == ActivityTypes.installation_update:
+        removed = (activity.action or "").startswith("remove")
+        return TurnKind.UNINSTALL if removed else TurnKind.INSTALL
+    if activity.type == ActivityTypes.conversation_update and activity.members_added:
+        bot_id = activity.recipient.id if activity.recipient else ""
+        if any(member.id == bot_id for member in activity.members_added):
+            return TurnKind.INSTALL
+    return None
+
+
+def _text(activity: Activity) -> str:
+    if activity.type != ActivityTypes.message:
+        return ""
+    TurnContext.remove_recipient_mention(activity)
+    return (activity.text or "").strip()
+
+
+def _where(activity: Activity) -> Where:
+    conversation = activity.conversation
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team, channel, tenant = (_table(channel_data, key) for key in ("team", "channel", "tenant"))
+    kind_text = (conversation.conversation_type if conversation else None) or "personal"
+    kind = ConversationKind(kind_text) if kind_text in _KINDS else ConversationKind.PERSONAL
+    reference = TurnContext.get_conversation_reference(activity)
+    return Where(
+        conversation_id=conversation.id if conversation else "",
+        kind=kind,
+        tenant_id=str(tenant.get("id") or (conversation.tenant_id if conversation else "") or ""),
+        service_url=activity.service_url or "",
+        team_id=str(team.get("id") or ""),
+        channel_id=str(channel.get("id") or ""),
+        reference=reference.serialize(),
+    )
+
+
+_KINDS = {kind.value for kind in ConversationKind}
+
+
+def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def card_attachment(card: Card) -> Attachment:
+    """An Adaptive Card as an attachment."""
+    return Attachment(content_type=CARD_TYPE, content=card)
+
+
+class DrpActivityHandler(ActivityHandler):
+    """Hands every turn to the dispatcher and writes its reply back in the Teams shape."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self._dispatcher = dispatcher
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Messages and installs: dispatch, then post what the reply holds."""
+        if turn_context.activity.type == ActivityTypes.invoke:
+            await super().on_turn(turn_context)
+            return
+        turn = to_turn(turn_context.activity)
+        if turn is None:
+            return
+        reply = await self._dispatcher.handle(turn)
+        await _post(turn_context, reply)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """Universal Actions: answer with the card in the invoke response.
+
+        botbuilder 4.17.1 serialises ``on_adaptive_card_invoke``'s body twice (HTTP 500),
+        so we answer here with the response object not yet serialised (microsoft/teams-sdk#2547).
+        """
+        turn = to_turn(turn_context.activity)
+        if turn is None:
+            return InvokeResponse(status=200, body={})
+        reply = await self._dispatcher.handle(turn)
+        await _post(turn_context, reply)
+        card = reply.invoke_card
+        if card is None:
+            body = AdaptiveCardInvokeResponse(
+                status_code=200, type="application/vnd.microsoft.activity.message", value="OK"
+            )
+        else:
+            body = AdaptiveCardInvokeResponse(status_code=200, type=CARD_TYPE, value=card)
+        return InvokeResponse(status=200, body=body)
+
+
+async def _post(turn_context: TurnContext, reply: Reply) -> None:
+    for text in reply.texts:
+        await turn_context.send_activity(MessageFactory.text(text))
+    for card in reply.cards:
+        await turn_context.send_activity(MessageFactory.attachment(card_attachment(card)))
+
+
+class BotFrameworkMessenger:
+    """Proactive messages through the CloudAdapter (continue, update, create 1:1 chats)."""
+
+    def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
+        self._adapter = adapter
+        self._app_id = app_id
+
+    async def send(self, reference: Mapping[str, Any], card: Card) -> str:
+        """Post a card into a stored conversation; returns the new activity id."""
+        sent: list[str] = []
+
+        async def callback(context: TurnContext) -> None:
+            response = await context.send_activity(
+                MessageFactory.attachment(card_attachment(card))
+            )
+            sent.append(response.id if response and response.id else "")
+
+        await self._continue(reference, callback)
+        return sent[0] if sent else ""
+
+    async def update(self, reference: Mapping[str, Any], activity_id: str, card: Card) -> None:
+        """Replace a card the bot posted earlier, in place."""
+
+        async def callback(context: TurnContext) -> None:
+            activity = MessageFactory.attachment(card_attachment(card))
+            activity.id = activity_id
+            await context.update_activity(activity)
+
+        await self._continue(reference, callback)
+
+    async def open_personal(
+        self, user_id: str, tenant_id: str, service_url: str
+    ) -> Mapping[str, Any]:
+        """Create the bot's 1:1 chat with a user through the connector."""
+        created: list[ConversationReference] = []
+
+        async def callback(context: TurnContext) -> None:
+            created.append(TurnContext.get_conversation_reference(context.activity))
+
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=self._app_id or "bot"),
+            members=[ChannelAccount(id=user_id)],
+            tenant_id=tenant_id or None,
+            channel_data={"tenant": {"id": tenant_id}} if tenant_id else None,
+        )
+        try:
+            await self._adapter.create_conversation(
+                self._app_id, callback, parameters, TEAMS_CHANNEL, service_url
+            )
+        except HttpOperationError as error:
+            raise _delivery_error(error) from None
+        return created[0].serialize()
+
+    async def _continue(self, reference: Mapping[str, Any], callback: Any) -> None:
+        conversation = ConversationReference().deserialize(dict(reference))
+        try:
+            await self._adapter.continue_conversation(conversation, callback, self._app_id)
+        except HttpOperationError as error:
+            raise _delivery_error(error) from None
+
+
+def _delivery_error(error: HttpOperationError) -> DeliveryError:
+    response = error.response
+    status = int(getattr(response, "status_code", 0) or 0)
+    headers = getattr(response, "headers", {}) or {}
+    retry_after = _seconds(headers.get("Retry-After"))
+    return DeliveryError(status, type(error).__name__, retry_after)
+
+
+def _seconds(value: object) -> float | None:
+    try:
+        return max(0.0, float(str(value)))
+    except ValueError:
+        return None
