@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import jwt
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
@@ -81,7 +82,8 @@ def make_app(
         auth = request.headers.get("Authorization", "")
         try:
             response = await adapter.process_activity(auth, activity, handler.on_turn)
-        except PermissionError:
+        except (PermissionError, jwt.PyJWTError):
+            # botbuilder lets a malformed token's DecodeError escape: it is still a 401.
             return web.json_response({"error": "unauthorised"}, status=401)
         if response is None:
             return web.Response(status=201)
