@@ -20,8 +20,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 ## Run the bot on the embedded default (SQLite, demo directory), ready for the Agents Playground.
+## Until `drp-bot serve` lands (issue 4) this says so and shows the policy the bot will run.
 run: $(STAMP)
-	$(BIN)/drp-bot serve
+	@echo "drp-bot: the Teams bot server (drp-bot serve: /api/messages on port 3978, SQLite and the"
+	@echo "demo directory, beside the Agents Playground) is not built yet. This build ships the"
+	@echo "domain core, its CLI and the Teams app package. The policy the bot will run:"
+	@echo
+	$(BIN)/drp-bot policies show $${DRP_POLICY:-nottingham}
 
 ## The whole test suite: lint, types, then every test (unit, both database engines, end to end).
 test: lint e2e-deps
