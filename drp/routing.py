@@ -1,0 +1,134 @@
+"""Who hears of each step: pure routing from the policy, the dispute and its latest event.
+
+The service resolves a ``Notice`` to people through the directory: a role on the
+``RESPONDENT`` side is looked up in the dispute's team, on the ``RAISER`` side in the
+raiser's team (City & Hackney's two-sided stages), and ``ORG`` roles organisation-wide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from drp.events import Event, EventKind
+from drp.model import Dispute, Status
+from drp.policy import Policy, Stage
+from drp.roles import TEAM_ROLES, Role
+
+
+class Audience(StrEnum):
+    """Why someone is told."""
+
+    ACT = "act"
+    COPY = "copy"
+    ALERT = "alert"
+    INFORM = "inform"
+
+
+class Side(StrEnum):
+    """Where a role is looked up."""
+
+    RESPONDENT = "respondent"
+    RAISER = "raiser"
+    ORG = "org"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Tell a named person, or every holder of a role on one side, about an event."""
+
+    audience: Audience
+    person: str = ""
+    role: Role | None = None
+    side: Side = Side.ORG
+
+
+@dataclass(frozen=True, slots=True)
+class StageOwners:
+    """The roles that must respond at a stage, on each side."""
+
+    respondent: tuple[Role, ...]
+    raiser_side: tuple[Role, ...]
+
+
+def stage_owners(stage: Stage) -> StageOwners:
+    """Who the service must name as owners when a dispute enters this stage."""
+    return StageOwners(stage.responsible, stage.raiser_side)
+
+
+def side_of(role: Role) -> Side:
+    """Team roles are looked up in the dispute's team; the rest organisation-wide."""
+    return Side.RESPONDENT if role in TEAM_ROLES else Side.ORG
+
+
+def _roles(roles: tuple[Role, ...], audience: Audience) -> list[Notice]:
+    return [Notice(audience, role=role, side=side_of(role)) for role in roles]
+
+
+def _people(people: tuple[str, ...], audience: Audience) -> list[Notice]:
+    return [Notice(audience, person=person) for person in people if person]
+
+
+def _entered_stage(policy: Policy, dispute: Dispute) -> list[Notice]:
+    stage = policy.process(dispute.process).stage(dispute.stage)
+    notices = _people(dispute.owners, Audience.ACT)
+    # The practitioner copied is the one named on the dispute, not every practitioner.
+    copied = tuple(role for role in stage.copied if role != Role.PRACTITIONER)
+    notices += _roles(copied, Audience.COPY)
+    if Role.PRACTITIONER in stage.copied:
+        notices += _people((dispute.practitioner,), Audience.COPY)
+    notices += _roles(stage.alerts, Audience.ALERT)
+    if dispute.child_on_plan:
+        notices += _roles(stage.notify_if_on_plan, Audience.INFORM)
+    return notices
+
+
+def _routed(policy: Policy, dispute: Dispute) -> list[Notice]:
+    if dispute.status == Status.AWAITING_APPROVAL:
+        return _people((dispute.approver,), Audience.ACT)
+    if dispute.status == Status.AWAITING_RESPONSE:
+        return _entered_stage(policy, dispute)
+    if dispute.status == Status.EXTERNAL:
+        final = policy.process(dispute.process).final_step
+        return _roles(final.alerts, Audience.ALERT) if final else []
+    return []
+
+
+def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event) -> list[Notice]:
+    """Everyone to tell about ``event``, the actor excluded, each person once."""
+    owners_before = before.owners if before else ()
+    raiser = (after.raised_by,)
+    kind = event.kind
+    found: list[Notice]
+    if kind in {EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED}:
+        found = _routed(policy, after)
+        if kind == EventKind.APPROVED:
+            found += _people(raiser, Audience.INFORM)
+    elif kind == EventKind.DECLINED:
+        found = _people(raiser, Audience.INFORM)
+    elif kind == EventKind.RESPONDED:
+        found = _people(raiser, Audience.ACT)
+    elif kind in {EventKind.EXTENDED, EventKind.OVERDUE}:
+        found = _people(after.owners, Audience.ACT) + _people(raiser, Audience.INFORM)
+    elif kind == EventKind.IMMEDIATE_HARM:
+        found = _roles(policy.immediate_harm_alerts, Audience.ALERT)
+        found += _people(after.owners, Audience.INFORM)
+    elif kind == EventKind.REFERRED:
+        target = str(event.payload.get("target", ""))
+        alerts = policy.referral(target).alerts if target else ()
+        found = _roles(alerts, Audience.ALERT) + _people(owners_before, Audience.INFORM)
+    else:  # resolved, withdrawn, concluded: those who were working on it
+        found = _people(owners_before, Audience.INFORM)
+    return _dedupe(found, event.actor)
+
+
+def _dedupe(found: list[Notice], actor: str) -> list[Notice]:
+    seen: set[tuple[str, Role | None, Side]] = set()
+    unique: list[Notice] = []
+    for notice in found:
+        key = (notice.person, notice.role, notice.side)
+        if notice.person == actor or key in seen:
+            continue
+        seen.add(key)
+        unique.append(notice)
+    return unique
