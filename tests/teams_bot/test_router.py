@@ -1,0 +1,87 @@
+"""Text commands are matched forgivingly; anything else gets help, never silence."""
+
+from __future__ import annotations
+
+import pytest
+
+from teams_bot.router import Parsed, Router, TextCommand, parse_text
+from teams_bot.turn import ConversationKind, Reply, Turn, TurnKind, UserRef, Where
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("new", Parsed(TextCommand.NEW)),
+        ("  New  ", Parsed(TextCommand.NEW)),
+        ("raise", Parsed(TextCommand.NEW)),
+        ("mine", Parsed(TextCommand.MINE)),
+        ("INBOX", Parsed(TextCommand.INBOX)),
+        ("show DRP-2026-000123", Parsed(TextCommand.SHOW, "DRP-2026-000123")),
+        ("show drp-2026-000123", Parsed(TextCommand.SHOW, "DRP-2026-000123")),
+        ("DRP-2026-000123", Parsed(TextCommand.SHOW, "DRP-2026-000123")),
+        ("show", Parsed(TextCommand.SHOW, "")),
+        ("monitor   here", Parsed(TextCommand.MONITOR_HERE)),
+        ("help", Parsed(TextCommand.HELP)),
+        ("hello", Parsed(TextCommand.HELP)),
+        ("compliment", Parsed(TextCommand.COMPLIMENT)),
+        ("what is this?", Parsed(TextCommand.UNKNOWN, "what is this?")),
+        ("", Parsed(TextCommand.UNKNOWN, "")),
+    ],
+)
+def test_parse_text(text: str, expected: Parsed) -> None:
+    assert parse_text(text) == expected
+
+
+def _turn(
+    kind: TurnKind,
+    text: str = "",
+    verb: str = "",
+    where: ConversationKind = ConversationKind.PERSONAL,
+) -> Turn:
+    return Turn(kind, UserRef("u1"), Where("c1", where), text=text, verb=verb)
+
+
+def _router(calls: list[str]) -> Router:
+    def text_handler(name: str):  # type: ignore[no-untyped-def]
+        async def handle(turn: Turn, parsed: Parsed) -> Reply:
+            calls.append(f"{name}:{parsed.argument}")
+            return Reply(texts=(name,))
+
+        return handle
+
+    async def verb(turn: Turn) -> Reply:
+        calls.append(f"verb:{turn.verb}")
+        return Reply()
+
+    async def unknown(turn: Turn) -> Reply:
+        calls.append("unknown-verb")
+        return Reply()
+
+    async def install(turn: Turn) -> Reply:
+        calls.append("install")
+        return Reply()
+
+    texts = {
+        c: text_handler(c.value)
+        for c in (TextCommand.HELP, TextCommand.NEW, TextCommand.MONITOR_HERE)
+    }
+    return Router(texts, {"drp.respond": verb}, install, unknown)
+
+
+async def test_router_sends_unknown_text_to_help_and_unknown_verbs_to_their_handler() -> None:
+    calls: list[str] = []
+    router = _router(calls)
+    await router.handle(_turn(TurnKind.MESSAGE, "new"))
+    await router.handle(_turn(TurnKind.MESSAGE, "gibberish"))
+    await router.handle(_turn(TurnKind.ACTION, verb="drp.respond"))
+    await router.handle(_turn(TurnKind.ACTION, verb="drp.nope"))
+    await router.handle(_turn(TurnKind.INSTALL))
+    assert calls == ["new:", "help:gibberish", "verb:drp.respond", "unknown-verb", "install"]
+
+
+async def test_in_a_channel_only_monitor_here_and_help_are_commands() -> None:
+    calls: list[str] = []
+    router = _router(calls)
+    await router.handle(_turn(TurnKind.MESSAGE, "new", where=ConversationKind.CHANNEL))
+    await router.handle(_turn(TurnKind.MESSAGE, "monitor here", where=ConversationKind.CHANNEL))
+    assert calls == ["help:", "monitor here:"]
