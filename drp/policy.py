@@ -273,13 +273,14 @@ def _policy(doc: Reader) -> Policy:
 
 
 def _process(doc: Reader) -> Process:
+    raisers = doc.roles("raisers", required=True)
     informal_doc = doc.table("informal")
-    informal = _stage(informal_doc, INFORMAL) if informal_doc is not None else None
+    informal = _stage(informal_doc, INFORMAL, raisers) if informal_doc is not None else None
     stages = tuple(
-        _stage(r, str(n)) for n, r in enumerate(doc.tables("stages", required=True), start=1)
+        _stage(r, str(n), raisers)
+        for n, r in enumerate(doc.tables("stages", required=True), start=1)
     )
     final_doc = doc.table("final_step")
-    raisers = doc.roles("raisers", required=True)
     process = Process(
         key=doc.slug("key"),
         title=doc.text("title"),
@@ -292,16 +293,12 @@ def _process(doc: Reader) -> Process:
         description=doc.text("description", default=""),
     )
     doc.finish()
-    for stage in process.all_stages():
-        strangers = set(stage.openers) - set(raisers)
-        if strangers:
-            doc.fail(f"stage {stage.key}.openers", f"not among the raisers: {sorted(strangers)}")
     if not any(process.opening_stages(role) for role in raisers):
         doc.fail("stages", "no stage may be opened by any raiser (set openers)")
     return process
 
 
-def _stage(doc: Reader, expected_key: str) -> Stage:
+def _stage(doc: Reader, expected_key: str, raisers: tuple[Role, ...]) -> Stage:
     key = doc.text("key", default=expected_key)
     if key != expected_key:
         doc.fail("key", f"expected {expected_key!r} (formal stages are numbered 1, 2, ...)")
@@ -325,6 +322,9 @@ def _stage(doc: Reader, expected_key: str) -> Stage:
         description=doc.text("description", default=""),
     )
     doc.finish()
+    strangers = sorted(role.value for role in set(stage.openers) - set(raisers))
+    if strangers:
+        doc.fail("openers", f"not among the process's raisers: {', '.join(strangers)}")
     return stage
 
 
