@@ -241,7 +241,7 @@ def _policy(doc: Reader) -> Policy:
     _unique(doc, "processes", [p.key for p in processes])
     categories = tuple(_category(r) for r in doc.tables("categories", required=True))
     _unique(doc, "categories", [c.key for c in categories])
-    if OTHER_CATEGORY not in {c.key for c in categories}:
+    if categories[-1].key != OTHER_CATEGORY:
         doc.fail("categories", f'the list must end with an "{OTHER_CATEGORY}" category')
     referrals = tuple(_referral(r) for r in doc.tables("referrals"))
     _unique(doc, "referrals", [r.key for r in referrals])
