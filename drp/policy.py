@@ -11,7 +11,7 @@ from pathlib import Path
 from drp.errors import PolicyError
 from drp.policy_reader import Reader
 from drp.roles import Role
-from drp.timescale import Timescale
+from drp.timescale import Timescale, TimeUnit
 
 INFORMAL = "informal"
 OTHER_CATEGORY = "other"
@@ -288,7 +288,7 @@ def _process(doc: Reader) -> Process:
         stages=stages,
         informal=informal,
         final_step=_final_step(final_doc, len(stages) + 1) if final_doc is not None else None,
-        overall_limit=doc.timescale("overall_limit"),
+        overall_limit=_in_days(doc, "overall_limit"),
         bypass=doc.flag("bypass"),
         description=doc.text("description", default=""),
     )
@@ -302,7 +302,7 @@ def _stage(doc: Reader, expected_key: str, raisers: tuple[Role, ...]) -> Stage:
     key = doc.text("key", default=expected_key)
     if key != expected_key:
         doc.fail("key", f"expected {expected_key!r} (formal stages are numbered 1, 2, ...)")
-    timescale = doc.timescale("timescale")
+    timescale = _in_days(doc, "timescale")
     raiser_sets = doc.flag("raiser_sets_deadline")
     if timescale is None and not raiser_sets:
         doc.fail("timescale", "required unless raiser_sets_deadline = true")
@@ -379,6 +379,14 @@ def _approval(doc: Reader | None) -> ApprovalRule | None:
     rule = ApprovalRule(from_stage=doc.text("from_stage"), approver=doc.role("approver"))
     doc.finish()
     return rule
+
+
+def _in_days(doc: Reader, field: str) -> Timescale | None:
+    """Stage deadlines and overall limits fall on a day: working or calendar days, not hours."""
+    timescale = doc.timescale(field)
+    if timescale is not None and timescale.unit is TimeUnit.HOURS:
+        doc.fail(field, f"{timescale!s}: count this in working days or calendar days")
+    return timescale
 
 
 def _unique(doc: Reader, field: str, keys: list[str]) -> None:
