@@ -293,6 +293,9 @@ def _process(doc: Reader) -> Process:
         description=doc.text("description", default=""),
     )
     doc.finish()
+    final = process.final_step
+    if final is not None and process.has_stage(final.key):
+        doc.fail("final_step.key", f"{final.key!r} is already a stage's key")
     if not any(process.opening_stages(role) for role in raisers):
         doc.fail("stages", "no stage may be opened by any raiser (set openers)")
     return process
