@@ -224,7 +224,16 @@ def load_policy(name_or_path: str) -> Policy:
     if not path.is_file():
         known = ", ".join(shipped_profiles())
         raise PolicyError(name_or_path, "policy", f"no such profile or file (shipped: {known})")
-    return parse_policy(path.read_text(encoding="utf-8"), str(path))
+    return parse_policy(_read(path), str(path))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError(str(path), "(file)", "not UTF-8 text") from None
+    except OSError as error:
+        raise PolicyError(str(path), "(file)", f"cannot read: {error.strerror}") from None
 
 
 def parse_policy(text: str, source: str) -> Policy:

@@ -64,6 +64,8 @@ def _check(args: argparse.Namespace) -> int:
             text = handle.read()
     except OSError as error:
         raise CliError(f"{args.file}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise CliError(f"{args.file}: (file): not UTF-8 text") from None
     try:
         policy = parse_policy(text, args.file)
     except PolicyError as error:
