@@ -44,11 +44,11 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
 
 
-def _load(name: str) -> Policy:
+def _load(name: str, flag: str = "") -> Policy:
     try:
         return load_policy(name)
     except PolicyError as error:
-        raise CliError(str(error)) from None
+        raise CliError(f"{flag}: {error}" if flag else str(error)) from None
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -132,7 +132,7 @@ def _process(policy: Policy, key: str) -> Process:
 
 
 def _timeline(args: argparse.Namespace) -> int:
-    policy = _load(args.policy)
+    policy = _load(args.policy, "--policy")
     process = _process(policy, args.process)
     if not process.has_stage(args.stage):
         known = ", ".join(s.key for s in process.all_stages())
