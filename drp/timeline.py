@@ -32,19 +32,22 @@ def timeline(
 ) -> Timeline:
     """Due dates if each stage takes its full timescale and the next starts on that due date.
 
-    The overall deadline is ``start`` plus the process's overall limit, or else the last
+    The overall deadline is the process's overall limit counted from the day the formal
+    stages start (the machine's rule: the informal stage is outside it), or else the last
     stage's due date. A stage whose deadline only the raiser sets has no due date here, and
     the next stage is counted from the last date known.
     """
     rank = process.rank(from_stage)
     steps: list[TimelineStep] = []
-    day = start
+    day = formal_start = start
     for stage in process.all_stages():
         if process.rank(stage.key) < rank:
             continue
         due = calendar.due_date(day, stage.timescale) if stage.timescale else None
         steps.append(TimelineStep(stage.key, stage.title, due))
         day = due or day
+        if not stage.formal:
+            formal_start = day
     limit = process.overall_limit
-    final_due = calendar.due_date(start, limit) if limit is not None else steps[-1].due
+    final_due = calendar.due_date(formal_start, limit) if limit is not None else steps[-1].due
     return Timeline(start, tuple(steps), final_due)
