@@ -32,7 +32,7 @@ from drp.commands import (
 from drp.errors import CommandRejected, InvalidInput, NotPermitted
 from drp.events import Event, EventKind, JsonValue
 from drp.model import SYSTEM, Dispute, Outcome, Status
-from drp.policy import FinalStep, Policy, Process, Stage
+from drp.policy import INFORMAL, FinalStep, Policy, Process, Stage
 from drp.roles import Role
 
 C = TypeVar("C", bound=Command)
@@ -123,17 +123,33 @@ def _not_own_response(dispute: Dispute, command: Command, ctx: Context) -> None:
 
 
 def _may_escalate_now(dispute: Dispute, command: Escalate, ctx: Context) -> None:
+    if command.actor.id == SYSTEM:
+        _may_auto_escalate(dispute, command, ctx)
+        return
     if dispute.status != Status.AWAITING_RESPONSE:
         return
     overdue = dispute.due_at is not None and command.at > dispute.due_at
-    if command.actor.id == SYSTEM:
-        if not (ctx.policy.auto_escalate and overdue):
-            raise CommandRejected(dispute.status, "Escalate", "no automatic escalation is due")
-        return
     if not overdue and not process_of(dispute, ctx).bypass:
         raise CommandRejected(
             dispute.status, "Escalate", "the response is not yet due; review it when it arrives"
         )
+
+
+def _may_auto_escalate(dispute: Dispute, command: Escalate, ctx: Context) -> None:
+    """The scheduler only moves an unanswered, overdue dispute up one internal stage."""
+    awaiting = dispute.status == Status.AWAITING_RESPONSE
+    overdue = awaiting and dispute.due_at is not None and command.at > dispute.due_at
+    if not (ctx.policy.auto_escalate and overdue):
+        raise CommandRejected(dispute.status, "Escalate", "no automatic escalation is due")
+    if dispute.stage == INFORMAL:
+        # Calderdale: going formal follows consultation with the chair's line manager.
+        raise CommandRejected(dispute.status, "Escalate", "the raiser decides to go formal")
+    following = process_of(dispute, ctx).next_stage(dispute.stage)
+    if following is None:
+        # The external step (legal advice, appeals panel, CAFCASS) is the raiser's judgement.
+        raise CommandRejected(dispute.status, "Escalate", "only the raiser may go further")
+    if command.to_stage and command.to_stage != following.key:
+        raise CommandRejected(dispute.status, "Escalate", "automatic escalation skips no stage")
 
 
 def _is_raiser_or_system(dispute: Dispute, command: Escalate, ctx: Context) -> None:
