@@ -101,7 +101,9 @@ def _is_raiser(dispute: Dispute, command: Command, ctx: Context) -> None:
 def _is_owner(dispute: Dispute, command: Respond, ctx: Context) -> None:
     stage = current_stage(dispute, ctx)
     meeting_note = stage is not None and stage.meeting and command.actor.id == dispute.raised_by
-    if command.actor.id in dispute.owners or command.on_behalf_of in dispute.owners:
+    # A deputy answers for a named owner and must hold one of the stage's responding roles.
+    deputy = stage is not None and command.actor.role in (*stage.responsible, *stage.raiser_side)
+    if command.actor.id in dispute.owners or (deputy and command.on_behalf_of in dispute.owners):
         return
     if not meeting_note:
         raise NotPermitted(
