@@ -112,7 +112,9 @@ def _is_owner(dispute: Dispute, command: Respond, ctx: Context) -> None:
 
 
 def _is_approver(dispute: Dispute, command: Command, ctx: Context) -> None:
-    if command.actor.id != dispute.approver:
+    rule = ctx.policy.approval
+    named = command.actor.id == dispute.approver
+    if not named or (rule is not None and command.actor.role != rule.approver):
         raise NotPermitted(dispute.status, type(command).__name__, "only the approver may")
 
 
@@ -247,6 +249,8 @@ def _await_approval(
     if not approver:
         role = ctx.policy.approval.approver if ctx.policy.approval else Role.CHAIRS_SERVICE_MANAGER
         raise InvalidInput("approver", f"stage {stage.key} first needs agreement ({role.label})")
+    if approver == dispute.raised_by:
+        raise InvalidInput("approver", "the raiser cannot agree their own dispute")
     return replace(
         dispute,
         status=Status.AWAITING_APPROVAL,
