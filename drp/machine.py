@@ -244,13 +244,15 @@ def _enter(
 
 
 def _await_approval(
-    dispute: Dispute, stage: Stage, approver: str, due: date | None, ctx: Context
+    dispute: Dispute, stage: Stage, command: Raise | Escalate, ctx: Context
 ) -> Dispute:
+    approver, due = command.approver, command.due
     if not approver:
         role = ctx.policy.approval.approver if ctx.policy.approval else Role.CHAIRS_SERVICE_MANAGER
         raise InvalidInput("approver", f"stage {stage.key} first needs agreement ({role.label})")
     if approver == dispute.raised_by:
         raise InvalidInput("approver", "the raiser cannot agree their own dispute")
+    stage_due(stage, command.at, due, ctx)  # a bad deadline is refused now, not at Approve
     return replace(
         dispute,
         status=Status.AWAITING_APPROVAL,
@@ -266,7 +268,7 @@ def _route(
 ) -> tuple[Dispute, Payload]:
     process = process_of(dispute, ctx)
     if ctx.policy.needs_approval(process, stage.key):
-        routed = _await_approval(dispute, stage, command.approver, command.due, ctx)
+        routed = _await_approval(dispute, stage, command, ctx)
         return routed, {"awaiting_approval": True}
     entered = _enter(dispute, stage, command.at, owners=command.owners, due=command.due, ctx=ctx)
     return entered, {}
