@@ -220,6 +220,9 @@ def _enter(
 ) -> Dispute:
     if not owners:
         raise InvalidInput("owners", f"nobody is named to respond at stage {stage.key}")
+    if stage.two_sided and len(set(owners)) < 2:
+        # City & Hackney: each agency's manager, with the other agency's equivalent.
+        raise InvalidInput("owners", f"stage {stage.key} needs a manager from each agency")
     process = process_of(dispute, ctx)
     starts_formal = stage.formal and dispute.formal_started_at is None
     overall = dispute.overall_due_at
