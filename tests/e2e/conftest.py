@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator
 
 import pytest
 
@@ -37,9 +37,10 @@ def _needs_tools(item: pytest.Item) -> bool:
     return any(item.get_closest_marker(m) for m in ("e2e", "browser"))
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Install e2e tools once, before any test (and its timeout) starts, if any test needs them."""
-    if _DEPS_PROBLEM in config.stash or not any(_needs_tools(i) for i in items):
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Install e2e tools once, before any test and its timeout, if a selected test needs them."""
+    config = session.config
+    if _DEPS_PROBLEM in config.stash or not any(_needs_tools(i) for i in session.items):
         return
     try:
         run = subprocess.run(
@@ -52,7 +53,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Keep each phase's report on the item so fixtures can tell a failed test at teardown."""
     report = yield
     item.stash.setdefault(_REPORTS, {})[report.when] = report
