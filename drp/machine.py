@@ -179,6 +179,9 @@ def _is_overdue(dispute: Dispute, command: NoteOverdue, ctx: Context) -> None:
 def _may_conclude(dispute: Dispute, command: Conclude, ctx: Context) -> None:
     if dispute.status == Status.EXTERNAL:
         return
+    unanswered = dispute.status == Status.AWAITING_RESPONSE
+    if unanswered and (dispute.due_at is None or command.at <= dispute.due_at):
+        raise CommandRejected(dispute.status, "Conclude", "the response is not yet due")
     process = process_of(dispute, ctx)
     last = process.next_stage(dispute.stage) is None and dispute.stage != "informal"
     if not last:
@@ -488,7 +491,9 @@ TRANSITIONS: Mapping[type[Command], Transition[Any]] = {
     Refer: Transition(_OPEN, (_is_raiser,), _refer),
     AlertImmediateHarm: Transition(_OPEN, (_is_raiser,), _alert),
     Withdraw: Transition(_OPEN, (_is_raiser,), _withdraw),
-    Conclude: Transition(_REVIEW | {Status.EXTERNAL}, (_is_raiser, _may_conclude), _conclude),
+    Conclude: Transition(
+        _RESPONSE | _REVIEW | {Status.EXTERNAL}, (_is_raiser, _may_conclude), _conclude
+    ),
     NoteOverdue: Transition(_RESPONSE, (_is_overdue,), _note_overdue),
 }
 
