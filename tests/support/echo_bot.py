@@ -171,10 +171,10 @@ class EchoBot(ActivityHandler):
         )
 
 
-def create_app() -> tuple[web.Application, EchoBot]:
+def create_app(bot_class: type[EchoBot] = EchoBot) -> tuple[web.Application, EchoBot]:
     """The aiohttp app serving ``POST /api/messages`` and the bot behind it."""
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_OpenConfig()))
-    bot = EchoBot(adapter)
+    bot = bot_class(adapter)
 
     async def messages(request: web.Request) -> web.StreamResponse:
         response = await adapter.process(request, bot)
@@ -194,8 +194,8 @@ class RunningEchoBot:
 
 
 @asynccontextmanager
-async def serve_echo_bot() -> AsyncIterator[RunningEchoBot]:
+async def serve_echo_bot(bot_class: type[EchoBot] = EchoBot) -> AsyncIterator[RunningEchoBot]:
     """Serve the echo bot on a free port; yields its ``/api/messages`` URL and the bot."""
-    app, bot = create_app()
+    app, bot = create_app(bot_class)
     async with serve_app(app) as base_url:
         yield RunningEchoBot(bot=bot, endpoint=f"{base_url}/api/messages")

@@ -6,13 +6,18 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
+from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue
 
 from tests.support.connector import LoopbackConnector, TokenBucket, post_activity
 from tests.support.echo_bot import (
+    CARD_CONTENT_TYPE,
     DM_TEXT,
     PROACTIVE_TEXT,
     UPDATED_TEXT,
+    EchoBot,
     RunningEchoBot,
+    press_card,
     serve_echo_bot,
 )
 
@@ -168,6 +173,34 @@ async def test_wait_for_returns_once_the_bot_has_written(setup: Setup) -> None:
     await setup.say("hello")
 
     await setup.conn.wait_for(lambda c: c.texts(PERSONAL) == ["echo: hello"], within=1.0)
+
+
+class SdkPathBot(EchoBot):
+    """Answers Action.Execute the documented way, through ``on_adaptive_card_invoke``."""
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        return await ActivityHandler.on_invoke_activity(self, turn_context)
+
+    async def on_adaptive_card_invoke(
+        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
+    ) -> AdaptiveCardInvokeResponse:
+        return AdaptiveCardInvokeResponse(
+            status_code=200, type=CARD_CONTENT_TYPE, value=press_card(1)
+        )
+
+
+async def test_sdk_still_double_serialises_on_adaptive_card_invoke(
+    setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Canary: when botbuilder fixes this (answers 200), drop the workaround in every bot."""
+    value = {"action": {"type": "Action.Execute", "verb": "press", "data": {}}}
+    invoke = setup.conn.invoke_activity("adaptiveCard/action", value, reply_to_id="x")
+
+    async with serve_echo_bot(SdkPathBot) as sdk_bot:
+        status, _ = await post_activity(sdk_bot.endpoint, invoke)
+
+    assert status == 500
+    assert "'dict' object has no attribute 'is_xml_model'" in caplog.text
 
 
 def test_token_bucket_grants_rate_then_reports_the_wait() -> None:
