@@ -125,10 +125,15 @@ def owners_for(policy: Policy, stage_key: str, process: str = "drp") -> tuple[st
     return ours + theirs
 
 
-def responder(policy: Policy, stage_key: str, process: str = "drp") -> Actor:
-    """The first person who responds at a stage."""
-    stage = policy.process(process).stage(stage_key)
-    return HOLDERS[stage.responsible[0]]
+def everyone() -> dict[str, Actor]:
+    """Every actor in the cast, by id."""
+    cast = [*HOLDERS.values(), *OTHER_SIDE.values(), CHAIR, IRO, STRANGER, SYSTEM]
+    return {actor.id: actor for actor in cast}
+
+
+def first_owner(dispute: Dispute) -> Actor:
+    """The first person named to respond at the dispute's current stage."""
+    return everyone()[dispute.owners[0]]
 
 
 class Trail:
