@@ -1,0 +1,522 @@
+"""The DRP form (verb ``drp.new``): its card, and the typed reading of what it submits.
+
+Input ids are a stable contract with the handlers (Teams merges them into ``data``):
+
+============================== =========================================================
+``child_N_name``               child N's full name (N = 1..4 on the card; 1 is required)
+``child_N_local_id``           child N's local ID (labelled with ``policy.local_id_label``)
+``child_N_dob``                child N's date of birth, ``YYYY-MM-DD`` (optional)
+``team``                       the child's team id (ChoiceSet from the directory)
+``category``                   a key of ``policy.categories``
+``category_other``             what "Other" is (required when ``category`` is ``other``)
+``issue_type``                 one of ``policy.issue_types`` (only where the policy has them)
+``date_of_concern``            ``YYYY-MM-DD``, not in the future
+``summary``                    summary of concern, background and action already taken
+``impact``                     impact on the child
+``action_N_text``              requested action N (N = 1..3)
+``action_N_date``              its complete-by date, ``YYYY-MM-DD``
+``evidence``                   evidence that will close the dispute (optional)
+``stage``                      the starting stage key (only the raiser's opening stages)
+``due``                        the raiser-set deadline, where a stage needs one
+``child_on_plan``              ``"true"``/``"false"`` (two-sided policies only)
+``immediate_harm``             ``"true"``/``"false"``
+``harm_details``               what the immediate harm is (required when it is ``"true"``)
+============================== =========================================================
+
+The buttons' data also carries ``process`` (the policy process the form raises).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from cards import elements as el
+from cards.elements import Json
+from cards.inputs import InputReader
+from cards.text import escape, format_date, plain
+from cards.verbs import KeyFactory, Verb, new_key
+from drp.calendar import WorkingDayCalendar
+from drp.errors import DrpError
+from drp.model import MAX_SHORT_TEXT, MAX_TEXT, Action, Child, Concern
+from drp.policy import OTHER_CATEGORY, Policy, Process, Stage
+from drp.roles import Role
+from drp.timeline import timeline
+from drp.timescale import TimeUnit
+
+CHILD_ROWS = 4
+ACTION_ROWS = 3
+MAX_LOCAL_ID = 64
+TEXT_INPUTS = ("team", "category", "category_other", "issue_type", "summary", "impact")
+_MORE_CHILDREN = "children_more"
+_OTHER_BOX = "category_other_box"
+_FIELD = re.compile(r"^(children|requested_actions)\[(\d+)\]\.(\w+)$")
+
+
+def input_ids(children: int = CHILD_ROWS, actions: int = ACTION_ROWS) -> tuple[str, ...]:
+    """Every input id the form card can submit, in order."""
+    rows = [f"child_{n}_{part}" for n in range(1, children + 1) for part in _CHILD_PARTS]
+    acts = [f"action_{n}_{part}" for n in range(1, actions + 1) for part in ("text", "date")]
+    tail = ("evidence", "stage", "due", "child_on_plan", "immediate_harm", "harm_details")
+    head = (*TEXT_INPUTS[:4], "date_of_concern", *TEXT_INPUTS[4:])
+    return (*rows, *head, *acts, *tail)
+
+
+_CHILD_PARTS = ("name", "local_id", "dob")
+
+
+def input_id_for(field_name: str) -> str:
+    """The input showing a domain ``InvalidInput.field``: ``children[2].dob`` → ``child_2_dob``."""
+    match = _FIELD.match(field_name)
+    if match is None:
+        return {"children": "child_1_name", "requested_actions": "action_1_text"}.get(
+            field_name, field_name
+        )
+    group, number, part = match.groups()
+    if group == "children":
+        return f"child_{number}_{part}"
+    return f"action_{number}_{'date' if part == 'complete_by' else 'text'}"
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FormInput:
+    """The form's submission as typed values, the raw strings to re-fill it, and field errors."""
+
+    process: str = ""
+    children: tuple[Child, ...] = ()
+    team: str = ""
+    category: str = ""
+    category_other: str = ""
+    issue_type: str = ""
+    date_of_concern: date | None = None
+    summary: str = ""
+    impact: str = ""
+    requested_actions: tuple[Action, ...] = ()
+    evidence: str = ""
+    stage: str = ""
+    due: date | None = None
+    child_on_plan: bool = False
+    immediate_harm: bool = False
+    harm_details: str = ""
+    values: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the submission has no field errors."""
+        return not self.errors
+
+    @property
+    def concern(self) -> Concern:
+        """The concern part, for ``drp.commands.Raise``."""
+        return Concern(
+            category=self.category,
+            summary=self.summary,
+            impact=self.impact,
+            requested_actions=self.requested_actions,
+            evidence=self.evidence,
+            category_other=self.category_other,
+            issue_type=self.issue_type,
+        )
+
+
+def parse_form(data: Mapping[str, object], today: date | None = None) -> FormInput:
+    """The typed form and its errors keyed by input id; with ``today``, dates are checked too."""
+    read = InputReader(data, today)
+    process = data.get("process")
+    children = _children(read)
+    category = read.text("category", required=True, limit=MAX_SHORT_TEXT)
+    other = read.text("category_other", category == OTHER_CATEGORY, MAX_SHORT_TEXT)
+    harm = read.flag("immediate_harm")
+    return FormInput(
+        process=process if isinstance(process, str) else "",
+        children=children,
+        team=read.text("team", required=True, limit=MAX_SHORT_TEXT),
+        category=category,
+        category_other=other,
+        issue_type=read.text("issue_type", limit=MAX_SHORT_TEXT),
+        date_of_concern=read.day("date_of_concern", required=True, when="past"),
+        summary=read.text("summary", required=True),
+        impact=read.text("impact", required=True),
+        requested_actions=read.actions(_submitted_rows(read.data, "action", ACTION_ROWS)),
+        evidence=read.text("evidence"),
+        stage=read.text("stage", required=True, limit=MAX_SHORT_TEXT),
+        due=read.day("due", when="future"),
+        child_on_plan=read.flag("child_on_plan"),
+        immediate_harm=harm,
+        harm_details=read.text("harm_details", required=harm),
+        values=read.values,
+        errors=read.errors,
+    )
+
+
+def _children(read: InputReader) -> tuple[Child, ...]:
+    children: list[Child] = []
+    seen: set[str] = set()
+    for n in range(1, _submitted_rows(read.data, "child", CHILD_ROWS) + 1):
+        ids = [f"child_{n}_{part}" for part in _CHILD_PARTS]
+        filled = any(str(read.data.get(i) or "").strip() for i in ids)
+        name = read.text(ids[0], required=n == 1 or filled, limit=MAX_SHORT_TEXT)
+        local_id = read.text(ids[1], required=n == 1 or filled, limit=MAX_LOCAL_ID)
+        dob = read.day(ids[2], when="past")
+        if local_id and local_id in seen:
+            read.errors[ids[1]] = "This local ID is already given for another child."
+        seen.add(local_id)
+        if name and local_id:
+            children.append(Child(name, local_id, dob))
+    return tuple(children)
+
+
+def _submitted_rows(data: Mapping[str, object], prefix: str, card_rows: int) -> int:
+    """Rows on the card, or more if a handler submits them (bounded by the model's maxima)."""
+    pattern = re.compile(rf"^{prefix}_(\d{{1,2}})_")
+    numbers = [int(m.group(1)) for key in data if (m := pattern.match(key))]
+    return max([card_rows, *numbers])
+
+
+# --- the card --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """Everything a part of the form needs, so each builder stays small."""
+
+    policy: Policy
+    process: Process
+    stages: tuple[Stage, ...]
+    teams: Sequence[tuple[str, str]]
+    today: date
+    calendar: WorkingDayCalendar
+    values: Mapping[str, str]
+    errors: Mapping[str, str]
+
+    def value(self, input_id: str) -> str:
+        return self.values.get(input_id, "")
+
+    def error(self, input_id: str) -> str | None:
+        return self.errors.get(input_id)
+
+    def field(self, element: Json) -> list[Json]:
+        """An input followed by its error line, if any."""
+        return [element, *el.error_text(self.error(element["id"]))]
+
+    @property
+    def chosen(self) -> Stage | None:
+        keys = {stage.key: stage for stage in self.stages}
+        return keys.get(self.value("stage")) or (self.stages[0] if self.stages else None)
+
+
+def form_card(
+    policy: Policy,
+    process: Process,
+    raiser_role: Role,
+    teams: Sequence[tuple[str, str]],
+    today: date,
+    *,
+    calendar: WorkingDayCalendar,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    key_factory: KeyFactory = new_key,
+) -> Json:
+    """The DRP form, pre-filled with ``values`` and showing ``errors`` (input id → message)."""
+    form = _Form(
+        policy,
+        process,
+        process.opening_stages(raiser_role),
+        teams,
+        today,
+        calendar,
+        values or {},
+        errors or {},
+    )
+    body = [
+        el.text_block(escape(process.title), size="large", weight="bolder", heading=True),
+        el.text_block(escape(policy.title), subtle=True, spacing="none"),
+        *_error_summary(form),
+        *_children_section(form),
+        *_concern_section(form),
+        *_actions_section(form),
+        *_stage_section(form),
+        *_flags_section(form),
+        _timeline_section(form),
+    ]
+    data = {"process": process.key}
+    actions = [
+        el.execute("Preview timeline", Verb.PREVIEW, "", 0, key_factory, extra=data),
+        el.execute("Raise dispute", Verb.RAISE, "", 0, key_factory, extra=data, style="positive"),
+    ]
+    return el.card(body, actions, full_width=True, fallback_text="The DRP form")
+
+
+def _error_summary(form: _Form) -> list[Json]:
+    if not form.errors:
+        return []
+    count = len(form.errors)
+    lines = [
+        el.text_block(
+            f"Please correct {count} {'field' if count == 1 else 'fields'} below.",
+            weight="bolder",
+            color="attention",
+        ),
+        *(
+            el.text_block(f"{plain(_label(form, key), 80)}: {plain(message, 200)}", spacing="none")
+            for key, message in form.errors.items()
+        ),
+    ]
+    return [el.container(lines, style="attention", element_id="error_summary")]
+
+
+def _label(form: _Form, input_id: str) -> str:
+    labels = {
+        "team": "Team",
+        "category": "Category of concern",
+        "category_other": "Other category",
+        "issue_type": "Issue type",
+        "date_of_concern": "Date of concern",
+        "summary": "Summary of concern",
+        "impact": "Impact on the child",
+        "evidence": "Evidence",
+        "stage": "Starting stage",
+        "due": "Deadline",
+        "harm_details": "Immediate harm",
+    }
+    if input_id in labels:
+        return labels[input_id]
+    parts = input_id.split("_")
+    if parts[0] == "child" and len(parts) >= 3:
+        field_name = "_".join(parts[2:])
+        what = {"name": "name", "local_id": form.policy.local_id_label, "dob": "date of birth"}
+        return f"Child {parts[1]}: {what.get(field_name, field_name)}"
+    if parts[0] == "action" and len(parts) == 3:
+        return f"Requested action {parts[1]}: {'date' if parts[2] == 'date' else 'action'}"
+    return input_id
+
+
+def _children_section(form: _Form) -> list[Json]:
+    first = _child_row(form, 1)
+    extra = [_child_row(form, n) for n in range(2, CHILD_ROWS + 1)]
+    shown = any(form.value(i) or form.error(i) for i in _child_ids(2, CHILD_ROWS))
+    return [
+        el.text_block("Child or children", weight="bolder", separator=True, heading=True),
+        *first,
+        el.container(
+            [item for row in extra for item in row], element_id=_MORE_CHILDREN, visible=shown
+        ),
+        el.action_set([el.action_toggle("Add or hide siblings", [_MORE_CHILDREN])]),
+    ]
+
+
+def _child_ids(first: int, last: int) -> list[str]:
+    return [f"child_{n}_{part}" for n in range(first, last + 1) for part in _CHILD_PARTS]
+
+
+def _child_row(form: _Form, n: int) -> list[Json]:
+    required = " (required)" if n == 1 else ""
+    name = el.input_text(
+        f"child_{n}_name",
+        f"Child {n}: full name{required}",
+        value=form.value(f"child_{n}_name"),
+        max_length=MAX_SHORT_TEXT,
+    )
+    local_id = el.input_text(
+        f"child_{n}_local_id",
+        f"{form.policy.local_id_label}{required}",
+        value=form.value(f"child_{n}_local_id"),
+        max_length=MAX_LOCAL_ID,
+    )
+    dob = el.input_date(
+        f"child_{n}_dob", "Date of birth", value=form.value(f"child_{n}_dob"), maximum=form.today
+    )
+    columns = el.column_set([el.column(form.field(local_id)), el.column(form.field(dob))])
+    return [*form.field(name), columns]
+
+
+def _concern_section(form: _Form) -> list[Json]:
+    policy = form.policy
+    categories = [(c.title, c.key) for c in policy.categories]
+    other_shown = form.value("category") == OTHER_CATEGORY or bool(form.error("category_other"))
+    other = el.input_text(
+        "category_other",
+        "Other category: please specify",
+        value=form.value("category_other"),
+        max_length=MAX_SHORT_TEXT,
+    )
+    items = [
+        el.text_block("The concern", weight="bolder", separator=True, heading=True),
+        *form.field(_choice(form, "team", "Team (required)", list(_team_choices(form)), True)),
+        *form.field(_choice(form, "category", "Category of concern (required)", categories)),
+        el.container(form.field(other), element_id=_OTHER_BOX, visible=other_shown),
+        el.action_set([el.action_toggle("Other: specify", [_OTHER_BOX])]),
+    ]
+    if policy.issue_types:
+        issue_types = [(t, t) for t in policy.issue_types]
+        items += form.field(_choice(form, "issue_type", "Issue type", issue_types))
+    return items + _concern_texts(form)
+
+
+def _team_choices(form: _Form) -> list[tuple[str, str]]:
+    return [(title, team_id) for team_id, title in form.teams]
+
+
+def _choice(
+    form: _Form,
+    input_id: str,
+    label: str,
+    choices: list[tuple[str, str]],
+    filtered: bool = False,
+) -> Json:
+    return el.choice_set(
+        input_id,
+        label,
+        choices,
+        value=form.value(input_id),
+        placeholder="Choose…",
+        filtered=filtered,
+    )
+
+
+def _concern_texts(form: _Form) -> list[Json]:
+    concern_date = el.input_date(
+        "date_of_concern",
+        "Date of concern (required)",
+        value=form.value("date_of_concern"),
+        maximum=form.today,
+    )
+    texts = [
+        ("summary", "Summary of concern, including background and action already taken"),
+        ("impact", "Impact on the child (required)"),
+    ]
+    items = form.field(concern_date)
+    for input_id, label in texts:
+        suffix = " (required)" if input_id == "summary" else ""
+        items += form.field(_long_text(form, input_id, label + suffix))
+    return items
+
+
+def _long_text(form: _Form, input_id: str, label: str) -> Json:
+    return el.input_text(
+        input_id, label, value=form.value(input_id), multiline=True, max_length=MAX_TEXT
+    )
+
+
+def _actions_section(form: _Form) -> list[Json]:
+    latest = _latest_action_date(form)
+    items = [
+        el.text_block("Requested actions", weight="bolder", separator=True, heading=True),
+    ]
+    if latest is not None:
+        note = f"Each action must be complete by {format_date(latest)} at the latest."
+        items.append(el.text_block(note, subtle=True, spacing="none"))
+    for n in range(1, ACTION_ROWS + 1):
+        text = el.input_text(
+            f"action_{n}_text",
+            f"Action {n}",
+            value=form.value(f"action_{n}_text"),
+            max_length=MAX_TEXT,
+        )
+        when = el.input_date(
+            f"action_{n}_date",
+            "Complete by",
+            value=form.value(f"action_{n}_date"),
+            minimum=form.today,
+            maximum=latest,
+        )
+        row = [el.column(form.field(text), "2"), el.column(form.field(when))]
+        items.append(el.column_set(row))
+    evidence = "Evidence that will show the concern is resolved"
+    items += form.field(_long_text(form, "evidence", evidence))
+    return items
+
+
+def _latest_action_date(form: _Form) -> date | None:
+    limit = form.policy.requested_action_limit
+    if limit is None or limit.unit == TimeUnit.HOURS:
+        return None
+    return form.calendar.due_date(form.today, limit)
+
+
+def _stage_section(form: _Form) -> list[Json]:
+    choices = [(_stage_title(stage), stage.key) for stage in form.stages]
+    chosen = form.chosen
+    stage = el.choice_set(
+        "stage", "Starting stage (required)", choices, value=chosen.key if chosen else ""
+    )
+    items = [
+        el.text_block("Where to start", weight="bolder", separator=True, heading=True),
+        *form.field(stage),
+    ]
+    setters = [s for s in form.stages if s.raiser_sets_deadline]
+    if setters:
+        items += form.field(_due_input(form, setters))
+    return items
+
+
+def _stage_title(stage: Stage) -> str:
+    return stage.title if not stage.formal else f"Stage {stage.key}: {stage.title}"
+
+
+def _due_input(form: _Form, setters: list[Stage]) -> Json:
+    needs = ", ".join(_stage_title(s) for s in setters)
+    chosen = form.chosen
+    maximum = None
+    scale = chosen.timescale if chosen is not None else None
+    if scale is not None and scale.unit != TimeUnit.HOURS:
+        maximum = form.calendar.due_date(form.today, scale)
+    return el.input_date(
+        "due",
+        f"Deadline you set (needed for: {needs})",
+        value=form.value("due"),
+        minimum=form.today,
+        maximum=maximum,
+    )
+
+
+def _flags_section(form: _Form) -> list[Json]:
+    items: list[Json] = [el.text_block("Safety", weight="bolder", separator=True, heading=True)]
+    if any(stage.two_sided for stage in form.process.all_stages()):
+        items.append(
+            el.toggle(
+                "child_on_plan",
+                "The child has a child protection plan or is looked after",
+                value=form.value("child_on_plan") == "true",
+            )
+        )
+    items.append(
+        el.toggle(
+            "immediate_harm",
+            "A child may be at immediate risk of harm (alerts a senior manager at once)",
+            value=form.value("immediate_harm") == "true",
+        )
+    )
+    details = "If a child may be at immediate risk: what is the risk?"
+    items += form.field(_long_text(form, "harm_details", details))
+    return items
+
+
+def _timeline_section(form: _Form) -> Json:
+    chosen = form.chosen
+    title = el.text_block("Timeline if no stage resolves it", weight="bolder", separator=True)
+    if chosen is None:
+        return el.container([title, el.text_block("No stage is open to you in this process.")])
+    try:
+        plan = timeline(form.process, form.today, form.calendar, chosen.key)
+    except DrpError:
+        return el.container([title, el.text_block("The timeline cannot be worked out.")])
+    facts = [
+        (escape(_stage_title(form.process.stage(step.stage))), _due_text(step.due))
+        for step in plan.steps
+    ]
+    if plan.final_due is not None:
+        facts.append(("Overall deadline", format_date(plan.final_due)))
+    starting = f"Starting {format_date(form.today)} at {_stage_title(chosen)}"
+    note = el.text_block(escape(starting), subtle=True, spacing="none")
+    return el.container([title, note, el.fact_set(facts)], element_id="timeline")
+
+
+def _due_text(due: date | None) -> str:
+    return format_date(due) if due is not None else "Deadline you set"

@@ -1,0 +1,131 @@
+"""Which buttons a viewer gets: asked of the state machine itself, never re-implemented here.
+
+Each candidate command is tried with ``drp.machine.decide`` on the (immutable) dispute with
+placeholder data: a ``CommandRejected`` means the viewer may not do it in this state; an
+``InvalidInput`` means the guards passed and only the placeholder data was wrong, so the button
+is offered and the real input is checked when it is pressed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cards.verbs import Verb
+from cards.views import Viewer, ViewerKind
+from drp.calendar import WorkingDayCalendar
+from drp.commands import (
+    AlertImmediateHarm,
+    Approve,
+    Command,
+    Conclude,
+    Decline,
+    Escalate,
+    Extend,
+    Refer,
+    Resolve,
+    Respond,
+    Withdraw,
+)
+from drp.errors import DrpError, InvalidInput
+from drp.machine import Context, decide, escalation_target, process_of
+from drp.model import Actor, Dispute
+from drp.policy import FinalStep, Policy, Referral, Stage
+from drp.roles import Role
+
+_PLACEHOLDER = "placeholder"
+Target = Stage | FinalStep
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What one viewer may do to one dispute now."""
+
+    verbs: frozenset[Verb]
+    referrals: tuple[Referral, ...] = ()
+    next_step: Target | None = None
+    bypass_targets: tuple[Target, ...] = ()
+
+
+def options(
+    dispute: Dispute,
+    viewer: Viewer,
+    policy: Policy,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+) -> Options:
+    """The verbs the machine would accept from this viewer, with the escalation targets."""
+    ctx = Context(policy, calendar)
+    if viewer.kind == ViewerKind.RAISER:
+        return _raiser(dispute, viewer, now, ctx)
+    verbs: set[Verb] = set()
+    if viewer.kind == ViewerKind.OWNER:
+        deputy_for = dispute.owners[0] if dispute.owners else ""
+        actor = Actor(viewer.person_id, Role.TEAM_MANAGER)
+        if _accepts(dispute, Respond(actor, now, _PLACEHOLDER, on_behalf_of=deputy_for), ctx):
+            verbs.add(Verb.RESPOND)
+    elif viewer.kind == ViewerKind.APPROVER:
+        actor = Actor(viewer.person_id, Role.CHAIRS_SERVICE_MANAGER)
+        if _accepts(dispute, Approve(actor, now, (_PLACEHOLDER,)), ctx):
+            verbs.add(Verb.APPROVE)
+        if _accepts(dispute, Decline(actor, now, _PLACEHOLDER), ctx):
+            verbs.add(Verb.DECLINE)
+    elif viewer.kind == ViewerKind.MONITOR:
+        verbs.add(Verb.RECORD)
+    return Options(frozenset(verbs))
+
+
+def _raiser(dispute: Dispute, viewer: Viewer, now: datetime, ctx: Context) -> Options:
+    actor = Actor(viewer.person_id, dispute.raiser_role)
+    trials: dict[Verb, Command] = {
+        Verb.RESPOND: Respond(actor, now, _PLACEHOLDER),
+        Verb.RESOLVE: Resolve(actor, now, _PLACEHOLDER),
+        Verb.EXTEND: Extend(actor, now, _PLACEHOLDER),
+        Verb.ESCALATE: Escalate(
+            actor, now, _PLACEHOLDER, owners=(_PLACEHOLDER,), approver=_PLACEHOLDER
+        ),
+        Verb.HARM: AlertImmediateHarm(actor, now, _PLACEHOLDER),
+        Verb.WITHDRAW: Withdraw(actor, now, _PLACEHOLDER),
+        Verb.CONCLUDE: Conclude(actor, now, _PLACEHOLDER),
+    }
+    verbs = {verb for verb, command in trials.items() if _accepts(dispute, command, ctx)}
+    referrals = tuple(
+        referral
+        for referral in ctx.policy.referrals
+        if _accepts(dispute, Refer(actor, now, referral.key, _PLACEHOLDER, _PLACEHOLDER), ctx)
+    )
+    if referrals:
+        verbs.add(Verb.REFER)
+    verbs.add(Verb.RECORD)
+    if Verb.ESCALATE not in verbs:
+        return Options(frozenset(verbs), referrals)
+    next_step = escalation_target(dispute, "", dispute.raiser_role, ctx)
+    return Options(frozenset(verbs), referrals, next_step, _bypass_targets(dispute, ctx))
+
+
+def _bypass_targets(dispute: Dispute, ctx: Context) -> tuple[Target, ...]:
+    """Every later step ``escalation_target`` accepts, when the process allows bypass."""
+    process = process_of(dispute, ctx)
+    if not process.bypass:
+        return ()
+    here = process.rank(dispute.stage)
+    keys = [stage.key for stage in process.stages if process.rank(stage.key) > here]
+    if process.final_step is not None:
+        keys.append(process.final_step.key)
+    targets = []
+    for key in keys:
+        try:
+            targets.append(escalation_target(dispute, key, dispute.raiser_role, ctx))
+        except DrpError:
+            continue
+    return tuple(targets)
+
+
+def _accepts(dispute: Dispute, command: Command, ctx: Context) -> bool:
+    try:
+        decide(dispute, command, ctx)
+    except InvalidInput:
+        return True
+    except (DrpError, KeyError, ValueError):
+        return False
+    return True

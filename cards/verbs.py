@@ -1,0 +1,51 @@
+"""The Action.Execute verbs every card button sends, and the data each action carries.
+
+Every ``Action.Execute`` on our cards has ``verb`` set to a ``Verb`` and ``data`` holding
+``reference`` (the dispute or compliment it acts on, ``""`` on the new-dispute form),
+``version`` (the version the card showed, so a stale click is noticed) and ``key`` (a fresh
+idempotency key per rendered card and action, so a repeated click is noticed). Teams merges the
+card's input values into ``data``; no input id may therefore be one of ``RESERVED``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+KeyFactory = Callable[[], str]
+RESERVED = frozenset({"verb", "reference", "version", "key", "process"})
+
+
+class Verb(StrEnum):
+    """An ``Action.Execute`` verb; the router maps each to one handler."""
+
+    NEW = "drp.new"
+    RAISE = "drp.raise"
+    PREVIEW = "drp.preview"
+    RESPOND = "drp.respond"
+    RESOLVE = "drp.resolve"
+    EXTEND = "drp.extend"
+    ESCALATE = "drp.escalate"
+    REFER = "drp.refer"
+    HARM = "drp.harm"
+    WITHDRAW = "drp.withdraw"
+    CONCLUDE = "drp.conclude"
+    APPROVE = "drp.approve"
+    DECLINE = "drp.decline"
+    REFRESH = "drp.refresh"
+    SHOW = "drp.show"
+    RECORD = "drp.record"
+    COMPLIMENT = "drp.compliment"
+    ACKNOWLEDGE = "drp.acknowledge"
+
+
+def new_key() -> str:
+    """A fresh idempotency key (uuid4 hex); tests pass their own deterministic factory."""
+    return uuid.uuid4().hex
+
+
+def action_data(reference: str, version: int, key: str, **extra: Any) -> dict[str, Any]:
+    """The ``data`` of one ``Action.Execute``: reference, version and idempotency key."""
+    return {"reference": reference, "version": version, "key": key, **extra}

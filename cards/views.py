@@ -1,0 +1,107 @@
+"""What a card is rendered from: a dispute with its history, who is looking, and its RAG status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from drp.calendar import WorkingDayCalendar
+from drp.events import Event
+from drp.model import SYSTEM, Dispute, Status
+from drp.policy import Policy, Process
+from drp.timescale import Timescale, TimeUnit
+
+_AMBER_WINDOW = Timescale(1, TimeUnit.WORKING_DAYS)
+
+
+class ViewerKind(StrEnum):
+    """Which view of a dispute card someone gets."""
+
+    RAISER = "raiser"
+    OWNER = "owner"
+    APPROVER = "approver"
+    OTHER = "other"
+    MONITOR = "monitor"
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The person a card is rendered for, and in which capacity."""
+
+    person_id: str
+    kind: ViewerKind
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeView:
+    """A dispute, its events (oldest first), display names by person id, and its team's title."""
+
+    dispute: Dispute
+    events: tuple[Event, ...] = ()
+    names: Mapping[str, str] = field(default_factory=dict)
+    team_title: str = ""
+
+    def name(self, person_id: str) -> str:
+        """A person's display name; the scheduler and unknown ids get a neutral label."""
+        if person_id == SYSTEM:
+            return "DRP bot (deadline)"
+        return self.names.get(person_id) or "Unknown person"
+
+
+class RAG(StrEnum):
+    """Red / amber / green deadline status of an open dispute."""
+
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+    @property
+    def label(self) -> str:
+        """Words for the status (colour alone is not accessible)."""
+        return {RAG.GREEN: "On track", RAG.AMBER: "Due soon", RAG.RED: "Overdue"}[self]
+
+    @property
+    def color(self) -> str:
+        """The Adaptive Card text colour for the status."""
+        return {RAG.GREEN: "good", RAG.AMBER: "warning", RAG.RED: "attention"}[self]
+
+
+def deadline(dispute: Dispute) -> datetime | None:
+    """The deadline that matters now: the response's, the chair's review, else the overall one."""
+    if dispute.status == Status.AWAITING_RESPONSE and dispute.due_at is not None:
+        return dispute.due_at
+    if dispute.status == Status.AWAITING_REVIEW and dispute.review_due_at is not None:
+        return dispute.review_due_at
+    if dispute.status == Status.CLOSED:
+        return None
+    return dispute.overall_due_at
+
+
+def rag(dispute: Dispute, now: datetime, calendar: WorkingDayCalendar) -> RAG | None:
+    """Red once overdue, amber when due within one working day, green otherwise; None if closed."""
+    if not dispute.is_open:
+        return None
+    due = deadline(dispute)
+    if due is None:
+        return RAG.GREEN
+    if calendar.is_overdue(due, now):
+        return RAG.RED
+    return RAG.AMBER if calendar.due_within(due, now, _AMBER_WINDOW) else RAG.GREEN
+
+
+def step_label(process: Process, key: str) -> str:
+    """``Stage 2: Service Manager``, the informal stage's title, or the final step's title."""
+    if process.final_step is not None and key == process.final_step.key:
+        return process.final_step.title
+    if not process.has_stage(key):
+        return key or "Not yet sent"
+    stage = process.stage(key)
+    return stage.title if not stage.formal else f"Stage {key}: {stage.title}"
+
+
+def stage_label(policy: Policy, dispute: Dispute) -> str:
+    """Where the dispute is (or, while awaiting agreement to open, where it would go)."""
+    process = policy.process(dispute.process)
+    return step_label(process, dispute.stage or dispute.pending_stage)
