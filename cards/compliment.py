@@ -90,7 +90,6 @@ def compliment_form_card(
         [(title, pid) for pid, title in people],
         value=values.get("practitioner", ""),
         placeholder="Choose…",
-        filtered=True,
         required=True,
         error_message="Choose the practitioner.",
     )

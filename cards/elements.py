@@ -174,14 +174,13 @@ def choice_set(
     *,
     value: str = "",
     placeholder: str = "",
-    filtered: bool = False,
     required: bool = False,
     error_message: str | None = None,
 ) -> Json:
-    """A single-choice ``Input.ChoiceSet`` of (title, value) pairs."""
+    """A single-choice drop-down ``Input.ChoiceSet`` of (title, value) pairs."""
     result = _input("Input.ChoiceSet", input_id, label, required, error_message)
     result["choices"] = [{"title": title, "value": key} for title, key in choices]
-    result["style"] = "filtered" if filtered else "compact"
+    result["style"] = "compact"  # "filtered" (typeahead) is not in the 1.5 schema
     return _put(result, value=value or None, placeholder=placeholder or None)
 
 

@@ -207,8 +207,10 @@ class _Form:
 
     @property
     def chosen(self) -> Stage | None:
+        """The stage chosen on the form, else the first formal stage the raiser may open."""
         keys = {stage.key: stage for stage in self.stages}
-        return keys.get(self.value("stage")) or (self.stages[0] if self.stages else None)
+        formal = [stage for stage in self.stages if stage.formal] or list(self.stages)
+        return keys.get(self.value("stage")) or (formal[0] if formal else None)
 
 
 def form_card(
@@ -348,7 +350,7 @@ def _concern_section(form: _Form) -> list[Json]:
     )
     items = [
         el.text_block("The concern", weight="bolder", separator=True, heading=True),
-        *form.field(_choice(form, "team", "Team (required)", list(_team_choices(form)), True)),
+        *form.field(_choice(form, "team", "Team (required)", list(_team_choices(form)))),
         *form.field(_choice(form, "category", "Category of concern (required)", categories)),
         el.container(form.field(other), element_id=_OTHER_BOX, visible=other_shown),
         el.action_set([el.action_toggle("Other: specify", [_OTHER_BOX])]),
@@ -368,7 +370,6 @@ def _choice(
     input_id: str,
     label: str,
     choices: list[tuple[str, str]],
-    filtered: bool = False,
 ) -> Json:
     return el.choice_set(
         input_id,
@@ -376,7 +377,6 @@ def _choice(
         choices,
         value=form.value(input_id),
         placeholder="Choose…",
-        filtered=filtered,
     )
 
 
@@ -511,8 +511,9 @@ def _timeline_section(form: _Form) -> Json:
         (escape(_stage_title(form.process.stage(step.stage))), _due_text(step.due))
         for step in plan.steps
     ]
-    if plan.final_due is not None:
-        facts.append(("Overall deadline", format_date(plan.final_due)))
+    if plan.final_due is not None and form.process.overall_limit is not None:
+        limit = f"Overall deadline ({form.process.overall_limit})"
+        facts.append((escape(limit), format_date(plan.final_due)))
     starting = f"Starting {format_date(form.today)} at {_stage_title(chosen)}"
     note = el.text_block(escape(starting), subtle=True, spacing="none")
     return el.container([title, note, el.fact_set(facts)], element_id="timeline")

@@ -27,11 +27,11 @@ ELLIPSIS = "…"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 _NEWLINES = re.compile(r"\r\n?|\n")
-_SCHEME = re.compile(r"(?<![A-Za-z0-9+.\-])([A-Za-z][A-Za-z0-9+.\-]*):")
+_SCHEME = re.compile(r"(?<![A-Za-z0-9+.\-])([A-Za-z][A-Za-z0-9+.\-]*):(?=\S)")
 _MENTION = re.compile(r"<(/?)(at\b)", re.IGNORECASE)
 _DOMAIN_DOT = re.compile(r"(?<=[^\W_]|-)\.(?=[^\W\d_])")
 _MARKDOWN = re.compile(r"([\\`*_\[\](){}#+\-~<>&|!])")
-_ORDERED = re.compile(r"^(\d+)\.")
+_ORDERED = re.compile(r"^(\d{1,9})\.(?=\s|$)")
 _SPACES = re.compile(r"\s+")
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
