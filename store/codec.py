@@ -1,0 +1,180 @@
+"""Domain values to rows and back: every field of ``Dispute`` and ``Event`` round-trips exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import Row
+
+from drp.events import Event, EventKind, JsonValue
+from drp.model import Action, Child, Concern, Dispute, Outcome, Status
+from drp.roles import Role
+
+Values = dict[str, Any]
+
+
+def actions_json(actions: Iterable[Action]) -> list[JsonValue]:
+    """Actions as JSON: text and an ISO complete-by date."""
+    return [{"text": a.text, "complete_by": a.complete_by.isoformat()} for a in actions]
+
+
+def actions_from(value: Sequence[Mapping[str, str]]) -> tuple[Action, ...]:
+    """The inverse of ``actions_json``."""
+    return tuple(Action(a["text"], date.fromisoformat(a["complete_by"])) for a in value)
+
+
+def dispute_values(dispute: Dispute, at: datetime) -> Values:
+    """The ``disputes`` row of a dispute (children and owners have their own tables)."""
+    concern = dispute.concern
+    return {
+        "reference": dispute.reference,
+        "policy": dispute.policy,
+        "process": dispute.process,
+        "raised_by": dispute.raised_by,
+        "raiser_role": dispute.raiser_role.value,
+        "raised_at": dispute.raised_at,
+        "date_of_concern": dispute.date_of_concern,
+        "team": dispute.team,
+        "raiser_team": dispute.raiser_team,
+        "practitioner": dispute.practitioner,
+        "child_on_plan": dispute.child_on_plan,
+        "category": concern.category,
+        "category_other": concern.category_other,
+        "issue_type": concern.issue_type,
+        "summary": concern.summary,
+        "impact": concern.impact,
+        "evidence": concern.evidence,
+        "requested_actions": actions_json(concern.requested_actions),
+        **_state_values(dispute),
+        "updated_at": at,
+    }
+
+
+def _state_values(dispute: Dispute) -> Values:
+    return {
+        "status": dispute.status.value,
+        "stage": dispute.stage,
+        "due_at": dispute.due_at,
+        "review_due_at": dispute.review_due_at,
+        "overall_due_at": dispute.overall_due_at,
+        "formal_started_at": dispute.formal_started_at,
+        "approver": dispute.approver,
+        "pending_stage": dispute.pending_stage,
+        "pending_due": dispute.pending_due,
+        "resume_status": dispute.resume_status.value if dispute.resume_status else None,
+        "extensions_used": dispute.extensions_used,
+        "responded_by": dispute.responded_by,
+        "overdue_noted": dispute.overdue_noted,
+        "outcome": dispute.outcome.value if dispute.outcome else None,
+        "closed_at": dispute.closed_at,
+        "referrals": list(dispute.referrals),
+        "version": dispute.version,
+    }
+
+
+def children_values(dispute: Dispute) -> list[Values]:
+    """One ``children`` row per child, in the order given."""
+    return [
+        {
+            "reference": dispute.reference,
+            "position": n,
+            "name": c.name,
+            "local_id": c.local_id,
+            "dob": c.dob,
+        }
+        for n, c in enumerate(dispute.children)
+    ]
+
+
+def owner_values(dispute: Dispute) -> list[Values]:
+    """One ``dispute_owners`` row per current owner, in the order given."""
+    return [
+        {"reference": dispute.reference, "position": n, "person_id": person}
+        for n, person in enumerate(dispute.owners)
+    ]
+
+
+def dispute_from(row: Row[Any], kids: Sequence[Child], owners: Sequence[str]) -> Dispute:
+    """Rebuild a dispute from its row, its children and its owners."""
+    m = row._mapping
+    concern = Concern(
+        category=m["category"],
+        summary=m["summary"],
+        impact=m["impact"],
+        requested_actions=actions_from(m["requested_actions"]),
+        evidence=m["evidence"],
+        category_other=m["category_other"],
+        issue_type=m["issue_type"],
+    )
+    return Dispute(
+        reference=m["reference"],
+        policy=m["policy"],
+        process=m["process"],
+        raised_by=m["raised_by"],
+        raiser_role=Role(m["raiser_role"]),
+        raised_at=m["raised_at"],
+        date_of_concern=m["date_of_concern"],
+        children=tuple(kids),
+        team=m["team"],
+        concern=concern,
+        status=Status(m["status"]),
+        stage=m["stage"],
+        practitioner=m["practitioner"],
+        raiser_team=m["raiser_team"],
+        child_on_plan=bool(m["child_on_plan"]),
+        owners=tuple(owners),
+        due_at=m["due_at"],
+        review_due_at=m["review_due_at"],
+        overall_due_at=m["overall_due_at"],
+        formal_started_at=m["formal_started_at"],
+        approver=m["approver"],
+        pending_stage=m["pending_stage"],
+        pending_due=m["pending_due"],
+        resume_status=Status(m["resume_status"]) if m["resume_status"] else None,
+        extensions_used=m["extensions_used"],
+        responded_by=m["responded_by"],
+        overdue_noted=bool(m["overdue_noted"]),
+        outcome=Outcome(m["outcome"]) if m["outcome"] else None,
+        closed_at=m["closed_at"],
+        referrals=tuple(m["referrals"]),
+        version=m["version"],
+    )
+
+
+def child_from(row: Row[Any]) -> Child:
+    """A child from its ``children`` row."""
+    m = row._mapping
+    return Child(name=m["name"], local_id=m["local_id"], dob=m["dob"])
+
+
+def event_values(event: Event) -> Values:
+    """The ``events`` row of an event."""
+    return {
+        "reference": event.reference,
+        "sequence": event.sequence,
+        "kind": event.kind.value,
+        "actor": event.actor,
+        "actor_role": event.actor_role.value,
+        "at": event.at,
+        "from_stage": event.from_stage,
+        "to_stage": event.to_stage,
+        "payload": dict(event.payload),
+    }
+
+
+def event_from(row: Row[Any]) -> Event:
+    """Rebuild an event from its row."""
+    m = row._mapping
+    return Event(
+        reference=m["reference"],
+        sequence=m["sequence"],
+        kind=EventKind(m["kind"]),
+        actor=m["actor"],
+        actor_role=Role(m["actor_role"]),
+        at=m["at"],
+        from_stage=m["from_stage"],
+        to_stage=m["to_stage"],
+        payload=cast(dict[str, JsonValue], m["payload"]),
+    )

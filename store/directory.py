@@ -1,0 +1,293 @@
+"""The directory: people, their roles and teams, deputies, and the conversations the bot knows."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from drp.roles import TEAM_ROLES, Role
+from store.errors import DirectoryImportError, NotFound, Problem
+from store.records import ConversationRef, DirectoryEntry, ImportSummary, Person, RoleGrant, Team
+from store.schema import conversations, people, person_roles, teams
+
+MONITORING = "monitoring"
+
+
+class Directory:
+    """The directory repository of one transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self._postgres = conn.dialect.name == "postgresql"
+
+    # --- people -------------------------------------------------------------------------------
+
+    async def person(self, person_id: str) -> Person | None:
+        """A person by directory id."""
+        return await self._one(people.c.id == person_id)
+
+    async def by_email(self, email: str) -> Person | None:
+        """A person by e-mail (case-insensitive)."""
+        return await self._one(people.c.email == email.strip().lower())
+
+    async def by_aad_id(self, aad_object_id: str) -> Person | None:
+        """A person by Azure AD object id (what Teams sends as ``aadObjectId``)."""
+        return await self._one(people.c.aad_object_id == aad_object_id)
+
+    async def by_teams_id(self, teams_user_id: str) -> Person | None:
+        """A person by Teams user id (``29:...``, or the Playground's ``user-id-N``)."""
+        return await self._one(people.c.teams_user_id == teams_user_id)
+
+    async def people(self, *, role: Role | None = None, team: str | None = None) -> list[Person]:
+        """Everyone, by e-mail; or those holding ``role``, and/or in ``team`` (home or grant)."""
+        statement = select(people)
+        if role is not None:
+            holding = select(person_roles.c.person_id).where(person_roles.c.role == role.value)
+            statement = statement.where(people.c.id.in_(holding))
+        if team is not None:
+            serving = select(person_roles.c.person_id).where(person_roles.c.team == team)
+            statement = statement.where(or_(people.c.team == team, people.c.id.in_(serving)))
+        return await self._load(statement.order_by(people.c.email))
+
+    async def holders(self, role: Role, team: str | None = None) -> list[Person]:
+        """Who holds ``role``: a team role in ``team`` if given; other roles organisation-wide."""
+        grants = select(person_roles.c.person_id).where(person_roles.c.role == role.value)
+        if team is not None and role in TEAM_ROLES:
+            grants = grants.where(person_roles.c.team == team)
+        return await self._load(
+            select(people).where(people.c.id.in_(grants)).order_by(people.c.email)
+        )
+
+    async def deputy_for(self, person_id: str, on: date) -> Person | None:
+        """The person's deputy if one is named for ``on``."""
+        person = await self.person(person_id)
+        deputy = person.deputy_on(on) if person else None
+        return await self.person(deputy) if deputy else None
+
+    async def deputising_for(self, person_id: str, on: date) -> list[Person]:
+        """The people whose deputy ``person_id`` is on ``on``."""
+        statement = select(people).where(people.c.deputy_id == person_id)
+        return [p for p in await self._load(statement) if p.deputy_on(on) == person_id]
+
+    async def is_empty(self) -> bool:
+        """Whether nobody has been imported yet."""
+        count = (await self._conn.execute(select(func.count()).select_from(people))).scalar_one()
+        return int(count) == 0
+
+    # --- teams --------------------------------------------------------------------------------
+
+    async def team(self, name: str) -> Team | None:
+        """A team with the holders of each team role in it."""
+        found = (
+            await self._conn.execute(select(teams.c.name).where(teams.c.name == name))
+        ).first()
+        return None if found is None else (await self._teams([name]))[0]
+
+    async def teams(self) -> list[Team]:
+        """Every team, by name."""
+        names = list(
+            (await self._conn.execute(select(teams.c.name).order_by(teams.c.name))).scalars()
+        )
+        return await self._teams(names)
+
+    async def _teams(self, names: list[str]) -> list[Team]:
+        statement = select(person_roles).where(person_roles.c.team.in_(names))
+        holders: dict[str, dict[Role, list[str]]] = {name: {} for name in names}
+        for row in await self._conn.execute(statement.order_by(person_roles.c.person_id)):
+            holders[row.team].setdefault(Role(row.role), []).append(row.person_id)
+        return [
+            Team(name, {role: tuple(ids) for role, ids in holders[name].items()}) for name in names
+        ]
+
+    # --- conversations ------------------------------------------------------------------------
+
+    async def save_conversation_reference(
+        self,
+        person_id: str,
+        conversation_ref: ConversationRef,
+        *,
+        at: datetime,
+        teams_user_id: str | None = None,
+    ) -> None:
+        """Keep a person's 1:1 conversation reference (and Teams user id) once the bot knows it."""
+        values: dict[str, Any] = {"conversation_ref": dict(conversation_ref), "updated_at": at}
+        if teams_user_id is not None:
+            values["teams_user_id"] = teams_user_id
+        statement = update(people).where(people.c.id == person_id).values(values)
+        if (await self._conn.execute(statement)).rowcount != 1:
+            raise NotFound("person", person_id)
+
+    async def monitoring_channel(self) -> ConversationRef | None:
+        """The monitoring channel's conversation reference, once the bot was added to it."""
+        statement = select(conversations.c.conversation_ref).where(
+            conversations.c.purpose == MONITORING
+        )
+        ref: ConversationRef | None = (await self._conn.execute(statement)).scalar_one_or_none()
+        return ref
+
+    async def set_monitoring_channel(
+        self, conversation_ref: ConversationRef, *, at: datetime
+    ) -> None:
+        """Remember (or replace) the monitoring channel's conversation reference."""
+        values = {
+            "purpose": MONITORING,
+            "conversation_ref": dict(conversation_ref),
+            "updated_at": at,
+        }
+        maker = pg_insert if self._postgres else sqlite_insert
+        statement = maker(conversations).values(values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[conversations.c.purpose],
+            set_={"conversation_ref": statement.excluded.conversation_ref, "updated_at": at},
+        )
+        await self._conn.execute(statement)
+
+    # --- import -------------------------------------------------------------------------------
+
+    async def import_entries(
+        self, entries: Sequence[DirectoryEntry], *, at: datetime
+    ) -> ImportSummary:
+        """Upsert people matched on e-mail; if any entry is bad, nothing is written."""
+        problems = await self.check_entries(entries)
+        if problems:
+            raise DirectoryImportError(tuple(problems))
+        existing = await self._ids_by_email([e.email for e in entries])
+        ids = {e.email: existing.get(e.email) or str(uuid.uuid4()) for e in entries}
+        for entry in entries:
+            await self._upsert(ids[entry.email], entry, at, new=entry.email not in existing)
+        await self._link_deputies(entries, ids)
+        await self._replace_roles(entries, ids)
+        names = {g.team for e in entries for g in e.roles if g.team} | {
+            e.team for e in entries if e.team
+        }
+        await self._add_teams(names)
+        counts = Counter(role for e in entries for role in {g.role for g in e.roles})
+        return ImportSummary(len(entries) - len(existing), len(existing), len(names), dict(counts))
+
+    async def check_entries(self, entries: Sequence[DirectoryEntry]) -> list[Problem]:
+        """Problems only the stored directory reveals: unknown deputies, ids held by others."""
+        in_file = {e.email for e in entries}
+        deputies = {e.deputy_email for e in entries if e.deputy_email} - in_file
+        known = set(await self._ids_by_email(sorted(deputies)))
+        problems = [
+            Problem(e.line, "deputy_email", "nobody with this e-mail in the file or the directory")
+            for e in entries
+            if e.deputy_email and e.deputy_email not in in_file | known
+        ]
+        for column in ("aad_object_id", "teams_user_id"):
+            problems += await self._taken(entries, column)
+        return problems
+
+    async def _taken(self, entries: Sequence[DirectoryEntry], column: str) -> list[Problem]:
+        wanted = {getattr(e, column): e for e in entries if getattr(e, column)}
+        if not wanted:
+            return []
+        col = people.c[column]
+        statement = select(people.c.email, col).where(col.in_(sorted(wanted)))
+        file_ids = {e.email: getattr(e, column) for e in entries}
+        problems = []
+        for email, value in (tuple(r) for r in await self._conn.execute(statement)):
+            holder_keeps = email not in file_ids or file_ids[email] in (None, value)
+            if wanted[value].email != email and holder_keeps:
+                problems.append(
+                    Problem(wanted[value].line, column, "already belongs to someone else")
+                )
+        return problems
+
+    async def _ids_by_email(self, emails: Sequence[str]) -> dict[str, str]:
+        if not emails:
+            return {}
+        statement = select(people.c.email, people.c.id).where(people.c.email.in_(emails))
+        return {row.email: row.id for row in await self._conn.execute(statement)}
+
+    async def _upsert(
+        self, person_id: str, entry: DirectoryEntry, at: datetime, *, new: bool
+    ) -> None:
+        values: dict[str, Any] = {
+            "name": entry.name,
+            "team": entry.team,
+            "deputy_from": entry.deputy_from,
+            "deputy_to": entry.deputy_to,
+            "updated_at": at,
+        }
+        # A blank id in the file keeps the one the bot learnt from Teams.
+        if entry.aad_object_id or new:
+            values["aad_object_id"] = entry.aad_object_id
+        if entry.teams_user_id or new:
+            values["teams_user_id"] = entry.teams_user_id
+        if new:
+            await self._conn.execute(
+                insert(people).values(id=person_id, email=entry.email, **values)
+            )
+        else:
+            await self._conn.execute(update(people).where(people.c.id == person_id).values(values))
+
+    async def _link_deputies(self, entries: Sequence[DirectoryEntry], ids: dict[str, str]) -> None:
+        named = [e.deputy_email for e in entries if e.deputy_email and e.deputy_email not in ids]
+        known = {**await self._ids_by_email(named), **ids}
+        for entry in entries:
+            deputy = known.get(entry.deputy_email) if entry.deputy_email else None
+            statement = update(people).where(people.c.id == ids[entry.email])
+            await self._conn.execute(statement.values(deputy_id=deputy))
+
+    async def _replace_roles(self, entries: Sequence[DirectoryEntry], ids: dict[str, str]) -> None:
+        person_ids = [ids[e.email] for e in entries]
+        await self._conn.execute(
+            delete(person_roles).where(person_roles.c.person_id.in_(person_ids))
+        )
+        rows = [
+            {"person_id": ids[e.email], "role": g.role.value, "team": g.team}
+            for e in entries
+            for g in e.roles
+        ]
+        await self._conn.execute(insert(person_roles), rows)
+
+    async def _add_teams(self, names: set[str]) -> None:
+        if not names:
+            return
+        maker = pg_insert if self._postgres else sqlite_insert
+        statement = maker(teams).on_conflict_do_nothing(index_elements=[teams.c.name])
+        await self._conn.execute(statement, [{"name": name} for name in sorted(names)])
+
+    # --- loading ------------------------------------------------------------------------------
+
+    async def _one(self, where: Any) -> Person | None:
+        found = await self._load(select(people).where(where))
+        return found[0] if found else None
+
+    async def _load(self, statement: Select[Any]) -> list[Person]:
+        rows = list(await self._conn.execute(statement))
+        grants: dict[str, list[RoleGrant]] = {row.id: [] for row in rows}
+        if grants:
+            roles = select(person_roles).where(person_roles.c.person_id.in_(list(grants)))
+            roles = roles.order_by(
+                person_roles.c.person_id, person_roles.c.role, person_roles.c.team
+            )
+            for row in await self._conn.execute(roles):
+                grants[row.person_id].append(RoleGrant(Role(row.role), row.team))
+        return [_person(row, grants[row.id]) for row in rows]
+
+
+def _person(row: Row[Any], grants: list[RoleGrant]) -> Person:
+    m = row._mapping
+    return Person(
+        id=m["id"],
+        email=m["email"],
+        name=m["name"],
+        team=m["team"],
+        roles=tuple(grants),
+        aad_object_id=m["aad_object_id"],
+        teams_user_id=m["teams_user_id"],
+        conversation_ref=m["conversation_ref"],
+        deputy_id=m["deputy_id"],
+        deputy_from=m["deputy_from"],
+        deputy_to=m["deputy_to"],
+    )

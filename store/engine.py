@@ -1,0 +1,83 @@
+"""Database URLs and engines: SQLite (WAL, foreign keys, one writer) or PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from store.errors import InvalidRecord
+
+SQLITE = "sqlite+aiosqlite"
+POSTGRESQL = "postgresql+asyncpg"
+BUSY_TIMEOUT_SECONDS = 30
+READONLY = "drp_readonly"
+_DRIVERS = {
+    "sqlite": SQLITE,
+    SQLITE: SQLITE,
+    "postgresql": POSTGRESQL,
+    "postgres": POSTGRESQL,
+    POSTGRESQL: POSTGRESQL,
+}
+
+
+def parse_url(url: str) -> URL:
+    """A database URL with its async driver: ``sqlite:///x`` and ``postgresql://`` are accepted."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InvalidRecord("database_url", "is not a database URL") from None
+    driver = _DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise InvalidRecord(
+            "database_url",
+            f"driver {parsed.drivername!r} is not supported (use {SQLITE} or {POSTGRESQL})",
+        )
+    if driver == SQLITE and parsed.database in {None, "", ":memory:"}:
+        raise InvalidRecord("database_url", "give an SQLite file path; in-memory would vanish")
+    return parsed.set(drivername=driver)
+
+
+def redact(url: URL) -> str:
+    """The URL for messages: the password hidden."""
+    return url.render_as_string(hide_password=True)
+
+
+def create_engine(url: URL) -> AsyncEngine:
+    """An engine for ``url`` (already parsed), configured for its backend."""
+    if url.drivername == SQLITE:
+        return _sqlite_engine(url)
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_engine(url: URL) -> AsyncEngine:
+    assert url.database is not None
+    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+    event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take BEGIN away from the driver so that _on_sqlite_begin decides how to begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA foreign_keys=ON",
+        f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}",
+    ):
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    # A writing transaction takes the write lock at once: two writers queue on the busy
+    # timeout instead of both reading, then one failing to upgrade its lock (SQLITE_BUSY).
+    readonly = connection.get_execution_options().get(READONLY, False)
+    connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")

@@ -1,0 +1,150 @@
+"""Read models projected from each event in the same transaction: stage visits, responses, reviews.
+
+The event log stays the record; these tables answer "who owed what, by when" and the reports
+without replaying events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from drp.events import Event, EventKind, JsonValue
+from drp.model import Dispute
+from store.codec import actions_from
+from store.records import ResponseRecord, ReviewRecord, StageVisit
+from store.schema import chair_reviews, responses, stage_visits
+
+_REVIEWS = {EventKind.RESOLVED: "comments", EventKind.EXTENDED: "agreed_work"}
+
+
+async def project(conn: AsyncConnection, dispute: Dispute, event: Event) -> None:
+    """Update every projection for one accepted event."""
+    await _project_visits(conn, dispute, event)
+    if event.kind == EventKind.RESPONDED:
+        await conn.execute(insert(responses).values(_response_values(event)))
+    elif event.kind in {EventKind.RESOLVED, EventKind.EXTENDED, EventKind.ESCALATED}:
+        await conn.execute(insert(chair_reviews).values(_review_values(event)))
+
+
+async def _project_visits(conn: AsyncConnection, dispute: Dispute, event: Event) -> None:
+    open_visit = (stage_visits.c.reference == dispute.reference) & stage_visits.c.left_at.is_(None)
+    if event.from_stage != event.to_stage or not dispute.is_open:
+        left = {"left_at": event.at, "left_sequence": event.sequence}
+        await conn.execute(update(stage_visits).where(open_visit).values(left))
+        if dispute.is_open and dispute.stage:
+            await conn.execute(insert(stage_visits).values(_visit_values(dispute, event)))
+    elif event.kind == EventKind.EXTENDED:
+        await conn.execute(update(stage_visits).where(open_visit).values(due_at=dispute.due_at))
+
+
+def _visit_values(dispute: Dispute, event: Event) -> dict[str, Any]:
+    return {
+        "reference": dispute.reference,
+        "stage": dispute.stage,
+        "owners": list(dispute.owners),
+        "entered_sequence": event.sequence,
+        "entered_at": event.at,
+        "first_due_at": dispute.due_at,
+        "due_at": dispute.due_at,
+    }
+
+
+def _instant(value: JsonValue) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _text(payload: Mapping[str, JsonValue], key: str) -> str:
+    value = payload.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _response_values(event: Event) -> dict[str, Any]:
+    payload = event.payload
+    return {
+        "reference": event.reference,
+        "sequence": event.sequence,
+        "stage": event.from_stage,
+        "responded_by": event.actor,
+        "on_behalf_of": _text(payload, "on_behalf_of"),
+        "at": event.at,
+        "response": _text(payload, "response"),
+        "actions": payload.get("actions") or [],
+        "practice_issues": _text(payload, "practice_issues"),
+        "on_time": bool(payload.get("on_time", True)),
+        "due_at": _instant(payload.get("due_at")),
+    }
+
+
+def _review_values(event: Event) -> dict[str, Any]:
+    payload = event.payload
+    escalated = event.kind == EventKind.ESCALATED
+    return {
+        "reference": event.reference,
+        "sequence": event.sequence,
+        "stage": event.from_stage,
+        "reviewer": event.actor,
+        "at": event.at,
+        "decision": event.kind.value,
+        "comments": _text(payload, "reason" if escalated else _REVIEWS[event.kind]),
+        "updated_concerns": _text(payload, "updated_concerns"),
+        "to_stage": (_text(payload, "to") or event.to_stage) if escalated else "",
+        "due_at": _instant(payload.get("due_at")),
+        "automatic": bool(payload.get("automatic", False)),
+    }
+
+
+def visit_from(row: Row[Any]) -> StageVisit:
+    """A stage visit from its row."""
+    m = row._mapping
+    return StageVisit(
+        reference=m["reference"],
+        stage=m["stage"],
+        owners=tuple(m["owners"]),
+        entered_sequence=m["entered_sequence"],
+        entered_at=m["entered_at"],
+        first_due_at=m["first_due_at"],
+        due_at=m["due_at"],
+        left_sequence=m["left_sequence"],
+        left_at=m["left_at"],
+    )
+
+
+def response_from(row: Row[Any]) -> ResponseRecord:
+    """A response from its row."""
+    m = row._mapping
+    return ResponseRecord(
+        reference=m["reference"],
+        sequence=m["sequence"],
+        stage=m["stage"],
+        responded_by=m["responded_by"],
+        on_behalf_of=m["on_behalf_of"],
+        at=m["at"],
+        response=m["response"],
+        actions=actions_from(m["actions"]),
+        practice_issues=m["practice_issues"],
+        on_time=bool(m["on_time"]),
+        due_at=m["due_at"],
+    )
+
+
+def review_from(row: Row[Any]) -> ReviewRecord:
+    """A chair's review from its row."""
+    m = row._mapping
+    return ReviewRecord(
+        reference=m["reference"],
+        sequence=m["sequence"],
+        stage=m["stage"],
+        reviewer=m["reviewer"],
+        at=m["at"],
+        decision=m["decision"],
+        comments=m["comments"],
+        updated_concerns=m["updated_concerns"],
+        to_stage=m["to_stage"],
+        due_at=m["due_at"],
+        automatic=bool(m["automatic"]),
+    )

@@ -1,0 +1,115 @@
+"""The store and its unit of work: one command, one transaction, all of it or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from store import migrate
+from store.audit import Audit
+from store.cards import Cards
+from store.compliments import Compliments
+from store.directory import Directory
+from store.disputes import Disputes
+from store.engine import READONLY, create_engine, parse_url, redact
+from store.errors import StoreError, StoreUnavailable
+from store.idempotency import Idempotency
+from store.outbox import Outbox
+
+
+class Transaction:
+    """One unit of work and its repositories; it commits when the ``async with`` block ends."""
+
+    __slots__ = (
+        "audit",
+        "cards",
+        "compliments",
+        "connection",
+        "directory",
+        "disputes",
+        "idempotency",
+        "outbox",
+    )
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self.disputes = Disputes(connection)
+        self.outbox = Outbox(connection)
+        self.directory = Directory(connection)
+        self.idempotency = Idempotency(connection)
+        self.cards = Cards(connection)
+        self.audit = Audit(connection)
+        self.compliments = Compliments(connection)
+
+
+class Store:
+    """The database behind the bot, the scheduler and the CLI."""
+
+    def __init__(self, engine: AsyncEngine, display_url: str) -> None:
+        self._engine = engine
+        self.display_url = display_url
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        """Connect to ``url`` (``sqlite+aiosqlite:///file`` or ``postgresql+asyncpg://...``)."""
+        parsed = parse_url(url)
+        store = cls(create_engine(parsed), redact(parsed))
+        try:
+            async with store._connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except StoreError:
+            await store.close()
+            raise
+        return store
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._engine.dialect.name
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self._engine.dispose()
+
+    async def upgrade(self, revision: str = "head") -> str:
+        """Apply the shipped migrations up to ``revision``; returns the database's revision."""
+        async with self._connect() as conn, conn.begin():
+            await conn.run_sync(migrate.upgrade, revision)
+            found = await conn.run_sync(migrate.current)
+        assert found is not None
+        return found
+
+    async def current_revision(self) -> str | None:
+        """The database's schema revision, or None before the first upgrade."""
+        async with self._connect() as conn, conn.begin():
+            return await conn.run_sync(migrate.current)
+
+    @asynccontextmanager
+    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[Transaction]:
+        """A unit of work: commits on normal exit, rolls back on any exception."""
+        async with self._connect() as pooled:
+            conn = await pooled.execution_options(**{READONLY: True}) if readonly else pooled
+            async with conn.begin():
+                if readonly and self.backend == "postgresql":
+                    await conn.execute(text("SET TRANSACTION READ ONLY"))
+                yield Transaction(conn)
+
+    @asynccontextmanager
+    async def _connect(self) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with self._engine.connect() as conn:
+                yield conn
+        except (OperationalError, InterfaceError, OSError) as error:
+            raise StoreUnavailable(f"database unavailable at {self.display_url}") from error
+        except DBAPIError as error:
+            kind = type(error.orig).__name__ if error.orig is not None else type(error).__name__
+            raise StoreError(f"database error ({kind}) at {self.display_url}") from error
+        except StatementError as error:
+            # A value refused before it reached the database (e.g. a naive datetime).
+            if isinstance(error.orig, StoreError):
+                raise error.orig from None
+            raise
