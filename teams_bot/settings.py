@@ -1,0 +1,162 @@
+"""Settings: the one module that reads the environment, validated once at start-up.
+
+Every ``DRP_*`` variable is checked; an unknown one is an error (a typo would otherwise be
+ignored silently). To add a setting: a field on ``Settings``, its variable in ``VARIABLES``,
+and a line in ``from_env`` that parses it with an error naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+from drp.calendar import Nation, WorkingDayCalendar
+from drp.errors import PolicyError
+from drp.policy import Policy, load_policy
+from store.engine import parse_url
+from store.errors import InvalidRecord
+
+PREFIX = "DRP_"
+# Read by the test suite only, never by the bot.
+IGNORED_PREFIXES = ("DRP_TEST_",)
+DEFAULT_DATA_DIR = "./data"
+DEFAULT_POLICY = "nottingham"
+DATABASE_FILE = "drp.sqlite3"
+ENV_FILE = Path(".env")
+VARIABLES: Mapping[str, str] = {
+    "DRP_DATA_DIR": f"directory for the embedded database and files (default {DEFAULT_DATA_DIR})",
+    "DRP_DATABASE_URL": "sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB",
+    "DRP_POLICY": f"a shipped policy profile or a profile file (default {DEFAULT_POLICY})",
+    "DRP_NATION": "whose bank holidays apply: ENG (default), WLS, SCT or NIR",
+    "DRP_CLOSURE_DAYS": "local closure days, comma-separated ISO dates",
+}
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+T = TypeVar("T")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid: names the variable (or file:line) and the reason."""
+
+    def __init__(self, variable: str, reason: str) -> None:
+        super().__init__(f"{variable}: {reason}")
+        self.variable = variable
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot, the scheduler and the CLI are configured with."""
+
+    data_dir: Path
+    database_url: str
+    policy: Policy
+    nation: Nation = Nation.ENG
+    closure_days: tuple[date, ...] = ()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Validate ``environ``'s ``DRP_*`` variables; SettingsError names the first bad one."""
+        _refuse_unknown(environ)
+        data_dir = _parse(environ, "DRP_DATA_DIR", DEFAULT_DATA_DIR, _data_dir)
+        default_url = f"sqlite+aiosqlite:///{data_dir / DATABASE_FILE}"
+        return cls(
+            data_dir=data_dir,
+            database_url=_parse(environ, "DRP_DATABASE_URL", default_url, _database_url),
+            policy=_parse(environ, "DRP_POLICY", DEFAULT_POLICY, _policy),
+            nation=_parse(environ, "DRP_NATION", Nation.ENG.value, _nation),
+            closure_days=_parse(environ, "DRP_CLOSURE_DAYS", "", _closure_days),
+        )
+
+    @classmethod
+    def load(cls, env_file: Path | None = ENV_FILE) -> Settings:
+        """Settings from the process environment over an optional ``.env`` file."""
+        from_file = read_env_file(env_file) if env_file is not None and env_file.is_file() else {}
+        return cls.from_env({**from_file, **os.environ})
+
+    def calendar(self) -> WorkingDayCalendar:
+        """The working-day calendar these settings describe."""
+        return WorkingDayCalendar(self.nation, self.closure_days)
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data directory if it is missing; returns it."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """``KEY=VALUE`` lines (``#`` comments, optional ``export``, optional quotes)."""
+    found: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, equals, value = line.removeprefix("export ").partition("=")
+        key = key.strip()
+        if not equals or not _KEY.match(key):
+            raise SettingsError(f"{path}:{number}", "expected KEY=VALUE")
+        found[key] = _unquote(value.strip())
+    return found
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    comment = value.find(" #")
+    return value[:comment].rstrip() if comment >= 0 else value
+
+
+def _refuse_unknown(environ: Mapping[str, str]) -> None:
+    for name in sorted(environ):
+        known = name in VARIABLES or name.startswith(IGNORED_PREFIXES)
+        if name.startswith(PREFIX) and not known:
+            raise SettingsError(name, f"unknown setting (known: {', '.join(VARIABLES)})")
+
+
+def _parse(environ: Mapping[str, str], name: str, default: str, parse: Callable[[str], T]) -> T:
+    value = environ.get(name, "").strip() or default
+    try:
+        return parse(value)
+    except (ValueError, PolicyError) as error:
+        raise SettingsError(name, str(error)) from None
+
+
+def _data_dir(value: str) -> Path:
+    path = Path(value).expanduser().absolute()
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} exists and is not a directory")
+    return path
+
+
+def _database_url(value: str) -> str:
+    try:
+        return parse_url(value).render_as_string(hide_password=False)
+    except InvalidRecord as error:
+        raise ValueError(error.reason) from None
+
+
+def _policy(value: str) -> Policy:
+    return load_policy(value)
+
+
+def _nation(value: str) -> Nation:
+    try:
+        return Nation(value.upper())
+    except ValueError:
+        raise ValueError(f"{value!r} is not one of {', '.join(Nation)}") from None
+
+
+def _closure_days(value: str) -> tuple[date, ...]:
+    days = set()
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            days.add(date.fromisoformat(item))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an ISO date (YYYY-MM-DD)") from None
+    return tuple(sorted(days))
