@@ -1,0 +1,94 @@
+"""``drp-bot directory``: import the people the bot routes to, or list them."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from drp.roles import Role
+from store.directory_file import parse_directory
+from store.errors import Problem
+from store.records import ImportSummary, Person
+from store.store import Store
+from teams_bot.cli.db import add_database_option, database_url, ready, run
+from teams_bot.cli.errors import CliError
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``directory import`` and ``directory list``."""
+    parser = subparsers.add_parser(
+        "directory",
+        help="import or list the people, roles and teams the bot routes to",
+        description="Import the directory from a CSV file (all or nothing), or list it.",
+    )
+    actions = parser.add_subparsers(dest="directory_command", metavar="ACTION", required=True)
+    importer = actions.add_parser(
+        "import",
+        help="import people from a CSV file; a file with any bad row imports nothing",
+        description="Columns: email,name,aad_object_id,role,team; optional teams_user_id,"
+        " deputy_email, deputy_from, deputy_to. Several roles or teams: separate with ';'.",
+    )
+    importer.add_argument("file", type=Path, metavar="FILE.csv", help="the directory file")
+    add_database_option(importer)
+    importer.set_defaults(handler=_import)
+    lister = actions.add_parser("list", help="list the people in the directory")
+    lister.add_argument("--role", choices=[role.value for role in Role], help="only this role")
+    lister.add_argument("--team", metavar="TEAM", help="only people in this team")
+    add_database_option(lister)
+    lister.set_defaults(handler=_list)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise CliError(f"{path}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise CliError(f"{path}: is not UTF-8 text (save the CSV as UTF-8)") from None
+
+
+def _import(args: argparse.Namespace) -> int:
+    entries, problems = parse_directory(_read(args.file))
+
+    async def work(store: Store) -> ImportSummary:
+        await ready(store)
+        async with store.transaction() as tx:
+            found = problems + await tx.directory.check_entries(entries)
+            if found:
+                raise CliError(_refusal(args.file, sorted(found)))
+            return await tx.directory.import_entries(entries, at=datetime.now(UTC))
+
+    summary = run(work, database_url(args))
+    print(f"{args.file}: {summary}")
+    return 0
+
+
+def _refusal(path: Path, problems: list[Problem]) -> str:
+    lines = len({problem.line for problem in problems})
+    listed = "\n".join(f"  {problem}" for problem in problems)
+    return f"{path}: {lines} bad row(s); nothing was imported\n{listed}"
+
+
+def _list(args: argparse.Namespace) -> int:
+    role = Role(args.role) if args.role else None
+
+    async def work(store: Store) -> list[Person]:
+        await ready(store)
+        async with store.transaction(readonly=True) as tx:
+            return await tx.directory.people(role=role, team=args.team)
+
+    people = run(work, database_url(args))
+    for person in people:
+        print(_line(person))
+    print(f"{len(people)} people")
+    return 0
+
+
+def _line(person: Person) -> str:
+    roles = ", ".join(
+        f"{g.role.value} ({g.team})" if g.team else g.role.value for g in person.roles
+    )
+    teams_id = person.teams_user_id or "-"
+    deputy = " deputy: yes" if person.deputy_id else ""
+    return f"{person.email}\t{person.name}\t{roles}\tteams: {teams_id}{deputy}"
