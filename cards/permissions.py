@@ -60,9 +60,9 @@ def options(
         return _raiser(dispute, viewer, now, ctx)
     verbs: set[Verb] = set()
     if viewer.kind == ViewerKind.OWNER:
-        deputy_for = dispute.owners[0] if dispute.owners else ""
         actor = Actor(viewer.person_id, Role.TEAM_MANAGER)
-        if _accepts(dispute, Respond(actor, now, _PLACEHOLDER, on_behalf_of=deputy_for), ctx):
+        respond = Respond(actor, now, _PLACEHOLDER, on_behalf_of=viewer.on_behalf_of)
+        if _accepts(dispute, respond, ctx):
             verbs.add(Verb.RESPOND)
     elif viewer.kind == ViewerKind.APPROVER:
         actor = Actor(viewer.person_id, Role.CHAIRS_SERVICE_MANAGER)

@@ -28,10 +28,11 @@ class ViewerKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """The person a card is rendered for, and in which capacity."""
+    """The person a card is rendered for, in which capacity, and for whom if a deputy."""
 
     person_id: str
     kind: ViewerKind
+    on_behalf_of: str = ""
 
 
 @dataclass(frozen=True, slots=True)

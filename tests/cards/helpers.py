@@ -42,3 +42,21 @@ def texts(card: Json) -> str:
 
 def top_titles(card: Json) -> list[str]:
     return [action["title"] for action in card.get("actions", [])]
+
+
+def strings(card: Json) -> str:
+    """Every string value in the card (unescaped JSON), one per line."""
+    found: list[str] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(card)
+    return "\n".join(found)

@@ -67,7 +67,8 @@ def test_every_policys_form_is_a_valid_card(
     card = valid(form(policy_name, load_policy(policy_name).main.raisers[0]))
 
     assert verbs(card) == [Verb.PREVIEW, Verb.RAISE]
-    assert card["actions"][0]["data"] == {"reference": "", "version": 0, "key": "k1", "process": "drp"}
+    data = card["actions"][0]["data"]
+    assert data == {"reference": "", "version": 0, "key": "k1", "process": "drp"}
 
 
 def test_a_cp_chair_under_newham_may_open_only_informal_and_stage_1() -> None:
