@@ -23,8 +23,9 @@ machine (``cards.permissions``), so a card never offers what the machine would r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -41,7 +42,7 @@ from drp.events import EventKind
 from drp.model import MAX_SHORT_TEXT, MAX_TEXT, Dispute, Outcome, Status
 from drp.policy import Policy, Process, Stage
 
-LONG_TEXT = 600
+BUDGET = 26 * 1024  # bytes; Teams refuses a bot message over about 28 KB
 MAX_REFRESH_USERS = 60  # Teams runs a card's automatic refresh for at most 60 users
 ACTION_ROWS = 3
 
@@ -140,6 +141,21 @@ def parse_action(verb: Verb, data: Mapping[str, object], today: date | None = No
 
 
 @dataclass(frozen=True, slots=True)
+class Limits:
+    """How much of each long text a dispute card shows (the case record has it all)."""
+
+    long_text: int = 600
+    name: int = 80
+    smart_actions: int = 6
+    events: int = 20
+    event_text: int = 160
+
+
+NORMAL = Limits()
+COMPACT = Limits(long_text=200, name=40, smart_actions=3, events=8, event_text=80)
+
+
+@dataclass(frozen=True, slots=True)
 class _Render:
     """Everything the parts of a dispute card need."""
 
@@ -152,6 +168,7 @@ class _Render:
     key_factory: KeyFactory
     values: Mapping[str, str]
     errors: Mapping[str, str]
+    limits: Limits = NORMAL
 
     @property
     def dispute(self) -> Dispute:
@@ -200,11 +217,23 @@ def dispute_card(
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
 ) -> Json:
-    """The dispute as ``viewer`` sees it, with the buttons the machine would accept from them."""
+    """The dispute as ``viewer`` sees it, with the buttons the machine would accept from them.
+
+    Long texts are shortened; if the card would still be over ``BUDGET`` (markup-heavy text
+    escapes to twice its length), it is rendered again with ``COMPACT`` limits.
+    """
     allowed = options(view.dispute, viewer, policy, now, calendar)
     render = _Render(
         view, viewer, policy, now, calendar, allowed, key_factory, values or {}, errors or {}
     )
+    card = _dispute_card(render, refresh_user_ids)
+    if len(json.dumps(card).encode("utf-8")) > BUDGET:
+        card = _dispute_card(replace(render, limits=COMPACT), refresh_user_ids)
+    return card
+
+
+def _dispute_card(render: _Render, refresh_user_ids: Sequence[str]) -> Json:
+    dispute = render.dispute
     body = [
         _header(render),
         *_error_summary(render),
@@ -215,11 +244,10 @@ def dispute_card(
         *_outcome(render),
         *_viewer_panel(render),
     ]
-    refresh = _refresh(view.dispute, refresh_user_ids)
-    fallback = f"DRP {view.dispute.reference}: {view.dispute.status.label}"
-    return el.card(
-        body, _actions(render), refresh=refresh, full_width=True, fallback_text=fallback
-    )
+    refresh = _refresh(dispute, refresh_user_ids)
+    fallback = f"DRP {dispute.reference}: {dispute.status.label}"
+    actions = _actions(render)
+    return el.card(body, actions, refresh=refresh, full_width=True, fallback_text=fallback)
 
 
 def _refresh(dispute: Dispute, user_ids: Sequence[str]) -> Json:
@@ -282,7 +310,8 @@ def _input_label(input_id: str) -> str:
 def _children(render: _Render) -> list[Json]:
     label = render.policy.local_id_label
     facts = [
-        (plain(child.name, 80), _child_value(label, child)) for child in render.dispute.children
+        (plain(child.name, render.limits.name), _child_value(label, child))
+        for child in render.dispute.children
     ]
     title = "Child" if len(facts) == 1 else f"Children ({len(facts)})"
     return [el.text_block(title, weight="bolder", separator=True), el.fact_set(facts)]
@@ -305,13 +334,13 @@ def _concern(render: _Render) -> list[Json]:
     items = [
         el.text_block("The concern", weight="bolder", separator=True),
         el.fact_set(facts),
-        *_paragraph("Summary", concern.summary),
-        *_paragraph("Impact on the child", concern.impact),
+        *_paragraph("Summary", concern.summary, render.limits),
+        *_paragraph("Impact on the child", concern.impact, render.limits),
     ]
     if concern.requested_actions:
         actions = [(format_date(a.complete_by), plain(a.text)) for a in concern.requested_actions]
         items += [el.text_block("Requested actions", weight="bolder"), el.fact_set(actions)]
-    return items + _paragraph("Evidence that will close it", concern.evidence)
+    return items + _paragraph("Evidence that will close it", concern.evidence, render.limits)
 
 
 def _category_title(policy: Policy, key: str, concern: Any) -> str:
@@ -322,12 +351,12 @@ def _category_title(policy: Policy, key: str, concern: Any) -> str:
     return f"{title}: {concern.category_other}" if concern.category_other else title
 
 
-def _paragraph(title: str, text: str) -> list[Json]:
+def _paragraph(title: str, text: str, limits: Limits) -> list[Json]:
     if not text:
         return []
     return [
         el.text_block(escape(title), weight="bolder", size="small"),
-        el.text_block(escape(shorten(text, LONG_TEXT)), spacing="none"),
+        el.text_block(escape(shorten(text, limits.long_text)), spacing="none"),
     ]
 
 
@@ -336,17 +365,22 @@ def _response(render: _Render) -> list[Json]:
     if found is None:
         return []
     event, payload = found
+    limits = render.limits
     who = render.view.name(event.actor)
     heading = f"Latest response: {who}, {format_instant(event.at)}"
     items = [
         el.text_block(escape(heading), weight="bolder"),
-        el.text_block(escape(shorten(str(payload.get("response", "")), LONG_TEXT))),
+        el.text_block(escape(shorten(str(payload.get("response", "")), limits.long_text))),
     ]
     actions = payload.get("actions") or []
     if isinstance(actions, list) and actions:
-        facts = [_action_fact(a) for a in actions if isinstance(a, dict)]
+        facts = [_action_fact(a) for a in actions[: limits.smart_actions] if isinstance(a, dict)]
         items += [el.text_block("SMART action plan", weight="bolder"), el.fact_set(facts)]
-    items += _paragraph("Practice development issues", str(payload.get("practice_issues") or ""))
+        if len(actions) > limits.smart_actions:
+            more = f"{len(actions) - limits.smart_actions} more actions are in the case record."
+            items.append(el.text_block(more, subtle=True, spacing="none"))
+    issues = str(payload.get("practice_issues") or "")
+    items += _paragraph("Practice development issues", issues, limits)
     return [el.container(items, style="accent", separator=True)]
 
 
@@ -359,7 +393,8 @@ def _action_fact(action: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _history(render: _Render) -> list[Json]:
-    facts, earlier = history_facts(render.view, render.policy)
+    limits = render.limits
+    facts, earlier = history_facts(render.view, render.policy, limits.events, limits.event_text)
     items = [el.text_block("History", weight="bolder", separator=True)]
     if earlier:
         note = f"{earlier} earlier steps are in the case record."
@@ -378,7 +413,8 @@ def _outcome(render: _Render) -> list[Json]:
     if closing is not None:
         text = _closing_text(closing.payload)
         if text:
-            items.append(el.text_block(escape(shorten(text, LONG_TEXT)), spacing="none"))
+            short = shorten(text, render.limits.long_text)
+            items.append(el.text_block(escape(short), spacing="none"))
     return [el.container(items, style="good", separator=True)]
 
 

@@ -24,15 +24,15 @@ def latest_response(events: tuple[Event, ...]) -> tuple[Event, Mapping[str, Any]
 
 
 def history_facts(
-    view: DisputeView, policy: Policy, limit: int = HISTORY_LIMIT
+    view: DisputeView, policy: Policy, limit: int = HISTORY_LIMIT, text: int = EVENT_TEXT
 ) -> tuple[list[tuple[str, str]], int]:
     """(when, "who: what") for the latest ``limit`` events, and how many are left out."""
     process = policy.process(view.dispute.process)
     shown = view.events[-limit:] if limit else ()
-    facts = [
-        (format_instant(e.at), plain(f"{view.name(e.actor)}: {describe(e, process, policy)}"))
-        for e in shown
-    ]
+    facts = []
+    for event in shown:
+        line = f"{view.name(event.actor)}: {describe(event, process, policy)}"
+        facts.append((format_instant(event.at), plain(line, text)))
     return facts, len(view.events) - len(shown)
 
 
