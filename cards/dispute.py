@@ -39,7 +39,7 @@ from cards.verbs import KeyFactory, Verb, new_key
 from cards.views import RAG, DisputeView, Viewer, ViewerKind, deadline, rag, stage_label
 from drp.calendar import WorkingDayCalendar
 from drp.events import EventKind
-from drp.model import MAX_SHORT_TEXT, MAX_TEXT, Dispute, Outcome, Status
+from drp.model import MAX_SHORT_TEXT, MAX_TEXT, Action, Child, Concern, Dispute, Outcome, Status
 from drp.policy import Policy, Process, Stage
 
 BUDGET = 26 * 1024  # bytes; Teams refuses a bot message over about 28 KB
@@ -105,7 +105,7 @@ class ActionInput:
     texts: Mapping[str, str] = field(default_factory=dict)
     dates: Mapping[str, date | None] = field(default_factory=dict)
     flags: Mapping[str, bool] = field(default_factory=dict)
-    actions: tuple[Any, ...] = ()
+    actions: tuple[Action, ...] = ()
     values: Mapping[str, str] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)
 
@@ -121,7 +121,7 @@ def parse_action(verb: Verb, data: Mapping[str, object], today: date | None = No
     texts: dict[str, str] = {}
     dates: dict[str, date | None] = {}
     flags: dict[str, bool] = {}
-    actions: tuple[Any, ...] = ()
+    actions: tuple[Action, ...] = ()
     if verb == Verb.RESPOND:
         actions = read.actions(ACTION_ROWS)
     for input_id in VERB_INPUTS.get(verb, ()):
@@ -317,7 +317,7 @@ def _children(render: _Render) -> list[Json]:
     return [el.text_block(title, weight="bolder", separator=True), el.fact_set(facts)]
 
 
-def _child_value(label: str, child: Any) -> str:
+def _child_value(label: str, child: Child) -> str:
     born = f" · born {format_date(child.dob)}" if child.dob else ""
     return plain(f"{label} {child.local_id}{born}", 120)
 
@@ -343,7 +343,7 @@ def _concern(render: _Render) -> list[Json]:
     return items + _paragraph("Evidence that will close it", concern.evidence, render.limits)
 
 
-def _category_title(policy: Policy, key: str, concern: Any) -> str:
+def _category_title(policy: Policy, key: str, concern: Concern) -> str:
     try:
         title = policy.category(key).title
     except KeyError:
