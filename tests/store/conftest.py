@@ -1,0 +1,106 @@
+"""One store per test on each engine: a real SQLite file and a real PostgreSQL database.
+
+PostgreSQL comes from ``tests/store/postgres.py`` (named, local or throwaway) and is never
+skipped: if none can be had, every PostgreSQL test errors and says how to provide one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from store import Store
+from tests.store.postgres import Databases, NoPostgres, Server, find_or_start
+
+ENGINES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+POSTGRES_ONLY = [pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres)]
+
+
+def sqlite_url(path: Path) -> str:
+    """The URL of an SQLite file."""
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def _upgraded(url: str) -> None:
+    store = await Store.open(url)
+    try:
+        await store.upgrade()
+    finally:
+        await store.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    """The PostgreSQL server for this session."""
+    try:
+        server = find_or_start()
+    except (NoPostgres, subprocess.CalledProcessError, OSError) as error:
+        pytest.fail(f"no PostgreSQL for the store tests: {error}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_databases(pg_server: Server) -> Iterator[Databases]:
+    """This session's databases, including a migrated template; all dropped at the end."""
+    databases = Databases(pg_server)
+
+    async def build() -> None:
+        url = await databases.create(databases.template)
+        await _upgraded(url.render_as_string(hide_password=False))
+
+    asyncio.run(build())
+    yield databases
+    asyncio.run(databases.drop_all())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies."""
+    path = tmp_path_factory.mktemp("template") / "drp.sqlite3"
+    asyncio.run(_upgraded(sqlite_url(path)))
+    return path
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` or ``postgresql``; a test may narrow it with indirect parametrisation."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated database on ``engine``."""
+    if engine == "sqlite":
+        target = tmp_path / "drp.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        return sqlite_url(target)
+    databases: Databases = request.getfixturevalue("pg_databases")
+    url = asyncio.run(databases.create(databases.name(), databases.template))
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def empty_database_url(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database on ``engine`` with no schema at all."""
+    if engine == "sqlite":
+        return sqlite_url(tmp_path / "data" / "fresh.sqlite3")
+    databases: Databases = request.getfixturevalue("pg_databases")
+    url = asyncio.run(databases.create(databases.name()))
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    """An open store on a fresh, migrated database."""
+    opened = await Store.open(database_url)
+    yield opened
+    await opened.close()
