@@ -209,11 +209,18 @@ def assert_legal(dispute: Dispute, policy: Policy) -> None:
     if dispute.status is Status.AWAITING_APPROVAL:
         assert dispute.pending_stage, dispute
         assert dispute.approver, dispute
+        assert dispute.approver != dispute.raised_by, dispute
         assert policy.needs_approval(process, dispute.pending_stage), dispute
+    else:
+        assert (dispute.pending_stage, dispute.pending_due) == ("", None), dispute
+        assert dispute.resume_status is None, dispute
     if dispute.status is Status.EXTERNAL:
         assert process.final_step is not None, dispute
         assert dispute.stage == process.final_step.key, dispute
         assert dispute.raiser_role in process.final_step.roles, dispute
+        assert (dispute.owners, dispute.due_at) == ((), None), dispute
+    if closed:
+        assert dispute.owners == (), dispute
     limit = policy.extension.max_extensions if policy.extension else 0
     assert 0 <= dispute.extensions_used <= limit, dispute
     if dispute.formal_started_at is not None and process.overall_limit is not None:
