@@ -57,7 +57,11 @@ class Store:
     async def open(cls, url: str) -> Store:
         """Connect to ``url`` (``sqlite+aiosqlite:///file`` or ``postgresql+asyncpg://...``)."""
         parsed = parse_url(url)
-        store = cls(create_engine(parsed), redact(parsed))
+        try:
+            engine = create_engine(parsed)
+        except OSError as error:
+            raise StoreUnavailable(f"cannot create {redact(parsed)}: {error.strerror}") from error
+        store = cls(engine, redact(parsed))
         try:
             async with store._connect() as conn:
                 await conn.execute(text("SELECT 1"))
@@ -104,12 +108,21 @@ class Store:
             async with self._engine.connect() as conn:
                 yield conn
         except (OperationalError, InterfaceError, OSError) as error:
-            raise StoreUnavailable(f"database unavailable at {self.display_url}") from error
+            kind = _kind(error)
+            raise StoreUnavailable(
+                f"database unavailable ({kind}) at {self.display_url}"
+            ) from error
         except DBAPIError as error:
-            kind = type(error.orig).__name__ if error.orig is not None else type(error).__name__
-            raise StoreError(f"database error ({kind}) at {self.display_url}") from error
+            raise StoreError(f"database error ({_kind(error)}) at {self.display_url}") from error
         except StatementError as error:
             # A value refused before it reached the database (e.g. a naive datetime).
             if isinstance(error.orig, StoreError):
                 raise error.orig from None
             raise
+
+
+def _kind(error: BaseException) -> str:
+    """The driver's own error class (e.g. ``InvalidCatalogNameError``), never its message,
+    which may quote row values."""
+    found: BaseException = getattr(error, "orig", None) or error
+    return type(found.__cause__ or found).__name__

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -53,7 +53,7 @@ class Settings:
     """Everything the bot, the scheduler and the CLI are configured with."""
 
     data_dir: Path
-    database_url: str
+    database_url: str = field(repr=False)  # may hold a password: never in a log line
     policy: Policy
     nation: Nation = Nation.ENG
     closure_days: tuple[date, ...] = ()

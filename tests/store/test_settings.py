@@ -34,6 +34,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     )
     assert settings.data_dir == tmp_path / "state"
     assert settings.database_url == "postgresql+asyncpg://drp:secret@db.internal/drp"
+    assert "secret" not in repr(settings)
     assert (settings.policy.key, settings.nation) == ("newham", Nation.WLS)
     assert settings.closure_days == (date(2026, 12, 24), date(2026, 12, 31))
     assert not settings.calendar().is_working_day(date(2026, 12, 24))
