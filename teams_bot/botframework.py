@@ -7,7 +7,7 @@ Agents SDK rewrites this file: the dispatcher, the service and the cards do not 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
@@ -211,20 +211,43 @@ class BotFrameworkMessenger:
             tenant_id=tenant_id or None,
             channel_data={"tenant": {"id": tenant_id}} if tenant_id else None,
         )
+        guarded, failures = _guard(callback)
         try:
             await self._adapter.create_conversation(
-                self._app_id, callback, parameters, TEAMS_CHANNEL, service_url
+                self._app_id, guarded, parameters, TEAMS_CHANNEL, service_url
             )
         except HttpOperationError as error:
             raise _delivery_error(error) from None
+        if failures or not created:
+            raise _delivery_error(failures[0]) if failures else DeliveryError(502, "no chat")
         return created[0].serialize()
 
-    async def _continue(self, reference: Mapping[str, Any], callback: Any) -> None:
+    async def _continue(self, reference: Mapping[str, Any], callback: Callback) -> None:
         conversation = ConversationReference().deserialize(dict(reference))
+        guarded, failures = _guard(callback)
         try:
-            await self._adapter.continue_conversation(conversation, callback, self._app_id)
+            await self._adapter.continue_conversation(conversation, guarded, self._app_id)
         except HttpOperationError as error:
             raise _delivery_error(error) from None
+        if failures:
+            raise _delivery_error(failures[0])
+
+
+Callback = Callable[[TurnContext], Awaitable[None]]
+
+
+def _guard(callback: Callback) -> tuple[Callback, list[HttpOperationError]]:
+    """Keep connector failures out of the adapter's on_turn_error (which would post an apology
+    into the recipient's chat): the outbox decides whether to retry."""
+    failures: list[HttpOperationError] = []
+
+    async def guarded(context: TurnContext) -> None:
+        try:
+            await callback(context)
+        except HttpOperationError as error:
+            failures.append(error)
+
+    return guarded, failures
 
 
 def _delivery_error(error: HttpOperationError) -> DeliveryError:

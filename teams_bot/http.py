@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 import jwt
 from aiohttp import web
@@ -14,27 +13,12 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity
 
 from teams_bot.botframework import DrpActivityHandler
+from teams_bot.settings import BotCredentials
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
 HealthCheck = Callable[[], Awaitable[bool]]
-
-
-@dataclass(frozen=True, slots=True)
-class BotCredentials:
-    """The Azure bot registration; an empty app id runs open for the local Playground."""
-
-    app_id: str = ""
-    app_password: str = ""
-    app_type: str = "MultiTenant"
-    tenant_id: str = ""
-    allowed_tenants: frozenset[str] = frozenset()
-
-    @property
-    def open(self) -> bool:
-        """No credentials: every request is accepted (local testing only)."""
-        return not self.app_id
 
 
 class _AuthConfig:

@@ -27,6 +27,7 @@ IGNORED_PREFIXES = ("DRP_TEST_",)
 DEFAULT_DATA_DIR = "./data"
 DEFAULT_POLICY = "nottingham"
 DATABASE_FILE = "drp.sqlite3"
+DEFAULT_PORT = 3978
 ENV_FILE = Path(".env")
 VARIABLES: Mapping[str, str] = {
     "DRP_DATA_DIR": f"directory for the embedded database and files (default {DEFAULT_DATA_DIR})",
@@ -34,7 +35,19 @@ VARIABLES: Mapping[str, str] = {
     "DRP_POLICY": f"a shipped policy profile or a profile file (default {DEFAULT_POLICY})",
     "DRP_NATION": "whose bank holidays apply: ENG (default), WLS, SCT or NIR",
     "DRP_CLOSURE_DAYS": "local closure days, comma-separated ISO dates",
+    "DRP_HOST": "address to listen on (default 127.0.0.1 without credentials, else 0.0.0.0)",
+    "DRP_PORT": f"port to listen on (default {DEFAULT_PORT})",
+    "DRP_ALLOWED_TENANTS": "comma-separated Entra tenant ids allowed in (all if unset)",
 }
+# The Bot Framework's own names for the Azure bot registration.
+BOT_VARIABLES = (
+    "MicrosoftAppId",
+    "MicrosoftAppPassword",
+    "MicrosoftAppType",
+    "MicrosoftAppTenantId",
+)
+APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 T = TypeVar("T")
 
@@ -49,6 +62,22 @@ class SettingsError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class BotCredentials:
+    """The Azure bot registration; an empty app id runs open for the local Playground."""
+
+    app_id: str = ""
+    app_password: str = field(default="", repr=False)
+    app_type: str = "MultiTenant"
+    tenant_id: str = ""
+    allowed_tenants: frozenset[str] = frozenset()
+
+    @property
+    def open(self) -> bool:
+        """No credentials: every request is accepted (local testing only)."""
+        return not self.app_id
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the bot, the scheduler and the CLI are configured with."""
 
@@ -57,6 +86,9 @@ class Settings:
     policy: Policy
     nation: Nation = Nation.ENG
     closure_days: tuple[date, ...] = ()
+    bot: BotCredentials = field(default_factory=BotCredentials)
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -64,12 +96,16 @@ class Settings:
         _refuse_unknown(environ)
         data_dir = _parse(environ, "DRP_DATA_DIR", DEFAULT_DATA_DIR, _data_dir)
         default_url = f"sqlite+aiosqlite:///{data_dir / DATABASE_FILE}"
+        bot = _bot_credentials(environ)
         return cls(
             data_dir=data_dir,
             database_url=_parse(environ, "DRP_DATABASE_URL", default_url, _database_url),
             policy=_parse(environ, "DRP_POLICY", DEFAULT_POLICY, _policy),
             nation=_parse(environ, "DRP_NATION", Nation.ENG.value, _nation),
             closure_days=_parse(environ, "DRP_CLOSURE_DAYS", "", _closure_days),
+            bot=bot,
+            host=environ.get("DRP_HOST", "").strip() or _default_host(bot),
+            port=_parse(environ, "DRP_PORT", str(DEFAULT_PORT), _port),
         )
 
     @classmethod
@@ -160,3 +196,33 @@ def _closure_days(value: str) -> tuple[date, ...]:
         except ValueError:
             raise ValueError(f"{item!r} is not an ISO date (YYYY-MM-DD)") from None
     return tuple(sorted(days))
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 1 <= port <= 65535:
+        raise ValueError(f"{port} is not a port number (1-65535)")
+    return port
+
+
+def _bot_credentials(environ: Mapping[str, str]) -> BotCredentials:
+    """The Bot Framework variables, checked together: a half-configured bot does not start."""
+    app_id, password, app_type, tenant = (environ.get(n, "").strip() for n in BOT_VARIABLES)
+    app_type = app_type or "MultiTenant"
+    if app_id and not _GUID.match(app_id):
+        raise SettingsError("MicrosoftAppId", "must be the bot's app id, a GUID")
+    if app_type not in APP_TYPES:
+        raise SettingsError("MicrosoftAppType", f"must be one of {', '.join(APP_TYPES)}")
+    if app_id and not password and app_type != "UserAssignedMSI":
+        raise SettingsError("MicrosoftAppPassword", "is required when MicrosoftAppId is set")
+    if password and not app_id:
+        raise SettingsError("MicrosoftAppId", "is required when MicrosoftAppPassword is set")
+    if app_type == "SingleTenant" and not _GUID.match(tenant):
+        raise SettingsError("MicrosoftAppTenantId", "a SingleTenant bot needs its tenant id")
+    allowed = frozenset(t.strip() for t in environ.get("DRP_ALLOWED_TENANTS", "").split(","))
+    return BotCredentials(app_id, password, app_type, tenant, allowed - {""})
+
+
+def _default_host(bot: BotCredentials) -> str:
+    """Open (no credentials) binds to loopback only; a registered bot listens on all."""
+    return "0.0.0.0" if bot.app_id else "127.0.0.1"  # noqa: S104 - authenticated by JWT

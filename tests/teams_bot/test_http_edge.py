@@ -14,7 +14,8 @@ import aiohttp
 import pytest
 
 from teams_bot.botframework import DrpActivityHandler
-from teams_bot.http import BotCredentials, make_adapter, make_app
+from teams_bot.http import make_adapter, make_app
+from teams_bot.settings import BotCredentials
 from teams_bot.turn import ConversationKind, Reply, Turn, TurnKind
 from tests.support.connector import LoopbackConnector, post_activity
 from tests.support.ports import serve_app

@@ -1,0 +1,149 @@
+"""Assemble the running bot: store, policy, clock, service, outbox delivery, router, web app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from cards.verbs import KeyFactory, Verb, new_key
+from drp.machine import Context
+from store.errors import StoreError
+from store.store import Store
+from teams_bot.botframework import BotFrameworkMessenger, DrpActivityHandler
+from teams_bot.conversation import Conversation
+from teams_bot.delivery import Deliverer, DeliveryPolicy
+from teams_bot.http import make_adapter, make_app
+from teams_bot.monitoring import Monitoring
+from teams_bot.raising import RaiseFlow
+from teams_bot.rendering import Renderer
+from teams_bot.router import Router, TextCommand
+from teams_bot.service import DisputeService
+from teams_bot.settings import BotCredentials
+from teams_bot.turn import Messenger, Reply, Turn
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+ACTION_VERBS = (
+    Verb.RESPOND,
+    Verb.RESOLVE,
+    Verb.EXTEND,
+    Verb.ESCALATE,
+    Verb.REFER,
+    Verb.HARM,
+    Verb.WITHDRAW,
+    Verb.CONCLUDE,
+    Verb.APPROVE,
+    Verb.DECLINE,
+)
+
+
+def utc_now() -> datetime:
+    """The wall clock, used only here at the edge; everything below takes time as input."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Bot:
+    """The parts of a running bot, for the server and for tests that drive it."""
+
+    store: Store
+    service: DisputeService
+    deliverer: Deliverer
+    router: Router
+    web: web.Application
+
+
+def build_router(service: DisputeService) -> Router:
+    """Every text command and card verb, each mapped to one thin handler."""
+    raising = RaiseFlow(service)
+    talk = Conversation(service)
+    monitoring = Monitoring(service)
+
+    async def refresh(turn: Turn) -> Reply:
+        return await service.current(turn, str(turn.data.get("reference") or ""))
+
+    async def unknown_verb(turn: Turn) -> Reply:
+        from teams_bot import messages
+
+        return Reply(invoke_card=messages.unknown_verb())
+
+    async def new_text(turn: Turn, parsed: object) -> Reply:
+        return await raising.form(turn)
+
+    texts = {
+        TextCommand.NEW: new_text,
+        TextCommand.MINE: talk.mine,
+        TextCommand.INBOX: talk.inbox,
+        TextCommand.SHOW: talk.show,
+        TextCommand.HELP: talk.help,
+        TextCommand.UNKNOWN: talk.help,
+        TextCommand.MONITOR_HERE: monitoring.monitor_here,
+    }
+    verbs = {
+        Verb.NEW.value: raising.form,
+        Verb.PREVIEW.value: raising.form,
+        Verb.RAISE.value: raising.submit,
+        Verb.REFRESH.value: refresh,
+        Verb.SHOW.value: talk.show_verb,
+        **{verb.value: service.act for verb in ACTION_VERBS},
+    }
+    return Router(texts, verbs, talk.welcome, unknown_verb)
+
+
+def build_bot(
+    store: Store,
+    ctx: Context,
+    credentials: BotCredentials,
+    *,
+    clock: Clock = utc_now,
+    keys: KeyFactory = new_key,
+    messenger: Messenger | None = None,
+    delivery: DeliveryPolicy | None = None,
+    deliver_in_background: bool = True,
+) -> Bot:
+    """Wire the bot; tests pass their own clock, keys and delivery policy, and may drive
+    delivery themselves (``deliverer.run_once``) instead of the background task."""
+    adapter = make_adapter(credentials)
+    sender = messenger or BotFrameworkMessenger(adapter, credentials.app_id)
+    renderer = Renderer(ctx, keys)
+    deliverer = Deliverer(store, sender, renderer, clock, delivery)
+    service = DisputeService(store, ctx, clock, renderer, deliverer.wake)
+    router = build_router(service)
+
+    async def health() -> bool:
+        try:
+            async with store.transaction(readonly=True) as tx:
+                await tx.disputes.count()
+        except (StoreError, OSError) as error:
+            log.warning("health check: store unreachable (%s)", type(error).__name__)
+            return False
+        return True
+
+    app = make_app(adapter, DrpActivityHandler(router), credentials, health)
+    if deliver_in_background:
+        app.cleanup_ctx.append(_delivery_task(deliverer))
+    return Bot(store, service, deliverer, router, app)
+
+
+def _delivery_task(
+    deliverer: Deliverer,
+) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def run(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(deliverer.run(), name="outbox-delivery")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return run

@@ -1,0 +1,95 @@
+"""``drp-bot serve``: run the bot (``POST /api/messages``, ``GET /healthz``) and its delivery."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from aiohttp import web
+
+from drp.machine import Context
+from store.demo import load_demo_directory
+from store.errors import StoreError
+from store.store import Store
+from teams_bot.cli.errors import CliError
+from teams_bot.settings import Settings, SettingsError
+
+log = logging.getLogger("drp-bot")
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+OPEN_WARNING = (
+    "NO MicrosoftAppId IS SET: the bot accepts every request without authentication. "
+    "This is for the local Agents Playground only; never expose it to a network."
+)
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``serve``."""
+    serve = commands.add_parser("serve", help="run the Teams bot")
+    serve.add_argument("--host", help="address to listen on (default DRP_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default DRP_PORT or 3978)")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="load the demo directory into an empty directory (local use with the Playground)",
+    )
+    serve.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    try:
+        settings = Settings.load()
+    except SettingsError as error:
+        raise CliError(str(error)) from None
+    host = args.host or settings.host
+    port = args.port or settings.port
+    if not 1 <= port <= 65535:
+        raise CliError(f"--port: {port} is not a port number (1-65535)")
+    asyncio.run(_run(settings, host, port, demo=args.demo))
+    return 0
+
+
+async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
+    from teams_bot.app import build_bot  # botbuilder loads only when serving
+
+    store = await _open_store(settings, demo=demo)
+    ctx = Context(settings.policy, settings.calendar())
+    bot = build_bot(store, ctx, settings.bot)
+    if settings.bot.open:
+        log.warning(OPEN_WARNING)
+    runner = web.AppRunner(bot.web)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        log.info(
+            "drp-bot serving http://%s:%s/api/messages (policy %s, %s store)",
+            host,
+            port,
+            settings.policy.key,
+            store.backend,
+        )
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await store.close()
+
+
+async def _open_store(settings: Settings, *, demo: bool) -> Store:
+    try:
+        if settings.database_url.startswith("sqlite"):
+            settings.ensure_data_dir()
+        store = await Store.open(settings.database_url)
+        if store.backend == "sqlite":
+            await store.upgrade()  # the embedded default upgrades itself
+        elif await store.current_revision() is None:
+            raise CliError("the PostgreSQL schema is missing: run drp-bot db upgrade first")
+        if demo:
+            added = await load_demo_directory(store)
+            log.info("demo directory: %s people loaded", added)
+        return store
+    except StoreError as error:
+        raise CliError(f"DRP_DATABASE_URL: {error}") from None

@@ -1,0 +1,210 @@
+"""Turn a card's verb and submitted inputs into a domain command, resolving people as needed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from cards.dispute import ActionInput, parse_action
+from cards.verbs import Verb
+from drp.commands import (
+    AlertImmediateHarm,
+    Approve,
+    Command,
+    Conclude,
+    Decline,
+    Escalate,
+    Extend,
+    Refer,
+    Resolve,
+    Respond,
+    Withdraw,
+)
+from drp.errors import InvalidInput
+from drp.machine import Context, escalation_target, process_of
+from drp.model import Actor, Dispute
+from drp.policy import Stage
+from drp.roles import Role
+from store.records import Person
+from store.store import Transaction
+from teams_bot import parties
+
+# Domain field names -> the dispute card's input ids (cards.dispute.VERB_INPUTS), per verb.
+FIELD_INPUTS: dict[Verb, dict[str, str]] = {
+    Verb.RESOLVE: {"comments": "resolve_comments"},
+    Verb.EXTEND: {"agreed_work": "agreed_work"},
+    Verb.ESCALATE: {
+        "reason": "escalate_reason",
+        "due": "escalate_due",
+        "owners": "to_stage",
+        "approver": "to_stage",
+    },
+    Verb.REFER: {"target": "refer_target", "reason": "refer_reason"},
+    Verb.HARM: {"details": "harm_details"},
+    Verb.WITHDRAW: {"reason": "withdraw_reason"},
+    Verb.CONCLUDE: {"outcome": "outcome"},
+    Verb.APPROVE: {"comments": "approve_comments", "owners": "approve_comments"},
+    Verb.DECLINE: {"reason": "decline_reason"},
+}
+_ACTION_FIELD = re.compile(r"^actions\[(\d+)\]\.(text|complete_by)$")
+
+
+class CardInputError(Exception):
+    """The card's inputs were wrong: show the card again with them kept and the errors shown."""
+
+    def __init__(self, values: Mapping[str, str], errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.values = values
+        self.errors = errors
+
+
+def input_for(verb: Verb, field: str) -> str:
+    """The card input a domain field name stands for."""
+    match = _ACTION_FIELD.match(field)
+    if match:
+        return f"action_{match.group(1)}_{'text' if match.group(2) == 'text' else 'date'}"
+    return FIELD_INPUTS.get(verb, {}).get(field, field)
+
+
+def actor_for(person: Person, dispute: Dispute, ctx: Context) -> Actor:
+    """The role a person acts in on this dispute."""
+    if person.id == dispute.raised_by:
+        return Actor(person.id, dispute.raiser_role)
+    approval = ctx.policy.approval
+    if (
+        approval is not None
+        and person.has_role(approval.approver)
+        and person.id == dispute.approver
+    ):
+        return Actor(person.id, approval.approver)
+    process = process_of(dispute, ctx)
+    stage_roles: tuple[Role, ...] = ()
+    if process.has_stage(dispute.stage):
+        stage = process.stage(dispute.stage)
+        stage_roles = stage.responsible + stage.raiser_side
+    role = parties.acting_role(person, stage_roles) or (
+        person.roles[0].role if person.roles else Role.PRACTITIONER
+    )
+    return Actor(person.id, role)
+
+
+async def build_command(
+    tx: Transaction,
+    ctx: Context,
+    verb: Verb,
+    dispute: Dispute,
+    person: Person,
+    data: Mapping[str, Any],
+    now: datetime,
+) -> Command:
+    """The domain command a card button asks for; CardInputError if its inputs are wrong."""
+    actor = actor_for(person, dispute, ctx)
+    today = ctx.calendar.local_date(now)
+    read = parse_action(verb, data, today)
+    if not read.ok:
+        raise CardInputError(read.values, read.errors)
+    text = read.texts.get
+    if verb == Verb.RESPOND:
+        on_behalf = ""
+        if person.id not in dispute.owners:
+            on_behalf = await parties.deputising_owner(tx, dispute, person.id, today)
+        return Respond(
+            actor,
+            now,
+            text("response", ""),
+            tuple(read.actions),
+            text("practice_issues", ""),
+            on_behalf_of=on_behalf,
+        )
+    if verb == Verb.ESCALATE:
+        return await _escalate(tx, ctx, dispute, actor, read, now)
+    if verb == Verb.APPROVE:
+        return await _approve(tx, ctx, dispute, actor, read, now)
+    return _simple(verb, actor, now, read)
+
+
+def _simple(verb: Verb, actor: Actor, now: datetime, read: ActionInput) -> Command:
+    """The commands that need nothing but the card's own inputs."""
+    text = read.texts.get
+    if verb == Verb.REFER:
+        concurrent = read.flags.get("concurrent", False)
+        return Refer(
+            actor,
+            now,
+            text("refer_target", ""),
+            text("refer_reason", ""),
+            text("consulted", ""),
+            concurrent=concurrent,
+        )
+    builders: dict[Verb, Callable[[], Command]] = {
+        Verb.RESOLVE: lambda: Resolve(actor, now, text("resolve_comments", "")),
+        Verb.EXTEND: lambda: Extend(actor, now, text("agreed_work", "")),
+        Verb.HARM: lambda: AlertImmediateHarm(actor, now, text("harm_details", "")),
+        Verb.WITHDRAW: lambda: Withdraw(actor, now, text("withdraw_reason", "")),
+        Verb.CONCLUDE: lambda: Conclude(actor, now, text("outcome", "")),
+        Verb.DECLINE: lambda: Decline(actor, now, text("decline_reason", "")),
+    }
+    if verb not in builders:
+        raise InvalidInput("verb", f"{verb.value} is not an action on a dispute")
+    return builders[verb]()
+
+
+async def _escalate(
+    tx: Transaction,
+    ctx: Context,
+    dispute: Dispute,
+    actor: Actor,
+    read: ActionInput,
+    now: datetime,
+) -> Escalate:
+    to_stage = read.texts.get("to_stage", "")
+    due = read.dates.get("escalate_due")
+    target = escalation_target(dispute, to_stage, dispute.raiser_role, ctx)
+    owners: tuple[str, ...] = ()
+    approver = ""
+    if isinstance(target, Stage):
+        owners = await _owners(tx, dispute, target)
+        raiser = await tx.directory.person(dispute.raised_by)
+        if raiser is not None and ctx.policy.needs_approval(process_of(dispute, ctx), target.key):
+            approver = await parties.approver_for(tx, ctx.policy, raiser)
+    return Escalate(
+        actor,
+        now,
+        read.texts.get("escalate_reason", ""),
+        read.texts.get("updated_concerns", ""),
+        to_stage=to_stage,
+        owners=owners,
+        approver=approver,
+        due=due,
+    )
+
+
+async def _approve(
+    tx: Transaction,
+    ctx: Context,
+    dispute: Dispute,
+    actor: Actor,
+    read: ActionInput,
+    now: datetime,
+) -> Approve:
+    process = process_of(dispute, ctx)
+    owners: tuple[str, ...] = ()
+    if process.has_stage(dispute.pending_stage):
+        owners = await _owners(tx, dispute, process.stage(dispute.pending_stage))
+    return Approve(actor, now, owners, read.texts.get("approve_comments", ""))
+
+
+async def _owners(tx: Transaction, dispute: Dispute, stage: Stage) -> tuple[str, ...]:
+    owners = await parties.stage_owners(
+        tx,
+        stage,
+        team=dispute.team,
+        raiser_team=dispute.raiser_team,
+        practitioner=dispute.practitioner,
+    )
+    if not owners:
+        roles = ", ".join(role.label for role in stage.responsible)
+        raise InvalidInput("owners", f"nobody in the directory holds {roles} for this team")
+    return owners

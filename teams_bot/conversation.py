@@ -1,0 +1,115 @@
+"""What people type in their 1:1 chat: welcome, help, mine, inbox, show. Thin handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from cards.lists import dispute_list_card, help_card, row_for, welcome_card
+from drp.model import Dispute
+from drp.roles import Role
+from store.records import Person
+from store.store import Transaction
+from teams_bot import messages
+from teams_bot.router import Parsed
+from teams_bot.service import DisputeService
+from teams_bot.turn import Card, Reply, Turn, TurnKind
+
+SHOW_WHICH = "Which dispute? Type show and its reference, e.g. show DRP-2026-000123."
+
+Builder = Callable[[Transaction, Person, datetime], Awaitable[Card]]
+
+
+def primary_role(person: Person) -> Role:
+    """The role a person is greeted as (their first in the directory)."""
+    return person.roles[0].role if person.roles else Role.PRACTITIONER
+
+
+class Conversation:
+    """The text commands of a 1:1 chat."""
+
+    def __init__(self, service: DisputeService) -> None:
+        self.service = service
+        self.ctx = service.ctx
+
+    async def _person_card(self, turn: Turn, build: Builder) -> Reply:
+        now = self.service.clock()
+        async with self.service.store.transaction() as tx:
+            person = await self.service.person(tx, turn, now)
+            card = messages.not_in_directory() if person is None else await build(tx, person, now)
+        if turn.kind == TurnKind.ACTION:
+            return Reply(invoke_card=card)
+        return Reply(cards=(card,))
+
+    async def welcome(self, turn: Turn) -> Reply:
+        """On install: greet the person in their role (and remember their chat)."""
+
+        async def build(tx: Transaction, person: Person, now: datetime) -> Card:
+            role = primary_role(person)
+            return welcome_card(person.name, role, self.ctx.policy, self.service.keys)
+
+        return await self._person_card(turn, build)
+
+    async def help(self, turn: Turn, parsed: Parsed) -> Reply:
+        """What this person can ask; unknown text lands here too, never silence."""
+
+        async def build(tx: Transaction, person: Person, now: datetime) -> Card:
+            return help_card(self.ctx.policy, primary_role(person), self.service.keys)
+
+        return await self._person_card(turn, build)
+
+    async def mine(self, turn: Turn, parsed: Parsed) -> Reply:
+        """The disputes this person raised that are still open."""
+
+        async def build(tx: Transaction, person: Person, now: datetime) -> Card:
+            return self._list(
+                "Your open disputes", await tx.disputes.open_for_raiser(person.id), now
+            )
+
+        return await self._person_card(turn, build)
+
+    async def inbox(self, turn: Turn, parsed: Parsed) -> Reply:
+        """What waits for this person: responses owed (also as a deputy) and agreements."""
+
+        async def build(tx: Transaction, person: Person, now: datetime) -> Card:
+            today = self.ctx.calendar.local_date(now)
+            owed = list(await tx.disputes.open_for_owner(person.id))
+            for principal in await tx.directory.deputising_for(person.id, today):
+                owed += await tx.disputes.open_for_owner(principal.id)
+            owed += await tx.disputes.awaiting_approval_by(person.id)
+            unique = list({d.reference: d for d in owed}.values())
+            return self._list("Waiting for you", unique, now)
+
+        return await self._person_card(turn, build)
+
+    def _list(self, title: str, disputes: list[Dispute], now: datetime) -> Card:
+        rows = [row_for(d, self.ctx.policy, now, self.ctx.calendar) for d in disputes]
+        rows.sort(key=lambda row: (row.due is None, row.due))
+        return dispute_list_card(title, rows, self.service.keys)
+
+    async def show(self, turn: Turn, parsed: Parsed) -> Reply:
+        """One dispute, as this person may see it."""
+        if not parsed.argument:
+            return Reply(texts=(SHOW_WHICH,))
+        reference = parsed.argument
+
+        async def build(tx: Transaction, person: Person, now: datetime) -> Card:
+            dispute = await tx.disputes.find(reference)
+            if dispute is None:
+                return messages.no_such_dispute(reference)
+            return await self.service.render.dispute(tx, dispute, person.id, now)
+
+        return await self._person_card(turn, build)
+
+    async def show_verb(self, turn: Turn) -> Reply:
+        """The Show / Open button on lists and notices: that card becomes the live dispute card."""
+        reference = str(turn.data.get("reference") or "")
+
+        async def build(tx: Transaction, person: Person, now: datetime) -> Card:
+            dispute = await tx.disputes.find(reference)
+            if dispute is None:
+                return messages.no_such_dispute(reference)
+            await self.service.remember_card(tx, turn, reference, person.id, now)
+            return await self.service.render.dispute(tx, dispute, person.id, now)
+
+        return await self._person_card(turn, build)

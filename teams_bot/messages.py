@@ -1,0 +1,61 @@
+"""User-facing texts of the bot, kept together; cards for the moments nothing changed."""
+
+from __future__ import annotations
+
+from cards.dispute import error_card, refusal_card, stale_card
+from teams_bot.turn import Card
+
+NOT_IN_DIRECTORY = (
+    "You are not in the DRP directory yet, so I cannot act for you. "
+    "Ask your DRP administrator to add you (drp-bot directory import)."
+)
+NO_SUCH_DISPUTE = "There is no dispute {reference}. Check the reference (like DRP-2026-000123)."
+UNKNOWN_VERB = "That button is not one this bot knows. Nothing was changed."
+STALE = "This card was out of date; here is the current one. Nothing was changed."
+
+FIELD_LABELS = {
+    "owners": "Who responds",
+    "approver": "Agreement",
+    "due": "Deadline",
+    "to_stage": "Escalate to",
+    "response": "Response",
+    "comments": "Comments",
+    "reason": "Reason",
+    "referral": "Refer to",
+    "consulted": "Consulted with",
+}
+
+
+def field_label(field: str) -> str:
+    """A person's word for a field name."""
+    return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+
+
+def not_in_directory() -> Card:
+    """For a Teams user the directory does not know."""
+    return error_card("Not in the directory", [NOT_IN_DIRECTORY])
+
+
+def no_such_dispute(reference: str) -> Card:
+    """For a reference that matches nothing."""
+    return error_card("Dispute not found", [NO_SUCH_DISPUTE.format(reference=reference or "?")])
+
+
+def unknown_verb() -> Card:
+    """For a button the bot does not know."""
+    return error_card("Unknown action", [UNKNOWN_VERB])
+
+
+def stale(current: Card) -> Card:
+    """The current card under a note that the clicked one was out of date."""
+    return stale_card(current)
+
+
+def refusal(reason: str, current: Card) -> Card:
+    """A polite refusal above the current card."""
+    return refusal_card(reason, current)
+
+
+def problem(text: str, current: Card) -> Card:
+    """What was wrong with the input, above the current card; nothing changed."""
+    return refusal_card(f"Nothing was changed. {text}", current)

@@ -1,0 +1,62 @@
+"""The monitoring channel: ``monitor here`` makes a team channel the board of open escalations."""
+
+from __future__ import annotations
+
+from drp.events import JsonValue
+from drp.roles import Role
+from teams_bot.router import Parsed
+from teams_bot.service import REFRESH_RECIPIENT, DisputeService
+from teams_bot.turn import ConversationKind, Reply, Turn
+
+ONLY_IN_CHANNEL = "Type **monitor here** in a team channel (mentioning me) to make it the board."
+ONLY_CSM = "Only a chairs' service manager can choose the monitoring channel. Nothing was changed."
+NOW_MONITORING = (
+    "This channel is now the DRP monitoring channel: one card per open formal dispute, "
+    "kept up to date, showing initials and local IDs only."
+)
+NOT_IN_DIRECTORY = "You are not in the DRP directory, so I cannot act for you here."
+
+
+class Monitoring:
+    """Choosing the channel and filling it with the open disputes' cards."""
+
+    def __init__(self, service: DisputeService) -> None:
+        self.service = service
+
+    async def monitor_here(self, turn: Turn, parsed: Parsed) -> Reply:
+        """Make this channel the monitoring channel (chairs' service managers only)."""
+        if turn.where.kind != ConversationKind.CHANNEL:
+            return Reply(texts=(ONLY_IN_CHANNEL,))
+        now = self.service.clock()
+        async with self.service.store.transaction() as tx:
+            person = await self.service.person(tx, turn, now)
+            if person is None:
+                return Reply(texts=(NOT_IN_DIRECTORY,))
+            if not person.has_role(Role.CHAIRS_SERVICE_MANAGER):
+                detail = {"command": "monitor here", "conversation": turn.where.conversation_id}
+                await tx.audit.record("refused", person.id, at=now, detail=detail)
+                return Reply(texts=(ONLY_CSM,))
+            await tx.directory.set_monitoring_channel(turn.where.reference, at=now)
+            await tx.audit.record(
+                "monitoring_channel",
+                person.id,
+                at=now,
+                detail={"conversation": turn.where.conversation_id},
+            )
+            for dispute in await tx.disputes.open_all():
+                # The refresh posts a board card for each open formal dispute.
+                key = f"{dispute.reference}:{dispute.version}:board:{turn.where.conversation_id}"
+                payload: dict[str, JsonValue] = {
+                    "sequence": dispute.version,
+                    "service_url": turn.where.service_url,
+                }
+                await tx.outbox.enqueue(
+                    REFRESH_RECIPIENT,
+                    "refresh",
+                    key,
+                    payload,
+                    due_at=now,
+                    reference=dispute.reference,
+                )
+        self.service.wake()
+        return Reply(texts=(NOW_MONITORING,))

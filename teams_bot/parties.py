@@ -1,0 +1,121 @@
+"""Who is who: a Teams user in the directory, stage owners, card viewers, notice recipients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from cards.views import Viewer, ViewerKind
+from drp.model import Dispute, Status
+from drp.policy import Policy, Stage
+from drp.roles import TEAM_ROLES, Role
+from drp.routing import Notice, Side
+from store.records import Person
+from store.store import Transaction
+from teams_bot.turn import UserRef
+
+
+async def identify(tx: Transaction, user: UserRef) -> Person | None:
+    """The directory entry of a Teams user: by Teams user id, then by Azure AD object id."""
+    if user.id:
+        person = await tx.directory.by_teams_id(user.id)
+        if person is not None:
+            return person
+    if user.aad_object_id:
+        return await tx.directory.by_aad_id(user.aad_object_id)
+    return None
+
+
+def acting_role(person: Person, allowed: Iterable[Role]) -> Role | None:
+    """The first of ``allowed`` the person holds (a chair who is also an IRO acts as listed)."""
+    held = {grant.role for grant in person.roles}
+    return next((role for role in allowed if role in held), None)
+
+
+def _unique(ids: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for i in ids if i))
+
+
+async def holders(tx: Transaction, role: Role, team: str) -> tuple[str, ...]:
+    """Who holds a role: in ``team`` for team roles, organisation-wide otherwise."""
+    scope = team if role in TEAM_ROLES else None
+    return tuple(person.id for person in await tx.directory.holders(role, scope))
+
+
+async def stage_owners(
+    tx: Transaction, stage: Stage, *, team: str, raiser_team: str, practitioner: str
+) -> tuple[str, ...]:
+    """The people who must respond at a stage (both sides of a two-sided stage)."""
+    found: list[str] = []
+    for role in stage.responsible:
+        if role == Role.PRACTITIONER and practitioner:
+            found.append(practitioner)  # the named practitioner, not every one in the team
+        else:
+            found.extend(await holders(tx, role, team))
+    for role in stage.raiser_side:
+        found.extend(await holders(tx, role, raiser_team))
+    return _unique(found)
+
+
+async def approver_for(tx: Transaction, policy: Policy, raiser: Person) -> str:
+    """The raiser's own approver (seed 001: the chairs' service manager), if the policy has one."""
+    if policy.approval is None:
+        return ""
+    role = policy.approval.approver
+    own_team = await holders(tx, role, raiser.team) if raiser.team else ()
+    candidates = own_team or await holders(tx, role, "")
+    return next((pid for pid in candidates if pid != raiser.id), "")
+
+
+async def notice_people(tx: Transaction, notice: Notice, dispute: Dispute) -> tuple[str, ...]:
+    """The people a routing notice reaches."""
+    if notice.person:
+        return (notice.person,)
+    if notice.role is None:
+        return ()
+    team = dispute.raiser_team if notice.side == Side.RAISER else dispute.team
+    return await holders(tx, notice.role, team)
+
+
+async def viewer(tx: Transaction, dispute: Dispute, person_id: str, today: date) -> Viewer:
+    """Which view of the dispute this person gets."""
+    if person_id == dispute.raised_by:
+        return Viewer(person_id, ViewerKind.RAISER)
+    if dispute.status == Status.AWAITING_APPROVAL and person_id == dispute.approver:
+        return Viewer(person_id, ViewerKind.APPROVER)
+    if person_id in dispute.owners or await deputising_owner(tx, dispute, person_id, today):
+        return Viewer(person_id, ViewerKind.OWNER)
+    return Viewer(person_id, ViewerKind.OTHER)
+
+
+async def deputising_owner(tx: Transaction, dispute: Dispute, person_id: str, today: date) -> str:
+    """The owner this person deputises for today, or ""."""
+    for principal in await tx.directory.deputising_for(person_id, today):
+        if principal.id in dispute.owners:
+            return principal.id
+    return ""
+
+
+def parties(dispute: Dispute) -> tuple[str, ...]:
+    """Everyone with a card of this dispute in their own chat."""
+    return _unique((dispute.raised_by, *dispute.owners, dispute.approver, dispute.practitioner))
+
+
+async def names(tx: Transaction, ids: Iterable[str]) -> dict[str, str]:
+    """Display names by person id (for cards shown to parties only)."""
+    found: dict[str, str] = {}
+    for person_id in _unique(ids):
+        person = await tx.directory.person(person_id)
+        if person is not None:
+            found[person_id] = person.name
+    return found
+
+
+async def teams_ids(tx: Transaction, ids: Iterable[str]) -> tuple[str, ...]:
+    """The Teams user ids of people, for a card's ``refresh.userIds`` (Teams allows 60)."""
+    found: list[str] = []
+    for person_id in _unique(ids):
+        person = await tx.directory.person(person_id)
+        if person is not None and person.teams_user_id:
+            found.append(person.teams_user_id)
+    return tuple(found[:60])

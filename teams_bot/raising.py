@@ -1,0 +1,203 @@
+"""Raising a dispute from the DRP form: show it, preview its deadlines, submit it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from cards.form import FormInput, form_card, input_id_for, parse_form
+from drp.commands import AlertImmediateHarm, Raise
+from drp.errors import InvalidInput, NotPermitted
+from drp.events import JsonValue
+from drp.machine import Decision, decide, raise_dispute
+from drp.model import Actor, Concern
+from drp.policy import Process
+from drp.roles import Role
+from store.errors import DuplicateCommand
+from store.records import Person
+from store.store import Transaction
+from teams_bot import messages, parties
+from teams_bot.service import DisputeService, Origin
+from teams_bot.turn import Card, Reply, Turn, TurnKind
+
+CANNOT_RAISE = "Under the {policy} policy, a {role} cannot raise a dispute from Teams."
+
+
+class RaiseFlow:
+    """The DRP form's three verbs, on top of the dispute service."""
+
+    def __init__(self, service: DisputeService) -> None:
+        self.service = service
+        self.ctx = service.ctx
+
+    def _process_for(self, person: Person, key: str) -> tuple[Process, Role] | None:
+        processes = self.ctx.policy.processes
+        chosen = [p for p in processes if p.key == key] if key else list(processes)
+        for process in chosen:
+            role = parties.acting_role(person, process.raisers)
+            if role is not None and process.opening_stages(role):
+                return process, role
+        return None
+
+    async def _card(
+        self,
+        tx: Transaction,
+        person: Person,
+        today: date,
+        data: Mapping[str, Any],
+        errors: Mapping[str, str],
+    ) -> Card:
+        found = self._process_for(person, str(data.get("process") or ""))
+        if found is None:
+            role = person.roles[0].role.label if person.roles else "person"
+            text = CANNOT_RAISE.format(policy=self.ctx.policy.name, role=role)
+            return messages.error_card("You cannot raise a dispute", [text])
+        process, role = found
+        teams = [(team.name, team.name) for team in await tx.directory.teams()]
+        values = {k: v for k, v in data.items() if isinstance(v, str)}
+        return form_card(
+            self.ctx.policy,
+            process,
+            role,
+            teams,
+            today,
+            calendar=self.ctx.calendar,
+            values=values,
+            errors=errors,
+            key_factory=self.service.keys,
+        )
+
+    async def form(self, turn: Turn) -> Reply:
+        """The blank form (``new``, or the New button), or the preview with input kept."""
+        now = self.service.clock()
+        async with self.service.store.transaction() as tx:
+            person = await self.service.person(tx, turn, now)
+            if person is None:
+                card = messages.not_in_directory()
+            else:
+                data = turn.data if turn.kind == TurnKind.ACTION else {}
+                card = await self._card(tx, person, self.ctx.calendar.local_date(now), data, {})
+        if turn.kind == TurnKind.ACTION:
+            return Reply(invoke_card=card)
+        return Reply(cards=(card,))
+
+    async def submit(self, turn: Turn) -> Reply:
+        """Validate the form, raise the dispute and route it; errors come back on the form."""
+        try:
+            return await self._submit(turn)
+        except DuplicateCommand as replay:
+            reference = str(replay.result.get("reference", ""))
+            return await self.service.current(turn, reference)
+
+    async def _submit(self, turn: Turn) -> Reply:
+        now = self.service.clock()
+        today = self.ctx.calendar.local_date(now)
+        key = str(turn.data.get("key") or "")
+        async with self.service.store.transaction() as tx:
+            person = await self.service.person(tx, turn, now)
+            if person is None:
+                return Reply(invoke_card=messages.not_in_directory())
+            stored = await tx.idempotency.get(key) if key else None
+            if stored is not None:
+                reference = str(stored.result.get("reference", ""))
+                dispute = await tx.disputes.get(reference)
+                return Reply(
+                    invoke_card=await self.service.render.dispute(tx, dispute, person.id, now)
+                )
+            form = parse_form(turn.data, today)
+            outcome = await self._decide(tx, person, form, now) if not form.errors else form.errors
+            if not isinstance(outcome, Decision):
+                card = await self._card(tx, person, today, turn.data, outcome)
+                return Reply(invoke_card=card)
+            decisions = await self._record(tx, turn, person, form, outcome, now)
+            reference = outcome.dispute.reference
+            if key:
+                result: dict[str, JsonValue] = {
+                    "reference": reference,
+                    "version": decisions[-1].dispute.version,
+                }
+                await tx.idempotency.put(key, result, at=now, reference=reference)
+            card = await self.service.render.dispute(tx, decisions[-1].dispute, person.id, now)
+        self.service.wake()
+        return Reply(invoke_card=card)
+
+    async def _decide(
+        self, tx: Transaction, person: Person, form: FormInput, now: datetime
+    ) -> Decision | dict[str, str]:
+        found = self._process_for(person, form.process)
+        if found is None:
+            return {"stage": "Your role cannot raise a dispute under this policy."}
+        process, role = found
+        if not process.has_stage(form.stage):
+            return {"stage": "Choose the stage to start at."}
+        stage = process.stage(form.stage)
+        owners = await parties.stage_owners(
+            tx, stage, team=form.team, raiser_team=person.team, practitioner=""
+        )
+        approver = ""
+        if self.ctx.policy.needs_approval(process, stage.key):
+            approver = await parties.approver_for(tx, self.ctx.policy, person)
+        command = Raise(
+            actor=Actor(person.id, role),
+            at=now,
+            reference=await tx.disputes.next_reference(now.year),
+            process=process.key,
+            stage=stage.key,
+            children=form.children,
+            team=form.team,
+            concern=Concern(
+                category=form.category,
+                summary=form.summary,
+                impact=form.impact,
+                requested_actions=form.requested_actions,
+                evidence=form.evidence,
+                category_other=form.category_other,
+                issue_type=form.issue_type,
+            ),
+            date_of_concern=form.date_of_concern or self.ctx.calendar.local_date(now),
+            owners=owners,
+            approver=approver,
+            due=form.due,
+            raiser_team=person.team,
+            child_on_plan=form.child_on_plan,
+        )
+        try:
+            return raise_dispute(command, self.ctx)
+        except (InvalidInput, NotPermitted) as problem:
+            return _form_errors(problem, stage.responsible)
+
+    async def _record(
+        self,
+        tx: Transaction,
+        turn: Turn,
+        person: Person,
+        form: FormInput,
+        raised: Decision,
+        now: datetime,
+    ) -> list[Decision]:
+        origin = Origin.of(turn.where)
+        await tx.disputes.add(raised)
+        await self.service.fan_out(tx, None, raised, origin, now)
+        decisions = [raised]
+        if form.immediate_harm:
+            # The alert goes out at once, as its own recorded step.
+            details = form.harm_details or form.summary
+            alert = AlertImmediateHarm(Actor(person.id, raised.dispute.raiser_role), now, details)
+            alerted = decide(raised.dispute, alert, self.ctx)
+            await tx.disputes.save(alerted, expected_version=raised.dispute.version)
+            await self.service.fan_out(tx, raised.dispute, alerted, origin, now)
+            decisions.append(alerted)
+        await self.service.remember_card(tx, turn, raised.dispute.reference, person.id, now)
+        return decisions
+
+
+def _form_errors(problem: InvalidInput | NotPermitted, roles: tuple[Role, ...]) -> dict[str, str]:
+    if isinstance(problem, NotPermitted):
+        return {"stage": problem.reason}
+    if problem.field == "owners":
+        labels = ", ".join(role.label for role in roles)
+        return {"team": f"Nobody in the directory is the {labels} for this team."}
+    if problem.field == "approver":
+        return {"stage": problem.reason}
+    return {input_id_for(problem.field): problem.reason}

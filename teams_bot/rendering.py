@@ -1,0 +1,71 @@
+"""Render stored disputes into cards for one person: the view, the viewer, the refresh ids."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from cards.board import monitoring_card
+from cards.dispute import dispute_card, dispute_summary_card
+from cards.verbs import KeyFactory
+from cards.views import DisputeView
+from drp.machine import Context, current_stage
+from drp.model import Dispute
+from store.store import Transaction
+from teams_bot import parties
+from teams_bot.turn import Card
+
+
+class Renderer:
+    """Builds each person's view of a dispute from the store."""
+
+    def __init__(self, ctx: Context, keys: KeyFactory) -> None:
+        self.ctx = ctx
+        self.keys = keys
+
+    async def view(self, tx: Transaction, dispute: Dispute) -> DisputeView:
+        """The dispute with its history and the names of everyone in it."""
+        events = tuple(await tx.disputes.events(dispute.reference))
+        ids = {event.actor for event in events} | set(parties.parties(dispute))
+        names = await parties.names(tx, ids)
+        return DisputeView(dispute, events, names, dispute.team)
+
+    async def dispute(
+        self,
+        tx: Transaction,
+        dispute: Dispute,
+        person_id: str,
+        now: datetime,
+        *,
+        values: Mapping[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
+    ) -> Card:
+        """The card this person sees: actions only where the machine would accept them."""
+        today = self.ctx.calendar.local_date(now)
+        who = await parties.viewer(tx, dispute, person_id, today)
+        view = await self.view(tx, dispute)
+        refresh_ids = await parties.teams_ids(tx, parties.parties(dispute))
+        return dispute_card(
+            view,
+            who,
+            self.ctx.policy,
+            now,
+            self.ctx.calendar,
+            refresh_user_ids=refresh_ids,
+            key_factory=self.keys,
+            values=values,
+            errors=errors,
+        )
+
+    async def summary(self, tx: Transaction, dispute: Dispute, now: datetime) -> Card:
+        """The short card for people copied or alerted: initials, stage, due date."""
+        view = await self.view(tx, dispute)
+        return dispute_summary_card(view, now, self.ctx.calendar, self.ctx.policy, self.keys)
+
+    def monitoring(self, dispute: Dispute, now: datetime) -> Card:
+        """The least a monitoring channel needs: no names."""
+        stage = current_stage(dispute, self.ctx)
+        owner = ", ".join(role.label for role in stage.responsible) if stage else ""
+        return monitoring_card(
+            dispute, self.ctx.policy, dispute.team, owner, now, self.ctx.calendar
+        )

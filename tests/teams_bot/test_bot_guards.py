@@ -1,0 +1,123 @@
+"""What goes wrong in real use changes nothing and says why: stale or repeated clicks,
+strangers, bad input, unknown verbs and unknown people, over real HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from store.store import Store
+from tests.support.connector import Member, post_activity
+from tests.teams_bot.bot_harness import Walk, running_bot
+from tests.teams_bot.test_walk import MONDAY, action, latest_card, raise_dispute, text_of, verbs
+
+REFERENCE = "DRP-2026-000001"
+
+
+async def _events(walk: Walk) -> list[str]:
+    store: Store = walk.bot.store
+    async with store.transaction() as tx:
+        return [e.kind.value for e in await tx.disputes.events(REFERENCE)]
+
+
+async def _megan_card(walk: Walk) -> tuple[str, dict[str, object]]:
+    await raise_dispute(walk)
+    await walk.deliver()
+    return latest_card(walk, "megan")
+
+
+async def test_repeated_click_changes_nothing_and_returns_current_card(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        chat, card = await _megan_card(walk)
+        respond = action(card, "drp.respond")  # type: ignore[arg-type]
+        respond["response"] = "Done."
+        first = await walk.press("megan", "drp.respond", dict(respond), conversation_id=chat)
+        again = await walk.press("megan", "drp.respond", dict(respond), conversation_id=chat)
+        assert await _events(walk) == ["raised", "responded"]
+        assert "drp.respond" not in verbs(first)
+        assert "drp.respond" not in verbs(again)
+
+
+async def test_click_on_an_old_card_gets_the_current_one(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        chat, card = await _megan_card(walk)
+        stale = action(card, "drp.respond")  # type: ignore[arg-type]
+        stale.update(response="First answer.")
+        await walk.press("megan", "drp.respond", dict(stale), conversation_id=chat)
+        stale.update(key="another-click", response="Second answer from an old copy.")
+        shown = await walk.press("megan", "drp.respond", dict(stale), conversation_id=chat)
+        assert "out of date" in text_of(shown)
+        assert await _events(walk) == ["raised", "responded"]
+
+
+async def test_a_stranger_cannot_respond_and_the_attempt_is_audited(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        _, card = await _megan_card(walk)
+        respond = action(card, "drp.respond")  # type: ignore[arg-type]
+        respond["response"] = "I am not the manager."
+        shown = await walk.press("lynne", "drp.respond", respond)
+        assert "can't do that" in text_of(shown)
+        assert await _events(walk) == ["raised"]
+        async with walk.bot.store.transaction() as tx:
+            audit = await tx.audit.for_dispute(REFERENCE)
+        assert [(entry.action, entry.detail.get("verb")) for entry in audit] == [
+            ("refused", "drp.respond")
+        ]
+
+
+async def test_a_response_without_text_comes_back_with_input_kept(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        chat, card = await _megan_card(walk)
+        respond = action(card, "drp.respond")  # type: ignore[arg-type]
+        respond.update(response="   ", practice_issues="Keep this text")
+        shown = await walk.press("megan", "drp.respond", respond, conversation_id=chat)
+        assert "Keep this text" in text_of(shown)
+        assert "drp.respond" in verbs(shown)
+        assert await _events(walk) == ["raised"]
+
+
+async def test_form_errors_come_back_on_the_form_with_input_kept(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        shown = await raise_dispute(walk, summary="", child_1_dob="2015-13-45")
+        assert "drp.raise" in verbs(shown)
+        assert "Sam Smith" in text_of(shown)
+        async with walk.bot.store.transaction() as tx:
+            assert await tx.disputes.count() == 0
+
+
+async def test_raising_at_a_stage_the_role_may_not_open_is_refused_on_the_form(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        shown = await raise_dispute(walk, stage="3")
+        assert "drp.raise" in verbs(shown)
+        async with walk.bot.store.transaction() as tx:
+            assert await tx.disputes.count() == 0
+
+
+async def test_unknown_verb_and_garbled_data_get_a_card_not_an_error(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        unknown = await walk.press("alex", "drp.nonsense", {"reference": REFERENCE})
+        assert "Unknown action" in text_of(unknown)
+        garbled = await walk.press("alex", "drp.respond", {"reference": 5, "version": "x"})
+        assert "not found" in text_of(garbled).lower()
+
+
+async def test_someone_not_in_the_directory_is_told_so(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        walk.conn.members.append(Member("29:stranger", "Stranger", "aad-x", "x@example.org"))
+        activity = walk.conn.message_activity(
+            "new", from_id="29:stranger", conversation_id="a:stranger"
+        )
+        status, _ = await post_activity(walk.endpoint, activity)
+        assert status in {200, 201}
+        shown = walk.cards_in("a:stranger")
+        assert shown
+        assert "not in the DRP directory" in text_of(shown[-1])
+
+
+async def test_unknown_text_gets_help_never_silence(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        await walk.say("alex", "what now?")
+        shown = walk.cards_in(walk.chat("alex"))
+        assert shown
+        assert "What you can ask" in text_of(shown[-1])
