@@ -11,7 +11,7 @@ from drp.commands import AlertImmediateHarm, Raise
 from drp.errors import InvalidInput, NotPermitted
 from drp.events import JsonValue
 from drp.machine import Decision, decide, raise_dispute
-from drp.model import Actor, Concern
+from drp.model import Actor
 from drp.policy import Process
 from drp.roles import Role
 from store.errors import DuplicateCommand
@@ -146,15 +146,7 @@ class RaiseFlow:
             stage=stage.key,
             children=form.children,
             team=form.team,
-            concern=Concern(
-                category=form.category,
-                summary=form.summary,
-                impact=form.impact,
-                requested_actions=form.requested_actions,
-                evidence=form.evidence,
-                category_other=form.category_other,
-                issue_type=form.issue_type,
-            ),
+            concern=form.concern,
             date_of_concern=form.date_of_concern or self.ctx.calendar.local_date(now),
             owners=owners,
             approver=approver,
