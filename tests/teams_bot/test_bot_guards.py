@@ -121,3 +121,34 @@ async def test_unknown_text_gets_help_never_silence(tmp_path: Path) -> None:
         shown = walk.cards_in(walk.chat("alex"))
         assert shown
         assert "What you can ask" in text_of(shown[-1])
+
+
+async def test_refresh_gives_each_person_their_own_view(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        chair_card = await raise_dispute(walk)
+        refresh = chair_card["refresh"]
+        assert set(refresh["userIds"]) >= {"user-id-0", "user-id-1"}
+        data = refresh["action"]["data"]
+        assert refresh["action"]["verb"] == "drp.refresh"
+        manager_view = await walk.press("megan", "drp.refresh", dict(data))
+        chair_view = await walk.press("alex", "drp.refresh", dict(data))
+        stranger_view = await walk.press("lynne", "drp.refresh", dict(data))
+        assert "drp.respond" in verbs(manager_view)
+        assert "drp.respond" not in verbs(chair_view)
+        assert "drp.withdraw" in verbs(chair_view)
+        assert verbs(stranger_view) & {"drp.respond", "drp.withdraw", "drp.resolve"} == set()
+        assert await _events(walk) == ["raised"]
+
+
+async def test_the_chair_is_told_when_a_response_arrives(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        chat, card = await _megan_card(walk)
+        before = len(walk.cards_in(walk.chat("alex")))
+        respond = action(card, "drp.respond")  # type: ignore[arg-type]
+        respond["response"] = "Visit booked."
+        await walk.press("megan", "drp.respond", respond, conversation_id=chat)
+        await walk.deliver()
+        chair_cards = walk.cards_in(walk.chat("alex"))
+        assert len(chair_cards) == before + 1
+        assert {"drp.resolve", "drp.escalate"} <= verbs(chair_cards[-1])
+        assert "Visit booked." in text_of(chair_cards[-1])
