@@ -92,8 +92,10 @@ def latest_card(walk: Walk, who: str) -> tuple[str, dict[str, Any]]:
 
 
 @pytest.mark.parametrize("policy", ["nottingham", "cpc-standard"])
-async def test_raise_respond_escalate_respond_resolve(tmp_path: Path, policy: str) -> None:
-    async with running_bot(tmp_path, policy, MONDAY) as walk:
+async def test_raise_respond_escalate_respond_resolve(
+    tmp_path: Path, policy: str, walk_database_url: str
+) -> None:
+    async with running_bot(tmp_path, policy, MONDAY, walk_database_url) as walk:
         chair_card = await raise_dispute(walk)
         assert "DRP-2026-000001" in text_of(chair_card)
         assert "Sam Smith" in text_of(chair_card)
