@@ -1,4 +1,4 @@
-"""Fixtures for end-to-end tests: tools installed once, echo bot, Playground, headless chromium.
+"""Fixtures for end-to-end tests: tools installed once, echo bot, drp-bot, Playground, chromium.
 
 Before the first e2e/browser test runs, ``scripts/e2e-deps.sh`` installs what is missing (outside
 any test's timeout). A tool that is still missing FAILS the test when ``CI=true`` and skips it
@@ -12,9 +12,11 @@ import re
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Generator
+from pathlib import Path
 
 import pytest
 
+from tests.e2e.drp_support import RunningDrpBot, serve_drp_bot
 from tests.support.echo_bot import RunningEchoBot, serve_echo_bot
 from tests.support.playground import (
     CHROMIUM,
@@ -131,6 +133,13 @@ async def start_playground(
     yield start
     for playground in reversed(started):
         await playground.stop(save_logs=_failed(request))
+
+
+@pytest.fixture
+async def drp_bot(tmp_path: Path) -> AsyncIterator[RunningDrpBot]:
+    """drp-bot on a free port over a fresh SQLite file with the demo directory."""
+    async with serve_drp_bot(tmp_path / "drp.sqlite3") as running:
+        yield running
 
 
 @pytest.fixture
