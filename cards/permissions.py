@@ -9,7 +9,7 @@ is offered and the real input is checked when it is pressed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from cards.verbs import Verb
 from cards.views import Viewer, ViewerKind
@@ -34,6 +34,10 @@ from drp.policy import FinalStep, Policy, Referral, Stage
 from drp.roles import Role
 
 _PLACEHOLDER = "placeholder"
+# Two distinct owners: a two-sided stage (City & Hackney) needs a manager from each agency.
+_OWNERS = (_PLACEHOLDER, f"{_PLACEHOLDER}-other-side")
+# A viewer whose directory role is unknown can respond only as a named owner, never as a deputy.
+_NO_ROLE = Role.MONITOR
 Target = Stage | FinalStep
 
 
@@ -60,12 +64,14 @@ def options(
         return _raiser(dispute, viewer, now, ctx)
     verbs: set[Verb] = set()
     if viewer.kind == ViewerKind.OWNER:
-        actor = Actor(viewer.person_id, Role.TEAM_MANAGER)
+        actor = Actor(viewer.person_id, viewer.role or _NO_ROLE)
         respond = Respond(actor, now, _PLACEHOLDER, on_behalf_of=viewer.on_behalf_of)
         if _accepts(dispute, respond, ctx):
             verbs.add(Verb.RESPOND)
     elif viewer.kind == ViewerKind.APPROVER:
-        actor = Actor(viewer.person_id, Role.CHAIRS_SERVICE_MANAGER)
+        approval = policy.approval
+        role = approval.approver if approval else Role.CHAIRS_SERVICE_MANAGER
+        actor = Actor(viewer.person_id, role)
         if _accepts(dispute, Approve(actor, now, (_PLACEHOLDER,)), ctx):
             verbs.add(Verb.APPROVE)
         if _accepts(dispute, Decline(actor, now, _PLACEHOLDER), ctx):
@@ -82,7 +88,12 @@ def _raiser(dispute: Dispute, viewer: Viewer, now: datetime, ctx: Context) -> Op
         Verb.RESOLVE: Resolve(actor, now, _PLACEHOLDER),
         Verb.EXTEND: Extend(actor, now, _PLACEHOLDER),
         Verb.ESCALATE: Escalate(
-            actor, now, _PLACEHOLDER, owners=(_PLACEHOLDER,), approver=_PLACEHOLDER
+            actor,
+            now,
+            _PLACEHOLDER,
+            owners=_OWNERS,
+            approver=_PLACEHOLDER,
+            due=_soon(now, ctx),
         ),
         Verb.HARM: AlertImmediateHarm(actor, now, _PLACEHOLDER),
         Verb.WITHDRAW: Withdraw(actor, now, _PLACEHOLDER),
@@ -101,6 +112,11 @@ def _raiser(dispute: Dispute, viewer: Viewer, now: datetime, ctx: Context) -> Op
         return Options(frozenset(verbs), referrals)
     next_step = escalation_target(dispute, "", dispute.raiser_role, ctx)
     return Options(frozenset(verbs), referrals, next_step, _bypass_targets(dispute, ctx))
+
+
+def _soon(now: datetime, ctx: Context) -> date:
+    """A deadline any raiser-set stage accepts (the next day), for trying Escalate."""
+    return ctx.calendar.local_date(now) + timedelta(days=1)
 
 
 def _bypass_targets(dispute: Dispute, ctx: Context) -> tuple[Target, ...]:

@@ -11,6 +11,7 @@ from drp.calendar import WorkingDayCalendar
 from drp.events import Event
 from drp.model import SYSTEM, Dispute, Status
 from drp.policy import Policy, Process
+from drp.roles import Role
 from drp.timescale import Timescale, TimeUnit
 
 _AMBER_WINDOW = Timescale(1, TimeUnit.WORKING_DAYS)
@@ -28,11 +29,13 @@ class ViewerKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """The person a card is rendered for, in which capacity, and for whom if a deputy."""
+    """The person a card is rendered for, in which capacity, for whom if a deputy, and the
+    directory role they would act in (a deputy must hold one of the stage's responding roles)."""
 
     person_id: str
     kind: ViewerKind
     on_behalf_of: str = ""
+    role: Role | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,14 +78,29 @@ async def notice_people(tx: Transaction, notice: Notice, dispute: Dispute) -> tu
 
 
 async def viewer(tx: Transaction, dispute: Dispute, person_id: str, today: date) -> Viewer:
-    """Which view of the dispute this person gets."""
+    """Which view of the dispute this person gets (a deputy: for whom, in which role)."""
     if person_id == dispute.raised_by:
         return Viewer(person_id, ViewerKind.RAISER)
     if dispute.status == Status.AWAITING_APPROVAL and person_id == dispute.approver:
         return Viewer(person_id, ViewerKind.APPROVER)
-    if person_id in dispute.owners or await deputising_owner(tx, dispute, person_id, today):
+    if person_id in dispute.owners:
         return Viewer(person_id, ViewerKind.OWNER)
+    principal = await deputising_owner(tx, dispute, person_id, today)
+    if principal:
+        role = await _deputy_role(tx, person_id, principal)
+        return Viewer(person_id, ViewerKind.OWNER, on_behalf_of=principal, role=role)
     return Viewer(person_id, ViewerKind.OTHER)
+
+
+async def _deputy_role(tx: Transaction, deputy_id: str, principal_id: str) -> Role | None:
+    """The deputy's own role that the principal also holds, else the deputy's first role; the
+    machine then checks it is one of the stage's responding roles."""
+    deputy = await tx.directory.person(deputy_id)
+    principal = await tx.directory.person(principal_id)
+    if deputy is None or not deputy.roles:
+        return None
+    shared = acting_role(deputy, (g.role for g in principal.roles)) if principal else None
+    return shared or deputy.roles[0].role
 
 
 async def deputising_owner(tx: Transaction, dispute: Dispute, person_id: str, today: date) -> str:
@@ -94,6 +109,14 @@ async def deputising_owner(tx: Transaction, dispute: Dispute, person_id: str, to
         if principal.id in dispute.owners:
             return principal.id
     return ""
+
+
+async def is_party(tx: Transaction, dispute: Dispute, person_id: str, today: date) -> bool:
+    """Whether the person has a part in the dispute (raiser, owner or deputy, approver, the
+    named practitioner), and so may see its details."""
+    if person_id in parties(dispute):
+        return True
+    return bool(await deputising_owner(tx, dispute, person_id, today))
 
 
 def parties(dispute: Dispute) -> tuple[str, ...]:
