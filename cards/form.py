@@ -17,6 +17,10 @@ Input ids are a stable contract with the handlers (Teams merges them into ``data
 ``action_N_date``              its complete-by date, ``YYYY-MM-DD``
 ``evidence``                   evidence that will close the dispute (optional)
 ``stage``                      the starting stage key (only the raiser's opening stages)
+``practitioner``               the practitioner named on the dispute: a directory person id
+                               (ChoiceSet), or an e-mail where no list is given; copied on
+                               stage 1 and, where a stage's respondent is the practitioner
+                               (City & Hackney stage 1), the one who responds
 ``due``                        the raiser-set deadline, where a stage needs one
 ``child_on_plan``              ``"true"``/``"false"`` (two-sided policies only)
 ``immediate_harm``             ``"true"``/``"false"``
@@ -59,7 +63,15 @@ def input_ids(children: int = CHILD_ROWS, actions: int = ACTION_ROWS) -> tuple[s
     """Every input id the form card can submit, in order."""
     rows = [f"child_{n}_{part}" for n in range(1, children + 1) for part in _CHILD_PARTS]
     acts = [f"action_{n}_{part}" for n in range(1, actions + 1) for part in ("text", "date")]
-    tail = ("evidence", "stage", "due", "child_on_plan", "immediate_harm", "harm_details")
+    tail = (
+        "evidence",
+        "stage",
+        "practitioner",
+        "due",
+        "child_on_plan",
+        "immediate_harm",
+        "harm_details",
+    )
     head = (*TEXT_INPUTS[:4], "date_of_concern", *TEXT_INPUTS[4:])
     return (*rows, *head, *acts, *tail)
 
@@ -99,6 +111,7 @@ class FormInput:
     requested_actions: tuple[Action, ...] = ()
     evidence: str = ""
     stage: str = ""
+    practitioner: str = ""
     due: date | None = None
     child_on_plan: bool = False
     immediate_harm: bool = False
@@ -146,6 +159,7 @@ def parse_form(data: Mapping[str, object], today: date | None = None) -> FormInp
         requested_actions=read.actions(_submitted_rows(read.data, "action", ACTION_ROWS)),
         evidence=read.text("evidence"),
         stage=read.text("stage", required=True, limit=MAX_SHORT_TEXT),
+        practitioner=read.text("practitioner", limit=MAX_SHORT_TEXT),
         due=read.day("due", when="future"),
         child_on_plan=read.flag("child_on_plan"),
         immediate_harm=harm,
@@ -194,6 +208,7 @@ class _Form:
     calendar: WorkingDayCalendar
     values: Mapping[str, str]
     errors: Mapping[str, str]
+    practitioners: Sequence[tuple[str, str]] = ()
 
     def value(self, input_id: str) -> str:
         return self.values.get(input_id, "")
@@ -223,9 +238,13 @@ def form_card(
     calendar: WorkingDayCalendar,
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
+    practitioners: Sequence[tuple[str, str]] = (),
     key_factory: KeyFactory = new_key,
 ) -> Json:
-    """The DRP form, pre-filled with ``values`` and showing ``errors`` (input id → message)."""
+    """The DRP form, pre-filled with ``values`` and showing ``errors`` (input id → message).
+
+    ``teams`` and ``practitioners`` are (id, display title) pairs for the drop-downs.
+    """
     form = _Form(
         policy,
         process,
@@ -235,6 +254,7 @@ def form_card(
         calendar,
         values or {},
         errors or {},
+        practitioners,
     )
     body = [
         el.text_block(escape(process.title), size="large", weight="bolder", heading=True),
@@ -284,6 +304,7 @@ def _label(form: _Form, input_id: str) -> str:
         "impact": "Impact on the child",
         "evidence": "Evidence",
         "stage": "Starting stage",
+        "practitioner": "Practitioner",
         "due": "Deadline",
         "harm_details": "Immediate harm",
     }
@@ -450,10 +471,35 @@ def _stage_section(form: _Form) -> list[Json]:
         el.text_block("Where to start", weight="bolder", separator=True, heading=True),
         *form.field(stage),
     ]
+    if any(names_practitioner(s) for s in form.process.all_stages()):
+        items += form.field(_practitioner_input(form))
     setters = [s for s in form.stages if s.raiser_sets_deadline]
     if setters:
         items += form.field(_due_input(form, setters))
     return items
+
+
+def names_practitioner(stage: Stage) -> bool:
+    """Whether a stage copies the named practitioner or has them respond."""
+    return Role.PRACTITIONER in (*stage.responsible, *stage.copied)
+
+
+def practitioner_responds(stage: Stage) -> bool:
+    """Whether the named practitioner is a respondent at this stage (City & Hackney stage 1)."""
+    return Role.PRACTITIONER in stage.responsible
+
+
+def _practitioner_input(form: _Form) -> Json:
+    needs = [_stage_title(s) for s in form.stages if practitioner_responds(s)]
+    label = "Practitioner named on the dispute (the social worker or other agency's)"
+    if needs:
+        label += f" (responds at: {', '.join(needs)})"
+    value = form.value("practitioner")
+    if not form.practitioners:
+        # No list to choose from: their e-mail, resolved through the directory.
+        return el.input_text("practitioner", label + ": e-mail", value=value, max_length=200)
+    choices = [(title, person_id) for person_id, title in form.practitioners]
+    return el.choice_set("practitioner", label, choices, value=value, placeholder="Choose…")
 
 
 def _stage_title(stage: Stage) -> str:

@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from cards.form import FormInput, form_card, input_id_for, parse_form
+from cards.form import FormInput, form_card, input_id_for, parse_form, practitioner_responds
 from drp.commands import AlertImmediateHarm, Raise
 from drp.errors import InvalidInput, NotPermitted
 from drp.events import JsonValue
 from drp.machine import Decision, decide, raise_dispute
 from drp.model import Actor
-from drp.policy import Process
+from drp.policy import Process, Stage
 from drp.roles import Role
 from store.errors import DuplicateCommand
 from store.records import Person
@@ -22,6 +22,10 @@ from teams_bot.service import DisputeService, Origin
 from teams_bot.turn import Card, Reply, Turn, TurnKind
 
 CANNOT_RAISE = "Under the {policy} policy, a {role} cannot raise a dispute from Teams."
+NAME_PRACTITIONER = "Name the practitioner who responds at this stage."
+UNKNOWN_PRACTITIONER = "Choose a practitioner from the directory."
+PRACTITIONER_TEAM = "Choose a practitioner in the team you chose."
+NOT_YOURSELF = "Name the other practitioner, not yourself."
 
 
 class RaiseFlow:
@@ -65,6 +69,7 @@ class RaiseFlow:
             calendar=self.ctx.calendar,
             values=values,
             errors=errors,
+            practitioners=await _practitioners(tx),
             key_factory=self.service.keys,
         )
 
@@ -132,8 +137,11 @@ class RaiseFlow:
         if not process.has_stage(form.stage):
             return {"stage": "Choose the stage to start at."}
         stage = process.stage(form.stage)
+        practitioner, wrong = await _named_practitioner(tx, person, form, stage)
+        if wrong:
+            return {"practitioner": wrong}
         owners = await parties.stage_owners(
-            tx, stage, team=form.team, raiser_team=person.team, practitioner=""
+            tx, stage, team=form.team, raiser_team=person.team, practitioner=practitioner
         )
         approver = ""
         if self.ctx.policy.needs_approval(process, stage.key):
@@ -151,6 +159,7 @@ class RaiseFlow:
             owners=owners,
             approver=approver,
             due=form.due,
+            practitioner=practitioner,
             raiser_team=person.team,
             child_on_plan=form.child_on_plan,
         )
@@ -182,6 +191,34 @@ class RaiseFlow:
             decisions.append(alerted)
         await self.service.remember_card(tx, turn, raised.dispute.reference, person.id, now)
         return decisions
+
+
+async def _practitioners(tx: Transaction) -> list[tuple[str, str]]:
+    """Every practitioner as (person id, "Name (team)") for the form's drop-down."""
+    found = []
+    for person in await tx.directory.people(role=Role.PRACTITIONER):
+        teams = [g.team for g in person.roles if g.role == Role.PRACTITIONER and g.team]
+        found.append((person.id, f"{person.name} ({', '.join(teams) or 'no team'})"))
+    return found
+
+
+async def _named_practitioner(
+    tx: Transaction, raiser: Person, form: FormInput, stage: Stage
+) -> tuple[str, str]:
+    """The named practitioner's person id ("" if none), or why the one named cannot be."""
+    chosen = form.practitioner
+    if not chosen:
+        return "", NAME_PRACTITIONER if practitioner_responds(stage) else ""
+    person = await tx.directory.person(chosen)
+    if person is None and "@" in chosen:
+        person = await tx.directory.by_email(chosen)
+    if person is None:
+        return "", UNKNOWN_PRACTITIONER
+    if not person.has_role(Role.PRACTITIONER, form.team):
+        return "", PRACTITIONER_TEAM
+    if person.id == raiser.id:
+        return "", NOT_YOURSELF
+    return person.id, ""
 
 
 def _form_errors(problem: InvalidInput | NotPermitted, roles: tuple[Role, ...]) -> dict[str, str]:
