@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cards.dispute import refusal_card
 from cards.verbs import KeyFactory, Verb
 from drp.commands import Command
 from drp.errors import CommandRejected, DrpError, InvalidInput, NotPermitted
@@ -151,6 +152,10 @@ class DisputeService:
             await tx.audit.record(
                 "refused", person.id, at=now, reference=dispute.reference, detail=detail
             )
+            today = self.ctx.calendar.local_date(now)
+            if not await parties.is_party(tx, dispute, person.id, today):
+                # Someone with no part in the dispute is not shown the children's details.
+                return refusal_card(refused.reason)
             current = await self.render.dispute(tx, dispute, person.id, now)
             return messages.refusal(refused.reason, current)
         except DrpError as problem:
