@@ -5,8 +5,11 @@ People are the demo directory's (the Agents Playground's mock users); the clock 
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,10 +17,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cards.text import ONE_DOT_LEADER, WORD_JOINER
 from drp.calendar import WorkingDayCalendar
 from drp.machine import Context
 from drp.policy import load_policy
-from store.demo import load_demo_directory
+from store.demo import demo_directory_text, load_demo_directory
 from store.store import Store
 from teams_bot.app import Bot, build_bot
 from teams_bot.delivery import DeliveryPolicy
@@ -27,33 +31,161 @@ from tests.support.ports import serve_app
 
 LONDON = ZoneInfo("Europe/London")
 
-PEOPLE = {
-    "alex": Member(
-        "user-id-0", "Alex Wilber", "00000000-0000-0000-0000-0000000000020", "alexw@example.com"
-    ),
-    "megan": Member(
-        "user-id-1", "Megan Bowen", "00000000-0000-0000-0000-0000000000021", "meganb@example.com"
-    ),
-    "adele": Member(
-        "user-id-2", "Adele Vance", "00000000-0000-0000-0000-0000000000022", "adelev@example.com"
-    ),
-    "isaiah": Member(
-        "user-id-3",
-        "Isaiah Langer",
-        "00000000-0000-0000-0000-0000000000023",
-        "isaiahl@example.com",
-    ),
-    "patti": Member(
-        "user-id-4",
-        "Patti Fernandez",
-        "00000000-0000-0000-0000-0000000000024",
-        "pattif@example.com",
-    ),
-    "lynne": Member(
-        "user-id-5", "Lynne Robbins", "00000000-0000-0000-0000-0000000000025", "lynner@example.com"
-    ),
-}
+
+def _demo_people() -> dict[str, Member]:
+    """Everyone in the demo directory, by lower-case first name (``alex``, ``robin``...).
+
+    The six Playground users keep their Teams ids (``user-id-N``); everyone else writes to the
+    bot under their Azure AD object id, which is how the bot first meets them.
+    """
+    people: dict[str, Member] = {}
+    for row in csv.DictReader(io.StringIO(demo_directory_text())):
+        key = row["name"].split()[0].lower()
+        member_id = row["teams_user_id"] or row["aad_object_id"]
+        people[key] = Member(member_id, row["name"], row["aad_object_id"], row["email"])
+    return people
+
+
+PEOPLE = _demo_people()
 TEAM = "Riverside Family Support"
+CHILD = ("Zara Quint", "AV-100001")
+SIBLING = ("Yusuf Quint", "AV-100002")
+# What a stranger types into every input, so only the permission check can refuse them.
+FILLER = {
+    "response": "Stranger's answer.",
+    "practice_issues": "None.",
+    "resolve_comments": "Stranger closes it.",
+    "agreed_work": "Stranger's extra work.",
+    "escalate_reason": "Stranger escalates.",
+    "updated_concerns": "None.",
+    "refer_reason": "Stranger refers.",
+    "consulted": "Nobody.",
+    "harm_details": "Stranger's alarm.",
+    "withdraw_reason": "Stranger withdraws.",
+    "outcome": "Stranger's outcome.",
+    "approve_comments": "Stranger agrees.",
+    "decline_reason": "Stranger declines.",
+}
+
+
+def form_values(**overrides: str) -> dict[str, str]:
+    """A complete DRP form as a chair fills it on Monday 23 November 2026 (one child)."""
+    values = {
+        "child_1_name": CHILD[0],
+        "child_1_local_id": CHILD[1],
+        "child_1_dob": "2016-02-03",
+        "team": TEAM,
+        "category": "other",
+        "category_other": "Plan drift",
+        "date_of_concern": "2026-11-20",
+        "summary": "The child protection plan has not progressed since conference.",
+        "impact": "The risks the plan was meant to reduce remain.",
+        "action_1_text": "Complete the updated assessment",
+        "action_1_date": "2026-11-27",
+        "evidence": "Assessment on the case record",
+        "stage": "1",
+    }
+    values.update(overrides)
+    return values
+
+
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+BOARD = "19:drp-monitoring@thread.tacv2"
+# Buttons that read or refresh, and never change a dispute.
+READING_VERBS = frozenset({"drp.show", "drp.refresh", "drp.record"})
+Card = dict[str, Any]
+
+
+def walk_actions(card: Card) -> Iterator[Card]:
+    """Every action in a card, including those inside ShowCards, ActionSets and refresh."""
+
+    def visit(node: Any) -> Iterator[Card]:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Action."):
+                yield node
+            for value in node.values():
+                yield from visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from visit(item)
+
+    yield from visit(card)
+
+
+def verbs(card: Card) -> set[str]:
+    """The verbs of the card's Action.Execute buttons (its refresh excluded)."""
+    body = {k: v for k, v in card.items() if k != "refresh"}
+    return {a["verb"] for a in walk_actions(body) if a.get("type") == "Action.Execute"}
+
+
+def moving_verbs(card: Card) -> set[str]:
+    """The buttons that would change the dispute."""
+    return verbs(card) - READING_VERBS
+
+
+def action(card: Card, verb: str) -> dict[str, Any]:
+    """The data of the card's Action.Execute with this verb (what Teams would send back)."""
+    for found in walk_actions(card):
+        if found.get("verb") == verb and found.get("type") == "Action.Execute":
+            return dict(found.get("data") or {})
+    raise AssertionError(f"no {verb} action on the card; verbs: {sorted(verbs(card))}")
+
+
+def text_of(card: Card) -> str:
+    """Every string in the card as a person reads it (markdown escapes undone), one a line."""
+    return "\n".join(_unescape(s) for s in _strings(card))
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+
+
+def _unescape(text: str) -> str:
+    text = text.replace(WORD_JOINER, "").replace(ONE_DOT_LEADER, ".")
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def choices(card: Card, input_id: str) -> list[str]:
+    """The values a ChoiceSet input offers."""
+    for node in walk_nodes(card):
+        if node.get("id") == input_id and node.get("type") == "Input.ChoiceSet":
+            return [str(choice["value"]) for choice in node.get("choices", [])]
+    raise AssertionError(f"no choice set {input_id!r} on the card")
+
+
+def walk_nodes(node: Any) -> Iterator[Card]:
+    """Every object in a card."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk_nodes(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from walk_nodes(item)
+
+
+def reference_of(card: Card) -> str:
+    """The dispute a live dispute card shows (its refresh action names it), else ""."""
+    refresh = card.get("refresh") or {}
+    data = (refresh.get("action") or {}).get("data") or {}
+    return str(data.get("reference") or "")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A card as a conversation shows it now, and how many versions it has had in place."""
+
+    conversation: str
+    activity_id: str
+    card: Card
+    versions: int
 
 
 @dataclass
@@ -127,7 +259,7 @@ class Walk:
         """Conversation ids the bot created with this person through the connector."""
         found = []
         for conversation in self.conn.created_conversations():
-            members = conversation.parameters.get("members") or []
+            members = (conversation.parameters or {}).get("members") or []
             if any(m.get("id") == PEOPLE[who].id for m in members):
                 found.append(conversation.id)
         return found
@@ -140,6 +272,135 @@ class Walk:
                 if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
                     found.append(attachment["content"])
         return found
+
+    # --- who is who ----------------------------------------------------------------------------
+
+    async def person_id(self, who: str) -> str:
+        """The directory id of a demo person."""
+        async with self.bot.store.transaction() as tx:
+            person = await tx.directory.by_email(PEOPLE[who].email)
+        assert person is not None, who
+        return person.id
+
+    # --- what each person sees -----------------------------------------------------------------
+
+    def chats(self, who: str) -> list[str]:
+        """Every 1:1 chat with this person: the one they wrote in, those the bot opened."""
+        return list(dict.fromkeys([self.chat(who), *self.conversations_with(who)]))
+
+    def shown(self, who: str) -> list[Shown]:
+        """Every Adaptive Card in this person's chats, as it is now."""
+        return [card for chat in self.chats(who) for card in self.shown_in(chat)]
+
+    def shown_in(self, conversation_id: str) -> list[Shown]:
+        """Every Adaptive Card in one conversation, as it is now."""
+        state = self.conn.conversations.get(conversation_id)
+        if state is None:
+            return []
+        found = []
+        for activity in state.activities.values():
+            for attachment in activity.current.get("attachments") or []:
+                if attachment.get("contentType") == CARD_TYPE and not activity.deleted:
+                    shown = Shown(
+                        conversation_id, activity.id, attachment["content"], len(activity.versions)
+                    )
+                    found.append(shown)
+        return found
+
+    def dispute_cards(self, who: str, reference: str) -> list[Shown]:
+        """The live cards of one dispute in this person's chats (kept up to date in place)."""
+        return [s for s in self.shown(who) if reference_of(s.card) == reference]
+
+    def dispute_card(self, who: str, reference: str) -> Shown:
+        """This person's newest live card of the dispute."""
+        found = self.dispute_cards(who, reference)
+        assert found, f"{who} has no card of {reference}"
+        return found[-1]
+
+    def notices(self, who: str, reference: str) -> list[Card]:
+        """The notices (copies, alerts, updates) about a dispute in this person's chats."""
+        return [
+            s.card
+            for s in self.shown(who)
+            if not reference_of(s.card)
+            and any(a.get("data", {}).get("reference") == reference for a in walk_actions(s.card))
+        ]
+
+    def board_cards(self, reference: str = "") -> list[Shown]:
+        """The monitoring channel's cards (of one dispute, if given)."""
+        return [s for s in self.shown_in(BOARD) if reference in text_of(s.card)]
+
+    def board(self, reference: str) -> Shown:
+        """The one monitoring card of a dispute."""
+        found = self.board_cards(reference)
+        assert len(found) == 1, f"{len(found)} monitoring cards for {reference}"
+        return found[0]
+
+    # --- acting ----------------------------------------------------------------------------------
+
+    async def act(self, who: str, reference: str, verb: str, **inputs: str) -> Card:
+        """Press a button on this person's own card of the dispute, then deliver the outbox."""
+        shown = self.dispute_card(who, reference)
+        data = {**action(shown.card, verb), **inputs}
+        card = await self.press(
+            who, verb, data, conversation_id=shown.conversation, reply_to_id=shown.activity_id
+        )
+        await self.deliver()
+        return card
+
+    async def open_form(self, who: str) -> Shown:
+        """``new`` in this person's chat: the DRP form (or why they cannot raise)."""
+        status, _ = await self.say(who, "new")
+        assert status in {200, 201}, status
+        return self.shown_in(self.chat(who))[-1]
+
+    async def raise_dispute(self, who: str, **fields: str) -> Card:
+        """Fill in and submit the DRP form (``form_values`` plus ``fields``), then deliver."""
+        form = await self.open_form(who)
+        data = {**action(form.card, "drp.raise"), **form_values(**fields)}
+        card = await self.press(
+            who, "drp.raise", data, conversation_id=form.conversation, reply_to_id=form.activity_id
+        )
+        await self.deliver()
+        return card
+
+    async def monitor_here(self, who: str = "isaiah") -> None:
+        """``monitor here`` in the team's monitoring channel, then deliver the backfill."""
+        status, _ = await self.say_in_channel(who, "monitor here")
+        assert status in {200, 201}, status
+        await self.deliver()
+
+    async def say_in_channel(self, who: str, text: str, channel: str = BOARD) -> tuple[int, Any]:
+        """A message in a team channel (as Teams sends it once the bot is mentioned)."""
+        activity = self.conn.message_activity(
+            text,
+            from_id=PEOPLE[who].id,
+            conversation_id=channel,
+            conversation_type="channel",
+            channelData={
+                "tenant": {"id": self.conn.tenant_id},
+                "team": {"id": "19:drp-team@thread.tacv2"},
+                "channel": {"id": channel},
+            },
+        )
+        return await post_activity(self.endpoint, activity)
+
+    async def events(self, reference: str) -> list[str]:
+        """The kinds of the dispute's recorded events, oldest first."""
+        async with self.bot.store.transaction() as tx:
+            return [event.kind.value for event in await tx.disputes.events(reference)]
+
+    async def refusals(self, who: str) -> list[dict[str, Any]]:
+        """The refusals audited for this person (action, reference, detail)."""
+        person_id = await self.person_id(who)
+        start, end = self.clock.now - timedelta(days=3650), self.clock.now + timedelta(days=1)
+        async with self.bot.store.transaction() as tx:
+            entries = await tx.audit.by_actor(person_id, start, end)
+        return [
+            {"action": e.action, "reference": e.reference, **dict(e.detail)}
+            for e in entries
+            if e.action == "refused"
+        ]
 
 
 @asynccontextmanager
@@ -170,3 +431,82 @@ async def running_bot(
             yield Walk(bot, conn, f"{base}/api/messages", clock)
     finally:
         await store.close()
+
+
+# --- what every check of a walk asserts ----------------------------------------------------------
+
+
+def initials(name: str) -> str:
+    """How the monitoring card shows a child: ``Zara Quint`` is ``Z.Q.``."""
+    return "".join(f"{part[0]}." for part in name.split())
+
+
+def assert_no_child_name(card: Card, children: tuple[tuple[str, str], ...]) -> None:
+    """Neither a child's full name nor any part of it is on the card."""
+    text = text_of(card)
+    for name, _ in children:
+        for part in name.split():
+            assert part not in text, f"{part!r} of a child's name is on the card"
+
+
+def assert_board_shows(
+    walk: Walk, reference: str, *facts: str, children: tuple[tuple[str, str], ...] = (CHILD,)
+) -> Shown:
+    """The dispute's one monitoring card: initials and local IDs, the given facts, no names."""
+    shown = walk.board(reference)
+    text = text_of(shown.card)
+    for name, local_id in children:
+        assert f"{initials(name)} (" in text, text
+        assert local_id in text, text
+    for fact in facts:
+        assert fact in text, f"{fact!r} not on the monitoring card: {text}"
+    assert_no_child_name(shown.card, children)
+    return shown
+
+
+def assert_closed_everywhere(
+    walk: Walk,
+    reference: str,
+    outcome: str,
+    parties: tuple[str, ...],
+    *,
+    board: str = "",
+    children: tuple[tuple[str, str], ...] = (CHILD,),
+) -> None:
+    """Every party's card of the dispute was updated in place to its outcome, with no button
+    left that would move it; the monitoring card (if any) shows the outcome too."""
+    for who in parties:
+        cards = walk.dispute_cards(who, reference)
+        assert cards, f"{who} has no card of {reference}"
+        for shown in cards:
+            assert f"Outcome: {outcome}" in text_of(shown.card), (who, text_of(shown.card))
+            assert not moving_verbs(shown.card), (who, moving_verbs(shown.card))
+            assert shown.versions > 1, f"{who}'s card was never updated in place"
+    if board:
+        shown = assert_board_shows(walk, reference, "Closed", board, children=children)
+        assert shown.versions > 1
+
+
+async def assert_stranger_cannot(walk: Walk, stranger: str, reference: str, party: str) -> None:
+    """Every button on a party's card, pressed by someone not a party to the dispute, is
+    refused on a card, changes nothing and is audited."""
+    card = walk.dispute_card(party, reference).card
+    pressed = sorted(moving_verbs(card))
+    assert pressed, f"{party}'s card has no buttons to try"
+    before = await walk.events(reference)
+    refused = len(await walk.refusals(stranger))
+    for verb in pressed:
+        data = {**action(card, verb), **FILLER, "escalate_due": _tomorrow(walk)}
+        if verb == "drp.refer":
+            data["refer_target"] = choices(card, "refer_target")[0]
+        shown = await walk.press(stranger, verb, data)
+        assert "can't do that" in text_of(shown), (verb, text_of(shown))
+        assert_no_child_name(shown, (CHILD, SIBLING))
+    await walk.deliver()
+    assert await walk.events(reference) == before
+    audited = (await walk.refusals(stranger))[refused:]
+    assert [(a["reference"], a["verb"]) for a in audited] == [(reference, v) for v in pressed]
+
+
+def _tomorrow(walk: Walk) -> str:
+    return (walk.clock.now + timedelta(days=1)).date().isoformat()
