@@ -1,0 +1,320 @@
+"""A seeded quarter with known answers for the quarterly report (Newham's profile).
+
+Every dispute is made by the real domain (``raise_dispute`` / ``decide``) at fixed London
+instants; the figures each test expects are worked out by hand below (``EXPECTED``), from the
+story of each dispute, not from the code under test. Q1 2026 is reported on; Q1 2025 is its
+"same period last year"; D0 was raised in December 2025 and acts inside the quarter.
+
+Working days: 1 Jan 2026 (Thu), 25-26 Dec 2025 are bank holidays; Easter 2026 is in April.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from drp.calendar import LONDON, WorkingDayCalendar
+from drp.commands import (
+    AlertImmediateHarm,
+    Command,
+    Conclude,
+    Escalate,
+    Raise,
+    Refer,
+    Resolve,
+    Respond,
+    Withdraw,
+)
+from drp.events import Event
+from drp.machine import Context, Decision, decide, raise_dispute
+from drp.model import Action, Actor, Child, Concern, Dispute
+from drp.policy import load_policy
+from drp.report import Period
+from drp.roles import Role
+
+NEWHAM = Context(load_policy("newham"), WorkingDayCalendar())
+QUARTER = Period(date(2026, 1, 1), date(2026, 3, 31))
+NOW = datetime(2026, 4, 1, 12, 0, tzinfo=LONDON)
+
+ASSESSMENT = "Assessment"
+CLA = "Children Looked After"
+EAST = "Intervention East"
+
+
+def at(y: int, m: int, d: int, hh: int = 10) -> datetime:
+    """An instant on the London wall clock."""
+    return datetime(y, m, d, hh, 0, tzinfo=LONDON)
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who acts (directory ids): tests with a store pass the ids its directory gave people."""
+
+    chair: str = "chair-ann"
+    iro: str = "iro-ike"
+    tm: str = "tm-tom"
+    sm: str = "sm-sue"
+    hos: str = "hos-hal"
+    director: str = "dir-dee"
+
+
+@dataclass
+class Story:
+    """One dispute's decisions, in order."""
+
+    decisions: list[Decision] = field(default_factory=list)
+
+    @property
+    def dispute(self) -> Dispute:
+        return self.decisions[-1].dispute
+
+    @property
+    def events(self) -> list[Event]:
+        return [d.event for d in self.decisions]
+
+    def do(self, command: Command) -> Story:
+        self.decisions.append(decide(self.dispute, command, NEWHAM))
+        return self
+
+
+def _raise(
+    reference: str,
+    actor: Actor,
+    when: datetime,
+    *,
+    stage: str,
+    team: str,
+    category: str,
+    kids: tuple[Child, ...],
+    owners: tuple[str, ...],
+    due: date | None = None,
+    other: str = "",
+    issue_type: str = "",
+) -> Story:
+    concern = Concern(
+        category=category,
+        summary=f"{reference}: the plan has not progressed.\nSecond line of the summary.",
+        impact="The child waits without the support the plan promised.",
+        requested_actions=(Action(f"{reference} requested action", when.date()),),
+        evidence="Minutes on the file.",
+        category_other=other,
+        issue_type=issue_type,
+    )
+    command = Raise(
+        actor=actor,
+        at=when,
+        reference=reference,
+        process="drp",
+        stage=stage,
+        children=kids,
+        team=team,
+        concern=concern,
+        date_of_concern=when.date(),
+        owners=owners,
+        due=due,
+        practitioner="",
+    )
+    return Story([raise_dispute(command, NEWHAM)])
+
+
+def _respond(who: str, when: datetime, note: str = "Done") -> Respond:
+    return Respond(
+        actor=Actor(who, Role.TEAM_MANAGER),
+        at=when,
+        response=f"Response: {note}.",
+        actions=(Action(f"SMART action: {note}", when.date()),),
+        practice_issues=f"Practice issue: {note}.",
+    )
+
+
+def current(cast: Cast = Cast()) -> dict[str, Story]:
+    """The disputes that act in Q1 2026 (D0 raised in December 2025)."""
+    chair, iro = Actor(cast.chair, Role.CHAIR), Actor(cast.iro, Role.IRO)
+    tm, sm, hos = cast.tm, cast.sm, cast.hos
+    kid = {n: Child(f"Child {n}", f"LL-{n}", date(2015, 1, n)) for n in range(1, 8)}
+    stories: dict[str, Story] = {}
+    d0 = _raise(
+        "DRP-2025-000900",
+        iro,
+        at(2025, 12, 15),
+        stage="1",
+        team=ASSESSMENT,
+        category="staying-put",
+        kids=(kid[7],),
+        owners=(tm,),
+    )
+    d0.do(_respond(tm, at(2025, 12, 18), "D0 stage 1"))
+    d0.do(Escalate(iro, at(2026, 1, 5), "D0 still drifting", "Concerns updated", owners=(sm,)))
+    d0.do(_respond(sm, at(2026, 1, 9), "D0 stage 2"))
+    d0.do(Resolve(iro, at(2026, 1, 12), "D0 resolved"))
+    stories["D0"] = d0
+    d1 = _raise(
+        "DRP-2026-000001",
+        chair,
+        at(2026, 1, 5),
+        stage="1",
+        team=ASSESSMENT,
+        category="placement",
+        kids=(kid[1],),
+        owners=(tm,),
+        issue_type="Practice",
+    )
+    d1.do(_respond(tm, at(2026, 1, 7), "D1"))
+    d1.do(Resolve(chair, at(2026, 1, 8), "D1 resolved"))
+    stories["D1"] = d1
+    d2 = _raise(
+        "DRP-2026-000002",
+        iro,
+        at(2026, 1, 12),
+        stage="1",
+        team=CLA,
+        category="health",
+        kids=(kid[2], kid[3]),
+        owners=(tm,),
+    )
+    d2.do(_respond(tm, at(2026, 1, 20), "D2 late"))
+    d2.do(Escalate(iro, at(2026, 1, 21), "D2 no health assessment", owners=(sm,)))
+    d2.do(_respond(sm, at(2026, 1, 27), "D2 stage 2"))
+    d2.do(Escalate(iro, at(2026, 1, 28), "D2 breach of rights", to_stage="5"))
+    d2.do(Refer(iro, at(2026, 2, 4), "cafcass", "D2 CAFCASS consulted"))
+    d2.do(Conclude(iro, at(2026, 2, 16), "D2 CAFCASS advised; concluded"))
+    stories["D2"] = d2
+    d3 = _raise(
+        "DRP-2026-000003",
+        chair,
+        at(2026, 2, 3),
+        stage="informal",
+        team=ASSESSMENT,
+        category="placement",
+        kids=(kid[1],),
+        owners=(tm,),
+        due=date(2026, 2, 10),
+    )
+    d3.do(_respond(tm, at(2026, 2, 5), "D3 informal"))
+    d3.do(Escalate(chair, at(2026, 2, 6), "D3 go formal", owners=(tm,)))
+    d3.do(_respond(tm, at(2026, 2, 16), "D3 stage 1 late"))
+    d3.do(Resolve(chair, at(2026, 2, 17), "D3 resolved"))
+    stories["D3"] = d3
+    d4 = _raise(
+        "DRP-2026-000004",
+        iro,
+        at(2026, 3, 2),
+        stage="3",
+        team=EAST,
+        category="other",
+        kids=(kid[4],),
+        owners=(hos,),
+        other="Court timetable",
+    )
+    d4.do(AlertImmediateHarm(iro, at(2026, 3, 3), "D4 child seen with injuries"))
+    stories["D4"] = d4
+    d5 = _raise(
+        "DRP-2026-000005",
+        chair,
+        at(2026, 3, 20),
+        stage="1",
+        team=CLA,
+        category="health",
+        kids=(kid[5],),
+        owners=(tm,),
+    )
+    d5.do(Withdraw(chair, at(2026, 3, 23), "D5 raised in error"))
+    stories["D5"] = d5
+    d6 = _raise(
+        "DRP-2026-000006",
+        chair,
+        at(2026, 3, 9),
+        stage="informal",
+        team=EAST,
+        category="voice-of-child",
+        kids=(kid[6],),
+        owners=(tm,),
+        due=date(2026, 3, 12),
+    )
+    d6.do(_respond(tm, at(2026, 3, 11), "D6 informal"))
+    stories["D6"] = d6
+    return stories
+
+
+def last_year(cast: Cast = Cast()) -> dict[str, Story]:
+    """Q1 2025: two disputes, both resolved."""
+    chair, iro = Actor(cast.chair, Role.CHAIR), Actor(cast.iro, Role.IRO)
+    l1 = _raise(
+        "DRP-2025-000001",
+        chair,
+        at(2025, 1, 13),
+        stage="1",
+        team=ASSESSMENT,
+        category="placement",
+        kids=(Child("Child H", "LL-8"),),
+        owners=(cast.tm,),
+    )
+    l1.do(_respond(cast.tm, at(2025, 1, 15), "L1"))
+    l1.do(Resolve(chair, at(2025, 1, 16), "L1 resolved"))
+    l2 = _raise(
+        "DRP-2025-000002",
+        iro,
+        at(2025, 2, 3),
+        stage="1",
+        team=CLA,
+        category="health",
+        kids=(Child("Child I", "LL-9"),),
+        owners=(cast.tm,),
+    )
+    l2.do(_respond(cast.tm, at(2025, 2, 10, 16), "L2"))
+    l2.do(Resolve(iro, at(2025, 2, 12), "L2 resolved"))
+    return {"L1": l1, "L2": l2}
+
+
+# The answers, worked out by hand from the stories above.
+EXPECTED = {
+    "raised": 6,
+    "raised_by_group": {"chair": 4, "iro": 2},
+    "informal": 2,
+    "formal": 4,
+    "informal_went_formal": 1,
+    "children": 6,
+    "families": 5,
+    # group -> month -> column -> count (zeros left out)
+    "entries": {
+        "iro": {
+            "2026-01": {"1": 1, "2": 2, "5": 1},
+            "2026-02": {"referral:cafcass": 1},
+            "2026-03": {"3": 1},
+            "total": {"1": 1, "2": 2, "3": 1, "5": 1, "referral:cafcass": 1},
+        },
+        "chair": {
+            "2026-01": {"1": 1},
+            "2026-02": {"informal": 1, "1": 1},
+            "2026-03": {"informal": 1, "1": 1},
+            "total": {"informal": 2, "1": 3},
+        },
+    },
+    "teams": [
+        (ASSESSMENT, 2, 1, 1, (("placement", 2),)),
+        (CLA, 2, 3, 2, (("health", 2),)),
+        (EAST, 2, 2, 2, (("other", 1), ("voice-of-child", 1))),
+    ],
+    "categories": {
+        "placement": (2, "33.3"),
+        "health": (2, "33.3"),
+        "other": (1, "16.7"),
+        "voice-of-child": (1, "16.7"),
+    },
+    "issue_types": {"Practice": (1, "16.7")},
+    # stage -> (responses, on time, percent)
+    "timeliness": {"informal": (2, 2, "100.0"), "1": (3, 1, "33.3"), "2": (2, 2, "100.0")},
+    "responses_total": (7, 5, "71.4"),
+    "resolved": 3,
+    "median": 10.0,  # D1 3, D3 10, D0 17 working days
+    "outcomes": (("resolved", 3), ("withdrawn", 1), ("concluded", 1)),
+    "immediate_harm_alerts": 1,
+    # reference, stage, group, working days over at NOW
+    "overdue": [("DRP-2026-000004", "3", "iro", 17), ("DRP-2026-000006", "informal", "chair", 13)],
+    "last_year": {
+        "raised": 2,
+        "entries": {"chair": {"2025-01": {"1": 1}}, "iro": {"2025-02": {"1": 1}}},
+        "responses_total": (2, 2, "100.0"),
+        "median": 5.0,  # L1 3, L2 7 working days
+    },
+}
