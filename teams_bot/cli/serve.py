@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 
 from aiohttp import web
 
@@ -63,6 +65,7 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
         log.warning(OPEN_WARNING)
     runner = web.AppRunner(bot.web)
     await runner.setup()
+    stop = _stop_on_signals()
     try:
         await web.TCPSite(runner, host, port).start()
         log.info(
@@ -72,10 +75,21 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
             settings.policy.key,
             store.backend,
         )
-        await asyncio.Event().wait()
+        await stop.wait()
+        log.info("drp-bot stopping")
     finally:
         await runner.cleanup()
         await store.close()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """Ctrl-C or SIGTERM stops serving cleanly: delivery cancelled, store closed."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            loop.add_signal_handler(signum, stop.set)
+    return stop
 
 
 async def _open_store(settings: Settings, *, demo: bool) -> Store:
