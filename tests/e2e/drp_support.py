@@ -115,6 +115,16 @@ def action(card: Json, verb: str) -> Json:
     raise AssertionError(f"no {verb} button on the card; it has {sorted(verbs(card))}")
 
 
+def choice(card: Json, input_id: str, title: str) -> str:
+    """The value of the drop-down choice whose title starts with ``title``."""
+    for n in nodes(card):
+        if n.get("id") == input_id and n.get("type") == "Input.ChoiceSet":
+            for option in n.get("choices") or []:
+                if str(option["title"]).startswith(title):
+                    return str(option["value"])
+    raise AssertionError(f"no {title!r} to choose in {input_id!r}")
+
+
 def input_ids(card: Json) -> set[str]:
     """The ids of every input on a card."""
     return {str(n["id"]) for n in nodes(card) if str(n.get("type", "")).startswith("Input.")}

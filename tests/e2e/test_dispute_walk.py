@@ -30,6 +30,7 @@ from tests.e2e.drp_support import (
     REFERENCE,
     RunningDrpBot,
     action,
+    choice,
     facts,
     input_ids,
     summary,
@@ -54,6 +55,7 @@ CHAIR = demo_person("alex").user
 STAGE_1 = demo_person("megan").user
 STAGE_2 = demo_person("adele").user
 MONITOR = demo_person("isaiah").user
+PRACTITIONER = demo_person("patti").user
 CardTest = Callable[[Json], bool]
 
 
@@ -196,6 +198,7 @@ class Walk:
             "chair (Alex Wilber, current user: conversation websocket)": self._chair_chat(),
             "stage 1 manager (Megan Bowen: log stream)": self._chat_of(STAGE_1.id),
             "stage 2 manager (Adele Vance: log stream)": self._chat_of(STAGE_2.id),
+            "practitioner (Patti Fernandez: log stream)": self._chat_of(PRACTITIONER.id),
             "monitoring channel (conversation websocket)": self._stream_chat(self.channel),
         }
         if invoke_response is not None:
@@ -312,11 +315,9 @@ async def chair_raises(walk: Walk) -> None:
     walk.record("form", since)
 
     since, (events, log) = time.perf_counter(), walk.marks()
-    raised = invoke_card(
-        await walk.pg.execute(
-            walk.form_id, "drp.raise", {**action(form.cards[0], "drp.raise"), **FORM}
-        )
-    )
+    patti = choice(form.cards[0], "practitioner", PRACTITIONER.name)
+    data = {**action(form.cards[0], "drp.raise"), **FORM, "practitioner": patti}
+    raised = invoke_card(await walk.pg.execute(walk.form_id, "drp.raise", data))
 
     assert about_dispute(raised)
     assert "Sam Smith" in text(raised)
@@ -324,6 +325,8 @@ async def chair_raises(walk: Walk) -> None:
     await walk.chair_sees(about_dispute, events)
     card = await walk.user_gets(STAGE_1.id, can("drp.respond"), log)
     assert "Sam Smith" in text(card)
+    copy = await walk.user_gets(PRACTITIONER.id, about_dispute, log)  # copied on stage 1
+    assert "drp.respond" not in verbs(copy)
     board = await walk.board_sees(board_shows(Stage="Stage 1", Status="Awaiting response"), events)
     assert "Sam Smith" not in text(board)  # the board shows initials and local ids only
     await walk.settle(log)
