@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint install clean e2e-deps
+.PHONY: run test test-fast test-e2e lint install clean e2e-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,14 +19,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## Run the bot on the embedded default (SQLite, demo directory), ready for the Agents Playground.
-## Until `drp-bot serve` lands (issue 4) this says so and shows the policy the bot will run.
+## Run the bot on the embedded default (SQLite in ./data, demo directory) with the pinned Agents
+## Playground beside it, print the URL(s) to open; Ctrl-C stops both. AS= picks the Playground's
+## user(s) from the demo directory: `make run AS=megan`, `make run AS="alex megan"`.
+ifeq ($(origin AS),default)  # make's own AS is the assembler
+AS := alex
+endif
+PLAYGROUND_PORT ?= 56150
 run: $(STAMP)
-	@echo "drp-bot: the Teams bot server (drp-bot serve: /api/messages on port 3978, SQLite and the"
-	@echo "demo directory, beside the Agents Playground) is not built yet. This build ships the"
-	@echo "domain core, its CLI and the Teams app package. The policy the bot will run:"
-	@echo
-	$(BIN)/drp-bot policies show $${DRP_POLICY:-nottingham}
+	bash scripts/e2e-deps.sh --no-browser
+	$(BIN)/python scripts/run_local.py --as "$(AS)" --playground-port $(PLAYGROUND_PORT)
 
 ## The whole test suite: lint, types, then every test (unit, both database engines, end to end).
 test: lint e2e-deps
@@ -35,6 +37,10 @@ test: lint e2e-deps
 ## The Agents Playground (npm, pinned) and Debian's chromium for the end-to-end tests.
 e2e-deps:
 	bash scripts/e2e-deps.sh
+
+## Only the end-to-end tests: the Playground walks and the headless-chromium smoke tests.
+test-e2e: $(STAMP) e2e-deps
+	$(BIN)/pytest -m "e2e or browser" tests/e2e
 
 ## The fast suite for local iteration: no Playground, no browser.
 test-fast: $(STAMP)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the end-to-end and browser tests need; a quiet no-op when all is present.
 #   - e2e/node_modules from e2e/package-lock.json (`npm ci`), again whenever the lock file changes
-#   - Debian's chromium at /usr/bin/chromium (apt-get, as root)
+#   - Debian's chromium at /usr/bin/chromium (apt-get, as root); not with --no-browser, which
+#     `make run` uses: the Playground alone needs only node
 # The Python side (the `playwright` package, driving that chromium) comes with `pip install -e .[dev]`.
 # Exit status 1 with a line naming what is missing when something cannot be installed.
 set -euo pipefail
@@ -64,7 +65,7 @@ main() {
     exec 9>"${TMPDIR:-/tmp}/drp-bot-e2e-deps.lock"
     flock 9
     ensure_node_modules
-    ensure_chromium
+    [ "${1:-}" = "--no-browser" ] || ensure_chromium
 }
 
 main "$@"
