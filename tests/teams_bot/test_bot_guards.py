@@ -152,3 +152,32 @@ async def test_the_chair_is_told_when_a_response_arrives(tmp_path: Path) -> None
         assert len(chair_cards) == before + 1
         assert {"drp.resolve", "drp.escalate"} <= verbs(chair_cards[-1])
         assert "Visit booked." in text_of(chair_cards[-1])
+
+
+async def test_install_sends_a_welcome_and_remembers_the_chat(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        conversation = walk.chat("megan")
+        install = walk.conn.incoming_activity(
+            "installationUpdate",
+            from_id="user-id-1",
+            conversation_id=conversation,
+            action="add",
+        )
+        status, _ = await post_activity(walk.endpoint, install)
+        assert status in {200, 201}
+        welcome = walk.cards_in(conversation)
+        assert welcome
+        assert "Welcome, Megan Bowen" in text_of(welcome[-1])
+        added = walk.conn.incoming_activity(
+            "conversationUpdate",
+            from_id="user-id-1",
+            conversation_id=conversation,
+            membersAdded=[{"id": "28:loopback-bot"}],
+        )
+        status, _ = await post_activity(walk.endpoint, added)
+        assert status in {200, 201}
+        async with walk.bot.store.transaction() as tx:
+            megan = await tx.directory.by_teams_id("user-id-1")
+        assert megan is not None
+        assert megan.conversation_ref is not None
+        assert megan.conversation_ref["conversation"]["id"] == conversation
