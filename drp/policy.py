@@ -162,6 +162,8 @@ class Policy:
     issue_types: tuple[str, ...] = ()
     referrals: tuple[Referral, ...] = ()
     immediate_harm_alerts: tuple[Role, ...] = ()
+    # Team roles alerted on immediate harm are the raiser's agency's, not the child's team's.
+    immediate_harm_in_raisers_agency: bool = False
     chair_review: Timescale | None = None
     extension: ExtensionRule | None = None
     approval: ApprovalRule | None = None
@@ -265,6 +267,7 @@ def _policy(doc: Reader) -> Policy:
         issue_types=doc.texts("issue_types"),
         referrals=referrals,
         immediate_harm_alerts=doc.roles("immediate_harm_alerts", required=True),
+        immediate_harm_in_raisers_agency=doc.flag("immediate_harm_in_raisers_agency"),
         chair_review=doc.timescale("chair_review"),
         extension=_extension(doc.table("extension")),
         approval=_approval(doc.table("approval")),

@@ -65,6 +65,14 @@ def _roles(roles: tuple[Role, ...], audience: Audience) -> list[Notice]:
     return [Notice(audience, role=role, side=side_of(role)) for role in roles]
 
 
+def _raisers_agency(notices: list[Notice]) -> list[Notice]:
+    """The same notices, team roles looked up in the raiser's team instead."""
+    return [
+        Notice(n.audience, n.person, n.role, Side.RAISER if n.side == Side.RESPONDENT else n.side)
+        for n in notices
+    ]
+
+
 def _people(people: tuple[str, ...], audience: Audience) -> list[Notice]:
     return [Notice(audience, person=person) for person in people if person]
 
@@ -112,6 +120,8 @@ def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event
         found = _people(after.owners, Audience.ACT) + _people(raiser, Audience.INFORM)
     elif kind == EventKind.IMMEDIATE_HARM:
         found = _roles(policy.immediate_harm_alerts, Audience.ALERT)
+        if policy.immediate_harm_in_raisers_agency:
+            found = _raisers_agency(found)  # City & Hackney: "the DSL in your agency"
         found += _people(after.owners, Audience.INFORM)
     elif kind == EventKind.REFERRED:
         target = str(event.payload.get("target", ""))

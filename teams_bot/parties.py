@@ -73,7 +73,10 @@ async def notice_people(tx: Transaction, notice: Notice, dispute: Dispute) -> tu
         return (notice.person,)
     if notice.role is None:
         return ()
-    team = dispute.raiser_team if notice.side == Side.RAISER else dispute.team
+    team = dispute.team
+    if notice.side == Side.RAISER and dispute.raiser_team:
+        # The raiser's own agency; a raiser with no team (a chair) is reached via the child's.
+        team = dispute.raiser_team
     return await holders(tx, notice.role, team)
 
 
