@@ -31,6 +31,7 @@ from teams_bot.turn import Card, ConversationKind, Reply, Turn, Where
 log = logging.getLogger(__name__)
 
 REFRESH_RECIPIENT = "*posted-cards*"
+NOT_A_PARTY = "only the people taking part in this dispute can act on it. Nothing was changed."
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,31 +137,47 @@ class DisputeService:
         try:
             command: Command = await build_command(tx, self.ctx, verb, dispute, person, data, now)
             return decide(dispute, command, self.ctx)
-        except CardInputError as wrong:
-            return await self.render.dispute(
-                tx, dispute, person.id, now, values=wrong.values, errors=wrong.errors
-            )
-        except InvalidInput as wrong:
+        except (CardInputError, DrpError) as wrong:
+            today = self.ctx.calendar.local_date(now)
+            if await parties.is_party(tx, dispute, person.id, today):
+                return await self._explain(tx, verb, dispute, person, data, wrong, now)
+            # Someone with no part in the dispute is refused whatever they sent, and is not
+            # shown the children's details.
+            await self._audit_refusal(tx, verb, dispute, person, now)
+            return refusal_card(wrong.reason if isinstance(wrong, NotPermitted) else NOT_A_PARTY)
+
+    async def _explain(
+        self,
+        tx: Transaction,
+        verb: Verb,
+        dispute: Dispute,
+        person: Person,
+        data: Mapping[str, Any],
+        wrong: CardInputError | DrpError,
+        now: datetime,
+    ) -> Card:
+        """The party's own card again, with what was wrong."""
+        if isinstance(wrong, CardInputError):
+            values, errors = wrong.values, wrong.errors
+        elif isinstance(wrong, InvalidInput):
             values = {k: v for k, v in data.items() if isinstance(v, str)}
             errors = {input_for(verb, wrong.field): wrong.reason}
-            return await self.render.dispute(
-                tx, dispute, person.id, now, values=values, errors=errors
-            )
-        except NotPermitted as refused:
-            # Recorded so the file shows who tried what; the reason is a code, not a payload.
-            detail = {"verb": verb.value, "state": str(refused.state)}
-            await tx.audit.record(
-                "refused", person.id, at=now, reference=dispute.reference, detail=detail
-            )
-            today = self.ctx.calendar.local_date(now)
-            if not await parties.is_party(tx, dispute, person.id, today):
-                # Someone with no part in the dispute is not shown the children's details.
-                return refusal_card(refused.reason)
+        else:
             current = await self.render.dispute(tx, dispute, person.id, now)
-            return messages.refusal(refused.reason, current)
-        except DrpError as problem:
-            current = await self.render.dispute(tx, dispute, person.id, now)
-            return messages.problem(_problem_text(problem), current)
+            if isinstance(wrong, NotPermitted):
+                await self._audit_refusal(tx, verb, dispute, person, now)
+                return messages.refusal(wrong.reason, current)
+            return messages.problem(_problem_text(wrong), current)
+        return await self.render.dispute(tx, dispute, person.id, now, values=values, errors=errors)
+
+    async def _audit_refusal(
+        self, tx: Transaction, verb: Verb, dispute: Dispute, person: Person, now: datetime
+    ) -> None:
+        # Recorded so the file shows who tried what; the detail is codes, never a payload.
+        detail = {"verb": verb.value, "state": str(dispute.status)}
+        await tx.audit.record(
+            "refused", person.id, at=now, reference=dispute.reference, detail=detail
+        )
 
     async def current(self, turn: Turn, reference: str, *, stale: bool = False) -> Reply:
         """The card as it is now for whoever asked (a refresh, a stale or repeated click)."""
