@@ -240,3 +240,29 @@ async def test_a_deputy_answers_for_the_named_team_manager(tmp_path: Path) -> No
         )
         await walk.deliver()
         assert await walk.events(REF) == ["raised", "responded"]
+
+
+async def test_a_stranger_is_refused_and_audited_whatever_they_send(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        await walk.raise_dispute("alex")
+        megan = walk.dispute_card("megan", REF).card
+        attempts = [
+            ("drp.respond", {"response": ""}),  # an empty required input
+            ("drp.resolve", {"resolve_comments": "Closing it."}),  # not in this state anyway
+            ("drp.approve", {}),  # nothing awaits agreement
+        ]
+        for verb, inputs in attempts:
+            shown = await walk.press("sam", verb, {**action(megan, "drp.respond"), **inputs})
+            assert "can't do that" in text_of(shown), verb
+            assert_no_child_name(shown, (CHILD,))
+        assert await walk.events(REF) == ["raised"]
+        refused = await walk.refusals("sam")
+        assert [r["verb"] for r in refused] == [verb for verb, _ in attempts]
+
+
+@pytest.mark.parametrize("who", ["patti", "megan", "isaiah"])
+async def test_nottingham_only_a_chair_may_raise(tmp_path: Path, who: str) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        form = await walk.open_form(who)
+        assert "You cannot raise a dispute" in text_of(form.card)
+        assert "drp.raise" not in moving_verbs(form.card)
