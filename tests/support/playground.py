@@ -806,6 +806,8 @@ class Browser:
         self.executable = executable
         self._stack = contextlib.AsyncExitStack()
         self._page: Any = None
+        self.page_errors: list[str] = []  # uncaught exceptions in the page, in order
+        self.page_error = asyncio.Event()
 
     async def __aenter__(self) -> Browser:
         from playwright.async_api import async_playwright  # only browser tests need it
@@ -823,7 +825,12 @@ class Browser:
         )
         self._stack.push_async_callback(context.close)
         self._page = context.pages[0] if context.pages else await context.new_page()
+        self._page.on("pageerror", self._on_page_error)
         return self
+
+    def _on_page_error(self, error: Any) -> None:
+        self.page_errors.append(str(getattr(error, "message", error)))
+        self.page_error.set()
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self._stack.aclose()
@@ -862,6 +869,17 @@ class Browser:
         """Type ``value`` into the card input labelled ``label`` (replacing what is there)."""
         await card.get_by_label(label).fill(value)
 
+    async def choose(self, card: Any, label: str, option: str) -> None:
+        """Pick ``option`` in the card's drop-down (a compact ChoiceSet) labelled ``label``."""
+        await card.get_by_role("combobox", name=label, exact=True).click()
+        await self._page.get_by_role("option", name=option, exact=True).click()
+
+    async def fill_date(self, card: Any, label: str, day: str) -> None:
+        """Type an ISO date into the card's date picker labelled ``label`` (Tab closes it)."""
+        picker = card.get_by_role("combobox", name=label, exact=True)
+        await picker.fill(day)
+        await picker.press("Tab")
+
     async def click_action(self, card: Any, title: str) -> None:
         """Click a card's action button by its title."""
         await card.get_by_role("button", name=title).click()
@@ -876,6 +894,40 @@ class Browser:
         path = self.screenshots / f"{name}.png"
         await self._page.screenshot(path=str(path), full_page=True)
         return path
+
+    async def screenshot_of(self, element: Any, name: str) -> Path:
+        """Save one element (a card, however tall) as ``<name>.png``.
+
+        The chat pane scrolls inside a fixed page, so the window is made tall enough for the
+        whole element while it is shot, then put back.
+        """
+        self.screenshots.mkdir(parents=True, exist_ok=True)
+        path = self.screenshots / f"{name}.png"
+        viewport = self._page.viewport_size
+        box = await element.bounding_box()
+        tall = int(box["height"]) + 400 if box else viewport["height"]
+        await self._page.set_viewport_size({"width": viewport["width"], "height": max(tall, 900)})
+        try:
+            await element.scroll_into_view_if_needed()
+            await element.screenshot(path=str(path))
+        finally:
+            await self._page.set_viewport_size(viewport)
+        return path
+
+
+def blank_reason(png: Path, min_bytes: int = 5_000, min_spread: float = 12.0) -> str:
+    """Why a screenshot looks blank ("" when it does not): too small a file, or too little
+    variation in its pixels (a page that never rendered is one flat colour)."""
+    from PIL import Image, ImageStat  # Pillow, a dev dependency
+
+    size = png.stat().st_size
+    if size < min_bytes:
+        return f"{png.name} is only {size} bytes"
+    with Image.open(png) as image:
+        spread = max(ImageStat.Stat(image.convert("RGB")).stddev)
+    if spread < min_spread:
+        return f"{png.name} is nearly one colour (pixel spread {spread:.1f})"
+    return ""
 
 
 @contextlib.asynccontextmanager
