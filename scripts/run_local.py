@@ -227,16 +227,31 @@ def banner(settings: Settings, opened: Sequence[tuple[DemoPerson, int]]) -> str:
     for person, port in opened:
         roles = " and ".join(person.roles)
         lines.append(f"    http://localhost:{port}    as {person.user.name} ({roles})")
-    lines += [
-        "",
-        "As Alex Wilber (the chair) type  new  and submit the form to raise a dispute for the",
-        "Riverside Family Support team: Megan Bowen is its stage 1 manager. Only the current",
-        "user's chats show in a Playground (other people's are in its log panel), so to see the",
-        'manager\'s side run  make run AS="alex megan"  and open both pages first; anyone can',
-        "type  inbox  to list what waits for them. Ctrl-C stops everything.",
-        "",
-    ]
+    lines += ["", *tips([person for person, _ in opened]), "Ctrl-C stops everything.", ""]
     return "\n".join(lines)
+
+
+def tips(people: Sequence[DemoPerson]) -> list[str]:
+    """What to try first, for the people opened."""
+    found: list[str] = []
+    for person in people:
+        if person.first_name == "alex":
+            found.append(
+                "As Alex Wilber (the chair) type  new , fill in the form (team Riverside Family "
+                "Support)\nand press Raise dispute: Megan Bowen, its team manager, gets the card."
+            )
+        else:
+            found.append(f"As {person.user.name}, type  inbox  to see what waits for you.")
+    if len(people) == 1:
+        found.append(
+            "A Playground shows only its own user's chats (the others' are in its log panel):\n"
+            'to see both sides, run  make run AS="alex megan"  and open both pages first.'
+        )
+    else:
+        found.append(
+            "Open every page before raising: a page shows only what arrives once it is open."
+        )
+    return found
 
 
 async def run(argv: Sequence[str] | None = None) -> int:

@@ -339,6 +339,13 @@ class Playground:
         await self._get_json("/_internal/v1/config")  # waits for the bot endpoint (<= 15 s)
         await self._open_streams()
 
+    async def attach(self, base_url: str) -> None:
+        """Use a Playground someone else started (``make run``): its API and streams only;
+        :meth:`stop` then leaves its process alone."""
+        self.base_url = base_url
+        self._session = aiohttp.ClientSession(base_url=self.base_url)
+        await self._open_streams()
+
     def _command(self, node: str) -> list[str]:
         return [
             node,
