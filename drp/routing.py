@@ -80,11 +80,7 @@ def _people(people: tuple[str, ...], audience: Audience) -> list[Notice]:
 def _entered_stage(policy: Policy, dispute: Dispute) -> list[Notice]:
     stage = policy.process(dispute.process).stage(dispute.stage)
     notices = _people(dispute.owners, Audience.ACT)
-    # The practitioner copied is the one named on the dispute, not every practitioner.
-    copied = tuple(role for role in stage.copied if role != Role.PRACTITIONER)
-    notices += _roles(copied, Audience.COPY)
-    if Role.PRACTITIONER in stage.copied:
-        notices += _people((dispute.practitioner,), Audience.COPY)
+    notices += _copied(stage, dispute, Audience.COPY)
     notices += _roles(stage.alerts, Audience.ALERT)
     if dispute.child_on_plan:
         notices += _roles(stage.notify_if_on_plan, Audience.INFORM)
@@ -100,6 +96,30 @@ def _routed(policy: Policy, dispute: Dispute) -> list[Notice]:
         final = policy.process(dispute.process).final_step
         return _roles(final.alerts, Audience.ALERT) if final else []
     return []
+
+
+def _told_of_step(policy: Policy, before: Dispute | None) -> list[Notice]:
+    """Those copied on or alerted to the step the dispute was at, to hear how it ended."""
+    if before is None:
+        return []
+    process = policy.process(before.process)
+    final = process.final_step
+    if final is not None and before.stage == final.key:
+        return _roles(final.alerts, Audience.INFORM)
+    if not process.has_stage(before.stage):
+        return []
+    stage = process.stage(before.stage)
+    return _copied(stage, before, Audience.INFORM) + _roles(stage.alerts, Audience.INFORM)
+
+
+def _copied(stage: Stage, dispute: Dispute, audience: Audience) -> list[Notice]:
+    """The stage's copied roles; the practitioner copied is the one named on the dispute, not
+    every practitioner."""
+    roles = tuple(role for role in stage.copied if role != Role.PRACTITIONER)
+    found = _roles(roles, audience)
+    if Role.PRACTITIONER in stage.copied:
+        found += _people((dispute.practitioner,), audience)
+    return found
 
 
 def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event) -> list[Notice]:
@@ -123,6 +143,9 @@ def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event
         if policy.immediate_harm_in_raisers_agency:
             found = _raisers_agency(found)  # City & Hackney: "the DSL in your agency"
         found += _people(after.owners, Audience.INFORM)
+    elif kind == EventKind.CONCLUDED:
+        # The outcome of a panel or external step goes to all who were told of it (seed 002).
+        found = _people(owners_before, Audience.INFORM) + _told_of_step(policy, before)
     elif kind == EventKind.REFERRED:
         target = str(event.payload.get("target", ""))
         alerts = policy.referral(target).alerts if target else ()
