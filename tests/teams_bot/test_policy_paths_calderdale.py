@@ -146,6 +146,9 @@ async def test_calderdale_board_panel_at_stage_3_concludes_the_process(tmp_path:
 
         parties = ("alex", "megan", "adele", "blake")
         assert_closed_everywhere(walk, REF, "Concluded", parties, board="Concluded")
+        # The outcome goes to the Independent Chair and the SM for Safeguarding & QA too.
+        for told in ("drew", "isaiah"):
+            assert any("Concluded" in text_of(n) for n in walk.notices(told, REF)), told
 
 
 async def test_calderdale_scb_referral_needs_the_irs_team_manager_consulted(
@@ -254,3 +257,5 @@ async def test_calderdale_dissent_on_significant_harm_goes_to_the_appeals_panel(
         await walk.act("megan", REF, "drp.conclude", outcome="Panel upheld the dissent.")
 
         assert_closed_everywhere(walk, REF, "Concluded", ("megan", "isaiah"), board="Concluded")
+        for told in ("blake", "drew", "isaiah"):
+            assert any("Concluded" in text_of(n) for n in walk.notices(told, REF)), told

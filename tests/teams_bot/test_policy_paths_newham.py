@@ -153,6 +153,7 @@ async def test_newham_iro_escalates_to_cafcass_alerting_the_dcs_and_concludes(
 
         parties = ("robin", "megan", "adele", "lynne", "morgan")
         assert_closed_everywhere(walk, REF, "Concluded", parties, board="Concluded")
+        assert any("Concluded" in text_of(n) for n in walk.notices("morgan", REF)), "the DCS"
 
 
 async def test_newham_iro_refers_to_cafcass_at_any_point_alongside(tmp_path: Path) -> None:
