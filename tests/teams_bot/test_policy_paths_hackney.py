@@ -9,12 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.cards.validator import own_problems, schema_problems
 from tests.teams_bot.bot_harness import (
     LONDON,
     Walk,
+    action,
     assert_board_shows,
     assert_closed_everywhere,
     assert_stranger_cannot,
+    choices,
     moving_verbs,
     running_bot,
     text_of,
@@ -61,6 +64,11 @@ async def test_hackney_any_practitioner_raises_with_the_other_practitioner(
         await walk.monitor_here()
         form = await walk.open_form("patti")
         assert "responds at: Stage 1" in text_of(form.card)
+        assert choices(form.card, "practitioner") == [
+            await walk.person_id(who) for who in ("casey", "patti", "riley")
+        ]
+        assert schema_problems(form.card) == []
+        assert own_problems(form.card) == []
         await raise_difference(walk)
 
         riley = walk.dispute_card("riley", REF).card
@@ -201,3 +209,16 @@ async def test_hackney_a_team_manager_may_raise_too(tmp_path: Path) -> None:
         await respond(walk, "riley", "We will convene a strategy meeting.")
         await walk.act("megan", REF, "drp.resolve", resolve_comments="Meeting convened.")
         assert_closed_everywhere(walk, REF, "Resolved", ("megan", "riley"))
+
+
+async def test_a_deputy_without_a_responding_role_cannot_answer(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "city-hackney", MONDAY) as walk:
+        await climb(walk, "2")
+        # Avery (a service manager) covers for Taylor; stage 2 wants team managers.
+        await walk.say("avery", f"show {REF}")
+        shown = walk.shown_in(walk.chat("avery"))[-1]
+        assert "drp.respond" not in moving_verbs(shown.card)
+        data = {**action(walk.dispute_card("taylor", REF).card, "drp.respond"), "response": "x"}
+        refused = await walk.press("avery", "drp.respond", data)
+        assert "can't do that" in text_of(refused)
+        assert (await walk.events(REF))[-1] == "escalated"
