@@ -16,11 +16,13 @@ from drp.machine import Context
 from store.errors import StoreError
 from store.store import Store
 from teams_bot.botframework import BotFrameworkMessenger, DrpActivityHandler
+from teams_bot.compliments import ComplimentDeliverer, Compliments
 from teams_bot.conversation import Conversation
 from teams_bot.delivery import Deliverer, DeliveryPolicy
 from teams_bot.http import make_adapter, make_app
 from teams_bot.monitoring import Monitoring
 from teams_bot.raising import RaiseFlow
+from teams_bot.records import Records
 from teams_bot.rendering import Renderer
 from teams_bot.router import Router, TextCommand
 from teams_bot.service import DisputeService
@@ -66,6 +68,8 @@ def build_router(service: DisputeService) -> Router:
     raising = RaiseFlow(service)
     talk = Conversation(service)
     monitoring = Monitoring(service)
+    records = Records(service)
+    compliments = Compliments(service)
 
     async def refresh(turn: Turn) -> Reply:
         return await service.current(turn, str(turn.data.get("reference") or ""))
@@ -86,6 +90,9 @@ def build_router(service: DisputeService) -> Router:
         TextCommand.HELP: talk.help,
         TextCommand.UNKNOWN: talk.help,
         TextCommand.MONITOR_HERE: monitoring.monitor_here,
+        TextCommand.REPORT: records.report,
+        TextCommand.SUPERVISION: records.supervision,
+        TextCommand.COMPLIMENT: compliments.form,
     }
     verbs = {
         Verb.NEW.value: raising.form,
@@ -93,6 +100,9 @@ def build_router(service: DisputeService) -> Router:
         Verb.RAISE.value: raising.submit,
         Verb.REFRESH.value: refresh,
         Verb.SHOW.value: talk.show_verb,
+        Verb.RECORD.value: records.record,
+        Verb.COMPLIMENT.value: compliments.send,
+        Verb.ACKNOWLEDGE.value: compliments.acknowledge,
         **{verb.value: service.act for verb in ACTION_VERBS},
     }
     return Router(texts, verbs, talk.welcome, unknown_verb)
@@ -114,7 +124,7 @@ def build_bot(
     adapter = make_adapter(credentials)
     sender = messenger or BotFrameworkMessenger(adapter, credentials.app_id)
     renderer = Renderer(ctx, keys)
-    deliverer = Deliverer(store, sender, renderer, clock, delivery)
+    deliverer = ComplimentDeliverer(store, sender, renderer, clock, delivery)
     service = DisputeService(store, ctx, clock, renderer, deliverer.wake)
     router = build_router(service)
 

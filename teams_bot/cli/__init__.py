@@ -7,12 +7,21 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from teams_bot.cli import db, directory, manifest, policies, serve
+from teams_bot.cli import db, directory, manifest, outstanding, policies, record, report, serve
 from teams_bot.cli.errors import CliError
 
 EXIT_USAGE = 2
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (policies, manifest, db, directory, serve)
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    policies,
+    manifest,
+    db,
+    directory,
+    serve,
+    record,
+    report,
+    outstanding,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -117,9 +117,11 @@ def _raise(
     return Story([raise_dispute(command, NEWHAM)])
 
 
-def _respond(who: str, when: datetime, note: str = "Done") -> Respond:
+def _respond(
+    who: str, when: datetime, note: str = "Done", role: Role = Role.TEAM_MANAGER
+) -> Respond:
     return Respond(
-        actor=Actor(who, Role.TEAM_MANAGER),
+        actor=Actor(who, role),
         at=when,
         response=f"Response: {note}.",
         actions=(Action(f"SMART action: {note}", when.date()),),
@@ -145,7 +147,7 @@ def current(cast: Cast = Cast()) -> dict[str, Story]:
     )
     d0.do(_respond(tm, at(2025, 12, 18), "D0 stage 1"))
     d0.do(Escalate(iro, at(2026, 1, 5), "D0 still drifting", "Concerns updated", owners=(sm,)))
-    d0.do(_respond(sm, at(2026, 1, 9), "D0 stage 2"))
+    d0.do(_respond(sm, at(2026, 1, 9), "D0 stage 2", Role.SERVICE_MANAGER))
     d0.do(Resolve(iro, at(2026, 1, 12), "D0 resolved"))
     stories["D0"] = d0
     d1 = _raise(
@@ -174,7 +176,7 @@ def current(cast: Cast = Cast()) -> dict[str, Story]:
     )
     d2.do(_respond(tm, at(2026, 1, 20), "D2 late"))
     d2.do(Escalate(iro, at(2026, 1, 21), "D2 no health assessment", owners=(sm,)))
-    d2.do(_respond(sm, at(2026, 1, 27), "D2 stage 2"))
+    d2.do(_respond(sm, at(2026, 1, 27), "D2 stage 2", Role.SERVICE_MANAGER))
     d2.do(Escalate(iro, at(2026, 1, 28), "D2 breach of rights", to_stage="5"))
     d2.do(Refer(iro, at(2026, 2, 4), "cafcass", "D2 CAFCASS consulted"))
     d2.do(Conclude(iro, at(2026, 2, 16), "D2 CAFCASS advised; concluded"))

@@ -1,0 +1,573 @@
+"""The case record for the child's file: every step of one dispute, as HTML, Markdown or a card.
+
+Pure functions over a ``CaseRecord`` (the dispute, its events, names from the directory and
+who each stage went to). The HTML page is self-contained (inline CSS, no scripts, fonts or
+images from anywhere) and prints on A4; the Markdown says the same in plain text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from cards import elements as el
+from cards.elements import Json
+from cards.text import escape, format_date, format_due, format_instant, plain, shorten
+from cards.views import DisputeView, step_label
+from drp.events import Event, EventKind
+from drp.model import SYSTEM, Dispute, Outcome
+from drp.policy import Policy, Process
+
+CARD_TEXT = 600  # characters of each long text on the Teams card (the files have it all)
+CARD_BUDGET = 24_000  # bytes of card JSON; Teams refuses messages over about 28 KB
+OUTCOMES = {
+    Outcome.RESOLVED: "Resolved",
+    Outcome.WITHDRAWN: "Withdrawn",
+    Outcome.REFERRED: "Referred outside the process",
+    Outcome.CONCLUDED: "Concluded",
+    Outcome.NOT_AGREED: "Not sent (agreement declined)",
+}
+_ENTERING = frozenset({EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED})
+MARKING = "OFFICIAL-SENSITIVE: personal information about a child. Keep on the child's file."
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Who a stage entry went to and its deadline (from the stage-visit projection)."""
+
+    owners: tuple[str, ...]
+    due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    """A dispute with its chronology, as exported at one moment by one person."""
+
+    view: DisputeView
+    generated_at: datetime
+    generated_by: str
+    routes: Mapping[int, Route] = field(default_factory=dict)  # by entering event's sequence
+
+    @property
+    def dispute(self) -> Dispute:
+        """The dispute recorded."""
+        return self.view.dispute
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of the chronology in words: what, when, who, and the texts recorded."""
+
+    sequence: int
+    kind: EventKind
+    at: datetime
+    title: str
+    who: str
+    facts: tuple[tuple[str, str], ...] = ()
+    texts: tuple[tuple[str, str], ...] = ()
+    actions: tuple[tuple[str, str], ...] = ()  # (complete by, action)
+
+
+# --- the chronology ---------------------------------------------------------------------------
+
+
+def chronology(record: CaseRecord, policy: Policy) -> tuple[Step, ...]:
+    """Every event of the dispute as a step, oldest first."""
+    process = policy.process(record.dispute.process)
+    return tuple(_step(record, event, process, policy) for event in record.view.events)
+
+
+def _who(view: DisputeView, event: Event) -> str:
+    if event.actor == SYSTEM:
+        return view.name(SYSTEM)
+    return f"{view.name(event.actor)} ({event.actor_role.label})"
+
+
+def _text(payload: Mapping[str, Any], key: str) -> str:
+    value = payload.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _texts(payload: Mapping[str, Any], *pairs: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple((label, _text(payload, key)) for key, label in pairs if _text(payload, key))
+
+
+def _instant(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        return format_due(datetime.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def _route_facts(record: CaseRecord, event: Event) -> tuple[tuple[str, str], ...]:
+    route = record.routes.get(event.sequence)
+    if route is None:
+        return ()
+    facts = [("Sent to", ", ".join(record.view.name(p) for p in route.owners))]
+    if not route.owners:
+        facts = []  # the external step: nobody inside the authority responds
+    if route.due_at is not None:
+        facts.append(("Deadline", format_due(route.due_at)))
+    return tuple(facts)
+
+
+def _alerts(event: Event, process: Process) -> tuple[tuple[str, str], ...]:
+    """Who the policy alerts when a dispute enters this stage (or the external step)."""
+    if event.kind not in _ENTERING or not event.to_stage or event.to_stage == event.from_stage:
+        return ()
+    final = process.final_step
+    if final is not None and event.to_stage == final.key:
+        roles = final.alerts
+    elif process.has_stage(event.to_stage):
+        roles = process.stage(event.to_stage).alerts
+    else:
+        roles = ()
+    return (("Alerted", ", ".join(r.label for r in roles)),) if roles else ()
+
+
+def _step(record: CaseRecord, event: Event, process: Process, policy: Policy) -> Step:
+    payload, kind = event.payload, event.kind
+    title, facts, texts = _describe(record, event, process, policy)
+    actions: tuple[tuple[str, str], ...] = ()
+    if kind == EventKind.RESPONDED:
+        listed = payload.get("actions")
+        items = listed if isinstance(listed, list) else []
+        actions = tuple(_action(a) for a in items if isinstance(a, dict))
+    return Step(
+        sequence=event.sequence,
+        kind=kind,
+        at=event.at,
+        title=title,
+        who=_who(record.view, event),
+        facts=(*facts, *_route_facts(record, event), *_alerts(event, process)),
+        texts=texts,
+        actions=actions,
+    )
+
+
+Described = tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
+
+
+def _describe(record: CaseRecord, event: Event, process: Process, policy: Policy) -> Described:
+    payload, kind = event.payload, event.kind
+    stage = step_label(process, event.to_stage) if event.to_stage else ""
+    if kind == EventKind.RAISED:
+        return _raised(process, payload)
+    if kind == EventKind.RESPONDED:
+        return _responded(record, event, process)
+    if kind == EventKind.ESCALATED:
+        return _escalated(process, payload, stage)
+    if kind == EventKind.REFERRED:
+        return _referred(policy, payload)
+    if kind == EventKind.IMMEDIATE_HARM:
+        alerted = ", ".join(role.label for role in policy.immediate_harm_alerts)
+        texts = _texts(payload, ("details", "Details"))
+        return "Immediate-harm alert", (("Alerted", alerted),), texts
+    if kind == EventKind.EXTENDED:
+        facts = (("New deadline", _instant(payload.get("due_at"))),)
+        return (
+            "Chair's review: further work agreed",
+            facts,
+            _texts(payload, ("agreed_work", "Agreed work")),
+        )
+    return _simple(kind, payload, stage)
+
+
+def _raised(process: Process, payload: Mapping[str, Any]) -> Described:
+    opened = step_label(process, str(payload.get("to", "")))
+    facts = [("Opened at", opened)]
+    if payload.get("awaiting_approval"):
+        facts.append(("Agreement", "asked of the chairs' service manager before sending"))
+    if payload.get("late"):
+        facts.append(("Raised late", "after the policy's time limit for raising"))
+    return "Dispute raised", tuple(facts), ()
+
+
+def _responded(record: CaseRecord, event: Event, process: Process) -> Described:
+    payload = event.payload
+    facts = [("Stage", step_label(process, event.from_stage))]
+    behalf = _text(payload, "on_behalf_of")
+    if behalf:
+        facts.append(("On behalf of", record.view.name(behalf)))
+    due = _instant(payload.get("due_at"))
+    if due:
+        facts.append(("Deadline", due))
+    facts.append(("On time", "Yes" if payload.get("on_time", True) else "No, after the deadline"))
+    texts = _texts(
+        payload, ("response", "Response"), ("practice_issues", "Practice development issues")
+    )
+    return "Response", tuple(facts), texts
+
+
+def _escalated(process: Process, payload: Mapping[str, Any], stage: str) -> Described:
+    target = step_label(process, str(payload.get("to", ""))) if payload.get("to") else stage
+    how = (
+        "automatically, the deadline having passed" if payload.get("automatic") else "by the chair"
+    )
+    facts = [("To", target), ("How", how)]
+    if payload.get("awaiting_approval"):
+        facts.append(("Agreement", "asked of the chairs' service manager before sending"))
+    texts = _texts(
+        payload,
+        ("reason", "Reason for escalation"),
+        ("updated_concerns", "Updated concerns and recommendations"),
+    )
+    return "Chair's review: not resolved, escalated", tuple(facts), texts
+
+
+def _referred(policy: Policy, payload: Mapping[str, Any]) -> Described:
+    key = str(payload.get("target", ""))
+    try:
+        target = policy.referral(key).title
+    except KeyError:
+        target = key or "an outside body"
+    alongside = "Yes" if payload.get("concurrent") else "No: the dispute closed"
+    facts = (("To", target), ("Dispute continues alongside", alongside))
+    texts = _texts(payload, ("reason", "Reason"), ("consulted", "Consulted"))
+    return f"External referral: {target}", facts, texts
+
+
+_SIMPLE = {
+    EventKind.APPROVED: ("Agreed: sent", ("comments", "Comments")),
+    EventKind.DECLINED: ("Not agreed: not sent", ("reason", "Reason")),
+    EventKind.RESOLVED: ("Chair's review: resolved", ("comments", "Comments")),
+    EventKind.WITHDRAWN: ("Withdrawn", ("reason", "Reason")),
+    EventKind.CONCLUDED: ("Concluded", ("outcome", "Outcome")),
+    EventKind.OVERDUE: ("Response deadline passed", ("", "")),
+}
+
+
+def _simple(kind: EventKind, payload: Mapping[str, Any], stage: str) -> Described:
+    title, (key, label) = _SIMPLE.get(kind, (kind.label, ("", "")))
+    facts: list[tuple[str, str]] = []
+    if kind == EventKind.APPROVED and stage:
+        facts.append(("Stage", stage))
+    if kind == EventKind.OVERDUE:
+        facts.append(("Deadline was", _instant(payload.get("due_at"))))
+    texts = _texts(payload, (key, label)) if key else ()
+    return title, tuple(facts), texts
+
+
+def _action(action: Mapping[str, Any]) -> tuple[str, str]:
+    try:
+        when = format_date(date.fromisoformat(str(action.get("complete_by"))))
+    except ValueError:
+        when = "No date"
+    return when, str(action.get("text", ""))
+
+
+# --- the facts at the top ---------------------------------------------------------------------
+
+
+def category_title(policy: Policy, dispute: Dispute) -> str:
+    """The category's title from the policy, with the raiser's words for "Other"."""
+    concern = dispute.concern
+    try:
+        title = policy.category(concern.category).title
+    except KeyError:
+        title = concern.category
+    return f"{title}: {concern.category_other}" if concern.category_other else title
+
+
+def outcome_text(dispute: Dispute) -> str:
+    """``Resolved on Fri 27 Nov 2026 14:00``, or ``Open: Awaiting response``."""
+    if dispute.is_open or dispute.outcome is None:
+        return f"Open: {dispute.status.label}"
+    when = f" on {format_instant(dispute.closed_at)}" if dispute.closed_at else ""
+    return f"{OUTCOMES.get(dispute.outcome, dispute.outcome.value)}{when}"
+
+
+def summary_facts(record: CaseRecord, policy: Policy) -> list[tuple[str, str]]:
+    """Reference, policy, raiser, dates, team, practitioner, category, current state."""
+    d, view = record.dispute, record.view
+    process = policy.process(d.process)
+    facts = [
+        ("Reference", d.reference),
+        ("Process", f"{policy.title}: {process.title}"),
+        ("Raised by", f"{view.name(d.raised_by)} ({d.raiser_role.label})"),
+        ("Raised", format_instant(d.raised_at)),
+        ("Date of concern", format_date(d.date_of_concern)),
+        ("Team", view.team_title or d.team),
+    ]
+    if d.practitioner:
+        facts.append(("Practitioner", view.name(d.practitioner)))
+    if d.child_on_plan:
+        facts.append(("Child on a plan", "Yes"))
+    facts.append(("Category", category_title(policy, d)))
+    if d.concern.issue_type:
+        facts.append(("Issue type", d.concern.issue_type))
+    facts.append(("Stage now", step_label(process, d.stage or d.pending_stage)))
+    facts.append(("Outcome", outcome_text(d)))
+    return facts
+
+
+def child_rows(record: CaseRecord) -> list[tuple[str, str, str]]:
+    """(name, local ID, date of birth) for each child."""
+    return [
+        (c.name, c.local_id, format_date(c.dob) if c.dob else "Not recorded")
+        for c in record.dispute.children
+    ]
+
+
+def concern_texts(dispute: Dispute) -> list[tuple[str, str]]:
+    """The raiser's texts: summary, impact, evidence."""
+    concern = dispute.concern
+    found = [("Summary of concern", concern.summary), ("Impact on the child", concern.impact)]
+    if concern.evidence:
+        found.append(("Evidence that will close it", concern.evidence))
+    return found
+
+
+def requested_actions(dispute: Dispute) -> list[tuple[str, str]]:
+    """(complete by, action) for each action the raiser asked for."""
+    return [(format_date(a.complete_by), a.text) for a in dispute.concern.requested_actions]
+
+
+def footer(record: CaseRecord) -> str:
+    """Who exported this record and when."""
+    when = format_instant(record.generated_at)
+    return f"Exported by {record.generated_by} on {when} (Europe/London) from drp-bot."
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+_CSS = """
+:root { color-scheme: light; }
+body { font: 11pt/1.45 "Segoe UI", Arial, Helvetica, sans-serif; color: #1b1b1b;
+  margin: 2em auto; max-width: 58em; padding: 0 1.5em; background: #fff; }
+h1 { font-size: 1.6em; margin: 0.2em 0; } h2 { font-size: 1.2em; margin: 1.4em 0 0.4em;
+  border-bottom: 2px solid #444; padding-bottom: 0.15em; }
+h3 { font-size: 1.02em; margin: 0 0 0.3em; }
+.marking { border: 2px solid #a4262c; color: #a4262c; font-weight: 700; padding: 0.3em 0.6em;
+  text-align: center; letter-spacing: 0.02em; }
+table { border-collapse: collapse; width: 100%; margin: 0.3em 0 0.8em; }
+th, td { border: 1px solid #999; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
+th { background: #eee; font-weight: 600; }
+table.facts th { width: 28%; }
+.text { white-space: pre-wrap; margin: 0.1em 0 0.6em; }
+.label { font-weight: 600; margin: 0.4em 0 0; }
+.step { border: 1px solid #bbb; border-left: 6px solid #0b5cad; padding: 0.5em 0.8em;
+  margin: 0 0 0.7em; break-inside: avoid; page-break-inside: avoid; }
+.step.review { border-left-color: #6b3fa0; } .step.alert { border-left-color: #a4262c; }
+.step.close { border-left-color: #107c10; }
+.when { color: #444; font-size: 0.92em; }
+footer { margin-top: 2em; font-size: 0.88em; color: #444; border-top: 1px solid #999;
+  padding-top: 0.5em; }
+@page { size: A4; margin: 16mm 14mm; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 10pt; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+_STEP_CLASS = {
+    EventKind.RESOLVED: "step close",
+    EventKind.CONCLUDED: "step close",
+    EventKind.WITHDRAWN: "step close",
+    EventKind.ESCALATED: "step review",
+    EventKind.EXTENDED: "step review",
+    EventKind.IMMEDIATE_HARM: "step alert",
+    EventKind.OVERDUE: "step alert",
+}
+
+
+def _h(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _facts_table(facts: Sequence[tuple[str, str]]) -> str:
+    rows = "".join(f"<tr><th scope='row'>{_h(k)}</th><td>{_h(v)}</td></tr>" for k, v in facts)
+    return f"<table class='facts'>{rows}</table>"
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    top = "".join(f"<th scope='col'>{_h(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{_h(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{top}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _paragraphs(texts: Sequence[tuple[str, str]]) -> str:
+    return "".join(
+        f"<p class='label'>{_h(label)}</p><p class='text'>{_h(text)}</p>" for label, text in texts
+    )
+
+
+def _html_step(step: Step) -> str:
+    css = _STEP_CLASS.get(step.kind, "step")
+    parts = [
+        f"<section class='{css}' id='step-{step.sequence}'>",
+        f"<h3>{step.sequence}. {_h(step.title)}</h3>",
+        f"<p class='when'>{_h(format_instant(step.at))} — {_h(step.who)}</p>",
+    ]
+    if step.facts:
+        parts.append(_facts_table(step.facts))
+    parts.append(_paragraphs(step.texts))
+    if step.actions:
+        parts.append("<p class='label'>SMART action plan</p>")
+        parts.append(_table(("Complete by", "Action"), [(w, t) for w, t in step.actions]))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def record_html(record: CaseRecord, policy: Policy) -> str:
+    """The printable, self-contained HTML page of the case record."""
+    d = record.dispute
+    label = policy.local_id_label
+    actions = requested_actions(d)
+    sections = [
+        f"<p class='marking'>{_h(MARKING)}</p>",
+        f"<h1>Dispute Resolution record {_h(d.reference)}</h1>",
+        f"<p>{_h(policy.title)}</p>",
+        _facts_table(summary_facts(record, policy)),
+        "<h2>Children</h2>",
+        _table(("Name", label, "Date of birth"), child_rows(record)),
+        "<h2>The concern</h2>",
+        _paragraphs(concern_texts(d)),
+    ]
+    if actions:
+        sections += ["<h2>Requested actions</h2>", _table(("Complete by", "Action"), actions)]
+    sections.append("<h2>Chronology</h2>")
+    sections += [_html_step(step) for step in chronology(record, policy)]
+    sections.append(f"<h2>Outcome</h2><p>{_h(outcome_text(d))}</p>")
+    sections.append(f"<footer>{_h(footer(record))}</footer>")
+    return page(f"DRP record {d.reference}", "".join(sections), _CSS)
+
+
+def page(title: str, body: str, css: str) -> str:
+    """A complete HTML document: no scripts and nothing fetched from anywhere."""
+    return (
+        "<!DOCTYPE html>\n<html lang='en-GB'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'; img-src data:\">"
+        f"<title>{_h(title)}</title><style>{css}</style></head>"
+        f"<body>{body}</body></html>\n"
+    )
+
+
+# --- Markdown ---------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def md(text: str) -> str:
+    """User text for a Markdown file: shows as typed (punctuation escaped, lines kept)."""
+    lines = [_MD_SPECIAL.sub(r"\\\1", line.rstrip()) for line in text.strip().splitlines()]
+    return "  \n".join(lines)
+
+
+def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    found = ["| " + " | ".join(md(h) for h in head) + " |", "|" + "---|" * len(head)]
+    found += ["| " + " | ".join(md(c).replace("  \n", " ") for c in row) + " |" for row in rows]
+    return [*found, ""]
+
+
+def _md_step(step: Step) -> list[str]:
+    lines = [
+        f"### {step.sequence}. {md(step.title)}",
+        "",
+        f"*{md(format_instant(step.at))}* — {md(step.who)}",
+        "",
+    ]
+    lines += [f"- **{md(k)}:** {md(v)}" for k, v in step.facts]
+    if step.facts:
+        lines.append("")
+    for label, text in step.texts:
+        lines += [f"**{md(label)}**", "", md(text), ""]
+    if step.actions:
+        lines += ["**SMART action plan**", ""]
+        lines += _md_table(("Complete by", "Action"), step.actions)
+    return lines
+
+
+def record_markdown(record: CaseRecord, policy: Policy) -> str:
+    """The case record as Markdown."""
+    d = record.dispute
+    lines = [f"> {md(MARKING)}", "", f"# Dispute Resolution record {md(d.reference)}", ""]
+    lines += [md(policy.title), ""]
+    lines += [f"- **{md(k)}:** {md(v)}" for k, v in summary_facts(record, policy)]
+    lines += ["", "## Children", ""]
+    lines += _md_table(("Name", policy.local_id_label, "Date of birth"), child_rows(record))
+    lines += ["## The concern", ""]
+    for label, text in concern_texts(d):
+        lines += [f"**{md(label)}**", "", md(text), ""]
+    if d.concern.requested_actions:
+        lines += ["## Requested actions", ""]
+        lines += _md_table(("Complete by", "Action"), requested_actions(d))
+    lines += ["## Chronology", ""]
+    for step in chronology(record, policy):
+        lines += _md_step(step)
+    lines += ["## Outcome", "", md(outcome_text(d)), "", "---", "", md(footer(record)), ""]
+    return "\n".join(lines)
+
+
+# --- the Teams card ---------------------------------------------------------------------------
+
+
+def record_card(record: CaseRecord, policy: Policy, command_hint: str = "") -> Json:
+    """The case record on an Adaptive Card: everything, with long texts shortened to fit
+    Teams' message size; ``command_hint`` says where the full printable page comes from."""
+    for limit in (CARD_TEXT, 300, 120, 0):
+        card = _record_card(record, policy, command_hint, limit)
+        if len(json.dumps(card)) <= CARD_BUDGET:
+            break
+    return card
+
+
+def _record_card(record: CaseRecord, policy: Policy, hint: str, limit: int) -> Json:
+    d = record.dispute
+    label = policy.local_id_label
+    kids = [
+        (plain(n), plain(f"{label} {i} · born {dob}", 120)) for n, i, dob in child_rows(record)
+    ]
+    body = [
+        el.text_block(escape(MARKING), color="attention", size="small", weight="bolder"),
+        el.text_block(
+            escape(f"Case record {d.reference}"), size="large", weight="bolder", heading=True
+        ),
+        el.fact_set((escape(k), plain(v)) for k, v in summary_facts(record, policy)),
+        el.text_block("Children", weight="bolder", separator=True),
+        el.fact_set(kids),
+    ]
+    body += _card_texts(concern_texts(d), limit)
+    if d.concern.requested_actions:
+        body += [
+            el.text_block("Requested actions", weight="bolder"),
+            el.fact_set((w, plain(t)) for w, t in requested_actions(d)),
+        ]
+    body.append(el.text_block("Chronology", weight="bolder", size="medium", separator=True))
+    for step in chronology(record, policy):
+        body += _card_step(step, limit)
+    if hint:
+        body.append(el.text_block(escape(hint), subtle=True, separator=True))
+    body.append(el.text_block(escape(footer(record)), subtle=True, size="small"))
+    return el.card(body, fallback_text=f"Case record {d.reference}", full_width=True)
+
+
+def _card_texts(texts: Sequence[tuple[str, str]], limit: int) -> list[Json]:
+    if not limit:
+        return []
+    found = []
+    for label, text in texts:
+        found.append(el.text_block(escape(label), weight="bolder", size="small"))
+        found.append(el.text_block(escape(shorten(text, limit)), spacing="none"))
+    return found
+
+
+def _card_step(step: Step, limit: int) -> list[Json]:
+    head = f"{step.sequence}. {step.title}: {format_instant(step.at)}, {step.who}"
+    items = [el.text_block(escape(head), weight="bolder", separator=True)]
+    if step.facts:
+        items.append(el.fact_set((escape(k), plain(v)) for k, v in step.facts))
+    items += _card_texts(step.texts, limit)
+    if step.actions and limit:
+        items.append(el.fact_set((w, plain(t)) for w, t in step.actions))
+    return items

@@ -1,0 +1,340 @@
+"""Records and reports from the store: the case record, the quarterly report, the supervision
+list; and the bot's thin handlers for them (``Case record``, ``report``, ``supervision``).
+
+Every case-record export and every report is written to the audit log ("who read what") in
+the same transaction that read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from cards.record import CaseRecord, Route, record_card, record_html, record_markdown
+from cards.report import (
+    outstanding_card,
+    report_csv,
+    report_html,
+    report_markdown,
+    report_summary_card,
+)
+from cards.views import DisputeView
+from drp.events import Event
+from drp.machine import Context
+from drp.model import Dispute
+from drp.report import (
+    Activity,
+    OutstandingRow,
+    Period,
+    QuarterlyReport,
+    Recognition,
+    outstanding,
+    quarterly_report,
+)
+from drp.roles import Role
+from store.records import Person
+from store.reporting import ReportReader
+from store.store import Store, Transaction
+from teams_bot import messages, parties
+from teams_bot.router import Parsed
+from teams_bot.service import DisputeService
+from teams_bot.turn import Reply, Turn
+
+RECORD_EXPORTED = "record_exported"
+REPORT_GENERATED = "report_generated"
+REFUSED = "refused"
+# Who may read any dispute's record besides its raiser; who may run the report.
+RECORD_READERS = frozenset({Role.MONITOR, Role.CHAIRS_SERVICE_MANAGER})
+REPORTERS = frozenset({Role.MONITOR, Role.CHAIRS_SERVICE_MANAGER})
+SUPERVISORS = frozenset({Role.CHAIRS_SERVICE_MANAGER})
+RAISERS = frozenset({Role.CHAIR, Role.IRO})
+
+RECORD_HINT = (
+    "The printable HTML record for the child's file: "
+    "drp-bot record {reference} --format html --out {reference}.html"
+)
+REPORT_HINT = (
+    "Teams cannot receive files from this bot here; the full report with charts (HTML) is "
+    "made with: drp-bot report --from {start} --to {end} --format html --out report.html"
+)
+NOT_YOURS = "Only the chair who raised it and the monitoring service may export the record."
+ONLY_REPORTERS = "Only the chairs' service manager and the QA / monitoring team run the report."
+ONLY_SUPERVISION = "The supervision list is for chairs, IROs and their service manager."
+BAD_PERIOD = "Type report, or report FROM TO with dates like 2026-01-01 2026-03-31."
+NO_SUCH_CHAIR = "There is no one with that e-mail address in the directory."
+
+
+class Format(StrEnum):
+    """What a record or report is exported as."""
+
+    HTML = "html"
+    MARKDOWN = "md"
+    CSV = "csv"
+    CARD = "card"
+
+
+# --- the case record --------------------------------------------------------------------------
+
+
+async def case_record(
+    tx: Transaction, reference: str, generated_by: str, now: datetime
+) -> CaseRecord | None:
+    """The dispute's record with everyone's names and each stage's recipients; None if none."""
+    dispute = await tx.disputes.find(reference)
+    if dispute is None:
+        return None
+    events = tuple(await tx.disputes.events(reference))
+    visits = await tx.disputes.visits(reference)
+    routes = {v.entered_sequence: Route(v.owners, v.first_due_at) for v in visits}
+    ids = _people_named(dispute, events, [owner for v in visits for owner in v.owners])
+    names = await parties.names(tx, ids)
+    view = DisputeView(dispute, events, names, dispute.team)
+    return CaseRecord(view, now, generated_by, routes)
+
+
+def _people_named(dispute: Dispute, events: Iterable[Event], owners: Sequence[str]) -> set[str]:
+    ids = {e.actor for e in events} | set(parties.parties(dispute)) | set(owners)
+    ids |= {str(e.payload.get("on_behalf_of")) for e in events if e.payload.get("on_behalf_of")}
+    return ids
+
+
+def render_record(record: CaseRecord, ctx: Context, fmt: Format) -> str:
+    """The record as an HTML page or Markdown."""
+    if fmt == Format.HTML:
+        return record_html(record, ctx.policy)
+    return record_markdown(record, ctx.policy)
+
+
+async def export_record(
+    store: Store,
+    ctx: Context,
+    reference: str,
+    actor: str,
+    actor_name: str,
+    fmt: Format,
+    now: datetime,
+) -> str | None:
+    """Render the record and write the export to the audit log; None if there is no dispute."""
+    async with store.transaction() as tx:
+        record = await case_record(tx, reference, actor_name, now)
+        if record is None:
+            return None
+        await tx.audit.record(
+            RECORD_EXPORTED, actor, at=now, reference=reference, detail={"format": fmt.value}
+        )
+    return render_record(record, ctx, fmt)
+
+
+# --- the quarterly report ---------------------------------------------------------------------
+
+
+async def period_activity(tx: Transaction, period: Period, ctx: Context) -> Activity:
+    """The disputes raised or acted on in the period (this policy's), its events, compliments."""
+    start, end = period.bounds(ctx.calendar)
+    reader = ReportReader(tx.connection)
+    raised = await reader.disputes_raised(start, end)
+    events = await reader.events_between(start, end)
+    known = {d.reference for d in raised}
+    earlier = await reader.disputes({e.reference for e in events} - known)
+    mine = [d for d in (*raised, *earlier) if d.policy == ctx.policy.key]
+    kept = {d.reference for d in mine}
+    compliments = await reader.compliments_between(start, end)
+    teams = await _teams_of(tx, {c.to_practitioner for c in compliments})
+    recognitions = [
+        Recognition(c.created_at, teams.get(c.to_practitioner, ""), c.acknowledged_at is not None)
+        for c in compliments
+    ]
+    return Activity(mine, [e for e in events if e.reference in kept], recognitions)
+
+
+async def _teams_of(tx: Transaction, ids: Iterable[str]) -> dict[str, str]:
+    found = {}
+    for person_id in ids:
+        person = await tx.directory.person(person_id)
+        if person is not None:
+            found[person_id] = home_team(person)
+    return found
+
+
+def home_team(person: Person) -> str:
+    """The person's team: their home team, else the first team they hold a role in."""
+    return person.team or next((g.team for g in person.roles if g.team), "")
+
+
+async def build_report(
+    store: Store, ctx: Context, period: Period, now: datetime, *, actor: str, fmt: Format
+) -> QuarterlyReport:
+    """Load the period and the same period last year, compute the report, audit it."""
+    async with store.transaction() as tx:
+        current = await period_activity(tx, period, ctx)
+        last_year = await period_activity(tx, period.last_year(), ctx)
+        late = [d for d in await tx.disputes.due_before(now) if d.policy == ctx.policy.key]
+        detail = {
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            "format": fmt.value,
+        }
+        await tx.audit.record(REPORT_GENERATED, actor, at=now, detail=detail)
+    return quarterly_report(
+        period, current, last_year, late, policy=ctx.policy, calendar=ctx.calendar, now=now
+    )
+
+
+def render_report(report: QuarterlyReport, fmt: Format) -> str:
+    """The report as CSV, HTML or Markdown."""
+    if fmt == Format.CSV:
+        return report_csv(report)
+    if fmt == Format.HTML:
+        return report_html(report)
+    return report_markdown(report)
+
+
+def last_full_quarter(today: date) -> Period:
+    """The calendar quarter before the one ``today`` is in (Jan-Mar, Apr-Jun, ...)."""
+    first_month = 3 * ((today.month - 1) // 3) + 1
+    year, month = (today.year, first_month - 3) if first_month > 3 else (today.year - 1, 10)
+    end_year, end_month = (year, month + 2)
+    after = date(end_year + 1, 1, 1) if end_month == 12 else date(end_year, end_month + 1, 1)
+    return Period(date(year, month, 1), date.fromordinal(after.toordinal() - 1))
+
+
+# --- the supervision list ---------------------------------------------------------------------
+
+
+async def open_by_raiser(tx: Transaction, raiser_ids: Iterable[str]) -> list[Dispute]:
+    """Every open dispute these people raised."""
+    found: list[Dispute] = []
+    for person_id in raiser_ids:
+        found += await tx.disputes.open_for_raiser(person_id)
+    return found
+
+
+async def supervision_rows(
+    tx: Transaction, ctx: Context, raiser_ids: Iterable[str], now: datetime
+) -> tuple[OutstandingRow, ...]:
+    """The supervision list of these chairs: open disputes, longest open first."""
+    return outstanding(await open_by_raiser(tx, raiser_ids), now, ctx.calendar)
+
+
+async def raisers(tx: Transaction) -> list[Person]:
+    """Everyone who may raise a dispute (chairs and IROs)."""
+    found = {p.id: p for role in RAISERS for p in await tx.directory.holders(role)}
+    return sorted(found.values(), key=lambda p: p.email)
+
+
+# --- the bot's handlers -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    text: str
+
+
+class Records:
+    """``Case record`` button, ``report`` and ``supervision``: one store read each, audited."""
+
+    def __init__(self, service: DisputeService) -> None:
+        self.service = service
+        self.ctx = service.ctx
+
+    async def record(self, turn: Turn) -> Reply:
+        """The Case record button: the record as a card in the chat; the clicked card stays."""
+        reference = str(turn.data.get("reference") or "")
+        now = self.service.clock()
+        async with self.service.store.transaction() as tx:
+            person = await self.service.person(tx, turn, now)
+            if person is None:
+                return Reply(invoke_card=messages.not_in_directory())
+            dispute = await tx.disputes.find(reference)
+            if dispute is None:
+                return Reply(invoke_card=messages.no_such_dispute(reference))
+            current = await self.service.render.dispute(tx, dispute, person.id, now)
+            if not may_read_record(person, dispute):
+                detail = {"verb": "drp.record", "state": dispute.status.value}
+                await tx.audit.record(
+                    REFUSED, person.id, at=now, reference=reference, detail=detail
+                )
+                return Reply(invoke_card=messages.refusal(NOT_YOURS, current))
+            record = await case_record(tx, reference, person.name, now)
+            assert record is not None
+            detail = {"format": Format.CARD.value}
+            await tx.audit.record(
+                RECORD_EXPORTED, person.id, at=now, reference=reference, detail=detail
+            )
+        hint = RECORD_HINT.format(reference=reference)
+        return Reply(cards=(record_card(record, self.ctx.policy, hint),), invoke_card=current)
+
+    async def report(self, turn: Turn, parsed: Parsed) -> Reply:
+        """``report`` (the last full quarter) or ``report FROM TO``: the summary card."""
+        now = self.service.clock()
+        period = _period(parsed.argument, self.ctx.calendar.local_date(now))
+        if period is None:
+            return Reply(texts=(BAD_PERIOD,))
+        async with self.service.store.transaction() as tx:
+            person = await self.service.person(tx, turn, now)
+            refusal = await _may_report(tx, person, now)
+        if refusal is not None:
+            return Reply(texts=(refusal.text,))
+        assert person is not None
+        report = await build_report(
+            self.service.store, self.ctx, period, now, actor=person.id, fmt=Format.CARD
+        )
+        hint = REPORT_HINT.format(start=period.start.isoformat(), end=period.end.isoformat())
+        return Reply(cards=(report_summary_card(report, hint),))
+
+    async def supervision(self, turn: Turn, parsed: Parsed) -> Reply:
+        """A chair's open disputes (their own; a service manager's: all chairs', or one's)."""
+        now = self.service.clock()
+        async with self.service.store.transaction(readonly=True) as tx:
+            person = await self.service.person(tx, turn, now)
+            if person is None:
+                return Reply(cards=(messages.not_in_directory(),))
+            chosen = await _supervised(tx, person, parsed.argument)
+            if isinstance(chosen, _Refusal):
+                return Reply(texts=(chosen.text,))
+            title, ids = chosen
+            rows = await supervision_rows(tx, self.ctx, ids, now)
+        return Reply(cards=(outstanding_card(title, rows, self.service.keys),))
+
+
+def may_read_record(person: Person, dispute: Dispute) -> bool:
+    """The raiser, and the monitoring service (QA, chairs' service manager)."""
+    return person.id == dispute.raised_by or any(person.has_role(r) for r in RECORD_READERS)
+
+
+async def _may_report(tx: Transaction, person: Person | None, now: datetime) -> _Refusal | None:
+    if person is None:
+        return _Refusal(messages.NOT_IN_DIRECTORY)
+    if any(person.has_role(role) for role in REPORTERS):
+        return None
+    await tx.audit.record(REFUSED, person.id, at=now, detail={"command": "report"})
+    return _Refusal(ONLY_REPORTERS)
+
+
+async def _supervised(
+    tx: Transaction, person: Person, argument: str
+) -> tuple[str, list[str]] | _Refusal:
+    if any(person.has_role(role) for role in SUPERVISORS):
+        if argument:
+            chair = await tx.directory.by_email(argument.strip().lower())
+            if chair is None:
+                return _Refusal(NO_SUCH_CHAIR)
+            return f"Open disputes of {chair.name}", [chair.id]
+        return "Open disputes of every chair", [p.id for p in await raisers(tx)]
+    if any(person.has_role(role) for role in RAISERS):
+        return "Your open disputes, for supervision", [person.id]
+    return _Refusal(ONLY_SUPERVISION)
+
+
+def _period(argument: str, today: date) -> Period | None:
+    words = argument.split()
+    if not words:
+        return last_full_quarter(today)
+    if len(words) != 2:
+        return None
+    try:
+        return Period(date.fromisoformat(words[0]), date.fromisoformat(words[1]))
+    except ValueError:
+        return None
