@@ -2,7 +2,7 @@
 
 Every ``Action.Execute`` on our cards has ``verb`` set to a ``Verb`` and ``data`` holding
 ``reference`` (the dispute or compliment it acts on, ``""`` on the new-dispute form),
-``version`` (the version the card showed, so a stale click is noticed) and ``key`` (a fresh
+``version`` (the version the card showed, so a stale click is noticed) and ``nonce`` (a fresh
 idempotency key per rendered card and action, so a repeated click is noticed). Teams merges the
 card's input values into ``data``; no input id may therefore be one of ``RESERVED``.
 """
@@ -10,12 +10,15 @@ card's input values into ``data``; no input id may therefore be one of ``RESERVE
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
 
 KeyFactory = Callable[[], str]
-RESERVED = frozenset({"verb", "reference", "version", "key", "process"})
+# The idempotency key's field. Not "key": the Agents Playground's card renderer (0.2.28) treats
+# a data property named "key" as React's own and throws instead of sending the action.
+NONCE = "nonce"
+RESERVED = frozenset({"verb", "reference", "version", NONCE, "process"})
 
 
 class Verb(StrEnum):
@@ -48,4 +51,10 @@ def new_key() -> str:
 
 def action_data(reference: str, version: int, key: str, **extra: Any) -> dict[str, Any]:
     """The ``data`` of one ``Action.Execute``: reference, version and idempotency key."""
-    return {"reference": reference, "version": version, "key": key, **extra}
+    return {"reference": reference, "version": version, NONCE: key, **extra}
+
+
+def nonce_of(data: Mapping[str, Any]) -> str:
+    """The idempotency key a pressed button sent ("" when it sent none)."""
+    value = data.get(NONCE)
+    return value if isinstance(value, str) else ""

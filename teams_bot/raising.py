@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from cards.form import FormInput, form_card, input_id_for, parse_form, practitioner_responds
+from cards.verbs import nonce_of
 from drp.commands import AlertImmediateHarm, Raise
 from drp.errors import InvalidInput, NotPermitted
 from drp.events import JsonValue
@@ -98,7 +99,7 @@ class RaiseFlow:
     async def _submit(self, turn: Turn) -> Reply:
         now = self.service.clock()
         today = self.ctx.calendar.local_date(now)
-        key = str(turn.data.get("key") or "")
+        key = nonce_of(turn.data)
         async with self.service.store.transaction() as tx:
             person = await self.service.person(tx, turn, now)
             if person is None:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from cards.dispute import refusal_card
-from cards.verbs import KeyFactory, Verb
+from cards.verbs import KeyFactory, Verb, nonce_of
 from drp.commands import Command
 from drp.errors import CommandRejected, DrpError, InvalidInput, NotPermitted
 from drp.events import JsonValue
@@ -87,7 +87,7 @@ class DisputeService:
         """A button on a dispute card: respond, review, escalate, refer, approve..."""
         verb = Verb(turn.verb)
         reference = str(turn.data.get("reference") or "")
-        key = str(turn.data.get("key") or "")
+        key = nonce_of(turn.data)
         now = self.clock()
         try:
             return await self._act(turn, verb, reference, key, now)

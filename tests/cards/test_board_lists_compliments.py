@@ -218,7 +218,7 @@ def test_a_compliment_can_be_acknowledged_once_by_those_allowed(
     cannot = valid(compliment_card(done, False))
 
     assert verbs(can) == [Verb.ACKNOWLEDGE]
-    assert can["actions"][0]["data"] == {"reference": "cmp-1", "version": 0, "key": "k1"}
+    assert can["actions"][0]["data"] == {"reference": "cmp-1", "version": 0, "nonce": "k1"}
     assert verbs(cannot) == []
     assert "Acknowledged" in strings(cannot)
     assert "Thorough \\*visits\\*" in strings(can)

@@ -279,7 +279,7 @@ def test_every_button_carries_reference_version_and_its_own_key() -> None:
     datas = [a["data"] for a in _buttons(card)]
     assert {d["reference"] for d in datas} == {"DRP-2026-000123"}
     assert {d["version"] for d in datas} == {story.dispute.version}
-    keys = [d["key"] for d in datas]
+    keys = [d["nonce"] for d in datas]
     assert len(set(keys)) == len(keys)
     assert keys[0] == "k1"
 
@@ -357,7 +357,7 @@ def test_parse_action_reads_a_response_with_its_actions() -> None:
     data = {
         "reference": "DRP-2026-000123",
         "version": 2,
-        "key": "k1",
+        "nonce": "k1",
         "response": "We will meet",
         "action_1_text": "Meet",
         "action_1_date": (TODAY + timedelta(days=2)).isoformat(),

@@ -154,7 +154,7 @@ def test_the_validator_catches_what_each_layer_checks(
         "version": "1.5",
         "body": [
             {"type": "TextBlock", "text": "x", "colour": "red"},
-            {"type": "Input.Text", "id": "key"},
+            {"type": "Input.Text", "id": "nonce"},
             {"type": "Input.Text", "id": "a"},
             {"type": "Input.Text", "id": "a"},
             {"type": "TextBlock", "text": "y", "weight": "heavy"},
@@ -171,7 +171,7 @@ def test_the_validator_catches_what_each_layer_checks(
     assert 'renderer: parse: Invalid value "heavy"' in found
     assert 'renderer: validate: Duplicate Id "a"' in found
     assert "rule: duplicate input id 'a'" in found
-    assert "rule: reserved input id 'key'" in found
+    assert "rule: reserved input id 'nonce'" in found
     assert "rule: unknown verb 'drp.nope'" in found
 
 

@@ -68,7 +68,7 @@ def test_every_policys_form_is_a_valid_card(
 
     assert verbs(card) == [Verb.PREVIEW, Verb.RAISE]
     data = card["actions"][0]["data"]
-    assert data == {"reference": "", "version": 0, "key": "k1", "process": "drp"}
+    assert data == {"reference": "", "version": 0, "nonce": "k1", "process": "drp"}
 
 
 def test_a_cp_chair_under_newham_may_open_only_informal_and_stage_1() -> None:

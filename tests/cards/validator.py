@@ -106,7 +106,9 @@ def _execute_problems(action: Json) -> list[str]:
         return [f"{action['verb']}: data without a reference"]
     if not isinstance(data.get("version"), int):
         return [f"{action['verb']}: data without an integer version"]
-    if action["verb"] != Verb.REFRESH and not (isinstance(data.get("key"), str) and data["key"]):
+    if action["verb"] != Verb.REFRESH and not (
+        isinstance(data.get("nonce"), str) and data["nonce"]
+    ):
         return [f"{action['verb']}: data without an idempotency key"]
     return []
 

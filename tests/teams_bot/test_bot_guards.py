@@ -43,7 +43,7 @@ async def test_click_on_an_old_card_gets_the_current_one(tmp_path: Path) -> None
         stale = action(card, "drp.respond")  # type: ignore[arg-type]
         stale.update(response="First answer.")
         await walk.press("megan", "drp.respond", dict(stale), conversation_id=chat)
-        stale.update(key="another-click", response="Second answer from an old copy.")
+        stale.update(nonce="another-click", response="Second answer from an old copy.")
         shown = await walk.press("megan", "drp.respond", dict(stale), conversation_id=chat)
         assert "out of date" in text_of(shown)
         assert await _events(walk) == ["raised", "responded"]
