@@ -33,6 +33,7 @@ from tests.e2e.drp_support import (
     choice,
     facts,
     input_ids,
+    nodes,
     summary,
     text,
     verbs,
@@ -286,6 +287,22 @@ async def test_chair_raises_managers_respond_chair_escalates_and_resolves_board_
     pg.assert_no_connector_errors(outside_tenant_ok=True)
     unreachable = {member for members in pg.outside_tenant_failures() for member in members}
     assert unreachable <= outside_playground()
+    assert not playground_refuses(pg)
+
+
+def playground_refuses(pg: Playground) -> list[str]:
+    """Buttons the Playground's renderer would not send: data with a "key" property makes
+    0.2.28 throw instead (checked here without a browser; the browser tests see it happen)."""
+    sent = [a for a in pg.bot_activities() if a.get("attachments")]
+    return sorted(
+        {
+            str(node.get("verb"))
+            for activity in sent
+            for attachment in activity["attachments"]
+            for node in nodes(attachment.get("content"))
+            if node.get("type") == "Action.Execute" and "key" in (node.get("data") or {})
+        }
+    )
 
 
 async def make_the_channel_the_board(walk: Walk) -> None:
