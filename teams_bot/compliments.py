@@ -23,6 +23,7 @@ from cards.compliment import (
     parse_compliment,
 )
 from cards.dispute import refusal_card
+from cards.verbs import nonce_of
 from drp.events import JsonValue
 from drp.roles import Role
 from store.errors import DuplicateCommand
@@ -158,7 +159,7 @@ class Compliments:
     async def send(self, turn: Turn) -> Reply:
         """Store the compliment and owe it to the practitioner and their team manager."""
         now = self.service.clock()
-        key = str(turn.data.get("key") or "")
+        key = nonce_of(turn.data)
         form = parse_compliment(turn.data)
         try:
             async with self.service.store.transaction() as tx:

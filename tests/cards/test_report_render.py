@@ -1,0 +1,162 @@
+"""The record and report renderers (pure): valid Adaptive Cards within Teams' size, pages that
+fetch nothing, Markdown that shows user text as typed, and the CSV's fixed column set."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from cards.record import (
+    CARD_BUDGET,
+    CaseRecord,
+    Route,
+    chronology,
+    record_card,
+    record_html,
+    record_markdown,
+)
+from cards.report import (
+    CSV_COLUMNS,
+    outstanding_card,
+    outstanding_text,
+    report_csv,
+    report_html,
+    report_markdown,
+    report_summary_card,
+)
+from cards.views import DisputeView
+from drp.model import MAX_TEXT
+from drp.report import Activity, QuarterlyReport, outstanding, quarterly_report
+from tests.drp.report_seed import NEWHAM, NOW, QUARTER, Story, current, last_year
+
+Json = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def stories() -> dict[str, Story]:
+    return {**current(), **last_year()}
+
+
+@pytest.fixture(scope="module")
+def report(stories: dict[str, Story]) -> QuarterlyReport:
+    activity = Activity(
+        [s.dispute for s in stories.values()], [e for s in stories.values() for e in s.events]
+    )
+    open_ = [s.dispute for s in stories.values() if s.dispute.is_open]
+    return quarterly_report(
+        QUARTER, activity, activity, open_, policy=NEWHAM.policy, calendar=NEWHAM.calendar, now=NOW
+    )
+
+
+def _record(story: Story) -> CaseRecord:
+    names = {"iro-ike": "Ike Reviewer", "tm-tom": "Tom Manager", "sm-sue": "Sue Service"}
+    view = DisputeView(story.dispute, tuple(story.events), names, story.dispute.team)
+    routes = {1: Route(("tm-tom",), None)}
+    return CaseRecord(view, NOW, "Cat Quality", routes)
+
+
+def test_the_record_card_is_valid_and_holds_every_step(
+    stories: dict[str, Story], valid: Callable[[Json], Json]
+) -> None:
+    record = _record(stories["D2"])
+    card = valid(record_card(record, NEWHAM.policy, "drp-bot record DRP-2026-000002"))
+    text = json.dumps(card)
+    for step in chronology(record, NEWHAM.policy):
+        assert f"{step.sequence}\\\\. " in text  # "1\\. " escaped, so not a list
+    assert len(chronology(record, NEWHAM.policy)) == len(stories["D2"].events)
+
+
+def test_a_huge_record_still_fits_on_one_teams_card(
+    stories: dict[str, Story], valid: Callable[[Json], Json]
+) -> None:
+    story = stories["D2"]
+    long = "x" * MAX_TEXT
+    concern = replace(story.dispute.concern, summary=long, impact=long, evidence=long)
+    events = (
+        tuple(
+            replace(e, payload={**e.payload, "response": long, "reason": long})
+            for e in story.events
+        )
+        * 4
+    )
+    view = DisputeView(replace(story.dispute, concern=concern), events, {}, "")
+    card = valid(record_card(CaseRecord(view, NOW, "Cat"), NEWHAM.policy))
+    assert len(json.dumps(card)) <= CARD_BUDGET
+    # The files keep every word.
+    assert long in record_html(CaseRecord(view, NOW, "Cat"), NEWHAM.policy)
+
+
+def test_user_text_is_escaped_in_html_and_markdown(stories: dict[str, Story]) -> None:
+    story = stories["D1"]
+    hostile = "<script>alert(1)</script> **bold** [link](http://evil.example) | pipe"
+    concern = replace(story.dispute.concern, summary=hostile)
+    view = DisputeView(replace(story.dispute, concern=concern), tuple(story.events), {}, "")
+    record = CaseRecord(view, NOW, "Cat")
+    page = record_html(record, NEWHAM.policy)
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    markdown = record_markdown(record, NEWHAM.policy)
+    assert "\\*\\*bold\\*\\*" in markdown
+    assert "\\[link\\]\\(http://evil\\.example\\)" in markdown
+    assert "\\| pipe" in markdown
+
+
+def test_the_summary_and_supervision_cards_are_valid(
+    report: QuarterlyReport, stories: dict[str, Story], valid: Callable[[Json], Json]
+) -> None:
+    card = valid(report_summary_card(report, "drp-bot report --from 2026-01-01 --to 2026-03-31"))
+    assert "Between 1 Jan 2026 and 31 Mar 2026 there were 6 disputes raised" in json.dumps(card)
+    rows = outstanding([s.dispute for s in stories.values()], NOW, NEWHAM.calendar)
+    listed = valid(outstanding_card("Your open disputes, for supervision", rows, lambda: "k"))
+    assert "22 working days open" in json.dumps(listed)
+    assert "OVERDUE" in outstanding_text(rows)
+
+
+def test_the_csv_columns_never_change(report: QuarterlyReport) -> None:
+    rows = list(csv.reader(io.StringIO(report_csv(report))))
+    assert (
+        tuple(rows[0])
+        == CSV_COLUMNS
+        == (
+            "period_from",
+            "period_to",
+            "section",
+            "group",
+            "item",
+            "measure",
+            "value",
+        )
+    )
+    assert {len(r) for r in rows} == {7}
+    sections = {r[2] for r in rows[1:]}
+    assert sections == {
+        "summary",
+        "stage_entries",
+        "team",
+        "team_category",
+        "category",
+        "issue_type",
+        "timeliness",
+        "outcome",
+        "compliments",
+        "overdue_now",
+    } - {"compliments"}  # no compliments in this data set
+    assert all(re.fullmatch(r"-?\d+(\.\d)?|", r[6]) for r in rows[1:])
+
+
+def test_the_report_page_has_charts_as_inline_svg_and_no_script(report: QuarterlyReport) -> None:
+    page = report_html(report)
+    assert page.count("<svg") == 5
+    assert "<script" not in page
+    assert "pygal" in page  # drawn by the library, not by hand
+    assert "Definitions" in page
+    markdown = report_markdown(report)
+    assert "## Definitions" in markdown
+    assert "<svg" not in markdown
