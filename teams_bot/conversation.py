@@ -94,10 +94,7 @@ class Conversation:
         reference = parsed.argument
 
         async def build(tx: Transaction, person: Person, now: datetime) -> Card:
-            dispute = await tx.disputes.find(reference)
-            if dispute is None:
-                return messages.no_such_dispute(reference)
-            return await self.service.render.dispute(tx, dispute, person.id, now)
+            return await self.service.card_for(tx, reference, person, now)
 
         return await self._person_card(turn, build)
 
@@ -106,10 +103,6 @@ class Conversation:
         reference = str(turn.data.get("reference") or "")
 
         async def build(tx: Transaction, person: Person, now: datetime) -> Card:
-            dispute = await tx.disputes.find(reference)
-            if dispute is None:
-                return messages.no_such_dispute(reference)
-            await self.service.remember_card(tx, turn, reference, person.id, now)
-            return await self.service.render.dispute(tx, dispute, person.id, now)
+            return await self.service.card_for(tx, reference, person, now, shown_in=turn)
 
         return await self._person_card(turn, build)

@@ -12,6 +12,10 @@ NOT_IN_DIRECTORY = (
 NO_SUCH_DISPUTE = "There is no dispute {reference}. Check the reference (like DRP-2026-000123)."
 UNKNOWN_VERB = "That button is not one this bot knows. Nothing was changed."
 STALE = "This card was out of date; here is the current one. Nothing was changed."
+NOT_YOURS = (
+    "{reference} is not one of your disputes, so its details are not shown. "
+    "Ask the chair who raised it, or your chairs' service manager."
+)
 
 FIELD_LABELS = {
     "owners": "Who responds",
@@ -39,6 +43,11 @@ def not_in_directory() -> Card:
 def no_such_dispute(reference: str) -> Card:
     """For a reference that matches nothing."""
     return error_card("Dispute not found", [NO_SUCH_DISPUTE.format(reference=reference or "?")])
+
+
+def not_yours(reference: str) -> Card:
+    """For someone with no part in a dispute who asked to see it."""
+    return error_card("Not one of your disputes", [NOT_YOURS.format(reference=reference)])
 
 
 def unknown_verb() -> Card:

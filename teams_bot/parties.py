@@ -122,6 +122,23 @@ async def is_party(tx: Transaction, dispute: Dispute, person_id: str, today: dat
     return bool(await deputising_owner(tx, dispute, person_id, today))
 
 
+# Roles that oversee every dispute: they see any card (the monitoring board stays name-free).
+OVERSIGHT = frozenset({Role.CHAIRS_SERVICE_MANAGER, Role.MONITOR})
+
+
+async def may_see(tx: Transaction, dispute: Dispute, person: Person, today: date) -> bool:
+    """Whether a person may see the dispute's details (the children's names among them):
+    its parties now or before, and those who oversee the process."""
+    if await is_party(tx, dispute, person.id, today):
+        return True
+    if any(grant.role in OVERSIGHT for grant in person.roles):
+        return True
+    visits = await tx.disputes.visits(dispute.reference)
+    if any(person.id in visit.owners for visit in visits):
+        return True
+    return any(event.actor == person.id for event in await tx.disputes.events(dispute.reference))
+
+
 def parties(dispute: Dispute) -> tuple[str, ...]:
     """Everyone with a card of this dispute in their own chat."""
     return _unique((dispute.raised_by, *dispute.owners, dispute.approver, dispute.practitioner))

@@ -75,7 +75,9 @@ class DisputeService:
             return None
         if turn.where.kind == ConversationKind.PERSONAL and turn.where.reference:
             stored = person.conversation_ref or {}
-            if _conversation_id(stored) != turn.where.conversation_id:
+            # Teams may move a chat to another connector (serviceUrl): keep the newest.
+            moved = stored.get("serviceUrl") != turn.where.service_url
+            if moved or _conversation_id(stored) != turn.where.conversation_id:
                 await tx.directory.save_conversation_reference(
                     person.id, turn.where.reference, at=now, teams_user_id=turn.user.id or None
                 )
@@ -192,9 +194,30 @@ class DisputeService:
     async def _current_card(
         self, tx: Transaction, reference: str, person: Person, now: datetime
     ) -> Card:
+        return await self.card_for(tx, reference, person, now)
+
+    async def card_for(
+        self,
+        tx: Transaction,
+        reference: str,
+        person: Person,
+        now: datetime,
+        *,
+        shown_in: Turn | None = None,
+    ) -> Card:
+        """The dispute's card for this person, if they may see it; ``shown_in`` is the turn
+        whose card now shows it (kept up to date from then on)."""
         dispute = await tx.disputes.find(reference)
         if dispute is None:
             return messages.no_such_dispute(reference)
+        if not await parties.may_see(tx, dispute, person, self.ctx.calendar.local_date(now)):
+            detail = {"state": str(dispute.status)}
+            await tx.audit.record(
+                "view_refused", person.id, at=now, reference=reference, detail=detail
+            )
+            return messages.not_yours(reference)
+        if shown_in is not None:
+            await self.remember_card(tx, shown_in, reference, person.id, now)
         return await self.render.dispute(tx, dispute, person.id, now)
 
     # --- telling people ----------------------------------------------------------------------

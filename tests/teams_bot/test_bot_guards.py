@@ -181,3 +181,20 @@ async def test_install_sends_a_welcome_and_remembers_the_chat(tmp_path: Path) ->
         assert megan is not None
         assert megan.conversation_ref is not None
         assert megan.conversation_ref["conversation"]["id"] == conversation
+
+
+async def test_someone_with_no_part_cannot_read_a_dispute(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        chair_card = await raise_dispute(walk)
+        data = chair_card["refresh"]["action"]["data"]
+        await walk.say("lynne", "show DRP-2026-000001")
+        shown = walk.cards_in(walk.chat("lynne"))[-1]
+        refreshed = await walk.press("lynne", "drp.refresh", dict(data))
+        for card in (shown, refreshed):
+            assert "Not one of your disputes" in text_of(card)
+            assert "Sam Smith" not in text_of(card)
+        await walk.say("isaiah", "show DRP-2026-000001")  # the chairs' service manager oversees
+        assert "Sam Smith" in text_of(walk.cards_in(walk.chat("isaiah"))[-1])
+        async with walk.bot.store.transaction() as tx:
+            audit = await tx.audit.for_dispute(REFERENCE)
+        assert [entry.action for entry in audit] == ["view_refused", "view_refused"]
