@@ -42,11 +42,6 @@ def answered(activity_name: str) -> Callable[[Json], bool]:
     return test
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DisputeService.person re-saves a 1:1 chat only when its conversation id changes, "
-    "so a new serviceUrl for the same chat is never stored (teams_bot/service.py)",
-)
 async def test_manager_whose_connector_moved_gets_the_card_at_the_new_one(
     drp_bot: RunningDrpBot, start_playground: StartPlayground
 ) -> None:
