@@ -293,11 +293,11 @@ async def test_chair_raises_managers_respond_chair_escalates_and_resolves_board_
 def playground_refuses(pg: Playground) -> list[str]:
     """Buttons the Playground's renderer would not send: data with a "key" property makes
     0.2.28 throw instead (checked here without a browser; the browser tests see it happen)."""
-    sent = [a for a in pg.bot_activities() if a.get("attachments")]
+    posted = [a for a in pg.bot_activities() if a.get("attachments")]
     return sorted(
         {
             str(node.get("verb"))
-            for activity in sent
+            for activity in posted
             for attachment in activity["attachments"]
             for node in nodes(attachment.get("content"))
             if node.get("type") == "Action.Execute" and "key" in (node.get("data") or {})
