@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -25,8 +26,10 @@ from teams_bot.raising import RaiseFlow
 from teams_bot.records import Records
 from teams_bot.rendering import Renderer
 from teams_bot.router import Router, TextCommand
+from teams_bot.scheduler import Scheduler, Timing
 from teams_bot.service import DisputeService
 from teams_bot.settings import BotCredentials
+from teams_bot.throttle import Throttle
 from teams_bot.turn import Messenger, Reply, Turn
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,7 @@ class Bot:
     deliverer: Deliverer
     router: Router
     web: web.Application
+    scheduler: Scheduler
 
 
 def build_router(service: DisputeService) -> Router:
@@ -117,16 +121,21 @@ def build_bot(
     keys: KeyFactory = new_key,
     messenger: Messenger | None = None,
     delivery: DeliveryPolicy | None = None,
+    timing: Timing | None = None,
     deliver_in_background: bool = True,
 ) -> Bot:
     """Wire the bot; tests pass their own clock, keys and delivery policy, and may drive
-    delivery themselves (``deliverer.run_once``) instead of the background task."""
+    delivery and the scheduler themselves (``deliverer.run_once``, ``scheduler.tick``)
+    instead of the background tasks."""
     adapter = make_adapter(credentials)
     sender = messenger or BotFrameworkMessenger(adapter, credentials.app_id)
     renderer = Renderer(ctx, keys)
-    deliverer = ComplimentDeliverer(store, sender, renderer, clock, delivery)
+    # Pacing sleeps on the wall clock: a test driving its own clock gets none (429s wait on it).
+    throttle = Throttle() if clock is utc_now else Throttle.off()
+    deliverer = ComplimentDeliverer(store, sender, renderer, clock, delivery, throttle=throttle)
     service = DisputeService(store, ctx, clock, renderer, deliverer.wake)
     router = build_router(service)
+    scheduler = Scheduler(store, service, clock, timing, deliverer.wake)
 
     async def health() -> bool:
         try:
@@ -139,16 +148,17 @@ def build_bot(
 
     app = make_app(adapter, DrpActivityHandler(router), credentials, health)
     if deliver_in_background:
-        app.cleanup_ctx.append(_delivery_task(deliverer))
-    return Bot(store, service, deliverer, router, app)
+        app.cleanup_ctx.append(_background(deliverer.run, "outbox-delivery"))
+        app.cleanup_ctx.append(_background(scheduler.run, "deadline-scheduler"))
+    return Bot(store, service, deliverer, router, app, scheduler)
 
 
-def _delivery_task(
-    deliverer: Deliverer,
+def _background(
+    work: Callable[[], Coroutine[Any, Any, None]], name: str
 ) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def run(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(deliverer.run(), name="outbox-delivery")
+        task = asyncio.create_task(work(), name=name)
         try:
             yield
         finally:

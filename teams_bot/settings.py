@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,6 +28,8 @@ DEFAULT_DATA_DIR = "./data"
 DEFAULT_POLICY = "nottingham"
 DATABASE_FILE = "drp.sqlite3"
 DEFAULT_PORT = 3978
+DEFAULT_DIGEST_TIME = "08:30"
+DEFAULT_SCHEDULER_INTERVAL = 60
 ENV_FILE = Path(".env")
 VARIABLES: Mapping[str, str] = {
     "DRP_DATA_DIR": f"directory for the embedded database and files (default {DEFAULT_DATA_DIR})",
@@ -38,6 +40,14 @@ VARIABLES: Mapping[str, str] = {
     "DRP_HOST": "address to listen on (default 127.0.0.1 without credentials, else 0.0.0.0)",
     "DRP_PORT": f"port to listen on (default {DEFAULT_PORT})",
     "DRP_ALLOWED_TENANTS": "comma-separated Entra tenant ids allowed in (all if unset)",
+    "DRP_DIGEST_TIME": (
+        f"HH:MM, Europe/London: each working day's digest and reminders "
+        f"(default {DEFAULT_DIGEST_TIME})"
+    ),
+    "DRP_SCHEDULER_INTERVAL": (
+        f"seconds between the scheduler's sweeps of the deadlines "
+        f"(default {DEFAULT_SCHEDULER_INTERVAL})"
+    ),
 }
 # The Bot Framework's own names for the Azure bot registration.
 BOT_VARIABLES = (
@@ -89,6 +99,8 @@ class Settings:
     bot: BotCredentials = field(default_factory=BotCredentials)
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
+    digest_time: time = time(8, 30)
+    scheduler_interval: int = DEFAULT_SCHEDULER_INTERVAL
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -106,6 +118,10 @@ class Settings:
             bot=bot,
             host=environ.get("DRP_HOST", "").strip() or _default_host(bot),
             port=_parse(environ, "DRP_PORT", str(DEFAULT_PORT), _port),
+            digest_time=_parse(environ, "DRP_DIGEST_TIME", DEFAULT_DIGEST_TIME, _time_of_day),
+            scheduler_interval=_parse(
+                environ, "DRP_SCHEDULER_INTERVAL", str(DEFAULT_SCHEDULER_INTERVAL), _interval
+            ),
         )
 
     @classmethod
@@ -203,6 +219,21 @@ def _port(value: str) -> int:
     if not 1 <= port <= 65535:
         raise ValueError(f"{port} is not a port number (1-65535)")
     return port
+
+
+def _time_of_day(value: str) -> time:
+    try:
+        hours, minutes = (int(part) for part in value.split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a time of day (HH:MM, e.g. 08:30)") from None
+
+
+def _interval(value: str) -> int:
+    seconds = int(value)
+    if not 1 <= seconds <= 3600:
+        raise ValueError(f"{seconds} is not between 1 and 3600 seconds")
+    return seconds
 
 
 def _bot_credentials(environ: Mapping[str, str]) -> BotCredentials:

@@ -57,10 +57,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
     from teams_bot.app import build_bot  # botbuilder loads only when serving
+    from teams_bot.scheduler import Timing
 
     store = await _open_store(settings, demo=demo)
     ctx = Context(settings.policy, settings.calendar())
-    bot = build_bot(store, ctx, settings.bot)
+    timing = Timing(settings.digest_time, float(settings.scheduler_interval))
+    bot = build_bot(store, ctx, settings.bot, timing=timing)
     if settings.bot.open:
         log.warning(OPEN_WARNING)
     runner = web.AppRunner(bot.web)

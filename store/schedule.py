@@ -1,0 +1,122 @@
+"""The scheduler's reads: deadlines falling in a window, who gets a digest, what is already owed.
+
+Each deadline query is an indexed range (``ix_disputes_response_due``,
+``ix_disputes_review_due``, ``ix_events_at``), so a tick costs what is due, not what is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, false, func, literal_column, select, union
+
+from drp.events import EventKind
+from drp.model import Dispute
+from store.disputes import Disputes
+from store.schema import (
+    AWAITING_APPROVAL,
+    AWAITING_RESPONSE,
+    AWAITING_REVIEW,
+    dispute_owners,
+    disputes,
+    events,
+    outbox,
+)
+
+_KEYS_PER_QUERY = 500
+
+
+class Schedule(Disputes):
+    """The dispute repository's queries for the scheduler, in one transaction."""
+
+    async def responses_due(
+        self, after: datetime | None, until: datetime, now: datetime
+    ) -> list[Dispute]:
+        """Disputes awaiting a response due in ``(after, until]``, except those already
+        noted overdue (their reminders are moot and their overdue notice is recorded)."""
+        due = disputes.c.due_at
+        pending = (due > now) | (disputes.c.overdue_noted == false())
+        where = AWAITING_RESPONSE & (due <= until) & pending
+        if after is not None:
+            where = where & (due > after)
+        return await self._load(select(disputes).where(where).order_by(due, disputes.c.reference))
+
+    async def reviews_due(self, after: datetime | None, until: datetime) -> list[Dispute]:
+        """Disputes whose chair's review is due in ``(after, until]`` (Newham's 2 days)."""
+        due = disputes.c.review_due_at
+        where = AWAITING_REVIEW & (due <= until)
+        if after is not None:
+            where = where & (due > after)
+        return await self._load(select(disputes).where(where).order_by(due, disputes.c.reference))
+
+    async def reviews_after_extension(self, after: datetime, until: datetime) -> list[Dispute]:
+        """Disputes awaiting review that were extended in ``(after, until]`` (seed 001)."""
+        extended = _kind(EventKind.EXTENDED) & (events.c.at > after) & (events.c.at <= until)
+        refs = select(events.c.reference).where(extended)
+        where = AWAITING_REVIEW & disputes.c.reference.in_(refs)
+        return await self._load(select(disputes).where(where).order_by(disputes.c.reference))
+
+    async def deadlines_set(self, references: Iterable[str]) -> dict[str, datetime]:
+        """When each dispute's current deadlines were set: its latest event that can set one
+        (raised, agreed, declined, escalated, extended, responded)."""
+        refs = list(dict.fromkeys(references))
+        found: dict[str, datetime] = {}
+        kinds = [k.value for k in _SETTING]
+        for start in range(0, len(refs), _KEYS_PER_QUERY):
+            chunk = refs[start : start + _KEYS_PER_QUERY]
+            statement = (
+                select(events.c.reference, func.max(events.c.at))
+                .where(events.c.reference.in_(chunk), events.c.kind.in_(kinds))
+                .group_by(events.c.reference)
+            )
+            for reference, at in await self._conn.execute(statement):
+                found[str(reference)] = _aware(at)
+        return found
+
+    async def digest_people(self, now: datetime) -> list[str]:
+        """Everyone who owes a response, a review or an agreement, or whose dispute is overdue."""
+        owners = (
+            select(dispute_owners.c.person_id.label("person"))
+            .join(disputes, disputes.c.reference == dispute_owners.c.reference)
+            .where(AWAITING_RESPONSE)
+        )
+        reviewers = select(disputes.c.raised_by.label("person")).where(AWAITING_REVIEW)
+        approvers = select(disputes.c.approver.label("person")).where(AWAITING_APPROVAL)
+        chasing = select(disputes.c.raised_by.label("person")).where(
+            AWAITING_RESPONSE & (disputes.c.due_at < now)
+        )
+        everyone = union(owners, reviewers, approvers, chasing).subquery()
+        statement = select(everyone.c.person).order_by(everyone.c.person)
+        return [str(p) for p in (await self._conn.execute(statement)).scalars() if p]
+
+    async def owed(self, keys: Iterable[str]) -> set[str]:
+        """Which of these dedupe keys the outbox already holds (sent, pending or failed)."""
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            chunk = wanted[start : start + _KEYS_PER_QUERY]
+            statement = select(outbox.c.dedupe_key).where(outbox.c.dedupe_key.in_(chunk))
+            found.update(str(k) for k in (await self._conn.execute(statement)).scalars())
+        return found
+
+
+_SETTING = (
+    EventKind.RAISED,
+    EventKind.APPROVED,
+    EventKind.DECLINED,
+    EventKind.ESCALATED,
+    EventKind.EXTENDED,
+    EventKind.RESPONDED,
+)
+
+
+def _aware(value: datetime | str) -> datetime:
+    """``max()`` bypasses the column type on SQLite: a naive UTC text comes back."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _kind(kind: EventKind) -> ColumnElement[bool]:
+    return events.c.kind == literal_column(f"'{kind.value}'")

@@ -1,0 +1,225 @@
+"""What the bot's own messages say: reminders, digests, failed deliveries, mentions.
+
+Rendered at send time from the store. A reminder that is no longer true when its turn comes (the
+manager answered, the dispute moved on) is not sent: ``still_owed`` decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from cards import elements as el
+from cards.dispute import notice_card
+from cards.lists import dispute_list_card, row_for
+from cards.permissions import options
+from cards.text import format_date, format_due, plain
+from cards.verbs import KeyFactory, Verb
+from cards.views import RAG, Viewer, ViewerKind
+from drp.machine import Context
+from drp.model import Dispute, Status
+from drp.policy import Stage
+from store.records import Person
+from store.store import Transaction
+from teams_bot.turn import Card
+
+# Outbox kinds the scheduler and the deliverer add to the service's dispute_card/notice/refresh.
+REMINDER = "reminder"
+DIGEST = "digest"
+DELIVERY_FAILED = "delivery_failed"
+MENTION = "mention"
+# Who monitoring-channel messages are owed to (no person: the channel itself).
+MONITORING_RECIPIENT = "*monitoring*"
+MONITORING_KINDS = frozenset({DELIVERY_FAILED, MENTION})
+
+ESCALATE_NOW = "Escalate now"
+ESCALATE_NOW_REASON = "No response by the deadline."
+AUTO_ESCALATION_REASON = "No response by the deadline: escalated automatically under the policy."
+
+
+class Occasion(StrEnum):
+    """What a reminder is about."""
+
+    DUE_NEXT_WORKING_DAY = "due_next_working_day"
+    DUE_TODAY = "due_today"
+    REVIEW_DUE = "review_due"
+    REVIEW_OVERDUE = "review_overdue"
+    EXTENSION_ENDED = "extension_ended"
+
+    @property
+    def for_owner(self) -> bool:
+        """Response reminders go to the stage's owners; the rest to the chair who raised it."""
+        return self in {Occasion.DUE_NEXT_WORKING_DAY, Occasion.DUE_TODAY}
+
+
+_TITLES = {
+    Occasion.DUE_NEXT_WORKING_DAY: "Reminder: a response is due by the next working day",
+    Occasion.DUE_TODAY: "Reminder: a response is due today",
+    Occasion.REVIEW_DUE: "Reminder: your review of a response is due today",
+    Occasion.REVIEW_OVERDUE: "Your review of a response is overdue",
+    Occasion.EXTENSION_ENDED: "The extension has ended: please review",
+}
+_TEXTS = {
+    Occasion.DUE_NEXT_WORKING_DAY: "{ref} needs your response by {due}.",
+    Occasion.DUE_TODAY: "{ref} needs your response today, by {due}.",
+    Occasion.REVIEW_DUE: "A response to {ref} is waiting for your review, due {due}.",
+    Occasion.REVIEW_OVERDUE: "A response to {ref} was due for your review by {due}.",
+    Occasion.EXTENSION_ENDED: (
+        "The further time agreed on {ref} ended {due}: resolve it or escalate it."
+    ),
+}
+FAILED_TITLE = "A DRP message could not be delivered"
+MENTION_TEXT = (
+    "{mention}, the DRP bot has a message for you about {ref} but Teams would not let it open a "
+    "chat with you. Please open the DRP app in Teams (Apps, then DRP) so it can reach you."
+)
+AUTO_ESCALATED_TITLE = "Escalated automatically: no response by the deadline"
+
+
+def still_owed(dispute: Dispute, payload: Mapping[str, Any], recipient: str) -> bool:
+    """Whether a reminder is still true: same stage, same deadline, same waiting state."""
+    occasion = Occasion(str(payload.get("occasion")))
+    if dispute.stage != payload.get("stage"):
+        return False
+    if not _same(_deadline(dispute, occasion), payload):
+        return False
+    if occasion.for_owner:
+        return dispute.status == Status.AWAITING_RESPONSE and recipient in dispute.owners
+    return dispute.status == Status.AWAITING_REVIEW and recipient == dispute.raised_by
+
+
+def _deadline(dispute: Dispute, occasion: Occasion) -> datetime | None:
+    """The response's deadline (the extension's end too), or the chair's review's."""
+    if occasion.for_owner or occasion == Occasion.EXTENSION_ENDED:
+        return dispute.due_at
+    return dispute.review_due_at
+
+
+def _same(deadline: datetime | None, payload: Mapping[str, Any]) -> bool:
+    return deadline is not None and instant_key(deadline) == payload.get("due_at")
+
+
+def instant_key(instant: datetime) -> str:
+    """An instant as dedupe keys and payloads spell it: UTC, to the second."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def reminder_card(
+    dispute: Dispute, payload: Mapping[str, Any], ctx: Context, keys: KeyFactory
+) -> Card:
+    """A reminder rendered from the dispute as it is now."""
+    occasion = Occasion(str(payload.get("occasion")))
+    deadline = _deadline(dispute, occasion)
+    due = format_due(deadline) if deadline else "—"
+    facts = [
+        ("Reference", dispute.reference),
+        ("Children", dispute.initials),
+        ("Stage", _stage_title(dispute, ctx)),
+        ("Due", due),
+    ]
+    return notice_card(
+        _TITLES[occasion],
+        _TEXTS[occasion].format(ref=dispute.reference, due=due),
+        facts,
+        urgent=occasion == Occasion.REVIEW_OVERDUE,
+        reference=dispute.reference,
+        version=dispute.version,
+        key_factory=keys,
+    )
+
+
+def _stage_title(dispute: Dispute, ctx: Context) -> str:
+    process = ctx.policy.process(dispute.process)
+    if not process.has_stage(dispute.stage):
+        return dispute.stage
+    stage = process.stage(dispute.stage)
+    return f"Stage {stage.key}: {stage.title}" if stage.formal else stage.title
+
+
+def escalate_now(dispute: Dispute, ctx: Context, now: datetime, keys: KeyFactory) -> Card | None:
+    """The chair's one-click "Escalate now" on an overdue notice, when the machine would accept
+    it with nothing more to fill in (the next stage's deadline is the policy's, not theirs)."""
+    viewer = Viewer(dispute.raised_by, ViewerKind.RAISER)
+    allowed = options(dispute, viewer, ctx.policy, now, ctx.calendar)
+    target = allowed.next_step
+    if Verb.ESCALATE not in allowed.verbs or not isinstance(target, Stage):
+        return None
+    if target.timescale is None:
+        return None
+    extra = {"escalate_reason": ESCALATE_NOW_REASON}
+    return el.execute(
+        f"{ESCALATE_NOW} (to stage {target.key})",
+        Verb.ESCALATE,
+        dispute.reference,
+        dispute.version,
+        keys,
+        extra=extra,
+        with_inputs=False,
+        style="positive",
+    )
+
+
+async def digest_card(
+    tx: Transaction, person_id: str, day: date, now: datetime, ctx: Context, keys: KeyFactory
+) -> Card | None:
+    """This morning's list of what the person owes and what is overdue; None if nothing."""
+    owed: list[Dispute] = list(await tx.disputes.open_for_owner(person_id))
+    owed += await tx.disputes.awaiting_approval_by(person_id)
+    owed += await tx.disputes.awaiting_review_for(person_id)
+    raised = await tx.disputes.open_for_raiser(person_id)
+    owed += [d for d in raised if d.status == Status.AWAITING_RESPONSE and _late(d, now)]
+    unique = list({d.reference: d for d in owed}.values())
+    if not unique:
+        return None
+    rows = [row_for(d, ctx.policy, now, ctx.calendar) for d in unique]
+    rows.sort(key=lambda r: (r.rag != RAG.RED, r.due is None, r.due, r.reference))
+    late = sum(1 for r in rows if r.rag == RAG.RED)
+    title = f"DRP digest for {format_date(day)}: {len(rows)} for you, {late} overdue"
+    return dispute_list_card(title, rows, keys)
+
+
+def _late(dispute: Dispute, now: datetime) -> bool:
+    return dispute.due_at is not None and now > dispute.due_at
+
+
+def failed_card(payload: Mapping[str, Any], person: Person | None) -> Card:
+    """The monitoring channel's note of a message given up on (ids, no content)."""
+    who = person.name if person else str(payload.get("recipient", ""))
+    facts = [
+        ("Reference", str(payload.get("reference") or "—")),
+        ("Message", str(payload.get("kind", ""))),
+        ("For", who),
+        ("Attempts", str(payload.get("attempts", ""))),
+        ("Last error", str(payload.get("error", ""))),
+    ]
+    body = [
+        el.container(
+            [el.text_block(FAILED_TITLE, weight="bolder", size="medium")], style="attention"
+        ),
+        el.fact_set((k, plain(v)) for k, v in facts),
+    ]
+    return el.card(body, fallback_text=FAILED_TITLE)
+
+
+def mention_card(person: Person, reference: str) -> Card:
+    """A monitoring-channel message @mentioning someone the bot cannot open a chat with."""
+    name = "".join(c for c in person.name if c not in "<>") or "colleague"
+    mention = f"<at>{name}</at>"
+    text = MENTION_TEXT.format(mention=mention, ref=plain(reference or "a dispute"))
+    card = el.card([el.text_block(text)], fallback_text=f"{name}: a DRP message is waiting")
+    mentioned = person.teams_user_id or person.aad_object_id or person.email
+    card["msteams"] = {
+        "entities": [
+            {"type": "mention", "text": mention, "mentioned": {"id": mentioned, "name": name}}
+        ]
+    }
+    return card
+
+
+def notice_title(event: str, payload: Mapping[str, Any]) -> str | None:
+    """A title for notices the scheduler caused (None: the service's usual title)."""
+    if event == "escalated" and payload.get("automatic"):
+        return AUTO_ESCALATED_TITLE
+    return None

@@ -1,0 +1,653 @@
+"""The scheduler: a periodic sweep that turns the store's deadlines into outbox messages.
+
+What fires when (Europe/London; "the morning" is DRP_DIGEST_TIME, 08:30 by default), for the
+deadline of the stage a dispute is at (informal stages included):
+
+- 00:00 on the last working day before the deadline's day: every card of it turns amber
+  (a ``refresh``, updated in place);
+- that morning: "a response is due by the next working day" to each owner;
+- the deadline day's morning, if it is a working day: "a response is due today";
+- just after the deadline: ``NoteOverdue`` by the system, so the owners and the chair are told
+  and the cards turn red; with ``policy.auto_escalate``, ``Escalate`` by the system to the next
+  stage follows in the same transaction (owners and approver resolved as a chair's would be);
+  otherwise the chair's overdue notice carries a one-click "Escalate now";
+- a chair's review (Newham: 2 calendar days after a response): amber, "your review is due
+  today" that morning, then "overdue" and red;
+- seed 001's extension: when the further 24 hours end with a response waiting, "please review";
+- each working day's morning: a digest to everyone who owes something or has something overdue.
+
+Deadlines live in the store; the scheduler holds only the instant it last swept. Each tick looks
+at the window since then (at start-up, and once an hour, at everything still pending), so a
+restart catches up. Dedupe keys, the domain's own ``overdue_noted`` and versioned saves make a
+repeated tick, or two replicas ticking together, enqueue nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from cards.dispute import ActionInput
+from cards.verbs import Verb
+from drp.calendar import WorkingDayCalendar
+from drp.commands import NoteOverdue
+from drp.errors import DrpError
+from drp.events import JsonValue
+from drp.machine import Context, Decision, decide
+from drp.model import Actor, Dispute, Status
+from drp.policy import ExtensionRule
+from drp.timescale import TimeUnit
+from store.errors import StaleVersion, StoreError
+from store.outbox import Outbox
+from store.schedule import Schedule
+from store.store import Store, Transaction
+from teams_bot import commands, notices
+from teams_bot.notices import Occasion, instant_key
+from teams_bot.service import REFRESH_RECIPIENT, DisputeService, Origin
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+JUST_AFTER = timedelta(seconds=1)  # deadlines are 23:59:59: overdue from midnight
+CATCH_UP = timedelta(days=31)  # how far back a start-up looks for ended extensions
+DIGEST_GRACE = timedelta(hours=3)  # how late a morning digest may still go out
+OVERDUE_CHUNK = 25  # deadlines noted per transaction
+DRY_RUN_LIMIT = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """When the scheduler acts: the working-day morning and how often it sweeps."""
+
+    morning: time = time(8, 30)
+    interval_seconds: float = 60.0
+    full_sweep_seconds: float = 3600.0
+
+
+class Moment(StrEnum):
+    """What happens at an instant besides a reminder."""
+
+    AMBER = "amber"
+    RED = "red"
+    OVERDUE = "overdue"
+
+
+What = Moment | Occasion
+# Nothing to say once the deadline has passed: the overdue notice says it instead.
+_MOOT_AFTER_DEADLINE = frozenset(
+    {Moment.AMBER, Occasion.DUE_NEXT_WORKING_DAY, Occasion.DUE_TODAY, Occasion.REVIEW_DUE}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """One thing owed at an instant about one deadline of one dispute."""
+
+    reference: str
+    what: What
+    at: datetime
+    deadline: datetime
+    stage: str
+
+    def key(self, recipient: str = "") -> str:
+        """The dedupe key: dispute, stage, deadline, what, and for whom."""
+        base = f"{self.reference}:{self.stage}:{instant_key(self.deadline)}:{self.what}"
+        return f"{base}:{recipient}" if recipient else base
+
+
+@dataclass
+class Tick:
+    """What one sweep did."""
+
+    at: datetime
+    enqueued: int = 0
+    overdue: int = 0
+    escalated: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A message a tick would enqueue, or one the outbox already owes by then."""
+
+    recipient: str
+    kind: str
+    reference: str | None
+    due: datetime
+    dedupe_key: str
+    source: str
+    about: str = ""
+
+    @classmethod
+    def of(
+        cls,
+        recipient: str,
+        kind: str,
+        reference: str | None,
+        due: datetime,
+        dedupe_key: str,
+        payload: Mapping[str, Any],
+        source: str,
+    ) -> Planned:
+        """A planned message; ``about`` is its occasion, moment, event or digest day."""
+        about = next((str(payload[k]) for k in _ABOUT if payload.get(k)), "")
+        return cls(recipient, kind, reference, due, dedupe_key, source, about)
+
+    def as_json(self) -> dict[str, JsonValue]:
+        """The ``drp-bot due --json`` shape."""
+        return {
+            "recipient": self.recipient,
+            "kind": self.kind,
+            "reference": self.reference,
+            "due": self.due.isoformat(),
+            "about": self.about,
+            "dedupe_key": self.dedupe_key,
+            "source": self.source,
+        }
+
+
+_ABOUT = ("occasion", "moment", "event", "day")
+
+
+# --- when: pure ----------------------------------------------------------------------------
+
+
+def previous_working_day(calendar: WorkingDayCalendar, day: date) -> date:
+    """The last working day strictly before ``day``."""
+    current = day - timedelta(days=1)
+    while not calendar.is_working_day(current):
+        current -= timedelta(days=1)
+    return current
+
+
+def moments(dispute: Dispute, calendar: WorkingDayCalendar, morning: time) -> list[Due]:
+    """Every instant the current deadlines of a dispute give, past or future."""
+    found: list[Due] = []
+    if dispute.status == Status.AWAITING_RESPONSE and dispute.due_at is not None:
+        found += _response(dispute, dispute.due_at, calendar, morning)
+    if dispute.status == Status.AWAITING_REVIEW and dispute.review_due_at is not None:
+        found += _review(dispute, dispute.review_due_at, calendar, morning)
+    if dispute.status == Status.AWAITING_REVIEW and dispute.extensions_used and dispute.due_at:
+        end = dispute.due_at
+        found.append(
+            Due(dispute.reference, Occasion.EXTENSION_ENDED, end + JUST_AFTER, end, dispute.stage)
+        )
+    return found
+
+
+def _response(
+    dispute: Dispute, due: datetime, calendar: WorkingDayCalendar, morning: time
+) -> list[Due]:
+    day = calendar.local_date(due)
+    before = previous_working_day(calendar, day)
+
+    def at(what: What, instant: datetime) -> Due:
+        return Due(dispute.reference, what, instant, due, dispute.stage)
+
+    found = [
+        at(Moment.AMBER, _start(calendar, before)),
+        at(Occasion.DUE_NEXT_WORKING_DAY, _morning(calendar, before, morning)),
+    ]
+    if calendar.is_working_day(day):
+        found.append(at(Occasion.DUE_TODAY, _morning(calendar, day, morning)))
+    # An hours deadline (seed 001's extension) may end before a morning: no reminder after it.
+    found = [d for d in found if d.at < due]
+    return [*found, at(Moment.OVERDUE, due + JUST_AFTER)]
+
+
+def _review(
+    dispute: Dispute, due: datetime, calendar: WorkingDayCalendar, morning: time
+) -> list[Due]:
+    day = calendar.local_date(due)
+    before = previous_working_day(calendar, day)
+    working = day if calendar.is_working_day(day) else before
+
+    def at(what: What, instant: datetime) -> Due:
+        return Due(dispute.reference, what, instant, due, dispute.stage)
+
+    found = [
+        at(Moment.AMBER, _start(calendar, before)),
+        at(Occasion.REVIEW_DUE, _morning(calendar, working, morning)),
+    ]
+    found = [d for d in found if d.at < due]
+    return [
+        *found,
+        at(Occasion.REVIEW_OVERDUE, due + JUST_AFTER),
+        at(Moment.RED, due + JUST_AFTER),
+    ]
+
+
+def _start(calendar: WorkingDayCalendar, day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=calendar.tz)
+
+
+def _morning(calendar: WorkingDayCalendar, day: date, morning: time) -> datetime:
+    return datetime.combine(day, morning, tzinfo=calendar.tz)
+
+
+def ready(
+    found: list[Due], since: datetime | None, now: datetime, set_at: datetime | None = None
+) -> list[Due]:
+    """The instants in ``(since, now]`` still worth acting on at ``now``; none from before the
+    deadline was set (``set_at``), so a sweep of everything never sends a reminder late that
+    was never owed."""
+    today_told = any(d.what == Occasion.DUE_TODAY and d.at <= now for d in found)
+    chosen = []
+    for due in found:
+        if due.at > now or (since is not None and due.at <= since):
+            continue
+        if set_at is not None and due.at < set_at:
+            continue
+        if due.what in _MOOT_AFTER_DEADLINE and now > due.deadline:
+            continue
+        if due.what == Occasion.DUE_NEXT_WORKING_DAY and today_told:
+            continue
+        chosen.append(due)
+    return chosen
+
+
+# --- the sweep -------------------------------------------------------------------------------
+
+
+class Scheduler:
+    """Sweeps the store for what is due and owes it through the outbox."""
+
+    def __init__(
+        self,
+        store: Store,
+        service: DisputeService,
+        clock: Clock,
+        timing: Timing | None = None,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self.service = service
+        self.ctx: Context = service.ctx
+        self.clock = clock
+        self.timing = timing or Timing()
+        self.wake = wake
+        self._since: datetime | None = None
+        self._full_at: datetime | None = None
+        self._digest_day: date | None = None
+
+    async def run(self) -> None:
+        """Sweep every ``interval_seconds`` until cancelled."""
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("scheduler tick failed; trying again at the next one")
+            await asyncio.sleep(self.timing.interval_seconds)
+
+    async def tick(self, now: datetime | None = None) -> Tick:
+        """Owe everything due by ``now`` (default: the clock) that is not owed yet."""
+        at = now or self.clock()
+        full = self._full_at is None or (at - self._full_at).total_seconds() >= (
+            self.timing.full_sweep_seconds
+        )
+        since = None if full else self._since
+        async with self.store.transaction(readonly=True) as tx:
+            found = await self._find(Schedule(tx.connection), since, at)
+        result = Tick(at)
+        ok = await self._fire(found, at, result)
+        ok = await self._digests(at, result) and ok
+        if ok:
+            self._since = max(at, self._since or at)
+            self._full_at = at if full else self._full_at
+        if result.enqueued or result.overdue:
+            self.wake()
+        log.info(
+            "scheduler tick %s: %d owed, %d overdue, %d escalated, %d failed",
+            at.isoformat(),
+            result.enqueued,
+            result.overdue,
+            result.escalated,
+            result.failed,
+        )
+        return result
+
+    async def plan(self, at: datetime) -> list[Planned]:
+        """What a fresh scheduler's tick at ``at`` would owe, plus what the outbox already owes
+        by then; nothing is written (``drp-bot due``)."""
+        async with self.store.transaction(readonly=True) as tx:
+            recorder = _Recorder(tx.connection)
+            outbox, tx.outbox = tx.outbox, recorder
+            found = await self._find(Schedule(tx.connection), None, at)
+            messages = [(due, d) for due, d in found if due.what != Moment.OVERDUE]
+            await self._enqueue(tx, messages, at)
+            for due, _ in found:
+                if due.what == Moment.OVERDUE:
+                    await self._overdue(tx, due, at, save=False)
+            await self._digest_rows(tx, at)
+            owed = [m for m in await outbox.pending(DRY_RUN_LIMIT) if m.due_at <= at]
+        already = [
+            Planned.of(
+                m.recipient, m.kind, m.reference, m.due_at, m.dedupe_key, m.payload, "outbox"
+            )
+            for m in owed
+        ]
+        return sorted([*already, *recorder.planned], key=lambda p: (p.due, p.dedupe_key))
+
+    # --- finding ---------------------------------------------------------------------------
+
+    async def _find(
+        self, schedule: Schedule, since: datetime | None, now: datetime
+    ) -> list[tuple[Due, Dispute]]:
+        cal = self.ctx.calendar
+        horizon = self._horizon(since, now)
+        after = since - JUST_AFTER if since is not None else None
+        candidates = await schedule.responses_due(after, horizon, now)
+        candidates += await schedule.reviews_due(after, horizon)
+        extension = self.ctx.policy.extension
+        if extension is not None:
+            start = (since or now - CATCH_UP) - _span(extension)
+            candidates += await schedule.reviews_after_extension(start - JUST_AFTER, now)
+        unique = {d.reference: d for d in candidates}
+        set_at = await schedule.deadlines_set(unique)
+        morning = self.timing.morning
+        return [
+            (due, dispute)
+            for dispute in unique.values()
+            for due in ready(
+                moments(dispute, cal, morning), since, now, set_at.get(dispute.reference)
+            )
+        ]
+
+    def _horizon(self, since: datetime | None, now: datetime) -> datetime:
+        """The latest deadline with a moment in ``(since, now]``. Amber falls at midnight and
+        reminders in the morning, up to the next working day's deadlines; a window holding
+        neither can only hold a deadline passing, so it looks no further than ``now``."""
+        cal = self.ctx.calendar
+        today = cal.local_date(now)
+        morning = _morning(cal, today, self.timing.morning)
+        wide = since is None or cal.local_date(since) != today or since < morning <= now
+        return cal.end_of_day(cal.next_working_day(today)) if wide else now
+
+    # --- firing ----------------------------------------------------------------------------
+
+    async def _fire(self, found: list[tuple[Due, Dispute]], now: datetime, result: Tick) -> bool:
+        messages = [(due, d) for due, d in found if due.what != Moment.OVERDUE]
+        ok = True
+        if messages:
+            try:
+                async with self.store.transaction() as tx:
+                    result.enqueued += await self._enqueue(tx, messages, now)
+            except StoreError as error:
+                log.warning("scheduler: reminders not owed yet (%s)", type(error).__name__)
+                result.failed += len(messages)
+                ok = False
+        overdue = sorted((due for due, _ in found if due.what == Moment.OVERDUE), key=_by_ref)
+        for start in range(0, len(overdue), OVERDUE_CHUNK):
+            ok = await self._fire_chunk(overdue[start : start + OVERDUE_CHUNK], now, result) and ok
+        return ok
+
+    async def _fire_chunk(self, chunk: list[Due], now: datetime, result: Tick) -> bool:
+        """Several deadlines noted in one transaction (a midnight can pass many at once); if
+        any of them moved meanwhile, each is taken on its own."""
+        try:
+            async with self.store.transaction() as tx:
+                steps = [await self._overdue(tx, due, now, save=True) for due in chunk]
+        except StoreError:
+            ok = True
+            for due in chunk:
+                ok = await self._fire_overdue(due, now, result) and ok
+            return ok
+        for taken in steps:
+            _count(taken, result)
+        return True
+
+    async def _fire_overdue(self, due: Due, now: datetime, result: Tick) -> bool:
+        try:
+            async with self.store.transaction() as tx:
+                steps = await self._overdue(tx, due, now, save=True)
+        except StaleVersion:
+            # Someone (a person, or another replica) changed it first: look again next tick.
+            log.info("dispute %s moved while noting it overdue; next tick", due.reference)
+            result.failed += 1
+            return False
+        except StoreError as error:
+            log.warning("dispute %s: overdue not noted (%s)", due.reference, type(error).__name__)
+            result.failed += 1
+            return False
+        _count(steps, result)
+        return True
+
+    async def _enqueue(
+        self, tx: Transaction, found: list[tuple[Due, Dispute]], now: datetime
+    ) -> int:
+        rows: list[_Row] = []
+        origins: dict[str, Origin] = {}  # by raiser: one look-up each, not one per dispute
+        for due, dispute in found:
+            origin = origins.get(dispute.raised_by)
+            if origin is None:
+                origin = origins[dispute.raised_by] = await self._origin(tx, dispute)
+            rows += _rows(due, dispute, origin)
+        owed = await Schedule(tx.connection).owed(row.key for row in rows)
+        count = 0
+        for row in rows:
+            if row.key in owed:
+                continue
+            count += await tx.outbox.enqueue(
+                row.recipient, row.kind, row.key, row.payload, due_at=row.at, reference=row.ref
+            )
+        return count
+
+    async def _overdue(self, tx: Transaction, due: Due, now: datetime, *, save: bool) -> int:
+        """Note the deadline passed and, if the policy says so, escalate; 0 if not due now."""
+        dispute = await tx.disputes.find(due.reference, lock=save)
+        if dispute is None or not _still_overdue(dispute, due, now):
+            return 0
+        noted = decide(dispute, NoteOverdue(Actor.system(), now), self.ctx)
+        steps: list[tuple[Dispute, Decision]] = [(dispute, noted)]
+        if self.ctx.policy.auto_escalate:
+            escalated = await self._escalation(tx, noted.dispute, now)
+            if escalated is not None:
+                steps.append((noted.dispute, escalated))
+        origin = await self._origin(tx, dispute)
+        for before, decision in steps:
+            if save:
+                await tx.disputes.save(decision, expected_version=before.version)
+            await self.service.fan_out(tx, before, decision, origin, now)
+        if len(steps) > 1:
+            await self._tell_raiser(tx, steps[-1][1], origin, now)
+        log.info("dispute %s: overdue noted%s", due.reference, " and escalated" * (len(steps) > 1))
+        return len(steps)
+
+    async def _escalation(
+        self, tx: Transaction, dispute: Dispute, now: datetime
+    ) -> Decision | None:
+        """The system's escalation to the next stage, or None where the domain refuses it
+        (informal stage, last stage, nobody in the directory to respond)."""
+        read = ActionInput(
+            Verb.ESCALATE,
+            texts={"escalate_reason": notices.AUTO_ESCALATION_REASON, "to_stage": ""},
+            dates={"escalate_due": None},
+        )
+        try:
+            # The card's own resolution of owners and approver, with the system as actor.
+            command = await commands._escalate(tx, self.ctx, dispute, Actor.system(), read, now)
+            return decide(dispute, command, self.ctx)
+        except DrpError as refused:
+            log.info("dispute %s: no automatic escalation (%s)", dispute.reference, refused)
+            return None
+
+    async def _tell_raiser(
+        self, tx: Transaction, decision: Decision, origin: Origin, now: datetime
+    ) -> None:
+        """The chair hears that their dispute went up without them (routing tells the new
+        stage only); the key follows the service's scheme, so it is never owed twice."""
+        dispute, event = decision.dispute, decision.event
+        payload: dict[str, JsonValue] = {
+            "event": event.kind.value,
+            "sequence": event.sequence,
+            "service_url": origin.service_url,
+            "tenant_id": origin.tenant_id,
+            "audience": "inform",
+            "automatic": True,
+        }
+        key = f"{dispute.reference}:{event.sequence}:notice:{dispute.raised_by}"
+        await tx.outbox.enqueue(
+            dispute.raised_by, "notice", key, payload, due_at=now, reference=dispute.reference
+        )
+
+    # --- digests ---------------------------------------------------------------------------
+
+    async def _digests(self, now: datetime, result: Tick) -> bool:
+        today = self.ctx.calendar.local_date(now)
+        morning = self._digest_instant(today)
+        if self._digest_day == today or (morning is not None and now < morning):
+            return True
+        try:
+            async with self.store.transaction() as tx:
+                result.enqueued += await self._digest_rows(tx, now)
+        except StoreError as error:
+            log.warning("scheduler: digests not owed yet (%s)", type(error).__name__)
+            return False
+        self._digest_day = today  # done for the day (or none due today)
+        return True
+
+    def _digest_instant(self, day: date) -> datetime | None:
+        if not self.ctx.calendar.is_working_day(day):
+            return None
+        return _morning(self.ctx.calendar, day, self.timing.morning)
+
+    async def _digest_rows(self, tx: Transaction, now: datetime) -> int:
+        today = self.ctx.calendar.local_date(now)
+        at = self._digest_instant(today)
+        if at is None or not at <= now < at + DIGEST_GRACE:
+            return 0  # a bot down all morning waits for the next working day's digest
+        schedule = Schedule(tx.connection)
+        people = await schedule.digest_people(now)
+        origin = await self._default_origin(tx)
+        keys = {person: f"digest:{today.isoformat()}:{person}" for person in people}
+        owed = await schedule.owed(keys.values())
+        if owed:
+            # Today's digests went out before a restart: someone who came to owe something
+            # since will see it in tomorrow's.
+            return 0
+        payload: dict[str, JsonValue] = {
+            "day": today.isoformat(),
+            "service_url": origin.service_url,
+            "tenant_id": origin.tenant_id,
+        }
+        count = 0
+        for person, key in keys.items():
+            if key not in owed:
+                count += await tx.outbox.enqueue(person, notices.DIGEST, key, payload, due_at=at)
+        return count
+
+    # --- where to reach people -------------------------------------------------------------
+
+    async def _origin(self, tx: Transaction, dispute: Dispute) -> Origin:
+        """The connector to use for anyone not yet in a 1:1 chat: the chair's, who raised it
+        through Teams, else the monitoring channel's."""
+        raiser = await tx.directory.person(dispute.raised_by)
+        found = _origin_of(raiser.conversation_ref if raiser else None)
+        return found or await self._default_origin(tx)
+
+    async def _default_origin(self, tx: Transaction) -> Origin:
+        return _origin_of(await tx.directory.monitoring_channel()) or Origin("", "")
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    recipient: str
+    kind: str
+    key: str
+    payload: dict[str, JsonValue]
+    at: datetime
+    ref: str
+
+
+def _rows(due: Due, dispute: Dispute, origin: Origin) -> list[_Row]:
+    where: dict[str, JsonValue] = {
+        "service_url": origin.service_url,
+        "tenant_id": origin.tenant_id,
+    }
+    ref = dispute.reference
+    if isinstance(due.what, Moment):
+        payload: dict[str, JsonValue] = {
+            **where,
+            "sequence": dispute.version,
+            "moment": due.what.value,
+        }
+        return [_Row(REFRESH_RECIPIENT, "refresh", due.key(), payload, due.at, ref)]
+    payload = {
+        **where,
+        "occasion": due.what.value,
+        "stage": due.stage,
+        "due_at": instant_key(due.deadline),
+    }
+    people = dispute.owners if due.what.for_owner else (dispute.raised_by,)
+    return [
+        _Row(person, notices.REMINDER, due.key(person), payload, due.at, ref) for person in people
+    ]
+
+
+def _count(steps: int, result: Tick) -> None:
+    result.overdue += 1 if steps else 0
+    result.escalated += 1 if steps > 1 else 0
+
+
+def _by_ref(due: Due) -> str:
+    return due.reference
+
+
+def _still_overdue(dispute: Dispute, due: Due, now: datetime) -> bool:
+    return (
+        dispute.status == Status.AWAITING_RESPONSE
+        and dispute.due_at == due.deadline
+        and not dispute.overdue_noted
+        and now > due.deadline
+    )
+
+
+def _origin_of(reference: Mapping[str, Any] | None) -> Origin | None:
+    if not reference or not reference.get("serviceUrl"):
+        return None
+    conversation = reference.get("conversation")
+    tenant = conversation.get("tenantId") if isinstance(conversation, Mapping) else None
+    return Origin(str(reference["serviceUrl"]), str(tenant or ""))
+
+
+def _span(extension: ExtensionRule) -> timedelta:
+    """How long after it was agreed an extension can end (hours exactly; days generously)."""
+    amount = extension.timescale.amount
+    if extension.timescale.unit is TimeUnit.HOURS:
+        return timedelta(hours=amount)
+    return timedelta(days=2 * amount + 14)
+
+
+class _Recorder(Outbox):
+    """An outbox that writes nothing and remembers what would have been owed."""
+
+    def __init__(self, conn: Any) -> None:
+        super().__init__(conn)
+        self.planned: list[Planned] = []
+        self._keys: set[str] = set()
+
+    async def enqueue(
+        self,
+        recipient: str,
+        kind: str,
+        dedupe_key: str,
+        payload: Mapping[str, JsonValue],
+        *,
+        due_at: datetime,
+        reference: str | None = None,
+    ) -> bool:
+        """Record the row unless the outbox (or this plan) already has its key."""
+        if dedupe_key in self._keys or await Schedule(self._conn).owed([dedupe_key]):
+            return False
+        self._keys.add(dedupe_key)
+        planned = Planned.of(recipient, kind, reference, due_at, dedupe_key, payload, "scheduler")
+        self.planned.append(planned)
+        return True
