@@ -7,7 +7,17 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from teams_bot.cli import db, directory, manifest, outstanding, policies, record, report, serve
+from teams_bot.cli import (
+    db,
+    directory,
+    due,
+    manifest,
+    outstanding,
+    policies,
+    record,
+    report,
+    serve,
+)
 from teams_bot.cli.errors import CliError
 
 EXIT_USAGE = 2
@@ -21,6 +31,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     record,
     report,
     outstanding,
+    due,
 )
 
 
