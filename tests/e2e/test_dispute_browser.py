@@ -17,6 +17,7 @@ import pytest
 
 from tests.e2e.drp_support import FORM, REFERENCE, TEAM, RunningDrpBot, action, verbs
 from tests.support.playground import (
+    PLAYGROUND_SIDE,
     Browser,
     Json,
     Playground,
@@ -31,6 +32,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 CHAIR = demo_person("alex").user
 STAGE_1 = demo_person("megan").user
+MONITOR = demo_person("isaiah").user
 # Playground 0.2.28's card renderer throws this, and sends nothing, when an Action.Execute's
 # data has a property named "key" (Microsoft's adaptivecards 3.0.5 sends it unharmed); the
 # idempotency key travels as "nonce" for that reason (cards/verbs.py).
@@ -148,6 +150,39 @@ async def test_stage_1_manager_sees_the_card_and_responds_in_the_ui(
     )
     assert update.action == "updateMessage"  # the chair's card, updated in place
     for pg in (chair, megan):
+        pg.assert_no_connector_errors(outside_tenant_ok=True)
+
+
+async def test_monitor_posts_monitor_here_in_the_channel_and_the_board_card_appears(
+    drp_bot: RunningDrpBot, start_playground: StartPlayground, browser: Browser
+) -> None:
+    monitor = demo_config(MONITOR.id)
+    board = await start_playground(drp_bot.endpoint, monitor, name="browser-isaiah")
+    chair = await start_playground(drp_bot.endpoint, demo_config(CHAIR.id), name="browser-chair2")
+    await browser.open(board)
+    await browser.open_chat(monitor.channel_name)
+    mark = len(board.log)
+
+    await browser.post_mentioning(monitor.bot_name, "monitor here")
+
+    await browser.wait_for_text("This channel is now the DRP monitoring channel")
+    await shoot(browser, "01-monitor-here")
+    said = await board.wait_for_log(
+        lambda e: e.get("activityName") == "message" and e.get("from") == PLAYGROUND_SIDE,
+        after=mark,
+    )
+    assert said["request"]["body"]["conversation"]["id"].startswith(monitor.channel_id)
+    sent = await chair.send_text("new")
+    form = await chair.wait_for_message(card_containing("drp.raise"), after=sent.mark)
+    await chair.execute(
+        form.message_id, "drp.raise", {**action(form.cards[0], "drp.raise"), **FORM}
+    )
+    card = await browser.wait_for_card(REFERENCE)
+    await shoot(browser, "02-board-card", card)
+    shown = await card.inner_text()
+    assert "Awaiting response" in shown
+    assert "Sam Smith" not in shown  # the board shows initials and local ids only
+    for pg in (board, chair):
         pg.assert_no_connector_errors(outside_tenant_ok=True)
 
 

@@ -863,6 +863,18 @@ class Browser:
         await box.press_sequentially(text)
         await box.press("Enter")
 
+    async def post_mentioning(self, bot_name: str, text: str) -> None:
+        """In an open channel: start a new post, @mention the bot (picked from the
+        suggestions, as a person does), add ``text`` and press Post."""
+        post = self._page.get_by_role("button", name="Post", exact=True)
+        await post.wait_for()  # the channel view, not the chat still on screen
+        box = self._page.locator(COMPOSE_BOX).first  # its "Start a new post"
+        await box.click()
+        await box.press_sequentially(f"@{bot_name[:2]}")
+        await self._page.get_by_role("menuitem", name=bot_name).click()  # avatar + name
+        await box.press_sequentially(f" {text}")
+        await post.click()
+
     async def wait_for_card(self, containing: str = "", within: float = 15.0) -> Any:
         """The last rendered Adaptive Card (with that text, if given) once it is visible."""
         cards = self._page.locator(CARD)
