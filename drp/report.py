@@ -347,9 +347,9 @@ def columns(policy: Policy) -> tuple[Column, ...]:
 
 def quarterly_report(
     period: Period,
-    current: Activity,
-    last_year: Activity,
-    open_disputes: Iterable[Dispute],
+    current: Tally,
+    last_year: Tally,
+    deadlines: Iterable[OpenDeadline],
     *,
     policy: Policy,
     calendar: WorkingDayCalendar,
@@ -362,62 +362,182 @@ def quarterly_report(
         current=figures(period, current, policy, calendar),
         last_year=figures(period.last_year(), last_year, policy, calendar),
         columns=columns(policy),
-        overdue=overdue(open_disputes, now, calendar),
+        overdue=overdue(deadlines, now, calendar),
     )
+
+
+# --- what one period holds, counted -------------------------------------------------------------
+
+RaisedKey = tuple[Role, str, str, str]  # raiser's role, team, category, issue type
+StepKey = tuple[EventKind, Role, str, str, str]  # kind, raiser's role, month, from, to stage
+STEP_KINDS = frozenset(
+    {EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED, EventKind.IMMEDIATE_HARM}
+)
+CLOSING_KINDS = frozenset(
+    {
+        EventKind.RESOLVED,
+        EventKind.WITHDRAWN,
+        EventKind.CONCLUDED,
+        EventKind.DECLINED,
+        EventKind.REFERRED,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChildSeen:
+    """A child named on a dispute raised in the period (``key``: see ``child_key``)."""
+
+    reference: str
+    team: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """One period's disputes and events counted, before any total, percentage or median.
+
+    ``tally`` counts it from disputes and events; the store counts the same with SQL
+    (``store.reporting``) so a large history is never loaded row by row. Both must agree.
+    """
+
+    raised: Mapping[RaisedKey, int]
+    children: tuple[ChildSeen, ...]
+    steps: Mapping[StepKey, int]
+    informal_went_formal: int
+    referrals: Mapping[tuple[Role, str, str], int]  # raiser's role, month, referral route
+    responses: Mapping[tuple[str, bool], int]  # stage responded at, on time
+    resolutions: tuple[tuple[datetime, datetime], ...]  # (raised, resolved), oldest first
+    outcomes: Mapping[str, int]  # disputes closed in the period, by outcome
+    compliments: tuple[Recognition, ...] = ()
+
+
+def child_key(local_id: str) -> str:
+    """Who a child is for counting: the local ID (every child has one), case and spaces aside."""
+    return local_id.strip().upper()
+
+
+def month_of(instant: datetime, calendar: WorkingDayCalendar) -> str:
+    """``YYYY-MM`` of an instant's local date."""
+    local = calendar.local_date(instant)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def month_bounds(period: Period, calendar: WorkingDayCalendar) -> tuple[tuple[str, datetime], ...]:
+    """Each month of the period with the instant it ends (local midnight), for SQL buckets."""
+    found = []
+    for month in period.months():
+        year, number = (int(part) for part in month.split("-"))
+        after = date(year + 1, 1, 1) if number == 12 else date(year, number + 1, 1)
+        found.append((month, datetime.combine(after, time(0), tzinfo=calendar.tz)))
+    return tuple(found)
+
+
+def tally(period: Period, activity: Activity, calendar: WorkingDayCalendar) -> Tally:
+    """Count one period of one policy's disputes and events (anything outside it is ignored)."""
+    start, end = period.bounds(calendar)
+    by_ref = {d.reference: d for d in activity.disputes}
+    raised = [d for d in activity.disputes if start <= d.raised_at < end]
+    steps: Counter[StepKey] = Counter()
+    referrals: Counter[tuple[Role, str, str]] = Counter()
+    responses: Counter[tuple[str, bool]] = Counter()
+    went_formal = 0
+    for e in activity.events:
+        d = by_ref.get(e.reference)
+        if d is None or not start <= e.at < end:
+            continue
+        month = month_of(e.at, calendar)
+        if e.kind in STEP_KINDS:
+            steps[(e.kind, d.raiser_role, month, e.from_stage, e.to_stage)] += 1
+        if e.kind == EventKind.RAISED and e.to_stage == INFORMAL and d.formal_started_at:
+            went_formal += 1
+        elif e.kind == EventKind.REFERRED:
+            referrals[(d.raiser_role, month, str(e.payload.get("target", "")))] += 1
+        elif e.kind == EventKind.RESPONDED:
+            responses[(e.from_stage, bool(e.payload.get("on_time", True)))] += 1
+    closed = [d for d in activity.disputes if d.closed_at and start <= d.closed_at < end]
+    return Tally(
+        raised=Counter(
+            (d.raiser_role, d.team, d.concern.category, d.concern.issue_type) for d in raised
+        ),
+        children=tuple(
+            ChildSeen(d.reference, d.team, child_key(c.local_id))
+            for d in raised
+            for c in d.children
+        ),
+        steps=steps,
+        informal_went_formal=went_formal,
+        referrals=referrals,
+        responses=responses,
+        resolutions=tuple(
+            sorted(
+                (d.raised_at, d.closed_at or end) for d in closed if d.outcome == Outcome.RESOLVED
+            )
+        ),
+        outcomes=Counter(d.outcome.value for d in closed if d.outcome is not None),
+        compliments=tuple(c for c in activity.compliments if start <= c.sent_at < end),
+    )
+
+
+# --- from counts to figures ---------------------------------------------------------------------
 
 
 def figures(
-    period: Period, activity: Activity, policy: Policy, calendar: WorkingDayCalendar
+    period: Period, counted: Tally, policy: Policy, calendar: WorkingDayCalendar
 ) -> Figures:
-    """Every figure of one period, from the disputes and events the store holds for it."""
+    """Every figure of one period, from its tally."""
     start, end = period.bounds(calendar)
-    events = [e for e in activity.events if start <= e.at < end]
-    by_ref = {d.reference: d for d in activity.disputes}
-    raised = [d for d in activity.disputes if start <= d.raised_at < end]
-    opened = _opening_stages(activity.events)
-    informal = [d for d in raised if opened.get(d.reference, d.stage) == INFORMAL]
-    closed = [d for d in activity.disputes if d.closed_at and start <= d.closed_at < end]
-    resolved = [d for d in closed if d.outcome == Outcome.RESOLVED]
-    days = [calendar.working_days_between(d.raised_at, d.closed_at or end) for d in resolved]
+    raised_by_group: Counter[RaiserGroup] = Counter()
+    for (role, *_), n in counted.raised.items():
+        raised_by_group[RaiserGroup.of(role)] += n
+    raised = sum(counted.raised.values())
+    informal = sum(
+        n
+        for (kind, *_, to), n in counted.steps.items()
+        if kind == EventKind.RAISED and to == INFORMAL
+    )
+    days = _working_days(counted.resolutions, calendar)
+    harm = sum(n for (kind, *_), n in counted.steps.items() if kind == EventKind.IMMEDIATE_HARM)
     return Figures(
         period=period,
-        raised=len(raised),
-        raised_by_group=dict(Counter(RaiserGroup.of(d.raiser_role) for d in raised)),
-        informal=len(informal),
-        formal=len(raised) - len(informal),
-        informal_went_formal=sum(1 for d in informal if d.formal_started_at is not None),
-        children=len({key for d in raised for key in _child_keys(d)}),
-        families=_families(raised),
-        entries=_entries(events, by_ref, calendar),
-        teams=_teams(raised),
-        categories=_categories(raised, policy),
-        issue_types=_issue_types(raised, policy),
-        timeliness=_timeliness(events, policy),
-        resolved=len(resolved),
+        raised=raised,
+        raised_by_group=dict(raised_by_group),
+        informal=informal,
+        formal=raised - informal,
+        informal_went_formal=counted.informal_went_formal,
+        children=len({c.key for c in counted.children}),
+        families=_families(counted.children),
+        entries=_entries(counted),
+        teams=_teams(counted),
+        categories=_categories(counted, raised, policy),
+        issue_types=_issue_types(counted, raised, policy),
+        timeliness=_timeliness(counted, policy),
+        resolved=len(days),
         median_days_to_resolution=float(median(days)) if days else None,
-        outcomes=_outcomes(closed),
-        immediate_harm_alerts=sum(1 for e in events if e.kind == EventKind.IMMEDIATE_HARM),
-        compliments=_compliments(activity.compliments, start, end),
+        outcomes=tuple(
+            (o.value, counted.outcomes[o.value]) for o in Outcome if counted.outcomes.get(o.value)
+        ),
+        immediate_harm_alerts=harm,
+        compliments=_compliments(counted.compliments, start, end),
     )
 
 
-def _opening_stages(events: Iterable[Event]) -> dict[str, str]:
-    """The stage each dispute was raised at (the raise event's "to", even awaiting agreement)."""
-    return {
-        e.reference: str(e.payload.get("to") or e.to_stage)
-        for e in events
-        if e.kind == EventKind.RAISED
-    }
+def _working_days(
+    spans: Iterable[tuple[datetime, datetime]], calendar: WorkingDayCalendar
+) -> list[int]:
+    """Working days of each (raised, resolved) span; many spans share their dates."""
+    memo: dict[tuple[date, date], int] = {}
+    found = []
+    for raised, resolved in spans:
+        key = (calendar.local_date(raised), calendar.local_date(resolved))
+        if key not in memo:
+            memo[key] = calendar.working_days_between(*key)
+        found.append(memo[key])
+    return found
 
 
-def _child_keys(dispute: Dispute) -> list[str]:
-    return [
-        c.local_id.strip().upper() or f"{c.name.strip().lower()}|{c.dob}" for c in dispute.children
-    ]
-
-
-def _families(disputes: Sequence[Dispute]) -> int:
-    """Groups of disputes linked by a shared child (union-find over child keys)."""
+def _families(children: Iterable[ChildSeen]) -> int:
+    """Groups of disputes linked by a shared child (union-find over disputes and children)."""
     parent: dict[str, str] = {}
 
     def root(key: str) -> str:
@@ -426,97 +546,85 @@ def _families(disputes: Sequence[Dispute]) -> int:
             key = parent[key]
         return key
 
-    for dispute in disputes:
-        node = "#" + dispute.reference
+    disputes = set()
+    for child in children:
+        node = "#" + child.reference
+        disputes.add(node)
         parent.setdefault(node, node)
-        for key in _child_keys(dispute):
-            parent.setdefault(key, key)
-            parent[root(key)] = root(node)
-    return len({root("#" + d.reference) for d in disputes})
+        parent.setdefault(child.key, child.key)
+        parent[root(child.key)] = root(node)
+    return len({root(node) for node in disputes})
 
 
-def _month(instant: datetime, calendar: WorkingDayCalendar) -> str:
-    local = calendar.local_date(instant)
-    return f"{local.year:04d}-{local.month:02d}"
-
-
-def _entries(
-    events: Iterable[Event], disputes: Mapping[str, Dispute], calendar: WorkingDayCalendar
-) -> dict[str, dict[str, dict[str, int]]]:
+def _entries(counted: Tally) -> dict[str, dict[str, dict[str, int]]]:
     table: dict[str, dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(int))
     )
-    for event in events:
-        column = _entry_column(event)
-        dispute = disputes.get(event.reference)
-        if column is None or dispute is None:
-            continue
-        group = RaiserGroup.of(dispute.raiser_role).value
-        month = _month(event.at, calendar)
-        for g in (group, ALL):
-            table[g][month][column] += 1
-            table[g][TOTAL][column] += 1
+
+    def add(role: Role, month: str, column: str, n: int) -> None:
+        for group in (RaiserGroup.of(role).value, ALL):
+            table[group][month][column] += n
+            table[group][TOTAL][column] += n
+
+    for (kind, role, month, before, after), n in counted.steps.items():
+        if kind in _ENTRY_KINDS and after and after != before:
+            add(role, month, after, n)
+    for (role, month, route), n in counted.referrals.items():
+        add(role, month, REFERRAL_PREFIX + route, n)
     return {g: {m: dict(c) for m, c in months.items()} for g, months in table.items()}
 
 
-def _entry_column(event: Event) -> str | None:
-    """The column an event counts in: a stage it entered, or a referral route; else None."""
-    if event.kind == EventKind.REFERRED:
-        return REFERRAL_PREFIX + str(event.payload.get("target", ""))
-    entered = event.to_stage and event.to_stage != event.from_stage
-    return event.to_stage if event.kind in _ENTRY_KINDS and entered else None
-
-
-def _teams(raised: Sequence[Dispute]) -> tuple[TeamRow, ...]:
-    by_team: dict[str, list[Dispute]] = defaultdict(list)
-    for dispute in raised:
-        by_team[dispute.team].append(dispute)
+def _teams(counted: Tally) -> tuple[TeamRow, ...]:
+    disputes: Counter[str] = Counter()
+    categories: dict[str, Counter[str]] = defaultdict(Counter)
+    for (_, team, category, _), n in counted.raised.items():
+        disputes[team] += n
+        categories[team][category] += n
+    by_team: dict[str, list[ChildSeen]] = defaultdict(list)
+    for child in counted.children:
+        by_team[child.team].append(child)
     rows = []
-    for team in sorted(by_team, key=str.casefold):
-        members = by_team[team]
-        categories = Counter(d.concern.category for d in members)
+    for team in sorted(disputes, key=str.casefold):
+        seen = by_team[team]
+        ordered = sorted(categories[team].items(), key=lambda kv: (-kv[1], kv[0]))
         rows.append(
             TeamRow(
-                team=team,
-                disputes=len(members),
-                children=len({k for d in members for k in _child_keys(d)}),
-                families=_families(members),
-                categories=tuple(sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))),
+                team, disputes[team], len({c.key for c in seen}), _families(seen), tuple(ordered)
             )
         )
     return tuple(rows)
 
 
-def _categories(raised: Sequence[Dispute], policy: Policy) -> tuple[Share, ...]:
-    counts = Counter(d.concern.category for d in raised)
+def _categories(counted: Tally, whole: int, policy: Policy) -> tuple[Share, ...]:
+    counts: Counter[str] = Counter()
+    for (_, _, category, _), n in counted.raised.items():
+        counts[category] += n
     known = [(c.key, c.title) for c in policy.categories]
     strays = sorted(set(counts) - {key for key, _ in known})
-    whole = len(raised)
     return tuple(
         Share(key, title, counts[key], percent(counts[key], whole))
         for key, title in [*known, *((k, k) for k in strays)]
     )
 
 
-def _issue_types(raised: Sequence[Dispute], policy: Policy) -> tuple[Share, ...]:
+def _issue_types(counted: Tally, whole: int, policy: Policy) -> tuple[Share, ...]:
     if not policy.issue_types:
         return ()
-    counts = Counter(d.concern.issue_type for d in raised if d.concern.issue_type)
-    whole = len(raised)
+    counts: Counter[str] = Counter()
+    for (*_, issue), n in counted.raised.items():
+        counts[issue] += n
     return tuple(Share(t, t, counts[t], percent(counts[t], whole)) for t in policy.issue_types)
 
 
-def _timeliness(events: Iterable[Event], policy: Policy) -> tuple[Timeliness, ...]:
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for event in events:
-        if event.kind == EventKind.RESPONDED:
-            tally = counts[event.from_stage]
-            tally[0] += 1
-            tally[1] += 1 if event.payload.get("on_time", True) else 0
+def _timeliness(counted: Tally, policy: Policy) -> tuple[Timeliness, ...]:
+    tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (stage, on_time), n in counted.responses.items():
+        tallies[stage][0] += n
+        tallies[stage][1] += n if on_time else 0
     order = [c.key for c in columns(policy)]
     return tuple(
         Timeliness(stage, _stage_label(stage), n, on_time)
-        for stage, (n, on_time) in sorted(counts.items(), key=lambda kv: _rank(order, kv[0]))
+        for stage, (n, on_time) in sorted(tallies.items(), key=lambda kv: _rank(order, kv[0]))
     )
 
 
@@ -526,11 +634,6 @@ def _stage_label(key: str) -> str:
 
 def _rank(order: Sequence[str], key: str) -> tuple[int, str]:
     return (order.index(key), key) if key in order else (len(order), key)
-
-
-def _outcomes(closed: Sequence[Dispute]) -> tuple[tuple[str, int], ...]:
-    counts = Counter(d.outcome for d in closed if d.outcome is not None)
-    return tuple((o.value, counts[o]) for o in Outcome if counts[o])
 
 
 def _compliments(
@@ -545,17 +648,42 @@ def _compliments(
     return tuple((team, sent[team], acknowledged[team]) for team in sorted(sent, key=str.casefold))
 
 
+# --- overdue now --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDeadline:
+    """An open dispute's current deadline: its response's, or the chair's review's."""
+
+    reference: str
+    stage: str
+    raiser_role: Role
+    due_at: datetime
+
+
+def open_deadline(dispute: Dispute) -> OpenDeadline | None:
+    """The dispute's current deadline, if it has one (see ``current_deadline``)."""
+    due = current_deadline(dispute)
+    if due is None:
+        return None
+    return OpenDeadline(dispute.reference, dispute.stage, dispute.raiser_role, due)
+
+
 def overdue(
-    open_disputes: Iterable[Dispute], now: datetime, calendar: WorkingDayCalendar
+    deadlines: Iterable[OpenDeadline], now: datetime, calendar: WorkingDayCalendar
 ) -> tuple[Overdue, ...]:
-    """Open disputes whose response or chair's review deadline has passed at ``now``."""
-    found = []
-    for dispute in open_disputes:
-        due = current_deadline(dispute)
-        if due is not None and calendar.is_overdue(due, now):
-            late = calendar.working_days_between(due, now)
-            group = RaiserGroup.of(dispute.raiser_role)
-            found.append(Overdue(dispute.reference, dispute.stage, group, due, max(late, 0)))
+    """The deadlines passed at ``now``, with working days over, oldest first."""
+    found = [
+        Overdue(
+            d.reference,
+            d.stage,
+            RaiserGroup.of(d.raiser_role),
+            d.due_at,
+            max(calendar.working_days_between(d.due_at, now), 0),
+        )
+        for d in deadlines
+        if calendar.is_overdue(d.due_at, now)
+    ]
     return tuple(sorted(found, key=lambda o: (o.due_at, o.reference)))
 
 

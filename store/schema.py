@@ -126,6 +126,28 @@ _partial("ix_disputes_response_due", disputes.c.due_at, where=AWAITING_RESPONSE)
 _partial("ix_disputes_review_due", disputes.c.review_due_at, where=AWAITING_REVIEW)
 _partial("ix_disputes_approver", disputes.c.approver, where=AWAITING_APPROVAL)
 Index("ix_disputes_raised_at", disputes.c.raised_at, disputes.c.reference)
+# The report's covering indexes: disputes raised in a period by raiser, team and category; and
+# what an event's dispute contributes (policy, raiser, dates, outcome) without reading its row.
+Index(
+    "ix_disputes_raised_report",
+    disputes.c.raised_at,
+    disputes.c.policy,
+    disputes.c.raiser_role,
+    disputes.c.team,
+    disputes.c.category,
+    disputes.c.issue_type,
+    disputes.c.reference,
+)
+Index(
+    "ix_disputes_report",
+    disputes.c.reference,
+    disputes.c.policy,
+    disputes.c.raiser_role,
+    disputes.c.raised_at,
+    disputes.c.closed_at,
+    disputes.c.outcome,
+    disputes.c.formal_started_at,
+)
 
 # The current owners of each dispute, one row each: "open disputes owed by this manager".
 dispute_owners = Table(
@@ -147,6 +169,7 @@ children = Table(
     Column("dob", Date),
 )
 Index("ix_children_local_id", children.c.local_id)
+Index("ix_children_report", children.c.reference, children.c.local_id)  # the report's count
 
 events = Table(
     "events",
@@ -162,6 +185,15 @@ events = Table(
     Column("payload", json_type(), nullable=False),
 )
 Index("ix_events_at", events.c.at)
+# The quarterly report counts a period's events of each kind from this index alone (covering).
+Index(
+    "ix_events_report",
+    events.c.kind,
+    events.c.at,
+    events.c.from_stage,
+    events.c.to_stage,
+    events.c.reference,
+)
 
 # Projections of the event log, written in the same transaction as the event.
 stage_visits = Table(
@@ -207,6 +239,13 @@ responses = Table(
     _event_key("responses"),
 )
 Index("ix_responses_at", responses.c.at)
+Index(
+    "ix_responses_report",
+    responses.c.at,
+    responses.c.stage,
+    responses.c.on_time,
+    responses.c.reference,
+)
 
 chair_reviews = Table(
     "chair_reviews",

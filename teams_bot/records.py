@@ -8,7 +8,7 @@ the same transaction that read it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -25,11 +25,12 @@ from drp.events import Event
 from drp.machine import Context
 from drp.model import Dispute
 from drp.report import (
-    Activity,
     OutstandingRow,
     Period,
     QuarterlyReport,
     Recognition,
+    Tally,
+    month_bounds,
     outstanding,
     quarterly_report,
 )
@@ -130,23 +131,19 @@ async def export_record(
 # --- the quarterly report ---------------------------------------------------------------------
 
 
-async def period_activity(tx: Transaction, period: Period, ctx: Context) -> Activity:
-    """The disputes raised or acted on in the period (this policy's), its events, compliments."""
+async def period_tally(tx: Transaction, period: Period, ctx: Context) -> Tally:
+    """The period of this policy counted by the store, with its compliments."""
     start, end = period.bounds(ctx.calendar)
     reader = ReportReader(tx.connection)
-    raised = await reader.disputes_raised(start, end)
-    events = await reader.events_between(start, end)
-    known = {d.reference for d in raised}
-    earlier = await reader.disputes({e.reference for e in events} - known)
-    mine = [d for d in (*raised, *earlier) if d.policy == ctx.policy.key]
-    kept = {d.reference for d in mine}
+    months = month_bounds(period, ctx.calendar)
+    counted = await reader.tally(start, end, months, ctx.policy.key)
     compliments = await reader.compliments_between(start, end)
     teams = await _teams_of(tx, {c.to_practitioner for c in compliments})
-    recognitions = [
+    recognitions = tuple(
         Recognition(c.created_at, teams.get(c.to_practitioner, ""), c.acknowledged_at is not None)
         for c in compliments
-    ]
-    return Activity(mine, [e for e in events if e.reference in kept], recognitions)
+    )
+    return replace(counted, compliments=recognitions)
 
 
 async def _teams_of(tx: Transaction, ids: Iterable[str]) -> dict[str, str]:
@@ -168,9 +165,9 @@ async def build_report(
 ) -> QuarterlyReport:
     """Load the period and the same period last year, compute the report, audit it."""
     async with store.transaction() as tx:
-        current = await period_activity(tx, period, ctx)
-        last_year = await period_activity(tx, period.last_year(), ctx)
-        late = [d for d in await tx.disputes.due_before(now) if d.policy == ctx.policy.key]
+        current = await period_tally(tx, period, ctx)
+        last_year = await period_tally(tx, period.last_year(), ctx)
+        late = await ReportReader(tx.connection).open_deadlines(ctx.policy.key, now)
         detail = {
             "from": period.start.isoformat(),
             "to": period.end.isoformat(),

@@ -33,7 +33,14 @@ from cards.report import (
 )
 from cards.views import DisputeView
 from drp.model import MAX_TEXT
-from drp.report import Activity, QuarterlyReport, outstanding, quarterly_report
+from drp.report import (
+    Activity,
+    QuarterlyReport,
+    open_deadline,
+    outstanding,
+    quarterly_report,
+    tally,
+)
 from tests.drp.report_seed import NEWHAM, NOW, QUARTER, Story, current, last_year
 
 Json = dict[str, Any]
@@ -49,9 +56,16 @@ def report(stories: dict[str, Story]) -> QuarterlyReport:
     activity = Activity(
         [s.dispute for s in stories.values()], [e for s in stories.values() for e in s.events]
     )
-    open_ = [s.dispute for s in stories.values() if s.dispute.is_open]
+    deadlines = [d for s in stories.values() if (d := open_deadline(s.dispute)) is not None]
+    cal = NEWHAM.calendar
     return quarterly_report(
-        QUARTER, activity, activity, open_, policy=NEWHAM.policy, calendar=NEWHAM.calendar, now=NOW
+        QUARTER,
+        tally(QUARTER, activity, cal),
+        tally(QUARTER.last_year(), activity, cal),
+        deadlines,
+        policy=NEWHAM.policy,
+        calendar=cal,
+        now=NOW,
     )
 
 

@@ -10,8 +10,11 @@ Working days: 1 Jan 2026 (Thu), 25-26 Dec 2025 are bank holidays; Easter 2026 is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from drp.calendar import LONDON, WorkingDayCalendar
 from drp.commands import (
@@ -266,6 +269,114 @@ def last_year(cast: Cast = Cast()) -> dict[str, Story]:
     l2.do(_respond(cast.tm, at(2025, 2, 10, 16), "L2"))
     l2.do(Resolve(iro, at(2025, 2, 12), "L2 resolved"))
     return {"L1": l1, "L2": l2}
+
+
+# --- a generated history: the templates above and below, moved in time ------------------------
+
+HISTORY_TEAMS = tuple(f"Team {n:02d}" for n in range(30))
+CATEGORIES = tuple(c.key for c in NEWHAM.policy.categories)
+_MOVED = (
+    "raised_at",
+    "date_of_concern",
+    "due_at",
+    "review_due_at",
+    "overall_due_at",
+    "formal_started_at",
+    "pending_due",
+    "closed_at",
+)
+
+
+def up_the_ladder(people: Cast, iro: bool, external: bool) -> Story:
+    """Informal, then stages 1 to 4 each answered and escalated, an alert and (an IRO) a
+    CAFCASS referral on the way; resolved at stage 4, or taken to the external step."""
+    who = Actor(people.iro if iro else people.chair, Role.IRO if iro else Role.CHAIR)
+    owners = {"1": people.tm, "2": people.sm, "3": people.hos, "4": people.director}
+    start = at(2026, 1, 5)
+    story = _raise(
+        "DRP-2026-000999",
+        who,
+        start,
+        stage="informal",
+        team="Team",
+        category="placement",
+        kids=(Child("A Child", "LL-0", date(2015, 1, 1)),),
+        owners=(people.tm,),
+        due=date(2026, 1, 9),
+    )
+    story.do(AlertImmediateHarm(who, start + timedelta(hours=2), "Seen with a bruise."))
+    for week, stage in enumerate(("informal", "1", "2", "3", "4")):
+        answered = start + timedelta(days=7 * week + 1)
+        story.do(_respond(story.dispute.owners[0], answered, "A considered SMART plan " * 12))
+        if stage == "4":
+            break
+        after = "1" if stage == "informal" else str(int(stage) + 1)
+        later = answered + timedelta(days=1)
+        story.do(Escalate(who, later, "Not resolved.", owners=(owners[after],)))
+        if stage == "2" and iro:
+            story.do(Refer(who, answered + timedelta(days=2), "cafcass", "Consulted CAFCASS."))
+    end = start + timedelta(days=30)
+    if external:
+        story.do(Escalate(who, end, "Continuing failure.", to_stage="5"))
+        return story.do(Conclude(who, end + timedelta(days=3), "CAFCASS advised."))
+    return story.do(Resolve(who, end, "Resolved at stage 4."))
+
+
+@lru_cache(maxsize=1)
+def templates() -> tuple[list[Story], list[Story], list[Story]]:
+    """(short and closed, long and closed, open) stories, made by the domain (Newham)."""
+    short: list[Story] = []
+    long: list[Story] = []
+    for n in range(4):
+        people = Cast(chair=f"chair-{n}", iro=f"iro-{n}")
+        short += [*current(people).values(), *last_year(people).values()]
+        long += [up_the_ladder(people, iro, ext) for iro in (False, True) for ext in (False, iro)]
+    closed = [s for s in short if not s.dispute.is_open]
+    return closed, long, [s for s in short if s.dispute.is_open]
+
+
+def clone(story: Story, n: int, raised: datetime, rng: random.Random) -> list[Decision]:
+    """The story moved whole weeks (weekdays kept) to start near ``raised``, as dispute ``n``
+    with its own children, team and category: every decision moved alike."""
+    first = story.decisions[0].dispute
+    delta = timedelta(weeks=round((raised - first.raised_at).total_seconds() / 604800))
+    reference = f"DRP-{(first.raised_at + delta).year}-{n:06d}"
+    kids = tuple(
+        Child(f"Child {n} {k}", f"LL-{n - 1}-0" if rng.random() < 0.1 else f"LL-{n}-{k}", c.dob)
+        for k, c in enumerate(first.children)
+    )
+    team, category = rng.choice(HISTORY_TEAMS), rng.choice(CATEGORIES)
+    moved = []
+    for decision in story.decisions:
+        d = decision.dispute
+        times = {name: _shift(getattr(d, name), delta) for name in _MOVED}
+        concern = replace(d.concern, category=category, category_other="Other")
+        d = replace(d, reference=reference, children=kids, team=team, concern=concern, **times)
+        event = replace(decision.event, reference=reference, at=decision.event.at + delta)
+        moved.append(Decision(d, event))
+    return moved
+
+
+def _shift(value: object, delta: timedelta) -> object:
+    return value + delta if isinstance(value, datetime | date) else value
+
+
+def history(
+    count: int, seed: int, now: datetime, years: int = 3, long_share: float = 0.7
+) -> Iterator[list[Decision]]:
+    """``count`` disputes raised over ``years`` before ``now``; those of the last 40 days
+    are open. ~10 events per dispute on average."""
+    rng = random.Random(seed)
+    closed, long, still_open = templates()
+    start = now - timedelta(days=365 * years)
+    span = (now - start).total_seconds()
+    for n in range(1, count + 1):
+        raised = start + timedelta(seconds=span * rng.random())
+        if now - raised < timedelta(days=40):
+            pool = still_open
+        else:
+            pool = long if rng.random() < long_share else closed
+        yield clone(rng.choice(pool), n, raised, rng)
 
 
 # The answers, worked out by hand from the stories above.

@@ -18,9 +18,11 @@ from drp.report import (
     RaiserGroup,
     Recognition,
     columns,
+    open_deadline,
     outstanding,
     percent,
     quarterly_report,
+    tally,
 )
 from tests.drp.report_seed import (
     ASSESSMENT,
@@ -42,19 +44,19 @@ def _activity(stories: dict, compliments: tuple[Recognition, ...] = ()) -> Activ
 @pytest.fixture(scope="module")
 def report() -> QuarterlyReport:
     now_stories, then_stories = current(), last_year()
-    open_disputes = [s.dispute for s in now_stories.values() if s.dispute.is_open]
+    deadlines = [open_deadline(s.dispute) for s in now_stories.values()]
     praise = (
         Recognition(datetime(2026, 2, 2, 9, tzinfo=LONDON), ASSESSMENT, True),
         Recognition(datetime(2026, 2, 3, 9, tzinfo=LONDON), ASSESSMENT, False),
         Recognition(datetime(2025, 2, 3, 9, tzinfo=LONDON), ASSESSMENT, True),
     )
     # Everything is passed for both periods: the computation picks what falls in each.
-    everything = {**now_stories, **then_stories}
+    everything = _activity({**now_stories, **then_stories}, praise)
     return quarterly_report(
         QUARTER,
-        _activity(everything, praise),
-        _activity(everything, praise),
-        open_disputes,
+        tally(QUARTER, everything, NEWHAM.calendar),
+        tally(QUARTER.last_year(), everything, NEWHAM.calendar),
+        [d for d in deadlines if d is not None],
         policy=NEWHAM.policy,
         calendar=NEWHAM.calendar,
         now=NOW,

@@ -1,0 +1,66 @@
+"""The report's SQL counts (``store.reporting``) agree with the domain's own count
+(``drp.report.tally``) on a generated history saved through the store, on both engines; and
+the overdue deadlines it reads are those the disputes hold."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from drp.report import Activity, Period, Tally, month_bounds, open_deadline, tally
+from store.reporting import ReportReader
+from store.store import Store
+from tests.drp.report_seed import NEWHAM, NOW, QUARTER, Story, history
+from tests.teams_bot.records_seed import save
+
+
+def normal(counted: Tally) -> dict[str, Any]:
+    """A tally as plain, comparable values (zeros dropped, instants in UTC, rows sorted)."""
+    return {
+        "raised": {k: v for k, v in counted.raised.items() if v},
+        "children": sorted((c.reference, c.team, c.key) for c in counted.children),
+        "steps": {k: v for k, v in counted.steps.items() if v},
+        "informal_went_formal": counted.informal_went_formal,
+        "referrals": {k: v for k, v in counted.referrals.items() if v},
+        "responses": {k: v for k, v in counted.responses.items() if v},
+        "resolutions": sorted((a.timestamp(), b.timestamp()) for a, b in counted.resolutions),
+        "outcomes": {k: v for k, v in counted.outcomes.items() if v},
+    }
+
+
+PERIODS = (
+    QUARTER,
+    Period(date(2025, 10, 1), date(2025, 12, 31)),  # Christmas and New Year
+    Period(date(2026, 3, 1), date(2026, 3, 31)),  # the clocks go forward on 29 March
+)
+
+
+async def test_sql_counts_equal_the_domains_count_and_deadlines(store: Store) -> None:
+    stories = {str(n): Story(d) for n, d in enumerate(history(120, 7, NOW, years=1))}
+    await save(store, stories)
+    activity = Activity(
+        [s.dispute for s in stories.values()], [e for s in stories.values() for e in s.events]
+    )
+    async with store.transaction(readonly=True) as tx:
+        reader = ReportReader(tx.connection)
+        for period in PERIODS:
+            expected = tally(period, activity, NEWHAM.calendar)
+            assert sum(expected.raised.values()) > 5, period  # the period is not empty
+            assert expected.steps, period
+            assert expected.resolutions, period
+            start, end = period.bounds(NEWHAM.calendar)
+            months = month_bounds(period, NEWHAM.calendar)
+            assert normal(await reader.tally(start, end, months, "newham")) == normal(expected)
+        # Another policy's report counts none of these.
+        other = normal(await reader.tally(start, end, months, "nottingham"))
+        assert (other["raised"], other["steps"]) == ({}, {})
+        found = await reader.open_deadlines("newham", NOW)
+    expected_deadlines = {
+        (d.reference, d.stage, d.raiser_role, d.due_at.timestamp())
+        for s in stories.values()
+        if (d := open_deadline(s.dispute)) is not None and d.due_at < NOW
+    }
+    assert expected_deadlines
+    assert {(d.reference, d.stage, d.raiser_role, d.due_at.timestamp()) for d in found} == (
+        expected_deadlines
+    )
