@@ -43,6 +43,7 @@ from tests.support.playground import (  # noqa: E402
     demo_config,
     demo_people,
     demo_person,
+    die_with_parent,
 )
 
 DEFAULT_PLAYGROUND_PORT = 56150
@@ -133,6 +134,7 @@ async def start_bot(settings: Settings) -> Child:
         drp_bot_command(),
         *("serve", "--demo", "--port", str(settings.port)),
         start_new_session=True,  # Ctrl-C reaches the launcher, which stops it in order
+        preexec_fn=die_with_parent,
     )
     bot = Child("drp-bot", process)
     deadline = time.monotonic() + READY_WITHIN
@@ -181,6 +183,7 @@ async def start_playground(person: DemoPerson, port: int, bot_port: int, data: P
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=die_with_parent,
     )
     child = Child(f"Playground ({person.first_name})", process)
     log = (workdir / "playground.log").open("ab")

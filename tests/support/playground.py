@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import dataclasses
 import json
 import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -46,6 +48,17 @@ LOG_STREAM = "/_ws/log/stream"
 
 StartPlayground = Callable[..., Awaitable["Playground"]]
 """The ``start_playground`` fixture: ``await start(bot_endpoint, config=..., name=...)``."""
+
+
+def die_with_parent() -> None:
+    """In a child before it runs: on Linux, SIGTERM it when the process that started it dies
+    (a test run or launcher killed outright never gets to stop it; ignored elsewhere)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class PlaygroundError(RuntimeError):
@@ -329,6 +342,7 @@ class Playground:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,  # its own process group, killed whole in stop()
+            preexec_fn=die_with_parent,  # and never outlives a killed test run
         )
         stdout = self._process.stdout
         assert stdout is not None
