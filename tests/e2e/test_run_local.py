@@ -21,6 +21,7 @@ from tests.support.playground import (
     Playground,
     card_containing,
     demo_config,
+    die_with_parent,
 )
 from tests.support.ports import free_port, is_listening
 
@@ -67,6 +68,7 @@ async def launched(e2e_tools: None, tmp_path: Path) -> AsyncIterator[Launched]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=die_with_parent,
     )
     run = Launched(process, bot_port, playground_port, tmp_path / "data")
     reader = asyncio.create_task(run.read())
