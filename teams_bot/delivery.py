@@ -281,15 +281,19 @@ class Deliverer:
             return await self._refresh(message)
         if message.kind in notices.MONITORING_KINDS:
             return await self._to_monitoring(message)
-        async with self.store.transaction() as tx:
+        # Rendering only reads: lanes render side by side (SQLite lets readers run together).
+        async with self.store.transaction(readonly=True) as tx:
             person = await tx.directory.person(message.recipient)
             if person is None:
                 raise DeliveryError(404, "recipient no longer exists")
             found = await self._card_for(tx, message, person)
-            if isinstance(found, str):
-                return Outcome(skipped=found)
-            card, dispute = found
-            reference = await self._conversation(tx, person, message.payload)
+        if isinstance(found, str):
+            return Outcome(skipped=found)
+        card, dispute = found
+        reference = person.conversation_ref
+        if not reference:
+            async with self.store.transaction() as tx:
+                reference = await self._conversation(tx, person, message.payload)
         activity_id = await self.messenger.send(reference, card)
         if message.kind != "dispute_card" or dispute is None:
             return Outcome()
@@ -320,7 +324,7 @@ class Deliverer:
         if dispute is None:
             raise DeliveryError(404, "dispute no longer exists")
         if message.kind == notices.REMINDER:
-            if not notices.still_owed(dispute, message.payload, person.id):
+            if not notices.still_owed(dispute, message.payload, person.id, now):
                 return "the dispute moved on"
             return notices.reminder_card(dispute, message.payload, ctx, keys), dispute
         if message.kind == "dispute_card":

@@ -71,23 +71,31 @@ _TEXTS = {
     ),
 }
 FAILED_TITLE = "A DRP message could not be delivered"
+_RECIPIENTS = {"*posted-cards*": "the cards already posted of the dispute"}
 MENTION_TEXT = (
-    "{mention}, the DRP bot has a message for you about {ref} but Teams would not let it open a "
+    "{mention}, the DRP bot has a message for you{about} but Teams would not let it open a "
     "chat with you. Please open the DRP app in Teams (Apps, then DRP) so it can reach you."
 )
 AUTO_ESCALATED_TITLE = "Escalated automatically: no response by the deadline"
 
 
-def still_owed(dispute: Dispute, payload: Mapping[str, Any], recipient: str) -> bool:
-    """Whether a reminder is still true: same stage, same deadline, same waiting state."""
+def still_owed(
+    dispute: Dispute, payload: Mapping[str, Any], recipient: str, now: datetime
+) -> bool:
+    """Whether a reminder is still true: same stage, same deadline, same waiting state, and
+    (for "due" reminders held up past it) the deadline not yet gone."""
     occasion = Occasion(str(payload.get("occasion")))
     if dispute.stage != payload.get("stage"):
         return False
-    if not _same(_deadline(dispute, occasion), payload):
+    deadline = _deadline(dispute, occasion)
+    if not _same(deadline, payload) or (occasion in _BEFORE and deadline and now > deadline):
         return False
     if occasion.for_owner:
         return dispute.status == Status.AWAITING_RESPONSE and recipient in dispute.owners
     return dispute.status == Status.AWAITING_REVIEW and recipient == dispute.raised_by
+
+
+_BEFORE = frozenset({Occasion.DUE_NEXT_WORKING_DAY, Occasion.DUE_TODAY, Occasion.REVIEW_DUE})
 
 
 def _deadline(dispute: Dispute, occasion: Occasion) -> datetime | None:
@@ -186,7 +194,7 @@ def _late(dispute: Dispute, now: datetime) -> bool:
 
 def failed_card(payload: Mapping[str, Any], person: Person | None) -> Card:
     """The monitoring channel's note of a message given up on (ids, no content)."""
-    who = person.name if person else str(payload.get("recipient", ""))
+    who = person.name if person else _RECIPIENTS.get(str(payload.get("person")), "—")
     facts = [
         ("Reference", str(payload.get("reference") or "—")),
         ("Message", str(payload.get("kind", ""))),
@@ -207,7 +215,8 @@ def mention_card(person: Person, reference: str) -> Card:
     """A monitoring-channel message @mentioning someone the bot cannot open a chat with."""
     name = "".join(c for c in person.name if c not in "<>") or "colleague"
     mention = f"<at>{name}</at>"
-    text = MENTION_TEXT.format(mention=mention, ref=plain(reference or "a dispute"))
+    about = f" about {plain(reference)}" if reference else ""
+    text = MENTION_TEXT.format(mention=mention, about=about)
     card = el.card([el.text_block(text)], fallback_text=f"{name}: a DRP message is waiting")
     mentioned = person.teams_user_id or person.aad_object_id or person.email
     card["msteams"] = {

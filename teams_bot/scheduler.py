@@ -301,7 +301,9 @@ class Scheduler:
             self._full_at = at if full else self._full_at
         if result.enqueued or result.overdue:
             self.wake()
-        log.info(
+        busy = result.enqueued or result.overdue or result.failed
+        log.log(
+            logging.INFO if busy else logging.DEBUG,
             "scheduler tick %s: %d owed, %d overdue, %d escalated, %d failed",
             at.isoformat(),
             result.enqueued,

@@ -8,9 +8,12 @@ substitute), Fri 1 Jan 2027.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from teams_bot.notices import AUTO_ESCALATED_TITLE, ESCALATE_NOW
 from teams_bot.scheduler import Scheduler, Timing
@@ -373,3 +376,20 @@ def test_timing_defaults_to_half_past_eight_every_minute() -> None:
     timing = Timing()
     assert (timing.morning, timing.interval_seconds) == (time(8, 30), 60.0)
     assert datetime.combine(date(2026, 12, 29), timing.morning).hour == 8
+
+
+async def test_a_reminder_made_moot_before_it_goes_out_is_settled_without_sending(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with scene(tmp_path, "nottingham", MORNING_BEFORE) as walk:
+        ref = await christmas_dispute(walk)
+        await walk.drive(london(2026, 12, 29, 8, 0))
+        walk.clock.now = london(2026, 12, 29, 8, 30)
+        await walk.bot.scheduler.tick(walk.clock.now)  # owed, not yet sent...
+        with caplog.at_level(logging.INFO, logger="teams_bot.delivery"):
+            await respond(walk, "megan", ref, "Visit booked.")  # ...when Megan answers
+
+        reminder = next(r for r in await walk.rows() if r.kind == "reminder")
+        assert reminder.sent_at is not None  # settled: nothing is owed any more
+        assert "not needed: the dispute moved on" in caplog.text
+        assert not [c for c in walk.cards_of("megan") if "Reminder" in text_of(c)]

@@ -153,12 +153,16 @@ def test_a_reminder_is_still_owed_only_while_nothing_has_moved() -> None:
     due = CAL.end_of_day(date(2026, 12, 30))
     payload = {"occasion": "due_today", "stage": "1", "due_at": instant_key(due)}
     subject = dispute(due)
-    assert still_owed(subject, payload, "manager")
-    assert not still_owed(subject, payload, "someone-else")
-    assert not still_owed(replace(subject, status=Status.AWAITING_REVIEW), payload, "manager")
-    assert not still_owed(replace(subject, stage="2"), payload, "manager")
+    morning = datetime(2026, 12, 30, 8, 30, tzinfo=LONDON)
+    assert still_owed(subject, payload, "manager", morning)
+    assert not still_owed(subject, payload, "someone-else", morning)
+    waiting = replace(subject, status=Status.AWAITING_REVIEW)
+    assert not still_owed(waiting, payload, "manager", morning)
+    assert not still_owed(replace(subject, stage="2"), payload, "manager", morning)
     later = due + timedelta(days=1)
-    assert not still_owed(replace(subject, due_at=later), payload, "manager")
+    assert not still_owed(replace(subject, due_at=later), payload, "manager", morning)
+    # Held up (an outage) until after the deadline: "due today" would now be wrong.
+    assert not still_owed(subject, payload, "manager", due + timedelta(seconds=1))
 
 
 def test_previous_working_day_skips_weekends_and_bank_holidays() -> None:
