@@ -109,7 +109,7 @@ def build_router(service: DisputeService) -> Router:
         Verb.ACKNOWLEDGE.value: compliments.acknowledge,
         **{verb.value: service.act for verb in ACTION_VERBS},
     }
-    return Router(texts, verbs, talk.welcome, unknown_verb)
+    return Router(texts, verbs, talk.welcome, unknown_verb, joined=talk.joined)
 
 
 def build_bot(

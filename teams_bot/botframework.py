@@ -78,7 +78,8 @@ def _kind(activity: Activity) -> TurnKind | None:
     if activity.type == ActivityTypes.conversation_update and activity.members_added:
         bot_id = activity.recipient.id if activity.recipient else ""
         if any(member.id == bot_id for member in activity.members_added):
-            return TurnKind.INSTALL
+            # Teams also sends installationUpdate for the same install: greet only on that.
+            return TurnKind.JOINED
     return None
 
 

@@ -13,9 +13,14 @@ from store.store import Transaction
 from teams_bot import messages
 from teams_bot.router import Parsed
 from teams_bot.service import DisputeService
-from teams_bot.turn import Card, Reply, Turn, TurnKind
+from teams_bot.turn import Card, ConversationKind, Reply, Turn, TurnKind
 
 SHOW_WHICH = "Which dispute? Type show and its reference, e.g. show DRP-2026-000123."
+
+CHANNEL_HELLO = (
+    "Hello, I am the DRP bot. A chairs' service manager can make this channel the board of "
+    "open escalations: mention me with **monitor here**."
+)
 
 Builder = Callable[[Transaction, Person, datetime], Awaitable[Card]]
 
@@ -42,13 +47,25 @@ class Conversation:
         return Reply(cards=(card,))
 
     async def welcome(self, turn: Turn) -> Reply:
-        """On install: greet the person in their role (and remember their chat)."""
+        """On install: greet the person in their role (and remember their chat); in a team,
+        greet the channel, not the person who installed it."""
+        if turn.where.kind != ConversationKind.PERSONAL:
+            return Reply(texts=(CHANNEL_HELLO,))
 
         async def build(tx: Transaction, person: Person, now: datetime) -> Card:
             role = primary_role(person)
             return welcome_card(person.name, role, self.ctx.policy, self.service.keys)
 
         return await self._person_card(turn, build)
+
+    async def joined(self, turn: Turn) -> Reply:
+        """The bot was added to a conversation: remember a 1:1 chat, say nothing (the
+        installation greets)."""
+        if turn.where.kind == ConversationKind.PERSONAL:
+            now = self.service.clock()
+            async with self.service.store.transaction() as tx:
+                await self.service.person(tx, turn, now)
+        return Reply()
 
     async def help(self, turn: Turn, parsed: Parsed) -> Reply:
         """What this person can ask; unknown text lands here too, never silence."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drp.events import JsonValue
 from drp.roles import Role
 from teams_bot.router import Parsed
 from teams_bot.service import REFRESH_RECIPIENT, DisputeService
-from teams_bot.turn import ConversationKind, Reply, Turn
+from teams_bot.turn import ConversationKind, Reply, Turn, Where
 
 ONLY_IN_CHANNEL = "Type **monitor here** in a team channel (mentioning me) to make it the board."
 ONLY_CSM = "Only a chairs' service manager can choose the monitoring channel. Nothing was changed."
@@ -36,7 +38,7 @@ class Monitoring:
                 detail = {"command": "monitor here", "conversation": turn.where.conversation_id}
                 await tx.audit.record("refused", person.id, at=now, detail=detail)
                 return Reply(texts=(ONLY_CSM,))
-            await tx.directory.set_monitoring_channel(turn.where.reference, at=now)
+            await tx.directory.set_monitoring_channel(channel_reference(turn.where), at=now)
             await tx.audit.record(
                 "monitoring_channel",
                 person.id,
@@ -60,3 +62,14 @@ class Monitoring:
                 )
         self.service.wake()
         return Reply(texts=(NOW_MONITORING,))
+
+
+def channel_reference(where: Where) -> dict[str, Any]:
+    """The channel itself, not the thread ``monitor here`` was posted in: Teams gives a new
+    post's conversation id as ``<channel>;messageid=<post>``, and cards sent there would be
+    replies in that thread rather than posts on the board."""
+    reference = dict(where.reference)
+    conversation = dict(reference.get("conversation") or {})
+    conversation["id"] = str(conversation.get("id", "")).split(";messageid=", 1)[0]
+    reference["conversation"] = conversation
+    return reference

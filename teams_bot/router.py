@@ -81,16 +81,20 @@ class Router:
         verbs: Mapping[str, VerbHandler],
         install: VerbHandler,
         unknown_verb: VerbHandler,
+        joined: VerbHandler | None = None,
     ) -> None:
         self._texts = texts
         self._verbs = verbs
         self._install = install
         self._unknown_verb = unknown_verb
+        self._joined = joined
 
     async def handle(self, turn: Turn) -> Reply:
         """Answer a turn; unknown text gets help, an unknown verb a clear card, never silence."""
         if turn.kind == TurnKind.INSTALL:
             return await self._install(turn)
+        if turn.kind == TurnKind.JOINED:
+            return await self._joined(turn) if self._joined else Reply()
         if turn.kind == TurnKind.UNINSTALL:
             return Reply()
         if turn.kind == TurnKind.ACTION:

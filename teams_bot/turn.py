@@ -17,6 +17,7 @@ class TurnKind(StrEnum):
     ACTION = "action"
     INSTALL = "install"
     UNINSTALL = "uninstall"
+    JOINED = "joined"
 
 
 class ConversationKind(StrEnum):

@@ -176,6 +176,7 @@ async def test_install_sends_a_welcome_and_remembers_the_chat(tmp_path: Path) ->
         )
         status, _ = await post_activity(walk.endpoint, added)
         assert status in {200, 201}
+        assert len(walk.cards_in(conversation)) == 1  # one install, one welcome
         async with walk.bot.store.transaction() as tx:
             megan = await tx.directory.by_teams_id("user-id-1")
         assert megan is not None

@@ -85,3 +85,20 @@ async def test_in_a_channel_only_monitor_here_and_help_are_commands() -> None:
     await router.handle(_turn(TurnKind.MESSAGE, "new", where=ConversationKind.CHANNEL))
     await router.handle(_turn(TurnKind.MESSAGE, "monitor here", where=ConversationKind.CHANNEL))
     assert calls == ["help:", "monitor here:"]
+
+
+def test_monitoring_channel_is_the_channel_not_the_thread_it_was_asked_in() -> None:
+    from teams_bot.monitoring import channel_reference
+
+    where = Where(
+        "19:abc@thread.tacv2;messageid=1700000000000",
+        ConversationKind.CHANNEL,
+        reference={
+            "conversation": {"id": "19:abc@thread.tacv2;messageid=1700000000000"},
+            "serviceUrl": "https://smba.example/uk/",
+        },
+    )
+    reference = channel_reference(where)
+    assert reference["conversation"]["id"] == "19:abc@thread.tacv2"
+    assert reference["serviceUrl"] == "https://smba.example/uk/"
+    assert where.reference["conversation"]["id"].endswith(";messageid=1700000000000")
