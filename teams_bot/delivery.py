@@ -415,7 +415,12 @@ class Deliverer:
             channel = await tx.directory.monitoring_channel()
         for posted, card in updates:
             await self._update(posted, card)
-        on_board = any(posted.kind == MONITORING for posted in posted_cards)
+        # On the current board, not on a channel that was the board before.
+        board_id = _conversation_id(channel) if channel else ""
+        on_board = any(
+            posted.kind == MONITORING and posted.conversation_id == board_id
+            for posted in posted_cards
+        )
         if channel and not on_board and dispute.is_open and dispute.formal_started_at:
             activity_id = await self.messenger.send(
                 channel, self.renderer.monitoring(dispute, now)

@@ -152,3 +152,20 @@ async def test_a_dispute_awaiting_agreement_joins_the_board_once_sent(tmp_path: 
         assert walk.board_cards(reference(1)) == []
         await walk.act("isaiah", reference(1), "drp.approve", approve_comments="Agreed.")
         assert_board_shows(walk, reference(1), "Stage 2", "Service manager")
+
+
+async def test_a_new_board_channel_gets_every_open_dispute_and_posts_not_thread_replies(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        await walk.raise_dispute("alex")
+        await walk.monitor_here()
+        assert len(walk.board_cards(reference(1))) == 1
+        # Chosen again in a new post of another channel: Teams gives that post's thread id.
+        channel = "19:new-board@thread.tacv2"
+        status, _ = await walk.say_in_channel("isaiah", "monitor here", f"{channel};messageid=42")
+        assert status in {200, 201}
+        await walk.deliver()
+        moved = [s for s in walk.shown_in(channel) if reference(1) in str(s.card)]
+        assert len(moved) == 1
+        assert "Sam" not in str(moved[0].card)
