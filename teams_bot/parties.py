@@ -92,6 +92,9 @@ async def viewer(tx: Transaction, dispute: Dispute, person_id: str, today: date)
     if principal:
         role = await _deputy_role(tx, person_id, principal)
         return Viewer(person_id, ViewerKind.OWNER, on_behalf_of=principal, role=role)
+    person = await tx.directory.person(person_id)
+    if person is not None and any(grant.role in OVERSIGHT for grant in person.roles):
+        return Viewer(person_id, ViewerKind.MONITOR)
     return Viewer(person_id, ViewerKind.OTHER)
 
 

@@ -199,3 +199,12 @@ async def test_someone_with_no_part_cannot_read_a_dispute(tmp_path: Path) -> Non
         async with walk.bot.store.transaction() as tx:
             audit = await tx.audit.for_dispute(REFERENCE)
         assert [entry.action for entry in audit] == ["view_refused", "view_refused"]
+
+
+async def test_the_chairs_service_manager_sees_the_case_record_button(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+        await raise_dispute(walk)
+        await walk.say("isaiah", "show DRP-2026-000001")
+        card = walk.cards_in(walk.chat("isaiah"))[-1]
+        assert "drp.record" in verbs(card)
+        assert verbs(card) & {"drp.respond", "drp.withdraw", "drp.resolve"} == set()
