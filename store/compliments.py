@@ -53,7 +53,7 @@ class Compliments:
         """One compliment by id."""
         statement = select(compliments).where(compliments.c.id == compliment_id)
         row = (await self._conn.execute(statement)).first()
-        return None if row is None else _compliment(row)
+        return None if row is None else compliment_from(row)
 
     async def for_person(self, person_id: str) -> list[Compliment]:
         """Compliments to this practitioner or copied to this team manager, newest first."""
@@ -61,10 +61,11 @@ class Compliments:
             compliments.c.to_practitioner == person_id, compliments.c.team_manager == person_id
         )
         statement = select(compliments).where(mine).order_by(compliments.c.id.desc())
-        return [_compliment(row) for row in await self._conn.execute(statement)]
+        return [compliment_from(row) for row in await self._conn.execute(statement)]
 
 
-def _compliment(row: Row[Any]) -> Compliment:
+def compliment_from(row: Row[Any]) -> Compliment:
+    """A compliment from its row (also used by the report queries)."""
     m = row._mapping
     return Compliment(
         id=int(m["id"]),

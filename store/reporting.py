@@ -22,6 +22,7 @@ from drp.events import EventKind
 from drp.policy import INFORMAL
 from drp.report import CLOSING_KINDS, STEP_KINDS, ChildSeen, OpenDeadline, Tally, child_key
 from drp.roles import Role
+from store.compliments import compliment_from
 from store.records import Compliment
 from store.schema import (
     AWAITING_RESPONSE,
@@ -203,7 +204,7 @@ class ReportReader:
         """Compliments sent in ``[start, end)``, oldest first."""
         window = (compliments.c.created_at >= start) & (compliments.c.created_at < end)
         statement = select(compliments).where(window).order_by(compliments.c.id)
-        return [_compliment(row) for row in await self._conn.execute(statement)]
+        return [compliment_from(row) for row in await self._conn.execute(statement)]
 
 
 def _joined() -> Any:
@@ -224,18 +225,3 @@ def _month(column: Any, months: Months) -> Any:
 
 def _values(kinds: frozenset[EventKind]) -> list[str]:
     return sorted(kind.value for kind in kinds)
-
-
-def _compliment(row: Any) -> Compliment:
-    m = row._mapping
-    return Compliment(
-        id=int(m["id"]),
-        from_person=m["from_person"],
-        to_practitioner=m["to_practitioner"],
-        team_manager=m["team_manager"],
-        text=m["text"],
-        created_at=m["created_at"],
-        reference=m["reference"],
-        acknowledged_by=m["acknowledged_by"],
-        acknowledged_at=m["acknowledged_at"],
-    )

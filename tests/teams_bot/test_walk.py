@@ -6,8 +6,6 @@ the outbox delivery, and a loopback Bot Connector recording what each person's c
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,41 +13,17 @@ from typing import Any
 import pytest
 
 from store.store import Store
-from tests.teams_bot.bot_harness import LONDON, TEAM, Walk, running_bot
+from tests.teams_bot.bot_harness import (
+    LONDON,
+    TEAM,
+    Walk,
+    action,
+    running_bot,
+    text_of,
+    verbs,
+)
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
-
-
-def walk_actions(card: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every action in a card, including those inside ShowCards and ActionSets."""
-
-    def visit(node: Any) -> Iterator[dict[str, Any]]:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Action."):
-                yield node
-            for value in node.values():
-                yield from visit(value)
-        elif isinstance(node, list):
-            for item in node:
-                yield from visit(item)
-
-    yield from visit(card)
-
-
-def verbs(card: dict[str, Any]) -> set[str]:
-    return {a["verb"] for a in walk_actions(card) if a.get("type") == "Action.Execute"}
-
-
-def action(card: dict[str, Any], verb: str) -> dict[str, Any]:
-    """The data of the card's Action.Execute with this verb (what Teams would send back)."""
-    for found in walk_actions(card):
-        if found.get("verb") == verb:
-            return dict(found.get("data") or {})
-    raise AssertionError(f"no {verb} action on the card; verbs: {sorted(verbs(card))}")
-
-
-def text_of(card: dict[str, Any]) -> str:
-    return json.dumps(card)
 
 
 def form_data(card: dict[str, Any], **overrides: str) -> dict[str, Any]:
