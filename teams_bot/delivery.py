@@ -41,7 +41,7 @@ from teams_bot import notices
 from teams_bot.rendering import Renderer
 from teams_bot.service import REFRESH_RECIPIENT
 from teams_bot.throttle import PacedMessenger, Throttle
-from teams_bot.turn import Card, DeliveryError, Messenger
+from teams_bot.turn import Card, DeliveryError, Messenger, conversation_id_of
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +301,7 @@ class Deliverer:
             reference=dispute.reference,
             recipient=person.id,
             kind="dispute",
-            conversation_id=_conversation_id(reference),
+            conversation_id=conversation_id_of(reference),
             activity_id=activity_id,
             conversation_ref=reference,
             posted_at=self.clock(),
@@ -416,7 +416,7 @@ class Deliverer:
         for posted, card in updates:
             await self._update(posted, card)
         # On the current board, not on a channel that was the board before.
-        board_id = _conversation_id(channel) if channel else ""
+        board_id = conversation_id_of(channel) if channel else ""
         on_board = any(
             posted.kind == MONITORING and posted.conversation_id == board_id
             for posted in posted_cards
@@ -445,7 +445,7 @@ def _board_card(
         reference=dispute.reference,
         recipient=REFRESH_RECIPIENT,
         kind=MONITORING,
-        conversation_id=_conversation_id(channel),
+        conversation_id=conversation_id_of(channel),
         activity_id=activity_id,
         conversation_ref=channel,
         posted_at=now,
@@ -458,8 +458,3 @@ def _lane(message: OutboxMessage) -> str:
     if message.kind == "refresh" or message.kind in notices.MONITORING_KINDS:
         return REFRESH_RECIPIENT
     return message.recipient
-
-
-def _conversation_id(reference: Mapping[str, Any]) -> str:
-    conversation = reference.get("conversation")
-    return str(conversation.get("id", "")) if isinstance(conversation, dict) else ""

@@ -26,7 +26,7 @@ from store.records import Person, PostedCard
 from store.store import Store, Transaction
 from teams_bot import messages, parties, rendering
 from teams_bot.commands import CardInputError, build_command, input_for
-from teams_bot.turn import Card, ConversationKind, Reply, Turn, Where
+from teams_bot.turn import Card, ConversationKind, Reply, Turn, Where, conversation_id_of
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class DisputeService:
             stored = person.conversation_ref or {}
             # Teams may move a chat to another connector (serviceUrl): keep the newest.
             moved = stored.get("serviceUrl") != turn.where.service_url
-            if moved or _conversation_id(stored) != turn.where.conversation_id:
+            if moved or conversation_id_of(stored) != turn.where.conversation_id:
                 await tx.directory.save_conversation_reference(
                     person.id, turn.where.reference, at=now, teams_user_id=turn.user.id or None
                 )
@@ -275,11 +275,6 @@ class DisputeService:
                 posted_at=now,
             )
         )
-
-
-def _conversation_id(reference: Mapping[str, Any]) -> str:
-    conversation = reference.get("conversation")
-    return str(conversation.get("id", "")) if isinstance(conversation, dict) else ""
 
 
 def _version(data: Mapping[str, Any]) -> int | None:

@@ -72,6 +72,12 @@ class Reply:
     invoke_card: Card | None = None
 
 
+def conversation_id_of(reference: Mapping[str, Any]) -> str:
+    """The conversation id inside a stored conversation reference ("" if none)."""
+    conversation = reference.get("conversation")
+    return str(conversation.get("id", "")) if isinstance(conversation, dict) else ""
+
+
 class Dispatcher(Protocol):
     """Handles a turn; the Bot Framework edge turns the reply into activities."""
 
