@@ -47,7 +47,7 @@ from store import Store, Transaction
 from store.codec import children_values, dispute_values, event_values, owner_values
 from store.reporting import ReportReader
 from store.schema import children, dispute_owners, disputes, events, responses
-from teams_bot.records import Format, build_report, period_tally, render_report
+from teams_bot.audited_reads import Format, build_report, period_tally, render_report
 from tests.drp.report_seed import NEWHAM, history
 
 BATCH = 4_000

@@ -35,15 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from store_bench import database
 
-from cards.verbs import new_key
 from drp.calendar import LONDON, WorkingDayCalendar
+from drp.deadlines import moments
 from drp.machine import Context
 from drp.policy import load_policy
 from store import Store
 from store.schema import children, dispute_owners, disputes, events
-from teams_bot.rendering import Renderer
-from teams_bot.scheduler import Scheduler, Timing, moments
-from teams_bot.service import DisputeService
+from teams_bot.scheduler import Scheduler, Timing
 
 WEEK = [date(2027, 3, 1) + timedelta(days=n) for n in range(5)]  # no bank holiday
 CAL = WorkingDayCalendar()
@@ -217,12 +215,9 @@ async def scenario(
 async def _week(store: Store, name: str) -> list[Row]:
     ctx = Context(load_policy("nottingham"), CAL)
     clock_now = [at(WEEK[0], 0)]
-    service = DisputeService(
-        store, ctx, lambda: clock_now[0], Renderer(ctx, new_key), lambda: None
-    )
     # A sweep of everything only at start-up here, so each tick below is the windowed one.
     timing = Timing(full_sweep_seconds=30 * 86400)
-    scheduler = Scheduler(store, service, lambda: clock_now[0], timing)
+    scheduler = Scheduler(store, ctx, lambda: clock_now[0], timing)
     counter = Statements(store)
     found: list[Row] = []
 

@@ -184,7 +184,7 @@ class Recognition:
 
 
 @dataclass(frozen=True, slots=True)
-class Activity:
+class PeriodActivity:
     """What the store holds for a period: every dispute raised in it or acted on in it, the
     events of the period, and the compliments sent. Extra items outside it are ignored."""
 
@@ -433,7 +433,7 @@ def month_bounds(period: Period, calendar: WorkingDayCalendar) -> tuple[tuple[st
     return tuple(found)
 
 
-def tally(period: Period, activity: Activity, calendar: WorkingDayCalendar) -> Tally:
+def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar) -> Tally:
     """Count one period of one policy's disputes and events (anything outside it is ignored)."""
     start, end = period.bounds(calendar)
     by_ref = {d.reference: d for d in activity.disputes}

@@ -1,7 +1,7 @@
 """Durable persistence of disputes, the directory, the audit trail and the outbox.
 
 ``await Store.open(url)``, then one ``async with store.transaction() as tx:`` per command:
-``tx.disputes``, ``tx.outbox``, ``tx.directory``, ``tx.idempotency``, ``tx.cards``,
+``tx.disputes``, ``tx.outbox``, ``tx.directory``, ``tx.idempotency``, ``tx.posted_cards``,
 ``tx.audit`` and ``tx.compliments`` all write in that one transaction.
 """
 
@@ -16,7 +16,7 @@ from store.errors import (
     StoreError,
     StoreUnavailable,
 )
-from store.records import (
+from store.rows import (
     AuditEntry,
     Compliment,
     DirectoryEntry,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from store.records import AuditEntry, Json
+from store.rows import AuditEntry, Json
 from store.schema import audit_log
 
 REFUSED = "refused"

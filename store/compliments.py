@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from store.records import Compliment
+from store.rows import Compliment
 from store.schema import compliments
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from drp.roles import TEAM_ROLES, Role
 from store.errors import DirectoryImportError, NotFound, Problem
-from store.records import ConversationRef, DirectoryEntry, ImportSummary, Person, RoleGrant, Team
+from store.rows import ConversationRef, DirectoryEntry, ImportSummary, Person, RoleGrant, Team
 from store.schema import conversations, people, person_roles, teams
 
 MONITORING = "monitoring"

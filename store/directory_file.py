@@ -16,7 +16,7 @@ from datetime import date
 
 from drp.roles import TEAM_ROLES, Role
 from store.errors import Problem
-from store.records import DirectoryEntry, RoleGrant
+from store.rows import DirectoryEntry, RoleGrant
 
 REQUIRED = ("email", "name", "aad_object_id", "role", "team")
 OPTIONAL = ("teams_user_id", "deputy_email", "deputy_from", "deputy_to")

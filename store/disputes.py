@@ -26,7 +26,7 @@ from store.codec import (
 )
 from store.errors import DuplicateReference, InvalidRecord, NotFound, StaleVersion, StoreError
 from store.projections import project, response_from, review_from, visit_from
-from store.records import ResponseRecord, ReviewRecord, StageVisit
+from store.rows import ResponseRecord, ReviewRecord, StageVisit
 from store.schema import (
     AWAITING_APPROVAL,
     AWAITING_RESPONSE,

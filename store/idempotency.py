@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.errors import DuplicateCommand, InvalidRecord
-from store.records import Json, StoredResult
+from store.rows import Json, StoredResult
 from store.schema import idempotency_keys
 
 MAX_KEY = 200

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.errors import InvalidRecord
-from store.records import Json, OutboxMessage
+from store.rows import Json, OutboxMessage
 from store.schema import OUTBOX_PENDING, outbox
 
 MAX_ERROR = 500  # characters of an error kept (ids and codes only, never payloads)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from drp.events import Event, EventKind, JsonValue
 from drp.model import Dispute
 from store.codec import actions_from
-from store.records import ResponseRecord, ReviewRecord, StageVisit
+from store.rows import ResponseRecord, ReviewRecord, StageVisit
 from store.schema import chair_reviews, responses, stage_visits
 
 _REVIEWS = {EventKind.RESOLVED: "comments", EventKind.EXTENDED: "agreed_work"}

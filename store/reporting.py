@@ -23,7 +23,7 @@ from drp.policy import INFORMAL
 from drp.report import CLOSING_KINDS, STEP_KINDS, ChildSeen, OpenDeadline, Tally, child_key
 from drp.roles import Role
 from store.compliments import compliment_from
-from store.records import Compliment
+from store.rows import Compliment
 from store.schema import (
     AWAITING_RESPONSE,
     AWAITING_REVIEW,

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from store import migrate
 from store.audit import Audit
-from store.cards import Cards
 from store.compliments import Compliments
 from store.directory import Directory
 from store.disputes import Disputes
@@ -19,6 +18,7 @@ from store.engine import READONLY, create_engine, parse_url, redact
 from store.errors import StoreError, StoreUnavailable
 from store.idempotency import Idempotency
 from store.outbox import Outbox
+from store.posted_cards import PostedCards
 
 
 class Transaction:
@@ -26,13 +26,13 @@ class Transaction:
 
     __slots__ = (
         "audit",
-        "cards",
         "compliments",
         "connection",
         "directory",
         "disputes",
         "idempotency",
         "outbox",
+        "posted_cards",
     )
 
     def __init__(self, connection: AsyncConnection) -> None:
@@ -41,7 +41,7 @@ class Transaction:
         self.outbox = Outbox(connection)
         self.directory = Directory(connection)
         self.idempotency = Idempotency(connection)
-        self.cards = Cards(connection)
+        self.posted_cards = PostedCards(connection)
         self.audit = Audit(connection)
         self.compliments = Compliments(connection)
 

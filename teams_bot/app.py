@@ -12,42 +12,26 @@ from typing import Any
 
 from aiohttp import web
 
-from cards.verbs import KeyFactory, Verb, new_key
+from cards.verbs import KeyFactory, new_key
 from drp.machine import Context
 from store.errors import StoreError
 from store.store import Store
 from teams_bot.botframework import BotFrameworkMessenger, DrpActivityHandler
-from teams_bot.compliments import ComplimentDeliverer, Compliments
-from teams_bot.conversation import Conversation
-from teams_bot.delivery import Deliverer, DeliveryPolicy
+from teams_bot.delivery.compliments import ComplimentDeliverer
+from teams_bot.delivery.engine import Deliverer, DeliveryPolicy
+from teams_bot.delivery.throttle import Throttle
+from teams_bot.deps import Deps
+from teams_bot.handlers import build_router
 from teams_bot.http import make_adapter, make_app
-from teams_bot.monitoring import Monitoring
-from teams_bot.raising import RaiseFlow
-from teams_bot.records import Records
 from teams_bot.rendering import Renderer
-from teams_bot.router import Router, TextCommand
+from teams_bot.router import Router
 from teams_bot.scheduler import Scheduler, Timing
-from teams_bot.service import DisputeService
 from teams_bot.settings import BotCredentials
-from teams_bot.throttle import Throttle
-from teams_bot.turn import Messenger, Reply, Turn
+from teams_bot.turn import Messenger
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-
-ACTION_VERBS = (
-    Verb.RESPOND,
-    Verb.RESOLVE,
-    Verb.EXTEND,
-    Verb.ESCALATE,
-    Verb.REFER,
-    Verb.HARM,
-    Verb.WITHDRAW,
-    Verb.CONCLUDE,
-    Verb.APPROVE,
-    Verb.DECLINE,
-)
 
 
 def utc_now() -> datetime:
@@ -60,56 +44,11 @@ class Bot:
     """The parts of a running bot, for the server and for tests that drive it."""
 
     store: Store
-    service: DisputeService
+    deps: Deps
     deliverer: Deliverer
     router: Router
     web: web.Application
     scheduler: Scheduler
-
-
-def build_router(service: DisputeService) -> Router:
-    """Every text command and card verb, each mapped to one thin handler."""
-    raising = RaiseFlow(service)
-    talk = Conversation(service)
-    monitoring = Monitoring(service)
-    records = Records(service)
-    compliments = Compliments(service)
-
-    async def refresh(turn: Turn) -> Reply:
-        return await service.current(turn, str(turn.data.get("reference") or ""))
-
-    async def unknown_verb(turn: Turn) -> Reply:
-        from teams_bot import messages
-
-        return Reply(invoke_card=messages.unknown_verb())
-
-    async def new_text(turn: Turn, parsed: object) -> Reply:
-        return await raising.form(turn)
-
-    texts = {
-        TextCommand.NEW: new_text,
-        TextCommand.MINE: talk.mine,
-        TextCommand.INBOX: talk.inbox,
-        TextCommand.SHOW: talk.show,
-        TextCommand.HELP: talk.help,
-        TextCommand.UNKNOWN: talk.help,
-        TextCommand.MONITOR_HERE: monitoring.monitor_here,
-        TextCommand.REPORT: records.report,
-        TextCommand.SUPERVISION: records.supervision,
-        TextCommand.COMPLIMENT: compliments.form,
-    }
-    verbs = {
-        Verb.NEW.value: raising.form,
-        Verb.PREVIEW.value: raising.form,
-        Verb.RAISE.value: raising.submit,
-        Verb.REFRESH.value: refresh,
-        Verb.SHOW.value: talk.show_verb,
-        Verb.RECORD.value: records.record,
-        Verb.COMPLIMENT.value: compliments.send,
-        Verb.ACKNOWLEDGE.value: compliments.acknowledge,
-        **{verb.value: service.act for verb in ACTION_VERBS},
-    }
-    return Router(texts, verbs, talk.welcome, unknown_verb, joined=talk.joined)
 
 
 def build_bot(
@@ -133,9 +72,9 @@ def build_bot(
     # Pacing sleeps on the wall clock: a test driving its own clock gets none (429s wait on it).
     throttle = Throttle() if clock is utc_now else Throttle.off()
     deliverer = ComplimentDeliverer(store, sender, renderer, clock, delivery, throttle=throttle)
-    service = DisputeService(store, ctx, clock, renderer, deliverer.wake)
-    router = build_router(service)
-    scheduler = Scheduler(store, service, clock, timing, deliverer.wake)
+    deps = Deps(store, ctx, clock, renderer, deliverer.wake)
+    router = build_router(deps)
+    scheduler = Scheduler(store, ctx, clock, timing, deliverer.wake)
 
     async def health() -> bool:
         try:
@@ -150,7 +89,7 @@ def build_bot(
     if deliver_in_background:
         app.cleanup_ctx.append(_background(deliverer.run, "outbox-delivery"))
         app.cleanup_ctx.append(_background(scheduler.run, "deadline-scheduler"))
-    return Bot(store, service, deliverer, router, app, scheduler)
+    return Bot(store, deps, deliverer, router, app, scheduler)
 
 
 def _background(

@@ -1,7 +1,7 @@
 """The Bot Framework edge: activities in, our ``Turn`` out; our ``Reply`` in, activities out.
 
 This is the one module (with ``http.py``) that imports botbuilder. Porting to the Microsoft 365
-Agents SDK rewrites this file: the dispatcher, the service and the cards do not change.
+Agents SDK rewrites this file: the router, the handlers and the cards do not change.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from drp.model import Dispute, Status
 from drp.policy import Policy, Stage
 from drp.roles import TEAM_ROLES, Role
 from drp.routing import Notice, Side
-from store.records import Person
+from store.rows import Person
 from store.store import Transaction
 from teams_bot.turn import UserRef
 
@@ -120,7 +120,7 @@ async def deputising_owner(tx: Transaction, dispute: Dispute, person_id: str, to
 async def is_party(tx: Transaction, dispute: Dispute, person_id: str, today: date) -> bool:
     """Whether the person has a part in the dispute (raiser, owner or deputy, approver, the
     named practitioner), and so may see its details."""
-    if person_id in parties(dispute):
+    if person_id in party_ids(dispute):
         return True
     return bool(await deputising_owner(tx, dispute, person_id, today))
 
@@ -142,7 +142,7 @@ async def may_see(tx: Transaction, dispute: Dispute, person: Person, today: date
     return any(event.actor == person.id for event in await tx.disputes.events(dispute.reference))
 
 
-def parties(dispute: Dispute) -> tuple[str, ...]:
+def party_ids(dispute: Dispute) -> tuple[str, ...]:
     """Everyone with a card of this dispute in their own chat."""
     return _unique((dispute.raised_by, *dispute.owners, dispute.approver, dispute.practitioner))
 

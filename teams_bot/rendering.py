@@ -26,7 +26,7 @@ class Renderer:
     async def view(self, tx: Transaction, dispute: Dispute) -> DisputeView:
         """The dispute with its history and the names of everyone in it."""
         events = tuple(await tx.disputes.events(dispute.reference))
-        ids = {event.actor for event in events} | set(parties.parties(dispute))
+        ids = {event.actor for event in events} | set(parties.party_ids(dispute))
         names = await parties.names(tx, ids)
         return DisputeView(dispute, events, names, dispute.team)
 
@@ -44,7 +44,7 @@ class Renderer:
         today = self.ctx.calendar.local_date(now)
         who = await parties.viewer(tx, dispute, person_id, today)
         view = await self.view(tx, dispute)
-        refresh_ids = await parties.teams_ids(tx, parties.parties(dispute))
+        refresh_ids = await parties.teams_ids(tx, parties.party_ids(dispute))
         return dispute_card(
             view,
             who,

@@ -29,13 +29,20 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 
 from cards.dispute import ActionInput
 from cards.verbs import Verb
-from drp.calendar import WorkingDayCalendar
 from drp.commands import NoteOverdue
+from drp.deadlines import (
+    JUST_AFTER,
+    Due,
+    Moment,
+    instant_key,
+    moments,
+    morning_of,
+    ready,
+)
 from drp.errors import DrpError
 from drp.events import JsonValue
 from drp.machine import Context, Decision, decide
@@ -46,14 +53,13 @@ from store.errors import StaleVersion, StoreError
 from store.outbox import Outbox
 from store.schedule import Schedule
 from store.store import Store, Transaction
-from teams_bot import commands, notices
-from teams_bot.notices import Occasion, instant_key
-from teams_bot.service import REFRESH_RECIPIENT, DisputeService, Origin
+from teams_bot import card_actions
+from teams_bot.delivery import notices
+from teams_bot.notifier import REFRESH_RECIPIENT, Origin, fan_out
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-JUST_AFTER = timedelta(seconds=1)  # deadlines are 23:59:59: overdue from midnight
 CATCH_UP = timedelta(days=31)  # how far back a start-up looks for ended extensions
 DIGEST_GRACE = timedelta(hours=3)  # how late a morning digest may still go out
 OVERDUE_CHUNK = 25  # deadlines noted per transaction
@@ -67,37 +73,6 @@ class Timing:
     morning: time = time(8, 30)
     interval_seconds: float = 60.0
     full_sweep_seconds: float = 3600.0
-
-
-class Moment(StrEnum):
-    """What happens at an instant besides a reminder."""
-
-    AMBER = "amber"
-    RED = "red"
-    OVERDUE = "overdue"
-
-
-What = Moment | Occasion
-# Nothing to say once the deadline has passed: the overdue notice says it instead.
-_MOOT_AFTER_DEADLINE = frozenset(
-    {Moment.AMBER, Occasion.DUE_NEXT_WORKING_DAY, Occasion.DUE_TODAY, Occasion.REVIEW_DUE}
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Due:
-    """One thing owed at an instant about one deadline of one dispute."""
-
-    reference: str
-    what: What
-    at: datetime
-    deadline: datetime
-    stage: str
-
-    def key(self, recipient: str = "") -> str:
-        """The dedupe key: dispute, stage, deadline, what, and for whom."""
-        base = f"{self.reference}:{self.stage}:{instant_key(self.deadline)}:{self.what}"
-        return f"{base}:{recipient}" if recipient else base
 
 
 @dataclass
@@ -154,103 +129,6 @@ class Planned:
 _ABOUT = ("occasion", "moment", "event", "day")
 
 
-# --- when: pure ----------------------------------------------------------------------------
-
-
-def previous_working_day(calendar: WorkingDayCalendar, day: date) -> date:
-    """The last working day strictly before ``day``."""
-    current = day - timedelta(days=1)
-    while not calendar.is_working_day(current):
-        current -= timedelta(days=1)
-    return current
-
-
-def moments(dispute: Dispute, calendar: WorkingDayCalendar, morning: time) -> list[Due]:
-    """Every instant the current deadlines of a dispute give, past or future."""
-    found: list[Due] = []
-    if dispute.status == Status.AWAITING_RESPONSE and dispute.due_at is not None:
-        found += _response(dispute, dispute.due_at, calendar, morning)
-    if dispute.status == Status.AWAITING_REVIEW and dispute.review_due_at is not None:
-        found += _review(dispute, dispute.review_due_at, calendar, morning)
-    if dispute.status == Status.AWAITING_REVIEW and dispute.extensions_used and dispute.due_at:
-        end = dispute.due_at
-        found.append(
-            Due(dispute.reference, Occasion.EXTENSION_ENDED, end + JUST_AFTER, end, dispute.stage)
-        )
-    return found
-
-
-def _response(
-    dispute: Dispute, due: datetime, calendar: WorkingDayCalendar, morning: time
-) -> list[Due]:
-    day = calendar.local_date(due)
-    before = previous_working_day(calendar, day)
-
-    def at(what: What, instant: datetime) -> Due:
-        return Due(dispute.reference, what, instant, due, dispute.stage)
-
-    found = [
-        at(Moment.AMBER, _start(calendar, before)),
-        at(Occasion.DUE_NEXT_WORKING_DAY, _morning(calendar, before, morning)),
-    ]
-    if calendar.is_working_day(day):
-        found.append(at(Occasion.DUE_TODAY, _morning(calendar, day, morning)))
-    # An hours deadline (seed 001's extension) may end before a morning: no reminder after it.
-    found = [d for d in found if d.at < due]
-    return [*found, at(Moment.OVERDUE, due + JUST_AFTER)]
-
-
-def _review(
-    dispute: Dispute, due: datetime, calendar: WorkingDayCalendar, morning: time
-) -> list[Due]:
-    day = calendar.local_date(due)
-    before = previous_working_day(calendar, day)
-    working = day if calendar.is_working_day(day) else before
-
-    def at(what: What, instant: datetime) -> Due:
-        return Due(dispute.reference, what, instant, due, dispute.stage)
-
-    found = [
-        at(Moment.AMBER, _start(calendar, before)),
-        at(Occasion.REVIEW_DUE, _morning(calendar, working, morning)),
-    ]
-    found = [d for d in found if d.at < due]
-    return [
-        *found,
-        at(Occasion.REVIEW_OVERDUE, due + JUST_AFTER),
-        at(Moment.RED, due + JUST_AFTER),
-    ]
-
-
-def _start(calendar: WorkingDayCalendar, day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=calendar.tz)
-
-
-def _morning(calendar: WorkingDayCalendar, day: date, morning: time) -> datetime:
-    return datetime.combine(day, morning, tzinfo=calendar.tz)
-
-
-def ready(
-    found: list[Due], since: datetime | None, now: datetime, set_at: datetime | None = None
-) -> list[Due]:
-    """The instants in ``(since, now]`` still worth acting on at ``now``; none from before the
-    deadline was set (``set_at``), so a sweep of everything never sends a reminder late that
-    was never owed."""
-    today_told = any(d.what == Occasion.DUE_TODAY and d.at <= now for d in found)
-    chosen = []
-    for due in found:
-        if due.at > now or (since is not None and due.at <= since):
-            continue
-        if set_at is not None and due.at < set_at:
-            continue
-        if due.what in _MOOT_AFTER_DEADLINE and now > due.deadline:
-            continue
-        if due.what == Occasion.DUE_NEXT_WORKING_DAY and today_told:
-            continue
-        chosen.append(due)
-    return chosen
-
-
 # --- the sweep -------------------------------------------------------------------------------
 
 
@@ -260,14 +138,13 @@ class Scheduler:
     def __init__(
         self,
         store: Store,
-        service: DisputeService,
+        ctx: Context,
         clock: Clock,
         timing: Timing | None = None,
         wake: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
-        self.service = service
-        self.ctx: Context = service.ctx
+        self.ctx = ctx
         self.clock = clock
         self.timing = timing or Timing()
         self.wake = wake
@@ -366,7 +243,7 @@ class Scheduler:
         neither can only hold a deadline passing, so it looks no further than ``now``."""
         cal = self.ctx.calendar
         today = cal.local_date(now)
-        morning = _morning(cal, today, self.timing.morning)
+        morning = morning_of(cal, today, self.timing.morning)
         wide = since is None or cal.local_date(since) != today or since < morning <= now
         return cal.end_of_day(cal.next_working_day(today)) if wide else now
 
@@ -454,7 +331,7 @@ class Scheduler:
         for before, decision in steps:
             if save:
                 await tx.disputes.save(decision, expected_version=before.version)
-            await self.service.fan_out(tx, before, decision, origin, now)
+            await fan_out(tx, self.ctx, before, decision, origin, now)
         if len(steps) > 1:
             await self._tell_raiser(tx, steps[-1][1], origin, now)
         log.info("dispute %s: overdue noted%s", due.reference, " and escalated" * (len(steps) > 1))
@@ -472,7 +349,9 @@ class Scheduler:
         )
         try:
             # The card's own resolution of owners and approver, with the system as actor.
-            command = await commands._escalate(tx, self.ctx, dispute, Actor.system(), read, now)
+            command = await card_actions._escalate(
+                tx, self.ctx, dispute, Actor.system(), read, now
+            )
             return decide(dispute, command, self.ctx)
         except DrpError as refused:
             log.info("dispute %s: no automatic escalation (%s)", dispute.reference, refused)
@@ -482,7 +361,7 @@ class Scheduler:
         self, tx: Transaction, decision: Decision, origin: Origin, now: datetime
     ) -> None:
         """The chair hears that their dispute went up without them (routing tells the new
-        stage only); the key follows the service's scheme, so it is never owed twice."""
+        stage only); the key follows the notifier's scheme, so it is never owed twice."""
         dispute, event = decision.dispute, decision.event
         payload: dict[str, JsonValue] = {
             "event": event.kind.value,
@@ -516,7 +395,7 @@ class Scheduler:
     def _digest_instant(self, day: date) -> datetime | None:
         if not self.ctx.calendar.is_working_day(day):
             return None
-        return _morning(self.ctx.calendar, day, self.timing.morning)
+        return morning_of(self.ctx.calendar, day, self.timing.morning)
 
     async def _digest_rows(self, tx: Transaction, now: datetime) -> int:
         today = self.ctx.calendar.local_date(now)

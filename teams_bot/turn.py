@@ -101,7 +101,7 @@ class DeliveryError(Exception):
 
 
 class Messenger(Protocol):
-    """Proactive messaging: the service calls this; only teams_bot implements it."""
+    """Proactive messaging: delivery calls this; only teams_bot implements it."""
 
     async def send(self, reference: Mapping[str, Any], card: Card) -> str:
         """Post a card into a stored conversation; returns the new activity id."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from drp.roles import Role
 from store.directory_file import parse_directory
 from store.errors import Problem
-from store.records import ImportSummary, Person
+from store.rows import ImportSummary, Person
 from store.store import Store
 from teams_bot.cli.db import add_database_option, database_url, ready, run
 from teams_bot.cli.errors import CliError

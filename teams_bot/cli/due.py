@@ -6,15 +6,12 @@ import argparse
 import json
 from datetime import datetime
 
-from cards.verbs import new_key
 from drp.calendar import LONDON
 from drp.machine import Context
 from store.store import Store
 from teams_bot.cli.db import add_database_option, database_url, ready, run
 from teams_bot.cli.errors import CliError
-from teams_bot.rendering import Renderer
 from teams_bot.scheduler import Planned, Scheduler, Timing
-from teams_bot.service import DisputeService
 from teams_bot.settings import Settings, SettingsError
 
 
@@ -71,7 +68,5 @@ def _instant(text: str | None) -> datetime:
 async def _plan(store: Store, settings: Settings, at: datetime) -> list[Planned]:
     await ready(store)
     ctx = Context(settings.policy, settings.calendar())
-    renderer = Renderer(ctx, new_key)
-    service = DisputeService(store, ctx, lambda: at, renderer, lambda: None)
     timing = Timing(settings.digest_time, float(settings.scheduler_interval))
-    return await Scheduler(store, service, lambda: at, timing).plan(at)
+    return await Scheduler(store, ctx, lambda: at, timing).plan(at)

@@ -6,12 +6,12 @@ import argparse
 from datetime import UTC, datetime
 
 from cards.report import outstanding_text
-from store.records import Person
+from store.rows import Person
 from store.store import Store
+from teams_bot.audited_reads import raisers, supervision_rows
 from teams_bot.cli.db import add_database_option, database_url, ready, run
 from teams_bot.cli.errors import CliError
 from teams_bot.cli.report import context
-from teams_bot.records import raisers, supervision_rows
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -6,10 +6,10 @@ import argparse
 from datetime import UTC, datetime
 
 from store.store import Store
+from teams_bot.audited_reads import Format, export_record
 from teams_bot.cli.db import database_url, ready, run
 from teams_bot.cli.errors import CliError
 from teams_bot.cli.report import actor_of, add_output_options, context, write
-from teams_bot.records import Format, export_record
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

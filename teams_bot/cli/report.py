@@ -13,9 +13,9 @@ from drp.machine import Context
 from drp.policy import Policy, load_policy
 from drp.report import Period
 from store.store import Store
+from teams_bot.audited_reads import Format, build_report, render_report
 from teams_bot.cli.db import add_database_option, database_url, ready, run
 from teams_bot.cli.errors import CliError
-from teams_bot.records import Format, build_report, render_report
 from teams_bot.settings import Settings, SettingsError
 
 FORMATS = (Format.CSV.value, Format.HTML.value, Format.MARKDOWN.value)

@@ -34,7 +34,7 @@ from cards.report import (
 from cards.views import DisputeView
 from drp.model import MAX_TEXT
 from drp.report import (
-    Activity,
+    PeriodActivity,
     QuarterlyReport,
     open_deadline,
     outstanding,
@@ -53,7 +53,7 @@ def stories() -> dict[str, Story]:
 
 @pytest.fixture(scope="module")
 def report(stories: dict[str, Story]) -> QuarterlyReport:
-    activity = Activity(
+    activity = PeriodActivity(
         [s.dispute for s in stories.values()], [e for s in stories.values() for e in s.events]
     )
     deadlines = [d for s in stories.values() if (d := open_deadline(s.dispute)) is not None]

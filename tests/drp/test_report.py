@@ -12,8 +12,8 @@ from drp.calendar import LONDON
 from drp.report import (
     ALL,
     TOTAL,
-    Activity,
     Period,
+    PeriodActivity,
     QuarterlyReport,
     RaiserGroup,
     Recognition,
@@ -35,10 +35,10 @@ from tests.drp.report_seed import (
 )
 
 
-def _activity(stories: dict, compliments: tuple[Recognition, ...] = ()) -> Activity:
+def _activity(stories: dict, compliments: tuple[Recognition, ...] = ()) -> PeriodActivity:
     disputes = [s.dispute for s in stories.values()]
     events = [e for s in stories.values() for e in s.events]
-    return Activity(disputes, events, compliments)
+    return PeriodActivity(disputes, events, compliments)
 
 
 @pytest.fixture(scope="module")

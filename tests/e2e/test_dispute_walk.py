@@ -178,7 +178,7 @@ class Walk:
         """Wait until every card showing the dispute was refreshed after ``log_mark`` (the
         bot records each card it posts; a step's refresh updates them all, in place)."""
         async with self.bot.bot.store.transaction(readonly=True) as tx:
-            posted = await tx.cards.for_dispute(REFERENCE)
+            posted = await tx.posted_cards.for_dispute(REFERENCE)
         assert posted, "the bot recorded no card for the dispute"
         for card in posted:
             await self.pg.wait_for_log(

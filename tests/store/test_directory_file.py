@@ -9,7 +9,7 @@ import pytest
 from drp.roles import Role
 from store.demo import demo_directory_text
 from store.directory_file import parse_directory
-from store.records import RoleGrant
+from store.rows import RoleGrant
 
 HEADER = "email,name,aad_object_id,role,team,deputy_email,deputy_from,deputy_to,notes\n"
 

@@ -23,15 +23,15 @@ def card(activity: str, recipient: str = TEAM_MANAGER.id, kind: str = "dispute")
 async def test_posted_cards_are_found_by_dispute_and_by_activity(store: Store) -> None:
     await with_dispute(store)
     async with store.transaction() as tx:
-        await tx.cards.record(card("act-1"))
-        await tx.cards.record(card("act-2", "monitoring", "board"))
-        assert await tx.cards.touch("a:chat-1", "act-1", T0 + timedelta(hours=1))
-        assert not await tx.cards.touch("a:chat-1", "act-9", T0)
+        await tx.posted_cards.record(card("act-1"))
+        await tx.posted_cards.record(card("act-2", "monitoring", "board"))
+        assert await tx.posted_cards.touch("a:chat-1", "act-1", T0 + timedelta(hours=1))
+        assert not await tx.posted_cards.touch("a:chat-1", "act-9", T0)
     async with store.transaction(readonly=True) as tx:
-        every = await tx.cards.for_dispute(REFERENCE)
-        boards = await tx.cards.for_dispute(REFERENCE, kind="board")
-        mine = await tx.cards.for_dispute(REFERENCE, recipient=TEAM_MANAGER.id)
-        found = await tx.cards.find("a:chat-1", "act-1")
+        every = await tx.posted_cards.for_dispute(REFERENCE)
+        boards = await tx.posted_cards.for_dispute(REFERENCE, kind="board")
+        mine = await tx.posted_cards.for_dispute(REFERENCE, recipient=TEAM_MANAGER.id)
+        found = await tx.posted_cards.find("a:chat-1", "act-1")
     assert [c.activity_id for c in every] == ["act-1", "act-2"]
     assert [c.recipient for c in boards] == ["monitoring"]
     assert [c.activity_id for c in mine] == ["act-1"]
@@ -43,9 +43,9 @@ async def test_posted_cards_are_found_by_dispute_and_by_activity(store: Store) -
 async def test_recording_the_same_activity_again_replaces_what_it_shows(store: Store) -> None:
     await with_dispute(store)
     async with store.transaction() as tx:
-        await tx.cards.record(card("act-1"))
-        await tx.cards.record(card("act-1", kind="reminder"))
-        assert [c.kind for c in await tx.cards.for_dispute(REFERENCE)] == ["reminder"]
+        await tx.posted_cards.record(card("act-1"))
+        await tx.posted_cards.record(card("act-1", kind="reminder"))
+        assert [c.kind for c in await tx.posted_cards.for_dispute(REFERENCE)] == ["reminder"]
 
 
 async def test_the_audit_trail_says_who_read_or_was_refused_what(store: Store) -> None:

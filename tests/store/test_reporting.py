@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from drp.report import Activity, Period, Tally, month_bounds, open_deadline, tally
+from drp.report import Period, PeriodActivity, Tally, month_bounds, open_deadline, tally
 from store.reporting import ReportReader
 from store.store import Store
 from tests.drp.report_seed import NEWHAM, NOW, QUARTER, Story, history
@@ -38,7 +38,7 @@ PERIODS = (
 async def test_sql_counts_equal_the_domains_count_and_deadlines(store: Store) -> None:
     stories = {str(n): Story(d) for n, d in enumerate(history(120, 7, NOW, years=1))}
     await save(store, stories)
-    activity = Activity(
+    activity = PeriodActivity(
         [s.dispute for s in stories.values()], [e for s in stories.values() for e in s.events]
     )
     async with store.transaction(readonly=True) as tx:

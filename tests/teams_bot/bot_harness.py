@@ -24,7 +24,7 @@ from drp.policy import load_policy
 from store.demo import demo_directory_text, load_demo_directory
 from store.store import Store
 from teams_bot.app import Bot, build_bot
-from teams_bot.delivery import DeliveryPolicy
+from teams_bot.delivery.engine import DeliveryPolicy
 from teams_bot.settings import BotCredentials
 from tests.support.connector import LoopbackConnector, Member, post_activity
 from tests.support.ports import serve_app

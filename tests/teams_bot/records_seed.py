@@ -8,7 +8,7 @@ from pathlib import Path
 
 from drp.calendar import LONDON
 from drp.roles import Role
-from store.records import DirectoryEntry, RoleGrant
+from store.rows import DirectoryEntry, RoleGrant
 from store.store import Store
 from tests.drp.report_seed import ASSESSMENT, CLA, EAST, Cast, Story, current, last_year
 

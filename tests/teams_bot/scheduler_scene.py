@@ -21,14 +21,14 @@ from drp.policy import load_policy
 from drp.roles import Role
 from store.demo import load_demo_directory
 from store.outbox import message_from
-from store.records import OutboxMessage
+from store.rows import OutboxMessage
 from store.schema import outbox
 from store.store import Store
 from teams_bot import parties
 from teams_bot.app import Bot, build_bot
-from teams_bot.delivery import DeliveryPolicy
+from teams_bot.delivery.engine import DeliveryPolicy
+from teams_bot.notifier import Origin, fan_out
 from teams_bot.scheduler import Timing
-from teams_bot.service import Origin
 from teams_bot.settings import BotCredentials
 from tests.support.connector import LoopbackConnector, Member, post_activity
 from tests.support.ports import serve_app
@@ -147,7 +147,7 @@ class Scene:
             decision = raise_dispute(command, self.ctx)
             await tx.disputes.add(decision)
             origin = Origin(self.conn.service_url, self.conn.tenant_id)
-            await self.bot.service.fan_out(tx, None, decision, origin, now)
+            await fan_out(tx, self.ctx, None, decision, origin, now)
         if deliver:
             await self.deliver()
         return decision.dispute.reference

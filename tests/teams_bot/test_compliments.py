@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from drp.report import Period
-from teams_bot.compliments import KIND, ComplimentText
-from teams_bot.records import Format, build_report
+from teams_bot.audited_reads import Format, build_report
+from teams_bot.compliment_views import KIND, ComplimentText
 from tests.teams_bot.bot_harness import (
     LONDON,
     TEAM,
@@ -116,7 +116,7 @@ async def test_recipients_acknowledge_and_a_stranger_cannot(tmp_path: Path) -> N
         async with walk.bot.store.transaction() as tx:
             (stored,) = await tx.compliments.for_person(patti_id)
         assert stored.acknowledged_by == patti_id
-        ctx = walk.bot.service.ctx
+        ctx = walk.bot.deps.ctx
         report = await build_report(
             walk.bot.store,
             ctx,

@@ -18,11 +18,9 @@ import pytest
 
 from drp.events import JsonValue
 from store.store import Store
-from teams_bot.delivery import CHAT_REFUSED, Deliverer, DeliveryPolicy
-from teams_bot.rendering import Renderer
+from teams_bot.delivery.engine import CHAT_REFUSED, Deliverer, DeliveryPolicy
+from teams_bot.delivery.throttle import Throttle
 from teams_bot.scheduler import Scheduler
-from teams_bot.service import DisputeService
-from teams_bot.throttle import Throttle
 from teams_bot.turn import Card, Messenger
 from tests.store.conftest import pg_databases, pg_server
 from tests.store.postgres import Databases
@@ -336,17 +334,9 @@ async def test_two_schedulers_on_postgres_note_each_deadline_once(
         refs = [await walk.raise_at("1") for _ in range(5)]  # due Mon 30 Nov
         other_store = await Store.open(pg_url)
         try:
-            service = walk.bot.service
-            other = DisputeService(
-                other_store,
-                service.ctx,
-                walk.clock,
-                Renderer(service.ctx, service.keys),
-                lambda: None,
-            )
             schedulers = [
                 walk.bot.scheduler,
-                Scheduler(other_store, other, walk.clock),
+                Scheduler(other_store, walk.bot.deps.ctx, walk.clock),
             ]
             overdue = london(2026, 12, 1, 0, 0)
             walk.clock.now = overdue

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from teams_bot.throttle import PacedMessenger, Throttle, Window
+from teams_bot.delivery.throttle import PacedMessenger, Throttle, Window
 from teams_bot.turn import Card, DeliveryError
 
 

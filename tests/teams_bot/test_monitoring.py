@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from teams_bot.monitoring import NOW_MONITORING, ONLY_CSM, ONLY_IN_CHANNEL
+from teams_bot.handlers.monitoring import NOW_MONITORING, ONLY_CSM, ONLY_IN_CHANNEL
 from tests.teams_bot.bot_harness import (
     BOARD,
     CHILD,

@@ -16,7 +16,7 @@ import pytest
 from cards.report import CSV_COLUMNS, report_csv, report_html, report_markdown
 from drp.report import TOTAL, QuarterlyReport
 from store.store import Store
-from teams_bot.records import (
+from teams_bot.audited_reads import (
     RECORD_EXPORTED,
     REPORT_GENERATED,
     Format,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageStat
 
-from teams_bot.records import Format, build_report, export_record, render_report
+from teams_bot.audited_reads import Format, build_report, export_record, render_report
 from tests.drp.report_seed import NEWHAM, NOW, QUARTER
 from tests.support.playground import CHROMIUM, CHROMIUM_ARGS, TEST_OUTPUT
 from tests.teams_bot.records_seed import seeded_store

@@ -88,7 +88,7 @@ async def test_in_a_channel_only_monitor_here_and_help_are_commands() -> None:
 
 
 def test_monitoring_channel_is_the_channel_not_the_thread_it_was_asked_in() -> None:
-    from teams_bot.monitoring import channel_reference
+    from teams_bot.handlers.monitoring import channel_reference
 
     where = Where(
         "19:abc@thread.tacv2;messageid=1700000000000",

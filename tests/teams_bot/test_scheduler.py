@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from teams_bot.notices import AUTO_ESCALATED_TITLE, ESCALATE_NOW
+from teams_bot.delivery.notices import AUTO_ESCALATED_TITLE, ESCALATE_NOW
 from teams_bot.scheduler import Scheduler, Timing
 from tests.teams_bot.scheduler_scene import (
     BOARD,
@@ -332,19 +332,19 @@ async def test_a_restarted_scheduler_repeats_nothing_and_catches_up_what_it_miss
         before = await walk.rows()
 
         # A new process: nothing in memory. Sweeping the same instant owes nothing new.
-        fresh = Scheduler(walk.store, walk.bot.service, walk.clock)
+        fresh = Scheduler(walk.store, walk.bot.deps.ctx, walk.clock)
         assert (await fresh.tick(walk.clock.now)).enqueued == 0
         assert len(await walk.rows()) == len(before)
 
         # Down from Tue 09:00 until Wed 10:00: "due today" (08:30) goes out late, once.
         walk.clock.now = london(2026, 12, 30, 10, 0)
-        late = Scheduler(walk.store, walk.bot.service, walk.clock)
+        late = Scheduler(walk.store, walk.bot.deps.ctx, walk.clock)
         await late.tick(walk.clock.now)
         await walk.deliver()
         # Down again until Thu 02:00: the overdue notice is owed once, by whichever runs.
         walk.clock.now = london(2026, 12, 31, 2, 0)
-        await Scheduler(walk.store, walk.bot.service, walk.clock).tick(walk.clock.now)
-        await Scheduler(walk.store, walk.bot.service, walk.clock).tick(walk.clock.now)
+        await Scheduler(walk.store, walk.bot.deps.ctx, walk.clock).tick(walk.clock.now)
+        await Scheduler(walk.store, walk.bot.deps.ctx, walk.clock).tick(walk.clock.now)
         await walk.deliver()
 
         reminders = named(walk, at(await walk.sent("reminder")))
@@ -363,7 +363,7 @@ async def test_a_scheduler_down_past_the_deadline_sends_the_overdue_notice_not_s
         await christmas_dispute(walk)
         await walk.drive(london(2026, 12, 24, 12, 0))
         walk.clock.now = london(2027, 1, 4, 9, 0)  # back after the holidays
-        restarted = Scheduler(walk.store, walk.bot.service, walk.clock)
+        restarted = Scheduler(walk.store, walk.bot.deps.ctx, walk.clock)
         tick = await restarted.tick(walk.clock.now)
         await walk.deliver()
         assert (tick.overdue, tick.escalated) == (1, 0)

@@ -33,14 +33,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from cards.dispute import notice_card
+from drp.deadlines import still_owed
 from drp.events import JsonValue
 from drp.model import Dispute
-from store.records import OutboxMessage, Person, PostedCard
+from store.rows import OutboxMessage, Person, PostedCard
 from store.store import Store, Transaction
-from teams_bot import notices
+from teams_bot.delivery import notices
+from teams_bot.delivery.throttle import PacedMessenger, Throttle
+from teams_bot.notifier import REFRESH_RECIPIENT
 from teams_bot.rendering import Renderer
-from teams_bot.service import REFRESH_RECIPIENT
-from teams_bot.throttle import PacedMessenger, Throttle
 from teams_bot.turn import Card, DeliveryError, Messenger, conversation_id_of
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ class ChatRefused(DeliveryError):
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class SendResult:
     """What a send did: a card to remember for updates, or why nothing was sent."""
 
     posted: PostedCard | None = None
@@ -126,7 +127,7 @@ class Deliverer:
         self.owner = f"deliverer-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         # What each send leaves to record with its mark_sent (a subclass's _send returns None).
-        self._outcomes: dict[int, Outcome] = {}
+        self._outcomes: dict[int, SendResult] = {}
 
     def wake(self) -> None:
         """Something was enqueued: deliver it now rather than at the next poll."""
@@ -189,7 +190,7 @@ class Deliverer:
             log.exception("delivery %s (%s) failed unexpectedly", message.id, message.kind)
             await self._failed(message, DeliveryError(500, type(error).__name__))
         else:
-            await self._settle(message, self._outcomes.pop(message.id, Outcome()))
+            await self._settle(message, self._outcomes.pop(message.id, SendResult()))
         finally:
             self._outcomes.pop(message.id, None)
 
@@ -199,10 +200,10 @@ class Deliverer:
             return self.policy.lease_seconds
         return (expires - self.clock()).total_seconds()
 
-    async def _settle(self, message: OutboxMessage, outcome: Outcome) -> None:
+    async def _settle(self, message: OutboxMessage, outcome: SendResult) -> None:
         async with self.store.transaction() as tx:
             if outcome.posted is not None:
-                await tx.cards.record(outcome.posted)
+                await tx.posted_cards.record(outcome.posted)
             marked = await tx.outbox.mark_sent(message.id, self.owner, self.clock())
         if outcome.skipped:
             log.info("delivery %s (%s) not needed: %s", message.id, message.kind, outcome.skipped)
@@ -276,7 +277,7 @@ class Deliverer:
         if outcome.posted is not None or outcome.skipped:
             self._outcomes[message.id] = outcome
 
-    async def _send_one(self, message: OutboxMessage) -> Outcome:
+    async def _send_one(self, message: OutboxMessage) -> SendResult:
         if message.kind == "refresh":
             return await self._refresh(message)
         if message.kind in notices.MONITORING_KINDS:
@@ -288,7 +289,7 @@ class Deliverer:
                 raise DeliveryError(404, "recipient no longer exists")
             found = await self._card_for(tx, message, person)
         if isinstance(found, str):
-            return Outcome(skipped=found)
+            return SendResult(skipped=found)
         card, dispute = found
         reference = person.conversation_ref
         if not reference:
@@ -296,7 +297,7 @@ class Deliverer:
                 reference = await self._conversation(tx, person, message.payload)
         activity_id = await self.messenger.send(reference, card)
         if message.kind != "dispute_card" or dispute is None:
-            return Outcome()
+            return SendResult()
         posted = PostedCard(
             reference=dispute.reference,
             recipient=person.id,
@@ -306,7 +307,7 @@ class Deliverer:
             conversation_ref=reference,
             posted_at=self.clock(),
         )
-        return Outcome(posted=posted)
+        return SendResult(posted=posted)
 
     async def _card_for(
         self, tx: Transaction, message: OutboxMessage, person: Person
@@ -324,7 +325,7 @@ class Deliverer:
         if dispute is None:
             raise DeliveryError(404, "dispute no longer exists")
         if message.kind == notices.REMINDER:
-            if not notices.still_owed(dispute, message.payload, person.id, now):
+            if not still_owed(dispute, message.payload, person.id, now):
                 return "the dispute moved on"
             return notices.reminder_card(dispute, message.payload, ctx, keys), dispute
         if message.kind == "dispute_card":
@@ -380,7 +381,7 @@ class Deliverer:
         await tx.directory.save_conversation_reference(person.id, reference, at=self.clock())
         return reference
 
-    async def _to_monitoring(self, message: OutboxMessage) -> Outcome:
+    async def _to_monitoring(self, message: OutboxMessage) -> SendResult:
         """A failed-delivery note or an @mention, on the monitoring channel."""
         async with self.store.transaction() as tx:
             channel = await tx.directory.monitoring_channel()
@@ -394,9 +395,9 @@ class Deliverer:
         else:
             card = notices.mention_card(person, message.reference or "")
         await self.messenger.send(channel, card)
-        return Outcome()
+        return SendResult()
 
-    async def _refresh(self, message: OutboxMessage) -> Outcome:
+    async def _refresh(self, message: OutboxMessage) -> SendResult:
         """Update every card that shows this dispute, each in its recipient's view, and put
         a formal dispute on the monitoring channel if it is not there yet."""
         now = self.clock()
@@ -404,8 +405,8 @@ class Deliverer:
         async with self.store.transaction() as tx:
             dispute = await tx.disputes.find(message.reference or "")
             if dispute is None:
-                return Outcome(skipped="no such dispute")
-            posted_cards = await tx.cards.for_dispute(dispute.reference)
+                return SendResult(skipped="no such dispute")
+            posted_cards = await tx.posted_cards.for_dispute(dispute.reference)
             for posted in posted_cards:
                 if posted.kind == MONITORING:
                     card = self.renderer.monitoring(dispute, now)
@@ -425,8 +426,8 @@ class Deliverer:
             activity_id = await self.messenger.send(
                 channel, self.renderer.monitoring(dispute, now)
             )
-            return Outcome(posted=_board_card(dispute, channel, activity_id, now))
-        return Outcome()
+            return SendResult(posted=_board_card(dispute, channel, activity_id, now))
+        return SendResult()
 
     async def _update(self, posted: PostedCard, card: Card) -> None:
         """One card in place; a card its reader deleted (or a chat left) is simply skipped."""

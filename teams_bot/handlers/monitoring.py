@@ -6,8 +6,9 @@ from typing import Any
 
 from drp.events import JsonValue
 from drp.roles import Role
+from teams_bot.deps import Deps
+from teams_bot.notifier import REFRESH_RECIPIENT
 from teams_bot.router import Parsed
-from teams_bot.service import REFRESH_RECIPIENT, DisputeService
 from teams_bot.turn import ConversationKind, Reply, Turn, Where
 
 ONLY_IN_CHANNEL = "Type **monitor here** in a team channel (mentioning me) to make it the board."
@@ -22,16 +23,16 @@ NOT_IN_DIRECTORY = "You are not in the DRP directory, so I cannot act for you he
 class Monitoring:
     """Choosing the channel and filling it with the open disputes' cards."""
 
-    def __init__(self, service: DisputeService) -> None:
-        self.service = service
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     async def monitor_here(self, turn: Turn, parsed: Parsed) -> Reply:
         """Make this channel the monitoring channel (chairs' service managers only)."""
         if turn.where.kind != ConversationKind.CHANNEL:
             return Reply(texts=(ONLY_IN_CHANNEL,))
-        now = self.service.clock()
-        async with self.service.store.transaction() as tx:
-            person = await self.service.person(tx, turn, now)
+        now = self.deps.clock()
+        async with self.deps.store.transaction() as tx:
+            person = await self.deps.person(tx, turn, now)
             if person is None:
                 return Reply(texts=(NOT_IN_DIRECTORY,))
             if not person.has_role(Role.CHAIRS_SERVICE_MANAGER):
@@ -60,7 +61,7 @@ class Monitoring:
                     due_at=now,
                     reference=dispute.reference,
                 )
-        self.service.wake()
+        self.deps.wake()
         return Reply(texts=(NOW_MONITORING,))
 
 

@@ -7,8 +7,7 @@ manager answered, the dispute moved on) is not sent: ``still_owed`` decides.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
-from enum import StrEnum
+from datetime import date, datetime
 from typing import Any
 
 from cards import elements as el
@@ -18,14 +17,15 @@ from cards.permissions import options
 from cards.text import format_date, format_due, plain
 from cards.verbs import KeyFactory, Verb
 from cards.views import RAG, Viewer, ViewerKind
+from drp.deadlines import Occasion, deadline_for
 from drp.machine import Context
 from drp.model import Dispute, Status
 from drp.policy import Stage
-from store.records import Person
+from store.rows import Person
 from store.store import Transaction
 from teams_bot.turn import Card
 
-# Outbox kinds the scheduler and the deliverer add to the service's dispute_card/notice/refresh.
+# Outbox kinds the scheduler and the deliverer add to the notifier's dispute_card/notice/refresh.
 REMINDER = "reminder"
 DIGEST = "digest"
 DELIVERY_FAILED = "delivery_failed"
@@ -37,21 +37,6 @@ MONITORING_KINDS = frozenset({DELIVERY_FAILED, MENTION})
 ESCALATE_NOW = "Escalate now"
 ESCALATE_NOW_REASON = "No response by the deadline."
 AUTO_ESCALATION_REASON = "No response by the deadline: escalated automatically under the policy."
-
-
-class Occasion(StrEnum):
-    """What a reminder is about."""
-
-    DUE_NEXT_WORKING_DAY = "due_next_working_day"
-    DUE_TODAY = "due_today"
-    REVIEW_DUE = "review_due"
-    REVIEW_OVERDUE = "review_overdue"
-    EXTENSION_ENDED = "extension_ended"
-
-    @property
-    def for_owner(self) -> bool:
-        """Response reminders go to the stage's owners; the rest to the chair who raised it."""
-        return self in {Occasion.DUE_NEXT_WORKING_DAY, Occasion.DUE_TODAY}
 
 
 _TITLES = {
@@ -79,47 +64,12 @@ MENTION_TEXT = (
 AUTO_ESCALATED_TITLE = "Escalated automatically: no response by the deadline"
 
 
-def still_owed(
-    dispute: Dispute, payload: Mapping[str, Any], recipient: str, now: datetime
-) -> bool:
-    """Whether a reminder is still true: same stage, same deadline, same waiting state, and
-    (for "due" reminders held up past it) the deadline not yet gone."""
-    occasion = Occasion(str(payload.get("occasion")))
-    if dispute.stage != payload.get("stage"):
-        return False
-    deadline = _deadline(dispute, occasion)
-    if not _same(deadline, payload) or (occasion in _BEFORE and deadline and now > deadline):
-        return False
-    if occasion.for_owner:
-        return dispute.status == Status.AWAITING_RESPONSE and recipient in dispute.owners
-    return dispute.status == Status.AWAITING_REVIEW and recipient == dispute.raised_by
-
-
-_BEFORE = frozenset({Occasion.DUE_NEXT_WORKING_DAY, Occasion.DUE_TODAY, Occasion.REVIEW_DUE})
-
-
-def _deadline(dispute: Dispute, occasion: Occasion) -> datetime | None:
-    """The response's deadline (the extension's end too), or the chair's review's."""
-    if occasion.for_owner or occasion == Occasion.EXTENSION_ENDED:
-        return dispute.due_at
-    return dispute.review_due_at
-
-
-def _same(deadline: datetime | None, payload: Mapping[str, Any]) -> bool:
-    return deadline is not None and instant_key(deadline) == payload.get("due_at")
-
-
-def instant_key(instant: datetime) -> str:
-    """An instant as dedupe keys and payloads spell it: UTC, to the second."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def reminder_card(
     dispute: Dispute, payload: Mapping[str, Any], ctx: Context, keys: KeyFactory
 ) -> Card:
     """A reminder rendered from the dispute as it is now."""
     occasion = Occasion(str(payload.get("occasion")))
-    deadline = _deadline(dispute, occasion)
+    deadline = deadline_for(dispute, occasion)
     due = format_due(deadline) if deadline else "—"
     facts = [
         ("Reference", dispute.reference),
@@ -228,7 +178,7 @@ def mention_card(person: Person, reference: str) -> Card:
 
 
 def notice_title(event: str, payload: Mapping[str, Any]) -> str | None:
-    """A title for notices the scheduler caused (None: the service's usual title)."""
+    """A title for notices the scheduler caused (None: the usual title)."""
     if event == "escalated" and payload.get("automatic"):
         return AUTO_ESCALATED_TITLE
     return None

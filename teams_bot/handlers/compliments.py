@@ -8,16 +8,13 @@ double click or a retry never sends twice and a crash never loses one.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from cards.compliment import (
     ComplimentInput,
-    ComplimentView,
     compliment_card,
     compliment_form_card,
     parse_compliment,
@@ -27,98 +24,24 @@ from cards.verbs import nonce_of
 from drp.events import JsonValue
 from drp.roles import Role
 from store.errors import DuplicateCommand
-from store.records import Compliment, OutboxMessage, Person
+from store.rows import Person
 from store.store import Transaction
 from teams_bot import messages
-from teams_bot.delivery import Deliverer
-from teams_bot.records import RAISERS, home_team
+from teams_bot.audited_reads import RAISERS, home_team
+from teams_bot.compliment_views import KIND, ComplimentText, compliment_view
+from teams_bot.deps import Deps
+from teams_bot.notifier import Origin
 from teams_bot.router import Parsed
-from teams_bot.service import DisputeService, Origin
-from teams_bot.turn import Card, DeliveryError, Reply, Turn
+from teams_bot.turn import Card, Reply, Turn
 
 log = logging.getLogger(__name__)
 
-KIND = "compliment"
 ACKNOWLEDGED = "compliment_acknowledged"
 ONLY_CHAIRS = "Compliments are sent by chairs and IROs."
 NOT_FOR_YOU = "Only the practitioner and their team manager acknowledge this compliment."
 UNKNOWN = "There is no such compliment."
 NO_TEAM_MANAGER = "No team manager is recorded for {team}; add one to the directory first."
 NOT_A_PRACTITIONER = "Choose a practitioner from the list."
-
-
-@dataclass(frozen=True, slots=True)
-class ComplimentText:
-    """What the chair wrote, kept as one JSON document in the compliment's text."""
-
-    good_practice: str
-    impact: str
-    child_local_id: str = ""
-    team: str = ""
-
-    def dumps(self) -> str:
-        """The stored form."""
-        return json.dumps(
-            {
-                "good_practice": self.good_practice,
-                "impact": self.impact,
-                "child_local_id": self.child_local_id,
-                "team": self.team,
-            }
-        )
-
-    @classmethod
-    def loads(cls, text: str) -> ComplimentText:
-        """Read the stored form; plain text (written elsewhere) is the good practice."""
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return cls(text, "")
-        if not isinstance(data, dict):
-            return cls(text, "")
-        fields = ("good_practice", "impact", "child_local_id", "team")
-        return cls(*(str(data.get(name) or "") for name in fields))
-
-
-async def compliment_view(
-    tx: Transaction, compliment: Compliment, extra_ack: tuple[str, datetime] | None = None
-) -> ComplimentView:
-    """The compliment with names resolved (and an acknowledgement not yet stored, if given)."""
-    written = ComplimentText.loads(compliment.text)
-    names = await _names(tx, compliment)
-    acknowledged: list[tuple[str, datetime]] = []
-    if compliment.acknowledged_by and compliment.acknowledged_at:
-        acknowledged.append(
-            (names.get(compliment.acknowledged_by, ""), compliment.acknowledged_at)
-        )
-    if extra_ack is not None:
-        acknowledged.append((names.get(extra_ack[0], ""), extra_ack[1]))
-    return ComplimentView(
-        compliment_id=str(compliment.id),
-        sent_by=names.get(compliment.from_person, "A chair"),
-        sent_at=compliment.created_at,
-        practitioner=names.get(compliment.to_practitioner, "The practitioner"),
-        good_practice=written.good_practice,
-        impact=written.impact,
-        team=written.team,
-        child_local_id=written.child_local_id,
-        acknowledged=tuple(acknowledged),
-    )
-
-
-async def _names(tx: Transaction, compliment: Compliment) -> dict[str, str]:
-    ids = {
-        compliment.from_person,
-        compliment.to_practitioner,
-        compliment.team_manager,
-        compliment.acknowledged_by or "",
-    }
-    found = {}
-    for person_id in ids - {""}:
-        person = await tx.directory.person(person_id)
-        if person is not None:
-            found[person_id] = person.name
-    return found
 
 
 def _compliment_id(data: Mapping[str, Any]) -> int | None:
@@ -131,14 +54,14 @@ def _compliment_id(data: Mapping[str, Any]) -> int | None:
 class Compliments:
     """``compliment`` (the form), Send (``drp.compliment``), Acknowledge (``drp.acknowledge``)."""
 
-    def __init__(self, service: DisputeService) -> None:
-        self.service = service
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     async def form(self, turn: Turn, parsed: Parsed) -> Reply:
         """The compliment form, for chairs and IROs."""
-        now = self.service.clock()
-        async with self.service.store.transaction() as tx:
-            person = await self.service.person(tx, turn, now)
+        now = self.deps.clock()
+        async with self.deps.store.transaction() as tx:
+            person = await self.deps.person(tx, turn, now)
             if person is None:
                 return Reply(cards=(messages.not_in_directory(),))
             if not any(person.has_role(role) for role in RAISERS):
@@ -154,25 +77,25 @@ class Compliments:
             (p.id, f"{p.name} ({home_team(p)})" if home_team(p) else p.name) for p in practitioners
         ]
         teams = [(t.name, t.name) for t in await tx.directory.teams()]
-        return compliment_form_card(people, teams, values, errors, self.service.keys)
+        return compliment_form_card(people, teams, values, errors, self.deps.keys)
 
     async def send(self, turn: Turn) -> Reply:
         """Store the compliment and owe it to the practitioner and their team manager."""
-        now = self.service.clock()
+        now = self.deps.clock()
         key = nonce_of(turn.data)
         form = parse_compliment(turn.data)
         try:
-            async with self.service.store.transaction() as tx:
+            async with self.deps.store.transaction() as tx:
                 card = await self._send(tx, turn, form, key, now)
         except DuplicateCommand:
             card = refusal_card("this compliment has already been sent")
-        self.service.wake()
+        self.deps.wake()
         return Reply(invoke_card=card)
 
     async def _send(
         self, tx: Transaction, turn: Turn, form: ComplimentInput, key: str, now: datetime
     ) -> Card:
-        person = await self.service.person(tx, turn, now)
+        person = await self.deps.person(tx, turn, now)
         if person is None:
             return messages.not_in_directory()
         if not any(person.has_role(role) for role in RAISERS):
@@ -230,15 +153,15 @@ class Compliments:
         compliment = await tx.compliments.get(compliment_id)
         if compliment is None:
             return refusal_card(UNKNOWN)
-        return compliment_card(await compliment_view(tx, compliment), False, self.service.keys)
+        return compliment_card(await compliment_view(tx, compliment), False, self.deps.keys)
 
     async def acknowledge(self, turn: Turn) -> Reply:
         """The practitioner or team manager acknowledges; the first one is kept on the row,
         every one in the audit log."""
-        now = self.service.clock()
+        now = self.deps.clock()
         compliment_id = _compliment_id(turn.data)
-        async with self.service.store.transaction() as tx:
-            person = await self.service.person(tx, turn, now)
+        async with self.deps.store.transaction() as tx:
+            person = await self.deps.person(tx, turn, now)
             if person is None:
                 return Reply(invoke_card=messages.not_in_directory())
             found = await tx.compliments.get(compliment_id) if compliment_id else None
@@ -248,7 +171,7 @@ class Compliments:
                 await tx.audit.record(
                     "refused", person.id, at=now, detail={"compliment": found.id}
                 )
-                card = compliment_card(await compliment_view(tx, found), False, self.service.keys)
+                card = compliment_card(await compliment_view(tx, found), False, self.deps.keys)
                 return Reply(invoke_card=refusal_card(NOT_FOR_YOU, card))
             first = await tx.compliments.acknowledge(found.id, person.id, now)
             await tx.audit.record(ACKNOWLEDGED, person.id, at=now, detail={"compliment": found.id})
@@ -256,22 +179,4 @@ class Compliments:
             assert after is not None
             extra = None if first or after.acknowledged_by == person.id else (person.id, now)
             view = await compliment_view(tx, after, extra)
-        return Reply(invoke_card=compliment_card(view, False, self.service.keys))
-
-
-class ComplimentDeliverer(Deliverer):
-    """The outbox deliverer, also posting compliment cards (kind ``compliment``)."""
-
-    async def _send(self, message: OutboxMessage) -> None:
-        if message.kind != KIND:
-            await super()._send(message)
-            return
-        async with self.store.transaction() as tx:
-            person = await tx.directory.person(message.recipient)
-            found = await tx.compliments.get(int(str(message.payload.get("compliment", 0))))
-            if person is None or found is None:
-                raise DeliveryError(404, "recipient or compliment no longer exists")
-            may_ack = found.acknowledged_by != person.id
-            card = compliment_card(await compliment_view(tx, found), may_ack, self.renderer.keys)
-            reference = await self._conversation(tx, person, message.payload)
-        await self.messenger.send(reference, card)
+        return Reply(invoke_card=compliment_card(view, False, self.deps.keys))

@@ -8,11 +8,12 @@ from datetime import datetime
 from cards.lists import dispute_list_card, help_card, row_for, welcome_card
 from drp.model import Dispute
 from drp.roles import Role
-from store.records import Person
+from store.rows import Person
 from store.store import Transaction
 from teams_bot import messages
+from teams_bot.deps import Deps
+from teams_bot.handlers.disputes import DisputeActions
 from teams_bot.router import Parsed
-from teams_bot.service import DisputeService
 from teams_bot.turn import Card, ConversationKind, Reply, Turn, TurnKind
 
 SHOW_WHICH = "Which dispute? Type show and its reference, e.g. show DRP-2026-000123."
@@ -30,17 +31,18 @@ def primary_role(person: Person) -> Role:
     return person.roles[0].role if person.roles else Role.PRACTITIONER
 
 
-class Conversation:
+class ChatCommands:
     """The text commands of a 1:1 chat."""
 
-    def __init__(self, service: DisputeService) -> None:
-        self.service = service
-        self.ctx = service.ctx
+    def __init__(self, deps: Deps, disputes: DisputeActions) -> None:
+        self.deps = deps
+        self.disputes = disputes
+        self.ctx = deps.ctx
 
     async def _person_card(self, turn: Turn, build: Builder) -> Reply:
-        now = self.service.clock()
-        async with self.service.store.transaction() as tx:
-            person = await self.service.person(tx, turn, now)
+        now = self.deps.clock()
+        async with self.deps.store.transaction() as tx:
+            person = await self.deps.person(tx, turn, now)
             card = messages.not_in_directory() if person is None else await build(tx, person, now)
         if turn.kind == TurnKind.ACTION:
             return Reply(invoke_card=card)
@@ -54,7 +56,7 @@ class Conversation:
 
         async def build(tx: Transaction, person: Person, now: datetime) -> Card:
             role = primary_role(person)
-            return welcome_card(person.name, role, self.ctx.policy, self.service.keys)
+            return welcome_card(person.name, role, self.ctx.policy, self.deps.keys)
 
         return await self._person_card(turn, build)
 
@@ -62,16 +64,16 @@ class Conversation:
         """The bot was added to a conversation: remember a 1:1 chat, say nothing (the
         installation greets)."""
         if turn.where.kind == ConversationKind.PERSONAL:
-            now = self.service.clock()
-            async with self.service.store.transaction() as tx:
-                await self.service.person(tx, turn, now)
+            now = self.deps.clock()
+            async with self.deps.store.transaction() as tx:
+                await self.deps.person(tx, turn, now)
         return Reply()
 
     async def help(self, turn: Turn, parsed: Parsed) -> Reply:
         """What this person can ask; unknown text lands here too, never silence."""
 
         async def build(tx: Transaction, person: Person, now: datetime) -> Card:
-            return help_card(self.ctx.policy, primary_role(person), self.service.keys)
+            return help_card(self.ctx.policy, primary_role(person), self.deps.keys)
 
         return await self._person_card(turn, build)
 
@@ -102,7 +104,7 @@ class Conversation:
     def _list(self, title: str, disputes: list[Dispute], now: datetime) -> Card:
         rows = [row_for(d, self.ctx.policy, now, self.ctx.calendar) for d in disputes]
         rows.sort(key=lambda row: (row.due is None, row.due))
-        return dispute_list_card(title, rows, self.service.keys)
+        return dispute_list_card(title, rows, self.deps.keys)
 
     async def show(self, turn: Turn, parsed: Parsed) -> Reply:
         """One dispute, as this person may see it."""
@@ -111,7 +113,7 @@ class Conversation:
         reference = parsed.argument
 
         async def build(tx: Transaction, person: Person, now: datetime) -> Card:
-            return await self.service.card_for(tx, reference, person, now)
+            return await self.disputes.card_for(tx, reference, person, now)
 
         return await self._person_card(turn, build)
 
@@ -120,6 +122,6 @@ class Conversation:
         reference = str(turn.data.get("reference") or "")
 
         async def build(tx: Transaction, person: Person, now: datetime) -> Card:
-            return await self.service.card_for(tx, reference, person, now, shown_in=turn)
+            return await self.disputes.card_for(tx, reference, person, now, shown_in=turn)
 
         return await self._person_card(turn, build)

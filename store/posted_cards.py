@@ -10,11 +10,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from store.records import PostedCard
+from store.rows import PostedCard
 from store.schema import posted_cards
 
 
-class Cards:
+class PostedCards:
     """The posted-card repository of one transaction."""
 
     def __init__(self, conn: AsyncConnection) -> None:

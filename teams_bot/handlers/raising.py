@@ -16,10 +16,12 @@ from drp.model import Actor
 from drp.policy import Process, Stage
 from drp.roles import Role
 from store.errors import DuplicateCommand
-from store.records import Person
+from store.rows import Person
 from store.store import Transaction
 from teams_bot import messages, parties
-from teams_bot.service import DisputeService, Origin
+from teams_bot.deps import Deps
+from teams_bot.handlers.disputes import DisputeActions, remember_card
+from teams_bot.notifier import Origin, fan_out
 from teams_bot.turn import Card, Reply, Turn, TurnKind
 
 CANNOT_RAISE = "Under the {policy} policy, a {role} cannot raise a dispute from Teams."
@@ -30,11 +32,12 @@ NOT_YOURSELF = "Name the other practitioner, not yourself."
 
 
 class RaiseFlow:
-    """The DRP form's three verbs, on top of the dispute service."""
+    """The DRP form's three verbs."""
 
-    def __init__(self, service: DisputeService) -> None:
-        self.service = service
-        self.ctx = service.ctx
+    def __init__(self, deps: Deps, disputes: DisputeActions) -> None:
+        self.deps = deps
+        self.disputes = disputes
+        self.ctx = deps.ctx
 
     def _process_for(self, person: Person, key: str) -> tuple[Process, Role] | None:
         processes = self.ctx.policy.processes
@@ -71,14 +74,14 @@ class RaiseFlow:
             values=values,
             errors=errors,
             practitioners=await _practitioners(tx),
-            key_factory=self.service.keys,
+            key_factory=self.deps.keys,
         )
 
     async def form(self, turn: Turn) -> Reply:
         """The blank form (``new``, or the New button), or the preview with input kept."""
-        now = self.service.clock()
-        async with self.service.store.transaction() as tx:
-            person = await self.service.person(tx, turn, now)
+        now = self.deps.clock()
+        async with self.deps.store.transaction() as tx:
+            person = await self.deps.person(tx, turn, now)
             if person is None:
                 card = messages.not_in_directory()
             else:
@@ -94,14 +97,14 @@ class RaiseFlow:
             return await self._submit(turn)
         except DuplicateCommand as replay:
             reference = str(replay.result.get("reference", ""))
-            return await self.service.current(turn, reference)
+            return await self.disputes.current(turn, reference)
 
     async def _submit(self, turn: Turn) -> Reply:
-        now = self.service.clock()
+        now = self.deps.clock()
         today = self.ctx.calendar.local_date(now)
         key = nonce_of(turn.data)
-        async with self.service.store.transaction() as tx:
-            person = await self.service.person(tx, turn, now)
+        async with self.deps.store.transaction() as tx:
+            person = await self.deps.person(tx, turn, now)
             if person is None:
                 return Reply(invoke_card=messages.not_in_directory())
             stored = await tx.idempotency.get(key) if key else None
@@ -109,7 +112,7 @@ class RaiseFlow:
                 reference = str(stored.result.get("reference", ""))
                 dispute = await tx.disputes.get(reference)
                 return Reply(
-                    invoke_card=await self.service.render.dispute(tx, dispute, person.id, now)
+                    invoke_card=await self.deps.render.dispute(tx, dispute, person.id, now)
                 )
             form = parse_form(turn.data, today)
             outcome = await self._decide(tx, person, form, now) if not form.errors else form.errors
@@ -124,8 +127,8 @@ class RaiseFlow:
                     "version": decisions[-1].dispute.version,
                 }
                 await tx.idempotency.put(key, result, at=now, reference=reference)
-            card = await self.service.render.dispute(tx, decisions[-1].dispute, person.id, now)
-        self.service.wake()
+            card = await self.deps.render.dispute(tx, decisions[-1].dispute, person.id, now)
+        self.deps.wake()
         return Reply(invoke_card=card)
 
     async def _decide(
@@ -180,7 +183,7 @@ class RaiseFlow:
     ) -> list[Decision]:
         origin = Origin.of(turn.where)
         await tx.disputes.add(raised)
-        await self.service.fan_out(tx, None, raised, origin, now)
+        await fan_out(tx, self.ctx, None, raised, origin, now)
         decisions = [raised]
         if form.immediate_harm:
             # The alert goes out at once, as its own recorded step.
@@ -188,9 +191,9 @@ class RaiseFlow:
             alert = AlertImmediateHarm(Actor(person.id, raised.dispute.raiser_role), now, details)
             alerted = decide(raised.dispute, alert, self.ctx)
             await tx.disputes.save(alerted, expected_version=raised.dispute.version)
-            await self.service.fan_out(tx, raised.dispute, alerted, origin, now)
+            await fan_out(tx, self.ctx, raised.dispute, alerted, origin, now)
             decisions.append(alerted)
-        await self.service.remember_card(tx, turn, raised.dispute.reference, person.id, now)
+        await remember_card(tx, turn, raised.dispute.reference, person.id, now)
         return decisions
 
 

@@ -27,7 +27,7 @@ from drp.machine import Context, escalation_target, process_of
 from drp.model import Actor, Dispute
 from drp.policy import Stage
 from drp.roles import Role
-from store.records import Person
+from store.rows import Person
 from store.store import Transaction
 from teams_bot import parties
 

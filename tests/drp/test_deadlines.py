@@ -11,10 +11,18 @@ import pytest
 
 from cards.views import RAG, rag
 from drp.calendar import LONDON, WorkingDayCalendar
+from drp.deadlines import (
+    Due,
+    Moment,
+    Occasion,
+    instant_key,
+    moments,
+    previous_working_day,
+    ready,
+    still_owed,
+)
 from drp.model import Child, Concern, Dispute, Status
 from drp.roles import Role
-from teams_bot.notices import Occasion, instant_key, still_owed
-from teams_bot.scheduler import Due, Moment, moments, previous_working_day, ready
 
 CAL = WorkingDayCalendar()
 MORNING = time(8, 30)

@@ -1,5 +1,5 @@
 """Records and reports from the store: the case record, the quarterly report, the supervision
-list; and the bot's thin handlers for them (``Case record``, ``report``, ``supervision``).
+list, for the bot's ``Case record``, ``report`` and ``supervision`` and for the CLI.
 
 Every case-record export and every report is written to the audit log ("who read what") in
 the same transaction that read it.
@@ -8,17 +8,15 @@ the same transaction that read it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from enum import StrEnum
 
-from cards.record import CaseRecord, Route, record_card, record_html, record_markdown
+from cards.record import CaseRecord, Route, record_html, record_markdown
 from cards.report import (
-    outstanding_card,
     report_csv,
     report_html,
     report_markdown,
-    report_summary_card,
 )
 from cards.views import DisputeView
 from drp.events import Event
@@ -35,13 +33,10 @@ from drp.report import (
     quarterly_report,
 )
 from drp.roles import Role
-from store.records import Person
 from store.reporting import ReportReader
+from store.rows import Person
 from store.store import Store, Transaction
-from teams_bot import messages, parties
-from teams_bot.router import Parsed
-from teams_bot.service import DisputeService
-from teams_bot.turn import Reply, Turn
+from teams_bot import parties
 
 RECORD_EXPORTED = "record_exported"
 REPORT_GENERATED = "report_generated"
@@ -51,20 +46,6 @@ RECORD_READERS = frozenset({Role.MONITOR, Role.CHAIRS_SERVICE_MANAGER})
 REPORTERS = frozenset({Role.MONITOR, Role.CHAIRS_SERVICE_MANAGER})
 SUPERVISORS = frozenset({Role.CHAIRS_SERVICE_MANAGER})
 RAISERS = frozenset({Role.CHAIR, Role.IRO})
-
-RECORD_HINT = (
-    "The printable HTML record for the child's file: "
-    "drp-bot record {reference} --format html --out {reference}.html"
-)
-REPORT_HINT = (
-    "Teams cannot receive files from this bot here; the full report with charts (HTML) is "
-    "made with: drp-bot report --from {start} --to {end} --format html --out report.html"
-)
-NOT_YOURS = "Only the chair who raised it and the monitoring service may export the record."
-ONLY_REPORTERS = "Only the chairs' service manager and the QA / monitoring team run the report."
-ONLY_SUPERVISION = "The supervision list is for chairs, IROs and their service manager."
-BAD_PERIOD = "Type report, or report FROM TO with dates like 2026-01-01 2026-03-31."
-NO_SUCH_CHAIR = "There is no one with that e-mail address in the directory."
 
 
 class Format(StrEnum):
@@ -96,7 +77,7 @@ async def case_record(
 
 
 def _people_named(dispute: Dispute, events: Iterable[Event], owners: Sequence[str]) -> set[str]:
-    ids = {e.actor for e in events} | set(parties.parties(dispute)) | set(owners)
+    ids = {e.actor for e in events} | set(parties.party_ids(dispute)) | set(owners)
     ids |= {str(e.payload.get("on_behalf_of")) for e in events if e.payload.get("on_behalf_of")}
     return ids
 
@@ -219,119 +200,3 @@ async def raisers(tx: Transaction) -> list[Person]:
     """Everyone who may raise a dispute (chairs and IROs)."""
     found = {p.id: p for role in RAISERS for p in await tx.directory.holders(role)}
     return sorted(found.values(), key=lambda p: p.email)
-
-
-# --- the bot's handlers -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Refusal:
-    text: str
-
-
-class Records:
-    """``Case record`` button, ``report`` and ``supervision``: one store read each, audited."""
-
-    def __init__(self, service: DisputeService) -> None:
-        self.service = service
-        self.ctx = service.ctx
-
-    async def record(self, turn: Turn) -> Reply:
-        """The Case record button: the record as a card in the chat; the clicked card stays."""
-        reference = str(turn.data.get("reference") or "")
-        now = self.service.clock()
-        async with self.service.store.transaction() as tx:
-            person = await self.service.person(tx, turn, now)
-            if person is None:
-                return Reply(invoke_card=messages.not_in_directory())
-            dispute = await tx.disputes.find(reference)
-            if dispute is None:
-                return Reply(invoke_card=messages.no_such_dispute(reference))
-            current = await self.service.render.dispute(tx, dispute, person.id, now)
-            if not may_read_record(person, dispute):
-                detail = {"verb": "drp.record", "state": dispute.status.value}
-                await tx.audit.record(
-                    REFUSED, person.id, at=now, reference=reference, detail=detail
-                )
-                return Reply(invoke_card=messages.refusal(NOT_YOURS, current))
-            record = await case_record(tx, reference, person.name, now)
-            assert record is not None
-            detail = {"format": Format.CARD.value}
-            await tx.audit.record(
-                RECORD_EXPORTED, person.id, at=now, reference=reference, detail=detail
-            )
-        hint = RECORD_HINT.format(reference=reference)
-        return Reply(cards=(record_card(record, self.ctx.policy, hint),), invoke_card=current)
-
-    async def report(self, turn: Turn, parsed: Parsed) -> Reply:
-        """``report`` (the last full quarter) or ``report FROM TO``: the summary card."""
-        now = self.service.clock()
-        period = _period(parsed.argument, self.ctx.calendar.local_date(now))
-        if period is None:
-            return Reply(texts=(BAD_PERIOD,))
-        async with self.service.store.transaction() as tx:
-            person = await self.service.person(tx, turn, now)
-            refusal = await _may_report(tx, person, now)
-        if refusal is not None:
-            return Reply(texts=(refusal.text,))
-        assert person is not None
-        report = await build_report(
-            self.service.store, self.ctx, period, now, actor=person.id, fmt=Format.CARD
-        )
-        hint = REPORT_HINT.format(start=period.start.isoformat(), end=period.end.isoformat())
-        return Reply(cards=(report_summary_card(report, hint),))
-
-    async def supervision(self, turn: Turn, parsed: Parsed) -> Reply:
-        """A chair's open disputes (their own; a service manager's: all chairs', or one's)."""
-        now = self.service.clock()
-        async with self.service.store.transaction(readonly=True) as tx:
-            person = await self.service.person(tx, turn, now)
-            if person is None:
-                return Reply(cards=(messages.not_in_directory(),))
-            chosen = await _supervised(tx, person, parsed.argument)
-            if isinstance(chosen, _Refusal):
-                return Reply(texts=(chosen.text,))
-            title, ids = chosen
-            rows = await supervision_rows(tx, self.ctx, ids, now)
-        return Reply(cards=(outstanding_card(title, rows, self.service.keys),))
-
-
-def may_read_record(person: Person, dispute: Dispute) -> bool:
-    """The raiser, and the monitoring service (QA, chairs' service manager)."""
-    return person.id == dispute.raised_by or any(person.has_role(r) for r in RECORD_READERS)
-
-
-async def _may_report(tx: Transaction, person: Person | None, now: datetime) -> _Refusal | None:
-    if person is None:
-        return _Refusal(messages.NOT_IN_DIRECTORY)
-    if any(person.has_role(role) for role in REPORTERS):
-        return None
-    await tx.audit.record(REFUSED, person.id, at=now, detail={"command": "report"})
-    return _Refusal(ONLY_REPORTERS)
-
-
-async def _supervised(
-    tx: Transaction, person: Person, argument: str
-) -> tuple[str, list[str]] | _Refusal:
-    if any(person.has_role(role) for role in SUPERVISORS):
-        if argument:
-            chair = await tx.directory.by_email(argument.strip().lower())
-            if chair is None:
-                return _Refusal(NO_SUCH_CHAIR)
-            return f"Open disputes of {chair.name}", [chair.id]
-        return "Open disputes of every chair", [p.id for p in await raisers(tx)]
-    if any(person.has_role(role) for role in RAISERS):
-        return "Your open disputes, for supervision", [person.id]
-    return _Refusal(ONLY_SUPERVISION)
-
-
-def _period(argument: str, today: date) -> Period | None:
-    words = argument.split()
-    if not words:
-        return last_full_quarter(today)
-    if len(words) != 2:
-        return None
-    try:
-        return Period(date.fromisoformat(words[0]), date.fromisoformat(words[1]))
-    except ValueError:
-        return None

@@ -1,0 +1,53 @@
+"""What handlers, the scheduler and delivery are given: the store, the policy, the clock, the
+card renderer and the deliverer's wake-up. One small object, passed down at start-up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from cards.verbs import KeyFactory
+from drp.machine import Context
+from store.rows import Person
+from store.store import Store, Transaction
+from teams_bot import parties
+from teams_bot.rendering import Renderer
+from teams_bot.turn import ConversationKind, Turn, conversation_id_of
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """The running bot's parts a handler may use."""
+
+    store: Store
+    ctx: Context
+    clock: Clock
+    render: Renderer
+    wake: Callable[[], None]
+
+    @property
+    def keys(self) -> KeyFactory:
+        """Idempotency keys for the buttons of cards built now."""
+        return self.render.keys
+
+    async def person(self, tx: Transaction, turn: Turn, now: datetime) -> Person | None:
+        """The directory entry of whoever sent the turn; remembers their 1:1 chat."""
+        person = await parties.identify(tx, turn.user)
+        if person is None:
+            log.info("turn from a user not in the directory: activity=%s", turn.activity_id)
+            return None
+        if turn.where.kind == ConversationKind.PERSONAL and turn.where.reference:
+            stored = person.conversation_ref or {}
+            # Teams may move a chat to another connector (serviceUrl): keep the newest.
+            moved = stored.get("serviceUrl") != turn.where.service_url
+            if moved or conversation_id_of(stored) != turn.where.conversation_id:
+                await tx.directory.save_conversation_reference(
+                    person.id, turn.where.reference, at=now, teams_user_id=turn.user.id or None
+                )
+        return person

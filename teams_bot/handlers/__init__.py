@@ -1,0 +1,76 @@
+"""The handlers: one thin action per text command and card verb, and the router that maps them.
+
+A turn's path: ``botframework.to_turn`` → ``router.Router.handle`` → a handler here → the store
+(one transaction) and the outbox → a ``Reply`` back through ``botframework``.
+"""
+
+from __future__ import annotations
+
+from cards.verbs import Verb
+from teams_bot import messages
+from teams_bot.deps import Deps
+from teams_bot.handlers.chat import ChatCommands
+from teams_bot.handlers.compliments import Compliments
+from teams_bot.handlers.disputes import DisputeActions
+from teams_bot.handlers.monitoring import Monitoring
+from teams_bot.handlers.raising import RaiseFlow
+from teams_bot.handlers.reading import ReadingCommands
+from teams_bot.router import Parsed, Router, TextCommand
+from teams_bot.turn import Reply, Turn
+
+ACTION_VERBS = (
+    Verb.RESPOND,
+    Verb.RESOLVE,
+    Verb.EXTEND,
+    Verb.ESCALATE,
+    Verb.REFER,
+    Verb.HARM,
+    Verb.WITHDRAW,
+    Verb.CONCLUDE,
+    Verb.APPROVE,
+    Verb.DECLINE,
+)
+
+
+def build_router(deps: Deps) -> Router:
+    """Every text command and card verb, each mapped to one thin handler."""
+    disputes = DisputeActions(deps)
+    raising = RaiseFlow(deps, disputes)
+    chat = ChatCommands(deps, disputes)
+    monitoring = Monitoring(deps)
+    reading = ReadingCommands(deps)
+    compliments = Compliments(deps)
+
+    async def refresh(turn: Turn) -> Reply:
+        return await disputes.current(turn, str(turn.data.get("reference") or ""))
+
+    async def unknown_verb(turn: Turn) -> Reply:
+        return Reply(invoke_card=messages.unknown_verb())
+
+    async def new_text(turn: Turn, parsed: Parsed) -> Reply:
+        return await raising.form(turn)
+
+    texts = {
+        TextCommand.NEW: new_text,
+        TextCommand.MINE: chat.mine,
+        TextCommand.INBOX: chat.inbox,
+        TextCommand.SHOW: chat.show,
+        TextCommand.HELP: chat.help,
+        TextCommand.UNKNOWN: chat.help,
+        TextCommand.MONITOR_HERE: monitoring.monitor_here,
+        TextCommand.REPORT: reading.report,
+        TextCommand.SUPERVISION: reading.supervision,
+        TextCommand.COMPLIMENT: compliments.form,
+    }
+    verbs = {
+        Verb.NEW.value: raising.form,
+        Verb.PREVIEW.value: raising.form,
+        Verb.RAISE.value: raising.submit,
+        Verb.REFRESH.value: refresh,
+        Verb.SHOW.value: chat.show_verb,
+        Verb.RECORD.value: reading.record,
+        Verb.COMPLIMENT.value: compliments.send,
+        Verb.ACKNOWLEDGE.value: compliments.acknowledge,
+        **{verb.value: disputes.act for verb in ACTION_VERBS},
+    }
+    return Router(texts, verbs, chat.welcome, unknown_verb, joined=chat.joined)

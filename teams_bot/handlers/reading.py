@@ -1,0 +1,161 @@
+"""The bot's reading commands: the ``Case record`` button, ``report`` and ``supervision``.
+
+Each is one store read, written to the audit log ("who read what") in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from cards.record import record_card
+from cards.report import outstanding_card, report_summary_card
+from drp.model import Dispute
+from drp.report import Period
+from store.rows import Person
+from store.store import Transaction
+from teams_bot import messages
+from teams_bot.audited_reads import (
+    RAISERS,
+    RECORD_EXPORTED,
+    RECORD_READERS,
+    REFUSED,
+    REPORTERS,
+    SUPERVISORS,
+    Format,
+    build_report,
+    case_record,
+    last_full_quarter,
+    raisers,
+    supervision_rows,
+)
+from teams_bot.deps import Deps
+from teams_bot.router import Parsed
+from teams_bot.turn import Reply, Turn
+
+RECORD_HINT = (
+    "The printable HTML record for the child's file: "
+    "drp-bot record {reference} --format html --out {reference}.html"
+)
+REPORT_HINT = (
+    "Teams cannot receive files from this bot here; the full report with charts (HTML) is "
+    "made with: drp-bot report --from {start} --to {end} --format html --out report.html"
+)
+NOT_YOURS = "Only the chair who raised it and the monitoring service may export the record."
+ONLY_REPORTERS = "Only the chairs' service manager and the QA / monitoring team run the report."
+ONLY_SUPERVISION = "The supervision list is for chairs, IROs and their service manager."
+BAD_PERIOD = "Type report, or report FROM TO with dates like 2026-01-01 2026-03-31."
+NO_SUCH_CHAIR = "There is no one with that e-mail address in the directory."
+
+
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    text: str
+
+
+class ReadingCommands:
+    """``Case record`` button, ``report`` and ``supervision``: one store read each, audited."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.ctx = deps.ctx
+
+    async def record(self, turn: Turn) -> Reply:
+        """The Case record button: the record as a card in the chat; the clicked card stays."""
+        reference = str(turn.data.get("reference") or "")
+        now = self.deps.clock()
+        async with self.deps.store.transaction() as tx:
+            person = await self.deps.person(tx, turn, now)
+            if person is None:
+                return Reply(invoke_card=messages.not_in_directory())
+            dispute = await tx.disputes.find(reference)
+            if dispute is None:
+                return Reply(invoke_card=messages.no_such_dispute(reference))
+            current = await self.deps.render.dispute(tx, dispute, person.id, now)
+            if not may_read_record(person, dispute):
+                detail = {"verb": "drp.record", "state": dispute.status.value}
+                await tx.audit.record(
+                    REFUSED, person.id, at=now, reference=reference, detail=detail
+                )
+                return Reply(invoke_card=messages.refusal(NOT_YOURS, current))
+            record = await case_record(tx, reference, person.name, now)
+            assert record is not None
+            detail = {"format": Format.CARD.value}
+            await tx.audit.record(
+                RECORD_EXPORTED, person.id, at=now, reference=reference, detail=detail
+            )
+        hint = RECORD_HINT.format(reference=reference)
+        return Reply(cards=(record_card(record, self.ctx.policy, hint),), invoke_card=current)
+
+    async def report(self, turn: Turn, parsed: Parsed) -> Reply:
+        """``report`` (the last full quarter) or ``report FROM TO``: the summary card."""
+        now = self.deps.clock()
+        period = _period(parsed.argument, self.ctx.calendar.local_date(now))
+        if period is None:
+            return Reply(texts=(BAD_PERIOD,))
+        async with self.deps.store.transaction() as tx:
+            person = await self.deps.person(tx, turn, now)
+            refusal = await _may_report(tx, person, now)
+        if refusal is not None:
+            return Reply(texts=(refusal.text,))
+        assert person is not None
+        report = await build_report(
+            self.deps.store, self.ctx, period, now, actor=person.id, fmt=Format.CARD
+        )
+        hint = REPORT_HINT.format(start=period.start.isoformat(), end=period.end.isoformat())
+        return Reply(cards=(report_summary_card(report, hint),))
+
+    async def supervision(self, turn: Turn, parsed: Parsed) -> Reply:
+        """A chair's open disputes (their own; a service manager's: all chairs', or one's)."""
+        now = self.deps.clock()
+        async with self.deps.store.transaction(readonly=True) as tx:
+            person = await self.deps.person(tx, turn, now)
+            if person is None:
+                return Reply(cards=(messages.not_in_directory(),))
+            chosen = await _supervised(tx, person, parsed.argument)
+            if isinstance(chosen, _Refusal):
+                return Reply(texts=(chosen.text,))
+            title, ids = chosen
+            rows = await supervision_rows(tx, self.ctx, ids, now)
+        return Reply(cards=(outstanding_card(title, rows, self.deps.keys),))
+
+
+def may_read_record(person: Person, dispute: Dispute) -> bool:
+    """The raiser, and the monitoring service (QA, chairs' service manager)."""
+    return person.id == dispute.raised_by or any(person.has_role(r) for r in RECORD_READERS)
+
+
+async def _may_report(tx: Transaction, person: Person | None, now: datetime) -> _Refusal | None:
+    if person is None:
+        return _Refusal(messages.NOT_IN_DIRECTORY)
+    if any(person.has_role(role) for role in REPORTERS):
+        return None
+    await tx.audit.record(REFUSED, person.id, at=now, detail={"command": "report"})
+    return _Refusal(ONLY_REPORTERS)
+
+
+async def _supervised(
+    tx: Transaction, person: Person, argument: str
+) -> tuple[str, list[str]] | _Refusal:
+    if any(person.has_role(role) for role in SUPERVISORS):
+        if argument:
+            chair = await tx.directory.by_email(argument.strip().lower())
+            if chair is None:
+                return _Refusal(NO_SUCH_CHAIR)
+            return f"Open disputes of {chair.name}", [chair.id]
+        return "Open disputes of every chair", [p.id for p in await raisers(tx)]
+    if any(person.has_role(role) for role in RAISERS):
+        return "Your open disputes, for supervision", [person.id]
+    return _Refusal(ONLY_SUPERVISION)
+
+
+def _period(argument: str, today: date) -> Period | None:
+    words = argument.split()
+    if not words:
+        return last_full_quarter(today)
+    if len(words) != 2:
+        return None
+    try:
+        return Period(date.fromisoformat(words[0]), date.fromisoformat(words[1]))
+    except ValueError:
+        return None
