@@ -34,9 +34,8 @@ from drp.machine import Context
 from drp.policy import load_policy
 from store import Store
 from store.schema import children, disputes, people
-from teams_bot.botframework import BotFrameworkMessenger
+from teams_bot.botframework import BotFrameworkMessenger, make_adapter
 from teams_bot.delivery.engine import Deliverer, DeliveryPolicy
-from teams_bot.http import make_adapter
 from teams_bot.rendering import Renderer
 from teams_bot.settings import BotCredentials
 from teams_bot.turn import Card, DeliveryError, Messenger

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +48,36 @@ def redact(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
+# Loggers that print statements' parameters or fetched rows (child data) below WARNING.
+QUIET_LOGGERS = ("sqlalchemy.engine", "sqlalchemy.pool", "aiosqlite", "asyncpg")
+
+
 def create_engine(url: URL) -> AsyncEngine:
-    """An engine for ``url`` (already parsed), configured for its backend."""
+    """An engine for ``url`` (already parsed), configured for its backend. Its errors and log
+    lines never carry SQL parameters, and its drivers never log rows or parameters."""
+    quiet_sql_logging()
     if url.drivername == SQLITE:
         return _sqlite_engine(url)
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    )
+
+
+def quiet_sql_logging() -> None:
+    """Hold the SQL loggers at WARNING whatever the root level: at INFO SQLAlchemy logs
+    statements, at DEBUG the rows it fetches and aiosqlite each call with its parameters."""
+    for name in QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level < logging.WARNING:  # NOTSET follows the root: pin it
+            logger.setLevel(logging.WARNING)
 
 
 def _sqlite_engine(url: URL) -> AsyncEngine:
     assert url.database is not None
     Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+    engine = create_async_engine(
+        url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, hide_parameters=True
+    )
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine

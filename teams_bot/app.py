@@ -16,13 +16,20 @@ from cards.verbs import KeyFactory, new_key
 from drp.machine import Context
 from store.errors import StoreError
 from store.store import Store
-from teams_bot.botframework import BotFrameworkMessenger, DrpActivityHandler
+from teams_bot.botframework import (
+    BotFrameworkHost,
+    BotFrameworkMessenger,
+    DrpActivityHandler,
+    TokenKeys,
+    make_adapter,
+)
 from teams_bot.delivery.compliments import ComplimentDeliverer
 from teams_bot.delivery.engine import Deliverer, DeliveryPolicy
 from teams_bot.delivery.throttle import Throttle
 from teams_bot.deps import Deps
+from teams_bot.edge import ServiceUrls
 from teams_bot.handlers import build_router
-from teams_bot.http import make_adapter, make_app
+from teams_bot.http import make_app
 from teams_bot.rendering import Renderer
 from teams_bot.router import Router
 from teams_bot.scheduler import Scheduler, Timing
@@ -62,11 +69,14 @@ def build_bot(
     delivery: DeliveryPolicy | None = None,
     timing: Timing | None = None,
     deliver_in_background: bool = True,
+    service_urls: tuple[str, ...] = (),
+    token_keys: TokenKeys | None = None,
 ) -> Bot:
     """Wire the bot; tests pass their own clock, keys and delivery policy, and may drive
     delivery and the scheduler themselves (``deliverer.run_once``, ``scheduler.tick``)
-    instead of the background tasks."""
-    adapter = make_adapter(credentials)
+    instead of the background tasks. ``service_urls`` is DRP_ALLOWED_SERVICE_URLS; tests serve
+    their own token-signing keys with ``token_keys``."""
+    adapter = make_adapter(credentials, token_keys)
     sender = messenger or BotFrameworkMessenger(adapter, credentials.app_id)
     renderer = Renderer(ctx, keys)
     # Pacing sleeps on the wall clock: a test driving its own clock gets none (429s wait on it).
@@ -85,7 +95,8 @@ def build_bot(
             return False
         return True
 
-    app = make_app(adapter, DrpActivityHandler(router), credentials, health)
+    host = BotFrameworkHost(adapter, DrpActivityHandler(router), credentials)
+    app = make_app(host, credentials, health, ServiceUrls(service_urls))
     if deliver_in_background:
         app.cleanup_ctx.append(_background(deliverer.run, "outbox-delivery"))
         app.cleanup_ctx.append(_background(scheduler.run, "deadline-scheduler"))

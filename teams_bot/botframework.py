@@ -1,28 +1,48 @@
 """The Bot Framework edge: activities in, our ``Turn`` out; our ``Reply`` in, activities out.
 
-This is the one module (with ``http.py``) that imports botbuilder. Porting to the Microsoft 365
-Agents SDK rewrites this file: the router, the handlers and the cards do not change.
+This is the one module that imports botbuilder. Porting to the Microsoft 365 Agents SDK adds a
+second host beside ``BotFrameworkHost`` (``teams_bot.edge.Host``): the HTTP edge, its schema,
+the router, the handlers and the cards do not change.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import requests
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
+)
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
     AdaptiveCardInvokeResponse,
     Attachment,
+    CallerIdConstants,
     ChannelAccount,
     ConversationParameters,
     ConversationReference,
 )
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    AuthenticationConstants,
+    ClaimsIdentity,
+    ConnectorFactory,
+    ServiceClientCredentialsFactory,
+)
 from msrest.exceptions import HttpOperationError
 
+from teams_bot import messages
+from teams_bot.edge import HostAnswer, KeysUnavailable, Unauthenticated
+from teams_bot.logs import quiet_libraries, report_incident
+from teams_bot.settings import BotCredentials
 from teams_bot.turn import (
     Card,
     ConversationKind,
@@ -40,6 +60,11 @@ log = logging.getLogger(__name__)
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 TEAMS_CHANNEL = "msteams"
+APOLOGY = "Sorry, something went wrong. Nothing was changed."
+# A connector that does not answer is given this long to accept the connection, and is not
+# retried by msrest (it retried three times with back-off: 9.6 s for a closed port).
+CONNECT_TIMEOUT_SECONDS = 3.0
+READ_TIMEOUT_SECONDS = 30.0
 
 
 def to_turn(activity: Activity) -> Turn | None:
@@ -148,15 +173,11 @@ class DrpActivityHandler(ActivityHandler):
         if turn is None:
             return InvokeResponse(status=200, body={})
         reply = await self._dispatcher.handle(turn)
-        await _post(turn_context, reply)
-        card = reply.invoke_card
-        if card is None:
-            body = AdaptiveCardInvokeResponse(
-                status_code=200, type="application/vnd.microsoft.activity.message", value="OK"
-            )
-        else:
-            body = AdaptiveCardInvokeResponse(status_code=200, type=CARD_TYPE, value=card)
-        return InvokeResponse(status=200, body=body)
+        try:
+            await _post(turn_context, reply)
+        except Exception as error:  # the action is done; its card still answers the invoke
+            report_incident(log, f"invoke {turn_context.activity.id}: messages not sent", error)
+        return _invoke_response(reply.invoke_card).value
 
 
 async def _post(turn_context: TurnContext, reply: Reply) -> None:
@@ -264,3 +285,162 @@ def _seconds(value: object) -> float | None:
         return max(0.0, float(str(value)))
     except ValueError:
         return None
+
+
+# --- the host: authentication, the turn, its failures --------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenKeys:
+    """Where the keys that sign Bot Framework tokens are published (Microsoft's public cloud unless
+    a test serves its own); ``outbound`` replaces how the bot gets tokens for its own calls."""
+
+    channel_metadata_url: str = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
+    emulator_metadata_url: str = AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
+    outbound: ServiceClientCredentialsFactory | None = None
+
+
+class _Configuration:
+    """The attribute names ConfigurationBotFrameworkAuthentication reads: the public cloud's
+    values spelled out, so inbound tokens are checked as the public cloud checks them (issuer,
+    audience, endorsements, the ``serviceurl`` claim) against keys from ``TokenKeys``."""
+
+    def __init__(self, credentials: BotCredentials, keys: TokenKeys) -> None:
+        self.APP_ID = credentials.app_id
+        self.APP_PASSWORD = credentials.app_password
+        self.APP_TYPE = credentials.app_type
+        self.APP_TENANTID = credentials.tenant_id
+        if credentials.open:
+            return  # no token is checked; nothing is fetched from anywhere
+        self.TO_CHANNEL_FROM_BOT_LOGIN_URL = (
+            AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
+        )
+        self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = (
+            AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+        )
+        self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = (
+            AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+        )
+        self.OAUTH_URL = AuthenticationConstants.OAUTH_URL
+        self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = keys.channel_metadata_url
+        self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = keys.emulator_metadata_url
+        self.CALLER_ID = CallerIdConstants.public_azure_channel
+
+
+class _BoundedConnectors(ConnectorFactory):
+    """Connector clients with a short connect timeout and no connection retries."""
+
+    def __init__(self, inner: ConnectorFactory) -> None:
+        self._inner = inner
+
+    async def create(self, service_url: str, audience: str) -> ConnectorClient:
+        client = await self._inner.create(service_url, audience)
+        client.config.connection.timeout = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
+        client.config.retry_policy.policy.connect = 0
+        return client
+
+
+class _Authentication(ConfigurationBotFrameworkAuthentication):
+    """botbuilder's authentication, its connector clients bounded (replies and proactive)."""
+
+    async def authenticate_request(
+        self, activity: Activity, auth_header: str
+    ) -> AuthenticateRequestResult:
+        result = await super().authenticate_request(activity, auth_header)
+        result.connector_factory = _BoundedConnectors(result.connector_factory)
+        return result
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return _BoundedConnectors(super().create_connector_factory(claims_identity))
+
+
+def make_adapter(credentials: BotCredentials, keys: TokenKeys | None = None) -> CloudAdapter:
+    """A CloudAdapter that validates tokens when credentials are set; a failed turn is logged
+    as an incident and answered (an error card for an invoke, else an apology)."""
+    quiet_libraries()
+    keys = keys or TokenKeys()
+    configuration = _Configuration(credentials, keys)
+    outbound = keys.outbound or ConfigurationServiceClientCredentialFactory(configuration)
+    adapter = CloudAdapter(_Authentication(configuration, credentials_factory=outbound))
+    adapter.on_turn_error = _on_turn_error
+    return adapter
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    activity = context.activity
+    incident = report_incident(log, f"turn failed (activity {activity.id})", error)
+    if activity.type == ActivityTypes.invoke:
+        card = messages.incident(incident)
+        await context.send_activity(_invoke_response(card))
+        return
+    try:
+        await context.send_activity(APOLOGY)
+    except Exception as failed:  # the connector is unreachable or refused: logged, not a 500
+        log.warning("incident %s: the apology was not sent (%s)", incident, type(failed).__name__)
+
+
+def _invoke_response(card: Card | None) -> Activity:
+    if card is None:
+        body = AdaptiveCardInvokeResponse(
+            status_code=200, type="application/vnd.microsoft.activity.message", value="OK"
+        )
+    else:
+        body = AdaptiveCardInvokeResponse(status_code=200, type=CARD_TYPE, value=card)
+    return Activity(
+        type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
+    )
+
+
+class BotFrameworkHost:
+    """``teams_bot.edge.Host`` on botbuilder's CloudAdapter."""
+
+    def __init__(
+        self, adapter: CloudAdapter, handler: DrpActivityHandler, credentials: BotCredentials
+    ) -> None:
+        self._adapter = adapter
+        self._handler = handler
+        self._open = credentials.open
+
+    async def authenticate(self, activity: Mapping[str, Any], authorization: str) -> object:
+        """The caller's identity: anonymous when open (no header read), else a checked token."""
+        incoming = Activity().deserialize(dict(activity))
+        header = "" if self._open else authorization
+        try:
+            return await self._adapter.bot_framework_authentication.authenticate_request(
+                incoming, header
+            )
+        except PermissionError as error:  # botbuilder's "not authorised" (an OSError too)
+            raise Unauthenticated(type(error).__name__) from None
+        except (requests.RequestException, OSError) as error:
+            raise KeysUnavailable(type(error).__name__) from None
+        except Exception as error:  # botbuilder raises IndexError, KeyError, plain Exception...
+            raise Unauthenticated(type(error).__name__) from None
+
+    async def run(self, activity: Mapping[str, Any], identity: object) -> HostAnswer:
+        """The turn through the adapter; an escaped failure is an incident, never a 5xx."""
+        incoming = Activity().deserialize(dict(activity))
+        try:
+            response = await self._adapter.process_activity(
+                identity, incoming, self._handler.on_turn
+            )
+        except Exception as error:
+            incident = report_incident(log, f"turn failed (activity {incoming.id})", error)
+            return _failed(incoming, incident)
+        if response is None:
+            return HostAnswer(201)
+        if response.status >= 500:
+            incident = report_incident(log, "turn answered 5xx", RuntimeError(response.status))
+            return _failed(incoming, incident)
+        body = response.body
+        return HostAnswer(
+            response.status, body.serialize() if hasattr(body, "serialize") else body
+        )
+
+
+def _failed(activity: Activity, incident: str) -> HostAnswer:
+    if activity.type != ActivityTypes.invoke:
+        return HostAnswer(201)
+    body = AdaptiveCardInvokeResponse(
+        status_code=200, type=CARD_TYPE, value=messages.incident(incident)
+    )
+    return HostAnswer(200, body.serialize())

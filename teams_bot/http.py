@@ -1,18 +1,27 @@
-"""The aiohttp server: ``POST /api/messages`` into the CloudAdapter, ``GET /healthz``."""
+"""The aiohttp server: ``POST /api/messages`` through a bot host, ``GET /healthz``.
+
+Order at the edge: size (413), JSON and the declared activity schema (400), authentication
+(401, or 503 when the signing keys cannot be fetched), tenant allow-list (403), service URL
+(400), then the turn. No input makes it answer another 5xx. No SDK import here.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
-import jwt
 from aiohttp import web
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity
 
-from teams_bot.botframework import DrpActivityHandler
+from teams_bot.activity_schema import MalformedActivity, parse_activity, tenant_of
+from teams_bot.edge import (
+    KEYS_RETRY_AFTER_SECONDS,
+    Host,
+    KeysUnavailable,
+    ServiceUrls,
+    Unauthenticated,
+    tenant_allowed,
+)
+from teams_bot.logs import report_incident
 from teams_bot.settings import BotCredentials
 
 log = logging.getLogger(__name__)
@@ -21,59 +30,28 @@ MAX_BODY_BYTES = 256 * 1024
 HealthCheck = Callable[[], Awaitable[bool]]
 
 
-class _AuthConfig:
-    """The attribute names ConfigurationBotFrameworkAuthentication reads."""
-
-    def __init__(self, credentials: BotCredentials) -> None:
-        self.APP_ID = credentials.app_id
-        self.APP_PASSWORD = credentials.app_password
-        self.APP_TYPE = credentials.app_type
-        self.APP_TENANTID = credentials.tenant_id
-
-
-def make_adapter(credentials: BotCredentials) -> CloudAdapter:
-    """A CloudAdapter that validates JWTs when credentials are set."""
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_AuthConfig(credentials)))
-
-    async def on_error(context: TurnContext, error: Exception) -> None:
-        activity = context.activity
-        log.exception(
-            "turn failed: activity=%s conversation=%s", activity.id, activity.conversation.id
-        )
-        await context.send_activity("Sorry, something went wrong. Nothing was changed.")
-
-    adapter.on_turn_error = on_error
-    return adapter
+def _error(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
 
 
 def make_app(
-    adapter: CloudAdapter,
-    handler: DrpActivityHandler,
+    host: Host,
     credentials: BotCredentials,
     health: HealthCheck,
+    service_urls: ServiceUrls | None = None,
 ) -> web.Application:
     """The web application serving the bot."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
+    urls = service_urls or ServiceUrls()
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        body, problem = await _read_activity(request)
-        if problem:
-            return web.json_response({"error": problem}, status=400)
-        activity = Activity().deserialize(body)
-        if not _tenant_allowed(activity, credentials):
-            log.warning("refused activity %s from a tenant not on the allow-list", activity.id)
-            return web.json_response({"error": "tenant not allowed"}, status=403)
-        auth = request.headers.get("Authorization", "")
         try:
-            response = await adapter.process_activity(auth, activity, handler.on_turn)
-        except (PermissionError, jwt.PyJWTError):
-            # botbuilder lets a malformed token's DecodeError escape: it is still a 401.
-            return web.json_response({"error": "unauthorised"}, status=401)
-        if response is None:
-            return web.Response(status=201)
-        body = response.body
-        payload = body.serialize() if hasattr(body, "serialize") else body
-        return web.json_response(payload, status=response.status)
+            return await _messages(request, host, credentials, urls)
+        except web.HTTPRequestEntityTooLarge:
+            return _error(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+        except Exception as error:  # the last line of defence: never a 5xx to the caller
+            incident = report_incident(log, "request failed", error)
+            return _error(400, f"the request could not be handled (incident {incident})")
 
     async def healthz(request: web.Request) -> web.Response:
         healthy = await health()
@@ -87,43 +65,34 @@ def make_app(
     return app
 
 
-async def _read_activity(request: web.Request) -> tuple[dict[str, object], str]:
+async def _messages(
+    request: web.Request, host: Host, credentials: BotCredentials, urls: ServiceUrls
+) -> web.StreamResponse:
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return _error(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
     if "application/json" not in request.headers.get("Content-Type", ""):
-        return {}, "Content-Type must be application/json"
+        return _error(400, "Content-Type must be application/json")
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return {}, "the body is not JSON"
-    if not isinstance(body, dict):
-        return {}, "the body must be a JSON object (an activity)"
-    return body, _activity_problem(body)
-
-
-def _activity_problem(body: dict[str, object]) -> str:
-    if not isinstance(body.get("type"), str) or not body["type"]:
-        return "activity.type is required"
-    conversation = body.get("conversation")
-    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
-        return "activity.conversation.id is required"
-    sender = body.get("from")
-    if not isinstance(sender, dict) or not isinstance(sender.get("id"), str):
-        return "activity.from.id is required"
-    if not isinstance(body.get("serviceUrl"), str) or not body["serviceUrl"]:
-        return "activity.serviceUrl is required"
-    for field in ("text", "name", "channelId"):
-        if field in body and body[field] is not None and not isinstance(body[field], str):
-            return f"activity.{field} must be a string"
-    return ""
-
-
-def _tenant_allowed(activity: Activity, credentials: BotCredentials) -> bool:
-    if not credentials.allowed_tenants:
-        return True
-    data: dict[str, object] = (
-        activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    )
-    tenant = data.get("tenant")
-    tenant = tenant if isinstance(tenant, dict) else {}
-    conversation_tenant = activity.conversation.tenant_id if activity.conversation else ""
-    tenant_id = tenant.get("id") or conversation_tenant
-    return tenant_id in credentials.allowed_tenants
+        activity = parse_activity(await request.read())
+    except MalformedActivity as malformed:
+        return _error(400, malformed.reason)
+    try:
+        identity = await host.authenticate(activity, request.headers.get("Authorization", ""))
+    except Unauthenticated as refused:
+        log.info("refused activity %s: not authenticated (%s)", activity.get("id"), refused.kind)
+        return _error(401, "unauthorised")
+    except KeysUnavailable:
+        log.warning("token signing keys unavailable: answering 503")
+        response = _error(503, "the token signing keys are unavailable; try again shortly")
+        response.headers["Retry-After"] = str(KEYS_RETRY_AFTER_SECONDS)
+        return response
+    if not tenant_allowed(tenant_of(activity), credentials.allowed_tenants):
+        log.warning("refused activity %s from a tenant not on the allow-list", activity.get("id"))
+        return _error(403, "tenant not allowed")
+    if (credentials.open or urls.allowed) and not urls.allows(activity["serviceUrl"]):
+        log.warning("refused activity %s: serviceUrl not allowed", activity.get("id"))
+        return _error(400, "activity.serviceUrl: not a connector this bot may call")
+    answer = await host.run(activity, identity)
+    if answer.body is None:
+        return web.Response(status=answer.status)
+    return web.json_response(answer.body, status=answer.status)

@@ -10,6 +10,10 @@ NOT_IN_DIRECTORY = (
     "Ask your DRP administrator to add you (drp-bot directory import)."
 )
 NO_SUCH_DISPUTE = "There is no dispute {reference}. Check the reference (like DRP-2026-000123)."
+INCIDENT = (
+    "Sorry, something went wrong and nothing was changed. If it happens again, tell your DRP "
+    "administrator: incident {incident}."
+)
 UNKNOWN_VERB = "That button is not one this bot knows. Nothing was changed."
 STALE = "This card was out of date; here is the current one. Nothing was changed."
 NOT_YOURS = (
@@ -68,3 +72,8 @@ def refusal(reason: str, current: Card) -> Card:
 def problem(text: str, current: Card) -> Card:
     """What was wrong with the input, above the current card; nothing changed."""
     return refusal_card(f"Nothing was changed. {text}", current)
+
+
+def incident(incident_id: str) -> Card:
+    """For a turn that failed: nothing about the dispute, only the incident id to quote."""
+    return error_card("Something went wrong", [INCIDENT.format(incident=incident_id)])

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from drp.calendar import Nation, WorkingDayCalendar
 from drp.errors import PolicyError
@@ -40,6 +41,10 @@ VARIABLES: Mapping[str, str] = {
     "DRP_HOST": "address to listen on (default 127.0.0.1 without credentials, else 0.0.0.0)",
     "DRP_PORT": f"port to listen on (default {DEFAULT_PORT})",
     "DRP_ALLOWED_TENANTS": "comma-separated Entra tenant ids allowed in (all if unset)",
+    "DRP_ALLOWED_SERVICE_URLS": (
+        "comma-separated http(s) URL prefixes of the connectors the bot may call back "
+        "(unset: loopback only without MicrosoftAppId, the token's serviceurl claim with it)"
+    ),
     "DRP_DIGEST_TIME": (
         f"HH:MM, Europe/London: each working day's digest and reminders "
         f"(default {DEFAULT_DIGEST_TIME})"
@@ -101,6 +106,7 @@ class Settings:
     port: int = DEFAULT_PORT
     digest_time: time = time(8, 30)
     scheduler_interval: int = DEFAULT_SCHEDULER_INTERVAL
+    allowed_service_urls: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -122,6 +128,7 @@ class Settings:
             scheduler_interval=_parse(
                 environ, "DRP_SCHEDULER_INTERVAL", str(DEFAULT_SCHEDULER_INTERVAL), _interval
             ),
+            allowed_service_urls=_parse(environ, "DRP_ALLOWED_SERVICE_URLS", "", _url_prefixes),
         )
 
     @classmethod
@@ -234,6 +241,18 @@ def _interval(value: str) -> int:
     if not 1 <= seconds <= 3600:
         raise ValueError(f"{seconds} is not between 1 and 3600 seconds")
     return seconds
+
+
+def _url_prefixes(value: str) -> tuple[str, ...]:
+    prefixes = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        parts = urlsplit(item)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"{item!r} is not an http(s) URL prefix (e.g. https://smba.example/)")
+        prefixes.append(item)
+    return tuple(prefixes)
 
 
 def _bot_credentials(environ: Mapping[str, str]) -> BotCredentials:

@@ -15,11 +15,11 @@ from store.demo import load_demo_directory
 from store.errors import StoreError
 from store.store import Store
 from teams_bot.cli.errors import CliError
+from teams_bot.logs import configure_logging
 from teams_bot.settings import Settings, SettingsError
 
 log = logging.getLogger("drp-bot")
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 OPEN_WARNING = (
     "NO MicrosoftAppId IS SET: the bot accepts every request without authentication. "
     "This is for the local Agents Playground only; never expose it to a network."
@@ -40,9 +40,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(logging.INFO)
     try:
         settings = Settings.load()
     except SettingsError as error:
@@ -62,7 +60,9 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
     store = await _open_store(settings, demo=demo)
     ctx = Context(settings.policy, settings.calendar())
     timing = Timing(settings.digest_time, float(settings.scheduler_interval))
-    bot = build_bot(store, ctx, settings.bot, timing=timing)
+    bot = build_bot(
+        store, ctx, settings.bot, timing=timing, service_urls=settings.allowed_service_urls
+    )
     if settings.bot.open:
         log.warning(OPEN_WARNING)
     runner = web.AppRunner(bot.web)

@@ -13,8 +13,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from teams_bot.botframework import DrpActivityHandler
-from teams_bot.http import make_adapter, make_app
+from teams_bot.botframework import BotFrameworkHost, DrpActivityHandler, make_adapter
+from teams_bot.http import make_app
 from teams_bot.settings import BotCredentials
 from teams_bot.turn import ConversationKind, Reply, Turn, TurnKind
 from tests.support.connector import LoopbackConnector, post_activity
@@ -48,7 +48,8 @@ async def running_bot(
     async def health() -> bool:
         return healthy
 
-    app = make_app(adapter, DrpActivityHandler(dispatcher), creds, health)
+    host = BotFrameworkHost(adapter, DrpActivityHandler(dispatcher), creds)
+    app = make_app(host, creds, health)
     async with serve_app(app) as base:
         yield base
 

@@ -1,0 +1,152 @@
+"""Production mode over real HTTP: real RS256 tokens from a loopback key server, every forged one
+refused with 401 before anything else is decided, the tenant checked only after authentication,
+the key server down answered 503 with Retry-After.
+
+The dispatcher is a recording fake (this tests the edge); the server, botbuilder's CloudAdapter
+and its token validation, the key server and the Bot Connector are real.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+
+from teams_bot.botframework import BotFrameworkHost, DrpActivityHandler, TokenKeys, make_adapter
+from teams_bot.http import make_app
+from teams_bot.settings import BotCredentials
+from teams_bot.turn import Reply
+from tests.support.connector import LoopbackConnector, post_activity
+from tests.support.jwks import OUTBOUND_TOKEN, TokenIssuer, loopback_outbound, serving_keys
+from tests.support.ports import free_port, serve_app
+from tests.teams_bot.test_http_edge import RecordingDispatcher
+
+APP_ID = "00000000-0000-0000-0000-0000000000b0"
+PASSWORD = "loopback-secret"
+FORGED = [
+    "no token",
+    "empty bearer",
+    "basic scheme",
+    "malformed",
+    "garbage",
+    "unknown kid",
+    "no kid",
+    "alg none",
+    "HS256",
+    "made-up key",
+    "expired",
+    "not yet valid",
+    "wrong audience",
+    "wrong issuer",
+    "other serviceurl",
+    "no serviceurl",
+]
+
+
+def production(allowed_tenants: frozenset[str] = frozenset()) -> BotCredentials:
+    return BotCredentials(APP_ID, PASSWORD, allowed_tenants=allowed_tenants)
+
+
+@asynccontextmanager
+async def production_bot(
+    dispatcher: RecordingDispatcher, metadata_url: str, creds: BotCredentials | None = None
+) -> AsyncIterator[str]:
+    creds = creds or production()
+    keys = TokenKeys(metadata_url, metadata_url, loopback_outbound(APP_ID, PASSWORD))
+    host = BotFrameworkHost(make_adapter(creds, keys), DrpActivityHandler(dispatcher), creds)
+
+    async def health() -> bool:
+        return True
+
+    async with serve_app(make_app(host, creds, health)) as base:
+        yield f"{base}/api/messages"
+
+
+@pytest.fixture(scope="module")
+def issuer() -> object:
+    with serving_keys(APP_ID) as served:
+        yield served
+
+
+async def test_a_valid_token_is_served_and_the_reply_carries_the_bots_own_token(
+    issuer: TokenIssuer,
+) -> None:
+    dispatcher = RecordingDispatcher(Reply(texts=("hello",)))
+    async with LoopbackConnector() as conn, production_bot(dispatcher, issuer.metadata_url) as url:
+        headers = issuer.header(conn.service_url)
+        status, _ = await post_activity(url, conn.message_activity("help"), headers)
+    assert status in {200, 201}
+    assert [turn.text for turn in dispatcher.turns] == ["help"]
+    sent = conn.requests_matching("POST")
+    assert sent, "the reply was not posted"
+    assert sent[-1].headers.get("Authorization") == f"Bearer {OUTBOUND_TOKEN}"
+
+
+async def test_every_forged_token_is_401_and_nothing_is_dispatched(issuer: TokenIssuer) -> None:
+    dispatcher = RecordingDispatcher(Reply(texts=("never",)))
+    async with LoopbackConnector() as conn, production_bot(dispatcher, issuer.metadata_url) as url:
+        forged = issuer.forged(conn.service_url)
+        assert sorted(forged) == sorted(FORGED)
+        statuses = {
+            name: (await post_activity(url, conn.message_activity("help"), headers))[0]
+            for name, headers in forged.items()
+        }
+    assert statuses == dict.fromkeys(FORGED, 401)
+    assert dispatcher.turns == []
+    assert conn.requests_matching("POST") == []
+
+
+async def test_the_tenant_allow_list_is_checked_only_after_authentication(
+    issuer: TokenIssuer,
+) -> None:
+    dispatcher = RecordingDispatcher(Reply(texts=("hi",)))
+    creds = production(frozenset({"tenant-allowed"}))
+    async with (
+        LoopbackConnector(tenant_id="tenant-other") as conn,
+        production_bot(dispatcher, issuer.metadata_url, creds) as url,
+    ):
+        activity = conn.message_activity("help")
+        unauthenticated, _ = await post_activity(url, activity)
+        allowed = {**activity, "channelData": {"tenant": {"id": "tenant-allowed"}}}
+        allowed["conversation"] = {**activity["conversation"], "tenantId": "tenant-allowed"}
+        unauthenticated_allowed, _ = await post_activity(url, allowed)
+        authenticated, _ = await post_activity(url, activity, issuer.header(conn.service_url))
+    # Without a token the answer is the same whatever the tenant: nothing to tell them apart.
+    assert (unauthenticated, unauthenticated_allowed) == (401, 401)
+    assert authenticated == 403
+    assert dispatcher.turns == []
+
+
+async def test_an_unreachable_key_endpoint_is_503_with_retry_after() -> None:
+    dispatcher = RecordingDispatcher(Reply(texts=("never",)))
+    closed = f"http://127.0.0.1:{free_port()}/v1/.well-known/openidconfiguration"
+    issuer = TokenIssuer(APP_ID)
+    async with LoopbackConnector() as conn, production_bot(dispatcher, closed) as url:
+        started = time.monotonic()
+        status, body = await post_activity(
+            url, conn.message_activity("help"), issuer.header(conn.service_url)
+        )
+        elapsed = time.monotonic() - started
+    assert status == 503
+    assert "keys" in body["error"]
+    assert dispatcher.turns == []
+    assert elapsed < 5
+
+
+async def test_retry_after_header_is_sent_with_the_503() -> None:
+    import aiohttp
+
+    closed = f"http://127.0.0.1:{free_port()}/v1/.well-known/openidconfiguration"
+    issuer = TokenIssuer(APP_ID)
+    async with (
+        LoopbackConnector() as conn,
+        production_bot(RecordingDispatcher(Reply()), closed) as url,
+        aiohttp.ClientSession() as session,
+    ):
+        activity = conn.message_activity("help")
+        headers = issuer.header(conn.service_url)
+        async with session.post(url, json=activity, headers=headers) as response:
+            assert response.status == 503
+            assert int(response.headers["Retry-After"]) > 0
