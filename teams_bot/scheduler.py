@@ -55,6 +55,7 @@ from store.schedule import Schedule
 from store.store import Store, Transaction
 from teams_bot import card_actions
 from teams_bot.delivery import notices
+from teams_bot.logs import report_incident
 from teams_bot.notifier import REFRESH_RECIPIENT, Origin, fan_out
 
 log = logging.getLogger(__name__)
@@ -157,8 +158,8 @@ class Scheduler:
         while True:
             try:
                 await self.tick()
-            except Exception:
-                log.exception("scheduler tick failed; trying again at the next one")
+            except Exception as error:
+                report_incident(log, "scheduler tick failed; trying again at the next one", error)
             await asyncio.sleep(self.timing.interval_seconds)
 
     async def tick(self, now: datetime | None = None) -> Tick:

@@ -40,6 +40,7 @@ from store.rows import OutboxMessage, Person, PostedCard
 from store.store import Store, Transaction
 from teams_bot.delivery import notices
 from teams_bot.delivery.throttle import PacedMessenger, Throttle
+from teams_bot.logs import report_incident
 from teams_bot.notifier import REFRESH_RECIPIENT
 from teams_bot.rendering import Renderer
 from teams_bot.turn import Card, DeliveryError, Messenger, conversation_id_of
@@ -139,8 +140,8 @@ class Deliverer:
             try:
                 while await self.run_once():
                     pass
-            except Exception:
-                log.exception("delivery pass failed; retrying at the next poll")
+            except Exception as error:
+                report_incident(log, "delivery pass failed; retrying at the next poll", error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), poll_seconds)
             self._wake.clear()
@@ -187,7 +188,7 @@ class Deliverer:
         except OSError as error:
             await self._failed(message, DeliveryError(503, type(error).__name__))
         except Exception as error:  # a bug must not stop the other rows: log, retry later
-            log.exception("delivery %s (%s) failed unexpectedly", message.id, message.kind)
+            report_incident(log, f"delivery {message.id} ({message.kind}) failed", error)
             await self._failed(message, DeliveryError(500, type(error).__name__))
         else:
             await self._settle(message, self._outcomes.pop(message.id, SendResult()))

@@ -28,6 +28,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
             "DRP_POLICY": "newham",
             "DRP_NATION": "wls",
             "DRP_CLOSURE_DAYS": "2026-12-31, 2026-12-24,",
+            "DRP_ALLOWED_SERVICE_URLS": "https://smba.trafficmanager.net/uk/, http://127.0.0.1:9/",
             "DRP_TEST_POSTGRES_URL": "ignored by the bot",
             "HOME": "not ours",
         }
@@ -38,6 +39,10 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert (settings.policy.key, settings.nation) == ("newham", Nation.WLS)
     assert settings.closure_days == (date(2026, 12, 24), date(2026, 12, 31))
     assert not settings.calendar().is_working_day(date(2026, 12, 24))
+    assert settings.allowed_service_urls == (
+        "https://smba.trafficmanager.net/uk/",
+        "http://127.0.0.1:9/",
+    )
 
 
 @pytest.mark.parametrize(
@@ -50,6 +55,8 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
         ("DRP_NATION", "FRA", "'FRA' is not one of ENG, WLS, SCT, NIR"),
         ("DRP_CLOSURE_DAYS", "2026-12-24,Christmas Eve", "'Christmas Eve' is not an ISO date"),
         ("DRP_DATABSE_URL", "sqlite:///x", "unknown setting (known: DRP_DATA_DIR"),
+        ("DRP_ALLOWED_SERVICE_URLS", "file:///etc/passwd", "is not an http(s) URL prefix"),
+        ("DRP_ALLOWED_SERVICE_URLS", "smba.trafficmanager.net", "is not an http(s) URL prefix"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str, reason: str) -> None:
