@@ -31,7 +31,7 @@ from typing import Any
 
 from cards import elements as el
 from cards.elements import Json
-from cards.history import history_facts, latest_response
+from cards.history import history_facts, latest_response, written
 from cards.inputs import InputReader
 from cards.permissions import Options, Target, options
 from cards.text import escape, format_date, format_due, format_instant, plain, shorten
@@ -370,26 +370,18 @@ def _response(render: _Render) -> list[Json]:
     heading = f"Latest response: {who}, {format_instant(event.at)}"
     items = [
         el.text_block(escape(heading), weight="bolder"),
-        el.text_block(escape(shorten(str(payload.get("response", "")), limits.long_text))),
+        el.text_block(escape(shorten(payload.response, limits.long_text))),
     ]
-    actions = payload.get("actions") or []
-    if isinstance(actions, list) and actions:
-        facts = [_action_fact(a) for a in actions[: limits.smart_actions] if isinstance(a, dict)]
+    actions = payload.actions
+    if actions:
+        shown = actions[: limits.smart_actions]
+        facts = [(format_date(a.complete_by), plain(a.text)) for a in shown]
         items += [el.text_block("SMART action plan", weight="bolder"), el.fact_set(facts)]
         if len(actions) > limits.smart_actions:
             more = f"{len(actions) - limits.smart_actions} more actions are in the case record."
             items.append(el.text_block(more, subtle=True, spacing="none"))
-    issues = str(payload.get("practice_issues") or "")
-    items += _paragraph("Practice development issues", issues, limits)
+    items += _paragraph("Practice development issues", payload.practice_issues, limits)
     return [el.container(items, style="accent", separator=True)]
-
-
-def _action_fact(action: Mapping[str, Any]) -> tuple[str, str]:
-    try:
-        when = format_date(date.fromisoformat(str(action.get("complete_by"))))
-    except ValueError:
-        when = "No date"
-    return when, plain(str(action.get("text", "")))
 
 
 def _history(render: _Render) -> list[Json]:
@@ -411,19 +403,11 @@ def _outcome(render: _Render) -> list[Json]:
     when = f" on {format_instant(dispute.closed_at)}" if dispute.closed_at else ""
     items = [el.text_block(escape(f"Outcome: {words}{when}"), weight="bolder", size="medium")]
     if closing is not None:
-        text = _closing_text(closing.payload)
+        text = written(closing.payload)
         if text:
             short = shorten(text, render.limits.long_text)
             items.append(el.text_block(escape(short), spacing="none"))
     return [el.container(items, style="good", separator=True)]
-
-
-def _closing_text(payload: Mapping[str, Any]) -> str:
-    for key in ("comments", "outcome", "reason"):
-        value = payload.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return ""
 
 
 # --- what this viewer may do ------------------------------------------------------------------

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
-
 from cards.text import format_due, format_instant, plain
 from cards.views import DisputeView, step_label
-from drp.events import Event, EventKind
+from drp.events import (
+    Approved,
+    Concluded,
+    Declined,
+    Escalated,
+    Event,
+    EventKind,
+    Extended,
+    HarmAlerted,
+    OverdueNoted,
+    Payload,
+    Raised,
+    Referred,
+    Resolved,
+    Responded,
+    Withdrawn,
+)
 from drp.policy import Policy, Process
 
 HISTORY_LIMIT = 20
 EVENT_TEXT = 160
 
 
-def latest_response(events: tuple[Event, ...]) -> tuple[Event, Mapping[str, Any]] | None:
+def latest_response(events: tuple[Event, ...]) -> tuple[Event, Responded] | None:
     """The most recent response event and its payload, if any."""
     for event in reversed(events):
-        if event.kind == EventKind.RESPONDED:
+        if isinstance(event.payload, Responded):
             return event, event.payload
     return None
 
@@ -38,46 +50,54 @@ def history_facts(
 
 def describe(event: Event, process: Process, policy: Policy) -> str:
     """One line saying what the event did, with its key text shortened."""
-    payload = event.payload
-    to = step_label(process, event.to_stage) if event.to_stage else ""
-    kind = event.kind
-    if kind == EventKind.RAISED:
-        pending = " (awaiting agreement to send)" if payload.get("awaiting_approval") else ""
-        late = " (raised late)" if payload.get("late") else ""
-        return f"raised it at {step_label(process, str(payload.get('to', '')))}{pending}{late}"
-    if kind == EventKind.ESCALATED:
-        how = "escalated it automatically" if payload.get("automatic") else "escalated it"
-        target = to or step_label(process, str(payload.get("to", "")))
-        return _with(f"{how} to {target}", payload, "reason")
-    if kind == EventKind.REFERRED:
-        return _with(f"referred it to {_referral(policy, payload)}", payload, "reason")
-    if kind == EventKind.EXTENDED:
-        until = _until(payload)
-        return _with(f"agreed further work{until}", payload, "agreed_work")
-    return _simple(kind, payload)
+    match event.payload:
+        case Raised() as p:
+            pending = " (awaiting agreement to send)" if p.awaiting_approval else ""
+            late = " (raised late)" if p.late else ""
+            return f"raised it at {step_label(process, p.to)}{pending}{late}"
+        case Responded() as p:
+            return "responded" + ("" if p.on_time else " after the deadline")
+        case OverdueNoted():
+            return "the response deadline passed"
+        case Escalated() as p:
+            how = "escalated it automatically" if p.automatic else "escalated it"
+            to = step_label(process, event.to_stage) if event.to_stage else ""
+            words = f"{how} to {to or step_label(process, p.to)}"
+        case Referred() as p:
+            words = f"referred it to {_referral(policy, p.target)}"
+        case Extended() as p:
+            words = f"agreed further work until {format_due(p.due_at)}"
+        case p:
+            words = _WORDS[p.kind]
+    return _with(words, written(event.payload))
 
 
-def _simple(kind: EventKind, payload: Mapping[str, Any]) -> str:
-    words = {
-        EventKind.APPROVED: ("agreed it may be sent", "comments"),
-        EventKind.DECLINED: ("declined to agree", "reason"),
-        EventKind.RESPONDED: (
-            "responded" + ("" if payload.get("on_time", True) else " after the deadline"),
-            "",
-        ),
-        EventKind.RESOLVED: ("marked it resolved", "comments"),
-        EventKind.IMMEDIATE_HARM: ("raised an immediate-harm alert", "details"),
-        EventKind.WITHDRAWN: ("withdrew it", "reason"),
-        EventKind.CONCLUDED: ("concluded it", "outcome"),
-        EventKind.OVERDUE: ("the response deadline passed", ""),
-    }
-    text, key = words.get(kind, (kind.label.lower(), ""))
-    return _with(text, payload, key) if key else text
+_WORDS = {
+    EventKind.APPROVED: "agreed it may be sent",
+    EventKind.DECLINED: "declined to agree",
+    EventKind.RESOLVED: "marked it resolved",
+    EventKind.IMMEDIATE_HARM: "raised an immediate-harm alert",
+    EventKind.WITHDRAWN: "withdrew it",
+    EventKind.CONCLUDED: "concluded it",
+}
 
 
-def _with(text: str, payload: Mapping[str, Any], key: str) -> str:
-    value = payload.get(key)
-    if isinstance(value, str) and value.strip():
+def written(payload: Payload) -> str:
+    """What the person wrote with the step: comments, reason, details, outcome, agreed work."""
+    match payload:
+        case Approved(comments=text) | Resolved(comments=text) | Concluded(outcome=text):
+            return text
+        case Declined(reason=text) | Withdrawn(reason=text) | Escalated(reason=text):
+            return text
+        case Referred(reason=text) | HarmAlerted(details=text) | Extended(agreed_work=text):
+            return text
+        case Responded(response=text):
+            return text
+    return ""
+
+
+def _with(text: str, value: str) -> str:
+    if value.strip():
         return f"{text}: {_short(value)}"
     return text
 
@@ -87,19 +107,8 @@ def _short(value: str) -> str:
     return one_line if len(one_line) <= EVENT_TEXT else one_line[: EVENT_TEXT - 1] + "…"
 
 
-def _referral(policy: Policy, payload: Mapping[str, Any]) -> str:
-    key = str(payload.get("target", ""))
+def _referral(policy: Policy, key: str) -> str:
     try:
         return policy.referral(key).title
     except KeyError:
         return key or "an outside body"
-
-
-def _until(payload: Mapping[str, Any]) -> str:
-    due = payload.get("due_at")
-    if not isinstance(due, str):
-        return ""
-    try:
-        return f" until {format_due(datetime.fromisoformat(due))}"
-    except ValueError:
-        return ""

@@ -12,14 +12,25 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from cards import elements as el
 from cards.elements import Json
+from cards.history import written
 from cards.text import escape, format_date, format_due, format_instant, plain, shorten
 from cards.views import DisputeView, step_label
-from drp.events import Event, EventKind
+from drp.events import (
+    Approved,
+    Escalated,
+    Event,
+    EventKind,
+    Extended,
+    HarmAlerted,
+    OverdueNoted,
+    Raised,
+    Referred,
+    Responded,
+)
 from drp.model import SYSTEM, Dispute, Outcome
 from drp.policy import Policy, Process
 
@@ -88,22 +99,13 @@ def _who(view: DisputeView, event: Event) -> str:
     return f"{view.name(event.actor)} ({event.actor_role.label})"
 
 
-def _text(payload: Mapping[str, Any], key: str) -> str:
-    value = payload.get(key)
-    return value.strip() if isinstance(value, str) else ""
+def _texts(*pairs: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+    """(label, text) for each text written, stripped; empty ones left out."""
+    return tuple((label, text.strip()) for label, text in pairs if text.strip())
 
 
-def _texts(payload: Mapping[str, Any], *pairs: tuple[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple((label, _text(payload, key)) for key, label in pairs if _text(payload, key))
-
-
-def _instant(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        return ""
-    try:
-        return format_due(datetime.fromisoformat(value))
-    except ValueError:
-        return value
+def _instant(value: datetime | None) -> str:
+    return format_due(value) if value is not None else ""
 
 
 def _route_facts(record: CaseRecord, event: Event) -> tuple[tuple[str, str], ...]:
@@ -133,16 +135,13 @@ def _alerts(event: Event, process: Process) -> tuple[tuple[str, str], ...]:
 
 
 def _step(record: CaseRecord, event: Event, process: Process, policy: Policy) -> Step:
-    payload, kind = event.payload, event.kind
     title, facts, texts = _describe(record, event, process, policy)
     actions: tuple[tuple[str, str], ...] = ()
-    if kind == EventKind.RESPONDED:
-        listed = payload.get("actions")
-        items = listed if isinstance(listed, list) else []
-        actions = tuple(_action(a) for a in items if isinstance(a, dict))
+    if isinstance(event.payload, Responded):
+        actions = tuple((format_date(a.complete_by), a.text) for a in event.payload.actions)
     return Step(
         sequence=event.sequence,
-        kind=kind,
+        kind=event.kind,
         at=event.at,
         title=title,
         who=_who(record.view, event),
@@ -156,111 +155,90 @@ Described = tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
 
 
 def _describe(record: CaseRecord, event: Event, process: Process, policy: Policy) -> Described:
-    payload, kind = event.payload, event.kind
     stage = step_label(process, event.to_stage) if event.to_stage else ""
-    if kind == EventKind.RAISED:
-        return _raised(process, payload)
-    if kind == EventKind.RESPONDED:
-        return _responded(record, event, process)
-    if kind == EventKind.ESCALATED:
-        return _escalated(process, payload, stage)
-    if kind == EventKind.REFERRED:
-        return _referred(policy, payload)
-    if kind == EventKind.IMMEDIATE_HARM:
-        alerted = ", ".join(role.label for role in policy.immediate_harm_alerts)
-        texts = _texts(payload, ("details", "Details"))
-        return "Immediate-harm alert", (("Alerted", alerted),), texts
-    if kind == EventKind.EXTENDED:
-        facts = (("New deadline", _instant(payload.get("due_at"))),)
-        return (
-            "Chair's review: further work agreed",
-            facts,
-            _texts(payload, ("agreed_work", "Agreed work")),
-        )
-    return _simple(kind, payload, stage)
+    match event.payload:
+        case Raised() as p:
+            return _raised(process, p)
+        case Responded() as p:
+            return _responded(record, event, p, process)
+        case Escalated() as p:
+            return _escalated(process, p, stage)
+        case Referred() as p:
+            return _referred(policy, p)
+        case HarmAlerted() as p:
+            alerted = ", ".join(role.label for role in policy.immediate_harm_alerts)
+            return "Immediate-harm alert", (("Alerted", alerted),), _texts(("Details", p.details))
+        case Extended() as p:
+            facts = (("New deadline", format_due(p.due_at)),)
+            texts = _texts(("Agreed work", p.agreed_work))
+            return "Chair's review: further work agreed", facts, texts
+        case Approved() as p:
+            at = (("Stage", stage),) if stage else ()
+            return "Agreed: sent", at, _texts(("Comments", p.comments))
+        case OverdueNoted() as p:
+            return "Response deadline passed", (("Deadline was", _instant(p.due_at)),), ()
+        case p:
+            title, label = _SIMPLE[p.kind]
+            return title, (), _texts((label, written(p)))
 
 
-def _raised(process: Process, payload: Mapping[str, Any]) -> Described:
-    opened = step_label(process, str(payload.get("to", "")))
-    facts = [("Opened at", opened)]
-    if payload.get("awaiting_approval"):
+_SIMPLE = {
+    EventKind.DECLINED: ("Not agreed: not sent", "Reason"),
+    EventKind.RESOLVED: ("Chair's review: resolved", "Comments"),
+    EventKind.WITHDRAWN: ("Withdrawn", "Reason"),
+    EventKind.CONCLUDED: ("Concluded", "Outcome"),
+}
+
+
+def _raised(process: Process, payload: Raised) -> Described:
+    facts = [("Opened at", step_label(process, payload.to))]
+    if payload.awaiting_approval:
         facts.append(("Agreement", "asked of the chairs' service manager before sending"))
-    if payload.get("late"):
+    if payload.late:
         facts.append(("Raised late", "after the policy's time limit for raising"))
     return "Dispute raised", tuple(facts), ()
 
 
-def _responded(record: CaseRecord, event: Event, process: Process) -> Described:
-    payload = event.payload
+def _responded(
+    record: CaseRecord, event: Event, payload: Responded, process: Process
+) -> Described:
     facts = [("Stage", step_label(process, event.from_stage))]
-    behalf = _text(payload, "on_behalf_of")
+    behalf = payload.on_behalf_of.strip()
     if behalf:
         facts.append(("On behalf of", record.view.name(behalf)))
-    due = _instant(payload.get("due_at"))
-    if due:
-        facts.append(("Deadline", due))
-    facts.append(("On time", "Yes" if payload.get("on_time", True) else "No, after the deadline"))
+    if payload.due_at is not None:
+        facts.append(("Deadline", format_due(payload.due_at)))
+    facts.append(("On time", "Yes" if payload.on_time else "No, after the deadline"))
     texts = _texts(
-        payload, ("response", "Response"), ("practice_issues", "Practice development issues")
+        ("Response", payload.response),
+        ("Practice development issues", payload.practice_issues),
     )
     return "Response", tuple(facts), texts
 
 
-def _escalated(process: Process, payload: Mapping[str, Any], stage: str) -> Described:
-    target = step_label(process, str(payload.get("to", ""))) if payload.get("to") else stage
-    how = (
-        "automatically, the deadline having passed" if payload.get("automatic") else "by the chair"
-    )
+def _escalated(process: Process, payload: Escalated, stage: str) -> Described:
+    target = step_label(process, payload.to) if payload.to else stage
+    how = "automatically, the deadline having passed" if payload.automatic else "by the chair"
     facts = [("To", target), ("How", how)]
-    if payload.get("awaiting_approval"):
+    if payload.awaiting_approval:
         facts.append(("Agreement", "asked of the chairs' service manager before sending"))
     texts = _texts(
-        payload,
-        ("reason", "Reason for escalation"),
-        ("updated_concerns", "Updated concerns and recommendations"),
+        ("Reason for escalation", payload.reason),
+        ("Updated concerns and recommendations", payload.updated_concerns),
     )
     return "Chair's review: not resolved, escalated", tuple(facts), texts
 
 
-def _referred(policy: Policy, payload: Mapping[str, Any]) -> Described:
-    key = str(payload.get("target", ""))
+def _referred(policy: Policy, payload: Referred) -> Described:
+    key = payload.target
     try:
         target = policy.referral(key).title
     except KeyError:
         target = key or "an outside body"
-    alongside = "Yes" if payload.get("concurrent") else "No: the dispute closed"
+    alongside = "Yes" if payload.concurrent else "No: the dispute closed"
     facts = (("To", target), ("Dispute continues alongside", alongside))
-    texts = _texts(payload, ("reason", "Reason"), ("consulted", "Consulted"))
+    texts = _texts(("Reason", payload.reason), ("Consulted", payload.consulted))
     return f"External referral: {target}", facts, texts
-
-
-_SIMPLE = {
-    EventKind.APPROVED: ("Agreed: sent", ("comments", "Comments")),
-    EventKind.DECLINED: ("Not agreed: not sent", ("reason", "Reason")),
-    EventKind.RESOLVED: ("Chair's review: resolved", ("comments", "Comments")),
-    EventKind.WITHDRAWN: ("Withdrawn", ("reason", "Reason")),
-    EventKind.CONCLUDED: ("Concluded", ("outcome", "Outcome")),
-    EventKind.OVERDUE: ("Response deadline passed", ("", "")),
-}
-
-
-def _simple(kind: EventKind, payload: Mapping[str, Any], stage: str) -> Described:
-    title, (key, label) = _SIMPLE.get(kind, (kind.label, ("", "")))
-    facts: list[tuple[str, str]] = []
-    if kind == EventKind.APPROVED and stage:
-        facts.append(("Stage", stage))
-    if kind == EventKind.OVERDUE:
-        facts.append(("Deadline was", _instant(payload.get("due_at"))))
-    texts = _texts(payload, (key, label)) if key else ()
-    return title, tuple(facts), texts
-
-
-def _action(action: Mapping[str, Any]) -> tuple[str, str]:
-    try:
-        when = format_date(date.fromisoformat(str(action.get("complete_by"))))
-    except ValueError:
-        when = "No date"
-    return when, str(action.get("text", ""))
 
 
 # --- the facts at the top ---------------------------------------------------------------------

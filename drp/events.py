@@ -1,12 +1,20 @@
-"""Domain events: the append-only record of every accepted command."""
+"""Domain events: the append-only record of every accepted command, one payload type per kind.
+
+To add an event kind: a member of ``EventKind``, a frozen payload dataclass below whose ``kind``
+names it, added to ``Payload`` and ``PAYLOAD_TYPES``; the store writes the dataclass's fields
+as JSON keys (``store.payloads``), so a field's name is its stored key. A field with a default
+is written only when it differs from it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
+from drp.model import Action
 from drp.roles import Role
 
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
@@ -34,16 +42,166 @@ class EventKind(StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+# The payloads. Field order is the stored JSON's key order (kw_only lets a default come first).
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Raised:
+    """Opened at stage ``to``; ``late`` after the policy's time limit for raising."""
+
+    kind: ClassVar[EventKind] = EventKind.RAISED
+    awaiting_approval: bool = False
+    to: str
+    late: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Approved:
+    """The approver agreed it may be sent."""
+
+    kind: ClassVar[EventKind] = EventKind.APPROVED
+    comments: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Declined:
+    """The approver did not agree."""
+
+    kind: ClassVar[EventKind] = EventKind.DECLINED
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Responded:
+    """The manager's response and SMART actions; ``due_at`` the deadline it answered."""
+
+    kind: ClassVar[EventKind] = EventKind.RESPONDED
+    response: str
+    actions: tuple[Action, ...]
+    practice_issues: str
+    on_behalf_of: str
+    on_time: bool
+    due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resolved:
+    """The chair marked it resolved."""
+
+    kind: ClassVar[EventKind] = EventKind.RESOLVED
+    comments: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Extended:
+    """The chair agreed further work until ``due_at``."""
+
+    kind: ClassVar[EventKind] = EventKind.EXTENDED
+    agreed_work: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Escalated:
+    """Sent up, to stage ``to`` (maybe awaiting agreement) or to the external ``final_step``."""
+
+    kind: ClassVar[EventKind] = EventKind.ESCALATED
+    reason: str
+    updated_concerns: str
+    automatic: bool
+    final_step: bool = False
+    awaiting_approval: bool = False
+    to: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Referred:
+    """Referred outside the process to route ``target``; ``concurrent``: the dispute goes on."""
+
+    kind: ClassVar[EventKind] = EventKind.REFERRED
+    target: str
+    reason: str
+    consulted: str
+    concurrent: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HarmAlerted:
+    """The raiser alerted those the policy names to immediate harm."""
+
+    kind: ClassVar[EventKind] = EventKind.IMMEDIATE_HARM
+    details: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Withdrawn:
+    """The raiser withdrew it."""
+
+    kind: ClassVar[EventKind] = EventKind.WITHDRAWN
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Concluded:
+    """The raiser recorded how the last stage or the external step ended."""
+
+    kind: ClassVar[EventKind] = EventKind.CONCLUDED
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OverdueNoted:
+    """The scheduler noted that the response deadline ``due_at`` passed."""
+
+    kind: ClassVar[EventKind] = EventKind.OVERDUE
+    due_at: datetime | None
+
+
+Payload = (
+    Raised
+    | Approved
+    | Declined
+    | Responded
+    | Resolved
+    | Extended
+    | Escalated
+    | Referred
+    | HarmAlerted
+    | Withdrawn
+    | Concluded
+    | OverdueNoted
+)
+_TYPES: tuple[type[Payload], ...] = (
+    Raised,
+    Approved,
+    Declined,
+    Responded,
+    Resolved,
+    Extended,
+    Escalated,
+    Referred,
+    HarmAlerted,
+    Withdrawn,
+    Concluded,
+    OverdueNoted,
+)
+PAYLOAD_TYPES: Mapping[EventKind, type[Payload]] = {t.kind: t for t in _TYPES}
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """Who did what to which dispute, when, moving it from one stage to another."""
 
     reference: str
     sequence: int
-    kind: EventKind
     actor: str
     actor_role: Role
     at: datetime
     from_stage: str
     to_stage: str
-    payload: Mapping[str, JsonValue] = field(default_factory=dict)
+    payload: Payload
+
+    @property
+    def kind(self) -> EventKind:
+        """What happened: the kind of the payload."""
+        return self.payload.kind

@@ -30,13 +30,27 @@ from drp.commands import (
     Withdraw,
 )
 from drp.errors import CommandRejected, InvalidInput, NotPermitted
-from drp.events import Event, EventKind, JsonValue
+from drp.events import (
+    Approved,
+    Concluded,
+    Declined,
+    Escalated,
+    Event,
+    Extended,
+    HarmAlerted,
+    OverdueNoted,
+    Payload,
+    Raised,
+    Referred,
+    Resolved,
+    Responded,
+    Withdrawn,
+)
 from drp.model import SYSTEM, Dispute, Outcome, Status
 from drp.policy import INFORMAL, FinalStep, Policy, Process, Stage
 from drp.roles import Role
 
 C = TypeVar("C", bound=Command)
-Payload = dict[str, JsonValue]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +71,9 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What an effect produces: the new dispute, the event kind, its payload."""
+    """What an effect produces: the new dispute and the event's payload."""
 
     dispute: Dispute
-    kind: EventKind
     payload: Payload
 
 
@@ -271,13 +284,13 @@ def _await_approval(
 
 def _route(
     dispute: Dispute, stage: Stage, command: Raise | Escalate, ctx: Context
-) -> tuple[Dispute, Payload]:
+) -> tuple[Dispute, bool]:
+    """The dispute entered at ``stage``, or awaiting agreement first (then True)."""
     process = process_of(dispute, ctx)
     if ctx.policy.needs_approval(process, stage.key):
-        routed = _await_approval(dispute, stage, command, ctx)
-        return routed, {"awaiting_approval": True}
+        return _await_approval(dispute, stage, command, ctx), True
     entered = _enter(dispute, stage, command.at, owners=command.owners, due=command.due, ctx=ctx)
-    return entered, {}
+    return entered, False
 
 
 def escalation_target(
@@ -324,14 +337,14 @@ def _approve(dispute: Dispute, command: Approve, ctx: Context) -> Change:
         dispute, stage, command.at, owners=command.owners, due=dispute.pending_due, ctx=ctx
     )
     comments = check.text("comments", command.comments, required=False)
-    return Change(entered, EventKind.APPROVED, {"comments": comments})
+    return Change(entered, Approved(comments=comments))
 
 
 def _decline(dispute: Dispute, command: Decline, ctx: Context) -> Change:
     reason = check.text("reason", command.reason)
     if dispute.resume_status is None:
         closed = _close(dispute, command.at, Outcome.NOT_AGREED)
-        return Change(closed, EventKind.DECLINED, {"reason": reason})
+        return Change(closed, Declined(reason=reason))
     back = replace(
         dispute,
         status=dispute.resume_status,
@@ -339,7 +352,7 @@ def _decline(dispute: Dispute, command: Decline, ctx: Context) -> Change:
         pending_due=None,
         resume_status=None,
     )
-    return Change(back, EventKind.DECLINED, {"reason": reason})
+    return Change(back, Declined(reason=reason))
 
 
 def _respond(dispute: Dispute, command: Respond, ctx: Context) -> Change:
@@ -353,21 +366,21 @@ def _respond(dispute: Dispute, command: Respond, ctx: Context) -> Change:
         review_due_at=ctx.calendar.due(command.at, review) if review else None,
     )
     on_time = dispute.due_at is None or command.at <= dispute.due_at
-    payload: Payload = {
-        "response": text,
-        "actions": check.actions_json(actions),
-        "practice_issues": check.text("practice_issues", command.practice_issues, False),
-        "on_behalf_of": command.on_behalf_of,
-        "on_time": on_time,
-        "due_at": dispute.due_at.isoformat() if dispute.due_at else None,
-    }
-    return Change(answered, EventKind.RESPONDED, payload)
+    payload = Responded(
+        response=text,
+        actions=actions,
+        practice_issues=check.text("practice_issues", command.practice_issues, False),
+        on_behalf_of=command.on_behalf_of,
+        on_time=on_time,
+        due_at=dispute.due_at,
+    )
+    return Change(answered, payload)
 
 
 def _resolve(dispute: Dispute, command: Resolve, ctx: Context) -> Change:
     comments = check.text("comments", command.comments)
     closed = _close(dispute, command.at, Outcome.RESOLVED)
-    return Change(closed, EventKind.RESOLVED, {"comments": comments})
+    return Change(closed, Resolved(comments=comments))
 
 
 def _extend(dispute: Dispute, command: Extend, ctx: Context) -> Change:
@@ -384,16 +397,13 @@ def _extend(dispute: Dispute, command: Extend, ctx: Context) -> Change:
         responded_by="",
         overdue_noted=False,
     )
-    return Change(extended, EventKind.EXTENDED, {"agreed_work": work, "due_at": due.isoformat()})
+    return Change(extended, Extended(agreed_work=work, due_at=due))
 
 
 def _escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Change:
     reason = check.text("reason", command.reason)
-    payload: Payload = {
-        "reason": reason,
-        "updated_concerns": check.text("updated_concerns", command.updated_concerns, False),
-        "automatic": command.actor.id == SYSTEM,
-    }
+    concerns = check.text("updated_concerns", command.updated_concerns, False)
+    automatic = command.actor.id == SYSTEM
     role = dispute.raiser_role
     target = escalation_target(dispute, command.to_stage, role, ctx)
     if isinstance(target, FinalStep):
@@ -406,9 +416,19 @@ def _escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Change:
             review_due_at=None,
             responded_by="",
         )
-        return Change(external, EventKind.ESCALATED, {**payload, "final_step": True})
-    routed, extra = _route(dispute, target, command, ctx)
-    return Change(routed, EventKind.ESCALATED, {**payload, **extra, "to": target.key})
+        final = Escalated(
+            reason=reason, updated_concerns=concerns, automatic=automatic, final_step=True
+        )
+        return Change(external, final)
+    routed, awaiting = _route(dispute, target, command, ctx)
+    payload = Escalated(
+        reason=reason,
+        updated_concerns=concerns,
+        automatic=automatic,
+        awaiting_approval=awaiting,
+        to=target.key,
+    )
+    return Change(routed, payload)
 
 
 def _refer(dispute: Dispute, command: Refer, ctx: Context) -> Change:
@@ -424,36 +444,32 @@ def _refer(dispute: Dispute, command: Refer, ctx: Context) -> Change:
     referred = replace(dispute, referrals=(*dispute.referrals, referral.key))
     if not concurrent:
         referred = _close(referred, command.at, Outcome.REFERRED)
-    payload: Payload = {
-        "target": referral.key,
-        "reason": reason,
-        "consulted": consulted,
-        "concurrent": concurrent,
-    }
-    return Change(referred, EventKind.REFERRED, payload)
+    payload = Referred(
+        target=referral.key, reason=reason, consulted=consulted, concurrent=concurrent
+    )
+    return Change(referred, payload)
 
 
 def _alert(dispute: Dispute, command: AlertImmediateHarm, ctx: Context) -> Change:
     details = check.text("details", command.details)
-    return Change(dispute, EventKind.IMMEDIATE_HARM, {"details": details})
+    return Change(dispute, HarmAlerted(details=details))
 
 
 def _withdraw(dispute: Dispute, command: Withdraw, ctx: Context) -> Change:
     reason = check.text("reason", command.reason)
     closed = _close(dispute, command.at, Outcome.WITHDRAWN)
-    return Change(closed, EventKind.WITHDRAWN, {"reason": reason})
+    return Change(closed, Withdrawn(reason=reason))
 
 
 def _conclude(dispute: Dispute, command: Conclude, ctx: Context) -> Change:
     outcome = check.text("outcome", command.outcome)
     closed = _close(dispute, command.at, Outcome.CONCLUDED)
-    return Change(closed, EventKind.CONCLUDED, {"outcome": outcome})
+    return Change(closed, Concluded(outcome=outcome))
 
 
 def _note_overdue(dispute: Dispute, command: NoteOverdue, ctx: Context) -> Change:
     noted = replace(dispute, overdue_noted=True)
-    due = dispute.due_at.isoformat() if dispute.due_at else None
-    return Change(noted, EventKind.OVERDUE, {"due_at": due})
+    return Change(noted, OverdueNoted(due_at=dispute.due_at))
 
 
 def _close(dispute: Dispute, at: datetime, outcome: Outcome) -> Dispute:
@@ -533,9 +549,9 @@ def raise_dispute(command: Raise, ctx: Context) -> Decision:
         raiser_team=command.raiser_team,
         child_on_plan=command.child_on_plan,
     )
-    routed, extra = _route(draft, stage, command, ctx)
-    late = _raised_late(command, ctx)
-    change = Change(routed, EventKind.RAISED, {**extra, "to": stage.key, "late": late})
+    routed, awaiting = _route(draft, stage, command, ctx)
+    raised = Raised(awaiting_approval=awaiting, to=stage.key, late=_raised_late(command, ctx))
+    change = Change(routed, raised)
     return _record(draft, change, command)
 
 
@@ -568,7 +584,6 @@ def _record(before: Dispute, change: Change, command: Command) -> Decision:
     event = Event(
         reference=after.reference,
         sequence=after.version,
-        kind=change.kind,
         actor=command.actor.id,
         actor_role=command.actor.role,
         at=command.at,

@@ -16,7 +16,7 @@ from enum import StrEnum
 from statistics import median
 
 from drp.calendar import WorkingDayCalendar
-from drp.events import Event, EventKind
+from drp.events import Event, EventKind, Referred, Responded
 from drp.model import Dispute, Outcome, Status
 from drp.policy import INFORMAL, Policy
 from drp.roles import Role
@@ -449,12 +449,13 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
         month = month_of(e.at, calendar)
         if e.kind in STEP_KINDS:
             steps[(e.kind, d.raiser_role, month, e.from_stage, e.to_stage)] += 1
+        payload = e.payload
         if e.kind == EventKind.RAISED and e.to_stage == INFORMAL and d.formal_started_at:
             went_formal += 1
-        elif e.kind == EventKind.REFERRED:
-            referrals[(d.raiser_role, month, str(e.payload.get("target", "")))] += 1
-        elif e.kind == EventKind.RESPONDED:
-            responses[(e.from_stage, bool(e.payload.get("on_time", True)))] += 1
+        elif isinstance(payload, Referred):
+            referrals[(d.raiser_role, month, payload.target)] += 1
+        elif isinstance(payload, Responded):
+            responses[(e.from_stage, payload.on_time)] += 1
     closed = [d for d in activity.disputes if d.closed_at and start <= d.closed_at < end]
     return Tally(
         raised=Counter(

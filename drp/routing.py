@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from drp.events import Event, EventKind
+from drp.events import Event, EventKind, Referred
 from drp.model import Dispute, Status
 from drp.policy import Policy, Stage
 from drp.roles import TEAM_ROLES, Role
@@ -146,8 +146,8 @@ def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event
     elif kind == EventKind.CONCLUDED:
         # The outcome of a panel or external step goes to all who were told of it (seed 002).
         found = _people(owners_before, Audience.INFORM) + _told_of_step(policy, before)
-    elif kind == EventKind.REFERRED:
-        target = str(event.payload.get("target", ""))
+    elif isinstance(event.payload, Referred):
+        target = event.payload.target
         alerts = policy.referral(target).alerts if target else ()
         found = _roles(alerts, Audience.ALERT) + _people(owners_before, Audience.INFORM)
     else:  # resolved, withdrawn, concluded: those who were working on it

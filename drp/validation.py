@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from drp.calendar import WorkingDayCalendar
 from drp.errors import InvalidInput
-from drp.events import JsonValue
 from drp.model import MAX_ACTIONS, MAX_CHILDREN, MAX_SHORT_TEXT, MAX_TEXT, Action, Child, Concern
 from drp.policy import OTHER_CATEGORY, Policy
 
@@ -72,11 +71,6 @@ def actions(field: str, values: tuple[Action, ...], today: date) -> tuple[Action
             raise InvalidInput(f"{field}[{number}].complete_by", "cannot be in the past")
         cleaned.append(Action(text(f"{field}[{number}].text", action.text), action.complete_by))
     return tuple(cleaned)
-
-
-def actions_json(values: tuple[Action, ...]) -> list[JsonValue]:
-    """Actions as event payload."""
-    return [{"text": a.text, "complete_by": a.complete_by.isoformat()} for a in values]
 
 
 def concern(

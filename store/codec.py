@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
-from typing import Any, cast
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Row
 
-from drp.events import Event, EventKind, JsonValue
-from drp.model import Action, Child, Concern, Dispute, Outcome, Status
+from drp.events import Event, EventKind
+from drp.model import Child, Concern, Dispute, Outcome, Status
 from drp.roles import Role
+from store.payloads import actions_from, actions_json, payload_from, payload_json
 
 Values = dict[str, Any]
-
-
-def actions_json(actions: Iterable[Action]) -> list[JsonValue]:
-    """Actions as JSON: text and an ISO complete-by date."""
-    return [{"text": a.text, "complete_by": a.complete_by.isoformat()} for a in actions]
-
-
-def actions_from(value: Sequence[Mapping[str, str]]) -> tuple[Action, ...]:
-    """The inverse of ``actions_json``."""
-    return tuple(Action(a["text"], date.fromisoformat(a["complete_by"])) for a in value)
 
 
 def dispute_values(dispute: Dispute, at: datetime) -> Values:
@@ -160,7 +151,7 @@ def event_values(event: Event) -> Values:
         "at": event.at,
         "from_stage": event.from_stage,
         "to_stage": event.to_stage,
-        "payload": dict(event.payload),
+        "payload": payload_json(event.payload),
     }
 
 
@@ -170,11 +161,10 @@ def event_from(row: Row[Any]) -> Event:
     return Event(
         reference=m["reference"],
         sequence=m["sequence"],
-        kind=EventKind(m["kind"]),
         actor=m["actor"],
         actor_role=Role(m["actor_role"]),
         at=m["at"],
         from_stage=m["from_stage"],
         to_stage=m["to_stage"],
-        payload=cast(dict[str, JsonValue], m["payload"]),
+        payload=payload_from(EventKind(m["kind"]), m["payload"]),
     )

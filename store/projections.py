@@ -6,29 +6,26 @@ without replaying events.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from drp.events import Event, EventKind, JsonValue
+from drp.events import Escalated, Event, EventKind, Extended, Resolved, Responded
 from drp.model import Dispute
-from store.codec import actions_from
+from store.payloads import actions_from, actions_json
 from store.rows import ResponseRecord, ReviewRecord, StageVisit
 from store.schema import chair_reviews, responses, stage_visits
-
-_REVIEWS = {EventKind.RESOLVED: "comments", EventKind.EXTENDED: "agreed_work"}
 
 
 async def project(conn: AsyncConnection, dispute: Dispute, event: Event) -> None:
     """Update every projection for one accepted event."""
     await _project_visits(conn, dispute, event)
-    if event.kind == EventKind.RESPONDED:
-        await conn.execute(insert(responses).values(_response_values(event)))
-    elif event.kind in {EventKind.RESOLVED, EventKind.EXTENDED, EventKind.ESCALATED}:
-        await conn.execute(insert(chair_reviews).values(_review_values(event)))
+    payload = event.payload
+    if isinstance(payload, Responded):
+        await conn.execute(insert(responses).values(response_values(event, payload)))
+    elif isinstance(payload, Resolved | Extended | Escalated):
+        await conn.execute(insert(chair_reviews).values(_review_values(event, payload)))
 
 
 async def _project_visits(conn: AsyncConnection, dispute: Dispute, event: Event) -> None:
@@ -54,48 +51,49 @@ def _visit_values(dispute: Dispute, event: Event) -> dict[str, Any]:
     }
 
 
-def _instant(value: JsonValue) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
-
-
-def _text(payload: Mapping[str, JsonValue], key: str) -> str:
-    value = payload.get(key)
-    return value if isinstance(value, str) else ""
-
-
-def _response_values(event: Event) -> dict[str, Any]:
-    payload = event.payload
+def response_values(event: Event, payload: Responded) -> dict[str, Any]:
+    """The ``responses`` row of a response event."""
     return {
         "reference": event.reference,
         "sequence": event.sequence,
         "stage": event.from_stage,
         "responded_by": event.actor,
-        "on_behalf_of": _text(payload, "on_behalf_of"),
+        "on_behalf_of": payload.on_behalf_of,
         "at": event.at,
-        "response": _text(payload, "response"),
-        "actions": payload.get("actions") or [],
-        "practice_issues": _text(payload, "practice_issues"),
-        "on_time": bool(payload.get("on_time", True)),
-        "due_at": _instant(payload.get("due_at")),
+        "response": payload.response,
+        "actions": actions_json(payload.actions),
+        "practice_issues": payload.practice_issues,
+        "on_time": payload.on_time,
+        "due_at": payload.due_at,
     }
 
 
-def _review_values(event: Event) -> dict[str, Any]:
-    payload = event.payload
-    escalated = event.kind == EventKind.ESCALATED
-    return {
+def _review_values(event: Event, payload: Resolved | Extended | Escalated) -> dict[str, Any]:
+    values = {
         "reference": event.reference,
         "sequence": event.sequence,
         "stage": event.from_stage,
         "reviewer": event.actor,
         "at": event.at,
         "decision": event.kind.value,
-        "comments": _text(payload, "reason" if escalated else _REVIEWS[event.kind]),
-        "updated_concerns": _text(payload, "updated_concerns"),
-        "to_stage": (_text(payload, "to") or event.to_stage) if escalated else "",
-        "due_at": _instant(payload.get("due_at")),
-        "automatic": bool(payload.get("automatic", False)),
+        "updated_concerns": "",
+        "to_stage": "",
+        "due_at": None,
+        "automatic": False,
     }
+    match payload:
+        case Resolved(comments=comments):
+            return {**values, "comments": comments}
+        case Extended(agreed_work=work, due_at=due):
+            return {**values, "comments": work, "due_at": due}
+        case Escalated():
+            return {
+                **values,
+                "comments": payload.reason,
+                "updated_concerns": payload.updated_concerns,
+                "to_stage": payload.to or event.to_stage,
+                "automatic": payload.automatic,
+            }
 
 
 def visit_from(row: Row[Any]) -> StageVisit:

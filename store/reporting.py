@@ -23,6 +23,7 @@ from drp.policy import INFORMAL
 from drp.report import CLOSING_KINDS, STEP_KINDS, ChildSeen, OpenDeadline, Tally, child_key
 from drp.roles import Role
 from store.compliments import compliment_from
+from store.payloads import REFERRAL_TARGET
 from store.rows import Compliment
 from store.schema import (
     AWAITING_RESPONSE,
@@ -127,7 +128,7 @@ class ReportReader:
     async def _referrals(
         self, start: datetime, end: datetime, months: Months, policy: str
     ) -> Counter[tuple[Role, str, str]]:
-        target = events.c.payload["target"].as_string()
+        target = events.c.payload[REFERRAL_TARGET].as_string()
         keys = (disputes.c.raiser_role, _month(events.c.at, months), target)
         statement = (
             select(*keys, func.count())

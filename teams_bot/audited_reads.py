@@ -19,7 +19,7 @@ from cards.report import (
     report_markdown,
 )
 from cards.views import DisputeView
-from drp.events import Event
+from drp.events import Event, Responded
 from drp.machine import Context
 from drp.model import Dispute
 from drp.report import (
@@ -78,7 +78,8 @@ async def case_record(
 
 def _people_named(dispute: Dispute, events: Iterable[Event], owners: Sequence[str]) -> set[str]:
     ids = {e.actor for e in events} | set(parties.party_ids(dispute)) | set(owners)
-    ids |= {str(e.payload.get("on_behalf_of")) for e in events if e.payload.get("on_behalf_of")}
+    behalf = (e.payload.on_behalf_of for e in events if isinstance(e.payload, Responded))
+    ids |= {person for person in behalf if person}
     return ids
 
 

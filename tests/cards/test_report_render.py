@@ -32,6 +32,7 @@ from cards.report import (
     report_summary_card,
 )
 from cards.views import DisputeView
+from drp.events import Declined, Escalated, Payload, Referred, Responded, Withdrawn
 from drp.model import MAX_TEXT
 from drp.report import (
     PeriodActivity,
@@ -87,19 +88,22 @@ def test_the_record_card_is_valid_and_holds_every_step(
     assert len(chronology(record, NEWHAM.policy)) == len(stories["D2"].events)
 
 
+def _with_long_texts(payload: Payload, text: str) -> Payload:
+    """The payload with its response or reason (where it has one) replaced by ``text``."""
+    if isinstance(payload, Responded):
+        return replace(payload, response=text)
+    if isinstance(payload, Declined | Escalated | Referred | Withdrawn):
+        return replace(payload, reason=text)
+    return payload
+
+
 def test_a_huge_record_still_fits_on_one_teams_card(
     stories: dict[str, Story], valid: Callable[[Json], Json]
 ) -> None:
     story = stories["D2"]
     long = "x" * MAX_TEXT
     concern = replace(story.dispute.concern, summary=long, impact=long, evidence=long)
-    events = (
-        tuple(
-            replace(e, payload={**e.payload, "response": long, "reason": long})
-            for e in story.events
-        )
-        * 4
-    )
+    events = tuple(replace(e, payload=_with_long_texts(e.payload, long)) for e in story.events) * 4
     view = DisputeView(replace(story.dispute, concern=concern), events, {}, "")
     card = valid(record_card(CaseRecord(view, NOW, "Cat"), NEWHAM.policy))
     assert len(json.dumps(card)) <= CARD_BUDGET

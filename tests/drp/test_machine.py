@@ -27,7 +27,7 @@ from drp.commands import (
     Withdraw,
 )
 from drp.errors import CommandRejected, InvalidInput, NotPermitted
-from drp.events import EventKind
+from drp.events import EventKind, HarmAlerted, Raised
 from drp.machine import decide, raise_dispute
 from drp.model import MAX_TEXT, Action, Actor, Child, Outcome, Status
 from drp.roles import Role
@@ -132,7 +132,7 @@ def test_immediate_harm_alert_records_an_event_and_changes_nothing_else(profile:
     before = trail.dispute
     event = trail.do(AlertImmediateHarm(CHAIR, at, "Disclosure of assault at school today."))
     assert (event.kind, event.from_stage, event.to_stage) == (EventKind.IMMEDIATE_HARM, "2", "2")
-    assert event.payload == {"details": "Disclosure of assault at school today."}
+    assert event.payload == HarmAlerted(details="Disclosure of assault at school today.")
     assert trail.dispute == replace(before, version=before.version + 1)
 
 
@@ -183,7 +183,7 @@ def test_nottingham_stage_1_deadline_and_overall_20_working_days_skip_christmas(
     assert trail.dispute.owners == (TEAM_MANAGER.id,)
     assert trail.dispute.due_at == end_of(2026, 12, 30)
     assert trail.dispute.overall_due_at == end_of(2027, 1, 21)
-    assert trail.last.payload == {"to": "1", "late": False}
+    assert trail.last.payload == Raised(to="1", late=False)
 
 
 def test_unresolved_stage_1_escalates_to_service_manager() -> None:
@@ -200,8 +200,8 @@ def test_unresolved_stage_1_escalates_to_service_manager() -> None:
     )
     assert (event.kind, event.from_stage, event.to_stage) == (EventKind.ESCALATED, "1", "2")
     assert event.actor == CHAIR.id
-    assert event.payload["reason"] == "No allocation date"
-    assert event.payload["automatic"] is False
+    assert event.payload.reason == "No allocation date"
+    assert event.payload.automatic is False
     assert trail.dispute.owners == (SERVICE_MANAGER.id,)
     assert trail.dispute.due_at == end_of(2027, 1, 8)
     assert trail.dispute.overall_due_at == end_of(2027, 1, 21)  # unchanged by escalation
@@ -225,7 +225,7 @@ def test_nottingham_escalated_step_by_step_to_legal_advice_then_concluded() -> N
     trail.refuses(Conclude(CHAIR, london(2027, 1, 22, 9), "Closing"), CommandRejected)
     event = trail.do(Escalate(CHAIR, london(2027, 1, 22, 10), "Legal advice needed"))
     assert (event.from_stage, event.to_stage) == ("4", "5")
-    assert event.payload["final_step"] is True
+    assert event.payload.final_step is True
     assert trail.dispute.status is Status.EXTERNAL
     assert (trail.dispute.owners, trail.dispute.due_at) == ((), None)
     event = trail.do(Conclude(CHAIR, london(2027, 2, 1, 10), "Referred to Corporate Director"))
@@ -278,7 +278,7 @@ def test_nottingham_lscb_referral_runs_alongside_the_dispute() -> None:
     before = trail.dispute
     event = trail.do(Refer(CHAIR, at + timedelta(hours=1), "lscb", "Internal process exhausted."))
     assert event.kind is EventKind.REFERRED
-    assert event.payload["concurrent"] is True
+    assert event.payload.concurrent is True
     assert trail.dispute.referrals == ("lscb",)
     assert trail.dispute.status is before.status
     assert (trail.dispute.stage, trail.dispute.due_at) == (before.stage, before.due_at)
@@ -290,7 +290,7 @@ def test_nottingham_lscb_referral_may_close_the_dispute() -> None:
     event = trail.do(
         Refer(CHAIR, at + timedelta(hours=1), "lscb", "Taken over by LSCB.", concurrent=False)
     )
-    assert event.payload["concurrent"] is False
+    assert event.payload.concurrent is False
     assert trail.dispute.outcome is Outcome.REFERRED
     assert trail.dispute.referrals == ("lscb",)
 
@@ -303,7 +303,7 @@ def test_nottingham_never_escalates_by_itself_but_notes_the_overdue_response() -
     trail.refuses(NoteOverdue(CHAIR, late), NotPermitted)
     event = trail.do(NoteOverdue(SYSTEM, late))
     assert (event.kind, event.actor) == (EventKind.OVERDUE, "system")
-    assert event.payload["due_at"] == end_of(2026, 12, 30).isoformat()
+    assert event.payload.due_at.isoformat() == end_of(2026, 12, 30).isoformat()
     assert trail.dispute.overdue_noted
     trail.refuses(NoteOverdue(SYSTEM, late + timedelta(hours=1)), CommandRejected)
     trail.do(Escalate(CHAIR, late + timedelta(hours=9), "No reply", owners=(SERVICE_MANAGER.id,)))
@@ -367,7 +367,7 @@ def test_cpc_stage_2_or_above_is_sent_once_the_chairs_manager_agrees(stage: str)
     trail = opened("cpc-standard", stage=stage, approver=CHAIRS_MANAGER.id)
     assert trail.dispute.status is Status.AWAITING_APPROVAL
     assert (trail.dispute.stage, trail.dispute.pending_stage) == ("", stage)
-    assert trail.last.payload["awaiting_approval"] is True
+    assert trail.last.payload.awaiting_approval is True
     event = trail.do(Approve(CHAIRS_MANAGER, london(2026, 12, 22, 9), owners, "Agreed."))
     assert (event.kind, event.actor, event.from_stage, event.to_stage) == (
         EventKind.APPROVED,
@@ -441,7 +441,7 @@ def test_cpc_one_further_24_hours_then_escalation_to_stage_2() -> None:
     assert event.kind is EventKind.EXTENDED
     assert trail.dispute.status is Status.AWAITING_RESPONSE
     assert trail.dispute.due_at == london(2026, 12, 23, 14)
-    assert event.payload["due_at"] == london(2026, 12, 23, 14).isoformat()
+    assert event.payload.due_at.isoformat() == london(2026, 12, 23, 14).isoformat()
     assert trail.dispute.extensions_used == 1
     respond(trail, london(2026, 12, 23, 12), "Visit rearranged.")
     error = trail.refuses(Extend(CHAIR, london(2026, 12, 23, 13), "Once more"), CommandRejected)
@@ -476,7 +476,7 @@ def test_cpc_unanswered_stage_1_escalates_automatically_once_overdue() -> None:
     event = trail.do(
         Escalate(SYSTEM, london(2026, 12, 31, 0, 1), "No response", approver=CHAIRS_MANAGER.id)
     )
-    assert (event.actor, event.payload["automatic"]) == ("system", True)
+    assert (event.actor, event.payload.automatic) == ("system", True)
     assert trail.dispute.pending_stage == "2"
     trail.do(Approve(CHAIRS_MANAGER, london(2026, 12, 31, 9), (SERVICE_MANAGER.id,)))
     assert trail.dispute.due_at == end_of(2027, 1, 8)
@@ -527,7 +527,7 @@ def test_cpc_unanswered_stage_4_may_be_concluded_once_overdue() -> None:
 )
 def test_cpc_a_form_raised_after_2_working_days_is_flagged_late(aware: date, late: bool) -> None:
     trail = opened("cpc-standard", date_of_concern=aware)
-    assert trail.last.payload["late"] is late
+    assert trail.last.payload.late is late
 
 
 # --- Calderdale (seed 002) -----------------------------------------------------------------
@@ -567,7 +567,7 @@ def test_calderdale_unanswered_stage_1_progresses_to_stage_2_automatically() -> 
     event = trail.do(
         Escalate(SYSTEM, london(2026, 12, 31, 0, 30), "No response", owners=(SERVICE_MANAGER.id,))
     )
-    assert (event.from_stage, event.to_stage, event.payload["automatic"]) == ("1", "2", True)
+    assert (event.from_stage, event.to_stage, event.payload.automatic) == ("1", "2", True)
     assert trail.dispute.due_at == end_of(2027, 1, 8)
     assert trail.dispute.overall_due_at == end_of(2027, 1, 14)  # 15 WD from 21 Dec
 
@@ -590,7 +590,7 @@ def test_calderdale_scb_referral_requires_consulting_the_irs_team_manager() -> N
     event = trail.do(
         Refer(CHAIR, london(2026, 12, 22), "scb", "Serious.", consulted="IRS TM, 22 Dec")
     )
-    assert event.payload["consulted"] == "IRS TM, 22 Dec"
+    assert event.payload.consulted == "IRS TM, 22 Dec"
     assert trail.dispute.status is Status.AWAITING_RESPONSE
 
 
@@ -844,7 +844,7 @@ def test_hackney_unresolved_at_the_commissioner_goes_to_the_secretary_of_state()
 def test_hackney_lado_referral_takes_the_dispute_out_of_this_policy() -> None:
     trail = hackney()
     event = trail.do(Refer(PRACTITIONER, london(2026, 12, 22), "lado", "Conduct concern."))
-    assert event.payload["concurrent"] is False
+    assert event.payload.concurrent is False
     assert trail.dispute.outcome is Outcome.REFERRED
 
 
@@ -918,15 +918,15 @@ def test_a_deputy_team_manager_may_respond_for_the_named_owner() -> None:
     event = trail.do(
         Respond(deputy, london(2026, 12, 22), "Covering.", on_behalf_of=TEAM_MANAGER.id)
     )
-    assert event.payload["on_behalf_of"] == TEAM_MANAGER.id
-    assert event.payload["on_time"] is True
+    assert event.payload.on_behalf_of == TEAM_MANAGER.id
+    assert event.payload.on_time is True
     assert trail.dispute.responded_by == deputy.id
 
 
 def test_a_late_response_is_recorded_as_late() -> None:
     trail = opened("nottingham")
     event = trail.do(Respond(TEAM_MANAGER, london(2026, 12, 31, 9), "Sorry, late."))
-    assert event.payload["on_time"] is False
+    assert event.payload.on_time is False
 
 
 def test_only_the_raiser_may_resolve() -> None:
