@@ -40,11 +40,12 @@ from sqlalchemy import insert, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from drp.calendar import LONDON
-from drp.events import Event, EventKind
+from drp.events import Responded
 from drp.machine import Context
 from drp.report import Period
 from store import Store, Transaction
 from store.codec import children_values, dispute_values, event_values, owner_values
+from store.projections import response_values
 from store.reporting import ReportReader
 from store.schema import children, dispute_owners, disputes, events, responses
 from teams_bot.audited_reads import Format, build_report, period_tally, render_report
@@ -63,25 +64,6 @@ COVERING = (
 )
 
 
-def response_row(event: Event) -> dict[str, Any]:
-    """The ``responses`` projection row of a response event (as ``store.projections`` writes)."""
-    payload = event.payload
-    due = payload.get("due_at")
-    return {
-        "reference": event.reference,
-        "sequence": event.sequence,
-        "stage": event.from_stage,
-        "responded_by": event.actor,
-        "on_behalf_of": str(payload.get("on_behalf_of") or ""),
-        "at": event.at,
-        "response": str(payload.get("response") or ""),
-        "actions": payload.get("actions") or [],
-        "practice_issues": str(payload.get("practice_issues") or ""),
-        "on_time": bool(payload.get("on_time", True)),
-        "due_at": datetime.fromisoformat(due) if isinstance(due, str) else None,
-    }
-
-
 async def load(store: Store, count: int, seed: int) -> tuple[float, int]:
     """Bulk-load with core inserts in batches; (seconds, events loaded)."""
     began, total = time.perf_counter(), 0
@@ -94,7 +76,9 @@ async def load(store: Store, count: int, seed: int) -> tuple[float, int]:
         batch[children] += children_values(dispute)
         batch[dispute_owners] += owner_values(dispute)
         batch[events] += [event_values(e) for e in chronology]
-        batch[responses] += [response_row(e) for e in chronology if e.kind == EventKind.RESPONDED]
+        batch[responses] += [
+            response_values(e, e.payload) for e in chronology if isinstance(e.payload, Responded)
+        ]
         total += len(chronology)
         if len(batch[disputes]) >= BATCH:
             await _flush(store, batch)
