@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -167,7 +167,7 @@ class Statements:
 
     def __init__(self, store: Store) -> None:
         self.count = 0
-        event.listen(store._engine.sync_engine, "before_cursor_execute", self._seen)
+        store.on_statement(self._seen)
 
     def _seen(self, *_: Any) -> None:
         self.count += 1
@@ -234,10 +234,10 @@ async def _week(store: Store, name: str) -> list[Row]:
             instant = at(day, hour, minute)
             found.append(await timed(label, name, counter, lambda i=instant: tick(i)))
         # The morning's reminders apart from its digests (those cost O(people owing), once a day).
-        scheduler._digest_day = day
+        scheduler.digests_done(day)
         morning = at(day, 8, 30)
         found.append(await timed("08:30 reminders", name, counter, lambda i=morning: tick(i)))
-        scheduler._digest_day = None
+        scheduler.digests_done(None)
         later = at(day, 8, 31)
         found.append(await timed("08:31 digests", name, counter, lambda i=later: tick(i)))
     return found

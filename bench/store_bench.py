@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -226,9 +226,7 @@ class DbClock:
 
     def __init__(self, store: Store) -> None:
         self.total = 0.0
-        engine = store._engine.sync_engine
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
+        store.on_statement(self._before, self._after)
 
     def _before(self, conn: Any, *_: Any) -> None:
         conn.info["bench_began"] = time.perf_counter()
@@ -264,15 +262,13 @@ async def measure(store: Store, runs: int) -> list[Result]:
     clock = DbClock(store)
     results = []
     for name, query, indexes in queries(str(sample)):
-        async with store._engine.connect() as conn:
-            await conn.begin()
+        async with store.scratch() as conn:
             found, total, db = await timed(conn, clock, query, runs)
             slow = None
             if indexes:
                 for index in indexes:
                     await conn.execute(text(f"DROP INDEX {index}"))
                 _, _, slow = await timed(conn, clock, query, max(1, runs // 2))
-            await conn.rollback()
         results.append((name, found, total, db, slow))
     return results
 

@@ -2,7 +2,8 @@
 
 ``await Store.open(url)``, then one ``async with store.transaction() as tx:`` per command:
 ``tx.disputes``, ``tx.outbox``, ``tx.directory``, ``tx.idempotency``, ``tx.posted_cards``,
-``tx.audit`` and ``tx.compliments`` all write in that one transaction.
+``tx.audit`` and ``tx.compliments`` all write in that one transaction; ``tx.schedule`` (the
+scheduler's deadline windows) and ``tx.reports`` (the report's counts) read in it.
 """
 
 from store.errors import (

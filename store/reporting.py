@@ -1,6 +1,6 @@
 """Reads for the quarterly report: one period counted in SQL, a few grouped rows per query.
 
-Use inside a transaction: ``ReportReader(tx.connection)``. Each count is a range scan of a
+Use inside a transaction: ``tx.reports``. Each count is a range scan of a
 covering index (``ix_events_report`` by kind and time, ``ix_disputes_raised_report``,
 ``ix_disputes_report``, ``ix_responses_report``, ``ix_children_report``), so a quarter of a
 history of 100,000 disputes and a million events is counted without reading table rows (the

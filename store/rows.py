@@ -73,16 +73,6 @@ class Team:
         """Stage 2 owners in most policies."""
         return self.of(Role.SERVICE_MANAGER)
 
-    @property
-    def heads_of_service(self) -> tuple[str, ...]:
-        """Stage 3 owners in most policies."""
-        return self.of(Role.HEAD_OF_SERVICE)
-
-    @property
-    def directors(self) -> tuple[str, ...]:
-        """Stage 4 owners in most policies."""
-        return self.of(Role.DIRECTOR)
-
 
 @dataclass(frozen=True, slots=True)
 class DirectoryEntry:

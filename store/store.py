@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -19,6 +19,10 @@ from store.errors import StoreError, StoreUnavailable
 from store.idempotency import Idempotency
 from store.outbox import Outbox
 from store.posted_cards import PostedCards
+from store.reporting import ReportReader
+from store.schedule import Schedule
+
+StatementHook = Callable[..., None]
 
 
 class Transaction:
@@ -33,6 +37,8 @@ class Transaction:
         "idempotency",
         "outbox",
         "posted_cards",
+        "reports",
+        "schedule",
     )
 
     def __init__(self, connection: AsyncConnection) -> None:
@@ -44,6 +50,8 @@ class Transaction:
         self.posted_cards = PostedCards(connection)
         self.audit = Audit(connection)
         self.compliments = Compliments(connection)
+        self.schedule = Schedule(connection)
+        self.reports = ReportReader(connection)
 
 
 class Store:
@@ -101,6 +109,25 @@ class Store:
                 if readonly and self.backend == "postgresql":
                     await conn.execute(text("SET TRANSACTION READ ONLY"))
                 yield Transaction(conn)
+
+    @asynccontextmanager
+    async def scratch(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction that is always rolled back: for benchmarks that drop
+        indexes or write to measure, and must leave nothing behind."""
+        async with self._connect() as conn:
+            await conn.begin()
+            try:
+                yield conn
+            finally:
+                await conn.rollback()
+
+    def on_statement(self, before: StatementHook, after: StatementHook | None = None) -> None:
+        """Call ``before`` (and ``after``) around every statement the driver executes, with
+        SQLAlchemy's cursor-event arguments: for benchmarks that count or time statements."""
+        engine = self._engine.sync_engine
+        event.listen(engine, "before_cursor_execute", before)
+        if after is not None:
+            event.listen(engine, "after_cursor_execute", after)
 
     @asynccontextmanager
     async def _connect(self) -> AsyncIterator[AsyncConnection]:

@@ -23,8 +23,9 @@ from teams_bot.botframework import (
     TokenKeys,
     make_adapter,
 )
-from teams_bot.delivery.compliments import ComplimentDeliverer
+from teams_bot.delivery import compliments
 from teams_bot.delivery.engine import Deliverer, DeliveryPolicy
+from teams_bot.delivery.renderers import standard_senders
 from teams_bot.delivery.throttle import Throttle
 from teams_bot.deps import Deps
 from teams_bot.edge import ServiceUrls
@@ -67,21 +68,25 @@ def build_bot(
     keys: KeyFactory = new_key,
     messenger: Messenger | None = None,
     delivery: DeliveryPolicy | None = None,
+    throttle: Throttle | None = None,
     timing: Timing | None = None,
     deliver_in_background: bool = True,
     service_urls: tuple[str, ...] = (),
     token_keys: TokenKeys | None = None,
 ) -> Bot:
-    """Wire the bot; tests pass their own clock, keys and delivery policy, and may drive
-    delivery and the scheduler themselves (``deliverer.run_once``, ``scheduler.tick``)
+    """Wire the bot; tests pass their own clock, keys, delivery policy and throttle (pacing
+    sleeps on the wall clock: a test driving its own clock passes ``Throttle.off()``), and may
+    drive delivery and the scheduler themselves (``deliverer.run_once``, ``scheduler.tick``)
     instead of the background tasks. ``service_urls`` is DRP_ALLOWED_SERVICE_URLS; tests serve
     their own token-signing keys with ``token_keys``."""
     adapter = make_adapter(credentials, token_keys)
     sender = messenger or BotFrameworkMessenger(adapter, credentials.app_id)
     renderer = Renderer(ctx, keys)
-    # Pacing sleeps on the wall clock: a test driving its own clock gets none (429s wait on it).
-    throttle = Throttle() if clock is utc_now else Throttle.off()
-    deliverer = ComplimentDeliverer(store, sender, renderer, clock, delivery, throttle=throttle)
+    senders = standard_senders()
+    compliments.register(senders)
+    deliverer = Deliverer(
+        store, sender, renderer, clock, delivery, throttle=throttle or Throttle(), senders=senders
+    )
     deps = Deps(store, ctx, clock, renderer, deliverer.wake)
     router = build_router(deps)
     scheduler = Scheduler(store, ctx, clock, timing, deliverer.wake)

@@ -33,7 +33,6 @@ from drp.report import (
     quarterly_report,
 )
 from drp.roles import Role
-from store.reporting import ReportReader
 from store.rows import Person
 from store.store import Store, Transaction
 from teams_bot import parties
@@ -116,7 +115,7 @@ async def export_record(
 async def period_tally(tx: Transaction, period: Period, ctx: Context) -> Tally:
     """The period of this policy counted by the store, with its compliments."""
     start, end = period.bounds(ctx.calendar)
-    reader = ReportReader(tx.connection)
+    reader = tx.reports
     months = month_bounds(period, ctx.calendar)
     counted = await reader.tally(start, end, months, ctx.policy.key)
     compliments = await reader.compliments_between(start, end)
@@ -149,7 +148,7 @@ async def build_report(
     async with store.transaction() as tx:
         current = await period_tally(tx, period, ctx)
         last_year = await period_tally(tx, period.last_year(), ctx)
-        late = await ReportReader(tx.connection).open_deadlines(ctx.policy.key, now)
+        late = await tx.reports.open_deadlines(ctx.policy.key, now)
         detail = {
             "from": period.start.isoformat(),
             "to": period.end.isoformat(),

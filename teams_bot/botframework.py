@@ -118,7 +118,7 @@ def _text(activity: Activity) -> str:
 def _where(activity: Activity) -> Where:
     conversation = activity.conversation
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    team, channel, tenant = (_table(channel_data, key) for key in ("team", "channel", "tenant"))
+    tenant = _table(channel_data, "tenant")
     kind_text = (conversation.conversation_type if conversation else None) or "personal"
     kind = ConversationKind(kind_text) if kind_text in _KINDS else ConversationKind.PERSONAL
     reference = TurnContext.get_conversation_reference(activity)
@@ -127,8 +127,6 @@ def _where(activity: Activity) -> Where:
         kind=kind,
         tenant_id=str(tenant.get("id") or (conversation.tenant_id if conversation else "") or ""),
         service_url=activity.service_url or "",
-        team_id=str(team.get("id") or ""),
-        channel_id=str(channel.get("id") or ""),
         reference=reference.serialize(),
     )
 

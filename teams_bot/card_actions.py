@@ -15,7 +15,6 @@ from drp.commands import (
     Command,
     Conclude,
     Decline,
-    Escalate,
     Extend,
     Refer,
     Resolve,
@@ -23,13 +22,13 @@ from drp.commands import (
     Withdraw,
 )
 from drp.errors import InvalidInput
-from drp.machine import Context, escalation_target, process_of
+from drp.machine import Context, process_of
 from drp.model import Actor, Dispute
-from drp.policy import Stage
 from drp.roles import Role
 from store.rows import Person
 from store.store import Transaction
 from teams_bot import parties
+from teams_bot.staffing import escalation, pending_owners
 
 # Domain field names -> the dispute card's input ids (cards.dispute.VERB_INPUTS), per verb.
 FIELD_INPUTS: dict[Verb, dict[str, str]] = {
@@ -119,7 +118,17 @@ async def build_command(
             on_behalf_of=on_behalf,
         )
     if verb == Verb.ESCALATE:
-        return await _escalate(tx, ctx, dispute, actor, read, now)
+        return await escalation(
+            tx,
+            ctx,
+            dispute,
+            actor,
+            now,
+            reason=read.texts.get("escalate_reason", ""),
+            updated_concerns=read.texts.get("updated_concerns", ""),
+            to_stage=read.texts.get("to_stage", ""),
+            due=read.dates.get("escalate_due"),
+        )
     if verb == Verb.APPROVE:
         return await _approve(tx, ctx, dispute, actor, read, now)
     return _simple(verb, actor, now, read)
@@ -151,36 +160,6 @@ def _simple(verb: Verb, actor: Actor, now: datetime, read: ActionInput) -> Comma
     return builders[verb]()
 
 
-async def _escalate(
-    tx: Transaction,
-    ctx: Context,
-    dispute: Dispute,
-    actor: Actor,
-    read: ActionInput,
-    now: datetime,
-) -> Escalate:
-    to_stage = read.texts.get("to_stage", "")
-    due = read.dates.get("escalate_due")
-    target = escalation_target(dispute, to_stage, dispute.raiser_role, ctx)
-    owners: tuple[str, ...] = ()
-    approver = ""
-    if isinstance(target, Stage):
-        owners = await _owners(tx, dispute, target)
-        raiser = await tx.directory.person(dispute.raised_by)
-        if raiser is not None and ctx.policy.needs_approval(process_of(dispute, ctx), target.key):
-            approver = await parties.approver_for(tx, ctx.policy, raiser)
-    return Escalate(
-        actor,
-        now,
-        read.texts.get("escalate_reason", ""),
-        read.texts.get("updated_concerns", ""),
-        to_stage=to_stage,
-        owners=owners,
-        approver=approver,
-        due=due,
-    )
-
-
 async def _approve(
     tx: Transaction,
     ctx: Context,
@@ -189,22 +168,5 @@ async def _approve(
     read: ActionInput,
     now: datetime,
 ) -> Approve:
-    process = process_of(dispute, ctx)
-    owners: tuple[str, ...] = ()
-    if process.has_stage(dispute.pending_stage):
-        owners = await _owners(tx, dispute, process.stage(dispute.pending_stage))
+    owners = await pending_owners(tx, ctx, dispute)
     return Approve(actor, now, owners, read.texts.get("approve_comments", ""))
-
-
-async def _owners(tx: Transaction, dispute: Dispute, stage: Stage) -> tuple[str, ...]:
-    owners = await parties.stage_owners(
-        tx,
-        stage,
-        team=dispute.team,
-        raiser_team=dispute.raiser_team,
-        practitioner=dispute.practitioner,
-    )
-    if not owners:
-        roles = ", ".join(role.label for role in stage.responsible)
-        raise InvalidInput("owners", f"nobody in the directory holds {roles} for this team")
-    return owners

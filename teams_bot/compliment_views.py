@@ -11,8 +11,6 @@ from cards.compliment import ComplimentView
 from store.rows import Compliment
 from store.store import Transaction
 
-KIND = "compliment"  # the outbox kind of a compliment card
-
 
 @dataclass(frozen=True, slots=True)
 class ComplimentText:

@@ -15,7 +15,6 @@ INCIDENT = (
     "administrator: incident {incident}."
 )
 UNKNOWN_VERB = "That button is not one this bot knows. Nothing was changed."
-STALE = "This card was out of date; here is the current one. Nothing was changed."
 NOT_YOURS = (
     "{reference} is not one of your disputes, so its details are not shown. "
     "Ask the chair who raised it, or your chairs' service manager."

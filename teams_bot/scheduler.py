@@ -31,32 +31,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from cards.dispute import ActionInput
-from cards.verbs import Verb
 from drp.commands import NoteOverdue
-from drp.deadlines import (
-    JUST_AFTER,
-    Due,
-    Moment,
-    instant_key,
-    moments,
-    morning_of,
-    ready,
-)
+from drp.deadlines import JUST_AFTER, Due, Moment, moments, morning_of, ready
 from drp.errors import DrpError
-from drp.events import JsonValue
 from drp.machine import Context, Decision, decide
 from drp.model import Actor, Dispute, Status
 from drp.policy import ExtensionRule
 from drp.timescale import TimeUnit
 from store.errors import StaleVersion, StoreError
-from store.outbox import Outbox
-from store.schedule import Schedule
 from store.store import Store, Transaction
-from teams_bot import card_actions
-from teams_bot.delivery import notices
+from teams_bot.delivery.notices import AUTO_ESCALATION_REASON
 from teams_bot.logs import report_incident
-from teams_bot.notifier import REFRESH_RECIPIENT, Origin, fan_out
+from teams_bot.notifier import Notifier
+from teams_bot.outbox_kinds import Origin, OutboxWriter
+from teams_bot.staffing import escalation
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +52,6 @@ Clock = Callable[[], datetime]
 CATCH_UP = timedelta(days=31)  # how far back a start-up looks for ended extensions
 DIGEST_GRACE = timedelta(hours=3)  # how late a morning digest may still go out
 OVERDUE_CHUNK = 25  # deadlines noted per transaction
-DRY_RUN_LIMIT = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,49 +72,6 @@ class Tick:
     overdue: int = 0
     escalated: int = 0
     failed: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Planned:
-    """A message a tick would enqueue, or one the outbox already owes by then."""
-
-    recipient: str
-    kind: str
-    reference: str | None
-    due: datetime
-    dedupe_key: str
-    source: str
-    about: str = ""
-
-    @classmethod
-    def of(
-        cls,
-        recipient: str,
-        kind: str,
-        reference: str | None,
-        due: datetime,
-        dedupe_key: str,
-        payload: Mapping[str, Any],
-        source: str,
-    ) -> Planned:
-        """A planned message; ``about`` is its occasion, moment, event or digest day."""
-        about = next((str(payload[k]) for k in _ABOUT if payload.get(k)), "")
-        return cls(recipient, kind, reference, due, dedupe_key, source, about)
-
-    def as_json(self) -> dict[str, JsonValue]:
-        """The ``drp-bot due --json`` shape."""
-        return {
-            "recipient": self.recipient,
-            "kind": self.kind,
-            "reference": self.reference,
-            "due": self.due.isoformat(),
-            "about": self.about,
-            "dedupe_key": self.dedupe_key,
-            "source": self.source,
-        }
-
-
-_ABOUT = ("occasion", "moment", "event", "day")
 
 
 # --- the sweep -------------------------------------------------------------------------------
@@ -153,6 +97,11 @@ class Scheduler:
         self._full_at: datetime | None = None
         self._digest_day: date | None = None
 
+    def digests_done(self, day: date | None) -> None:
+        """Count ``day``'s digests as owed already (None: owe them at the next tick), for a
+        benchmark that times the morning's reminders apart from its digests."""
+        self._digest_day = day
+
     async def run(self) -> None:
         """Sweep every ``interval_seconds`` until cancelled."""
         while True:
@@ -170,7 +119,7 @@ class Scheduler:
         )
         since = None if full else self._since
         async with self.store.transaction(readonly=True) as tx:
-            found = await self._find(Schedule(tx.connection), since, at)
+            found = await self._find(tx, since, at)
         result = Tick(at)
         ok = await self._fire(found, at, result)
         ok = await self._digests(at, result) and ok
@@ -191,34 +140,23 @@ class Scheduler:
         )
         return result
 
-    async def plan(self, at: datetime) -> list[Planned]:
-        """What a fresh scheduler's tick at ``at`` would owe, plus what the outbox already owes
-        by then; nothing is written (``drp-bot due``)."""
-        async with self.store.transaction(readonly=True) as tx:
-            recorder = _Recorder(tx.connection)
-            outbox, tx.outbox = tx.outbox, recorder
-            found = await self._find(Schedule(tx.connection), None, at)
-            messages = [(due, d) for due, d in found if due.what != Moment.OVERDUE]
-            await self._enqueue(tx, messages, at)
-            for due, _ in found:
-                if due.what == Moment.OVERDUE:
-                    await self._overdue(tx, due, at, save=False)
-            await self._digest_rows(tx, at)
-            owed = [m for m in await outbox.pending(DRY_RUN_LIMIT) if m.due_at <= at]
-        already = [
-            Planned.of(
-                m.recipient, m.kind, m.reference, m.due_at, m.dedupe_key, m.payload, "outbox"
-            )
-            for m in owed
-        ]
-        return sorted([*already, *recorder.planned], key=lambda p: (p.due, p.dedupe_key))
+    async def rehearse(self, tx: Transaction, writer: OutboxWriter, at: datetime) -> None:
+        """Owe through ``writer`` what a fresh scheduler's tick at ``at`` would, deciding but
+        saving nothing (the dry run of ``drp-bot due``)."""
+        notifier = Notifier(tx, self.ctx, writer)
+        found = await self._find(tx, None, at)
+        await self._enqueue(tx, notifier, [(d, x) for d, x in found if d.what != Moment.OVERDUE])
+        for due, _ in found:
+            if due.what == Moment.OVERDUE:
+                await self._overdue(tx, notifier, due, at, save=False)
+        await self._digest_rows(tx, notifier, at)
 
     # --- finding ---------------------------------------------------------------------------
 
     async def _find(
-        self, schedule: Schedule, since: datetime | None, now: datetime
+        self, tx: Transaction, since: datetime | None, now: datetime
     ) -> list[tuple[Due, Dispute]]:
-        cal = self.ctx.calendar
+        cal, schedule = self.ctx.calendar, tx.schedule
         horizon = self._horizon(since, now)
         after = since - JUST_AFTER if since is not None else None
         candidates = await schedule.responses_due(after, horizon, now)
@@ -256,7 +194,7 @@ class Scheduler:
         if messages:
             try:
                 async with self.store.transaction() as tx:
-                    result.enqueued += await self._enqueue(tx, messages, now)
+                    result.enqueued += await self._enqueue(tx, Notifier(tx, self.ctx), messages)
             except StoreError as error:
                 log.warning("scheduler: reminders not owed yet (%s)", type(error).__name__)
                 result.failed += len(messages)
@@ -271,7 +209,8 @@ class Scheduler:
         any of them moved meanwhile, each is taken on its own."""
         try:
             async with self.store.transaction() as tx:
-                steps = [await self._overdue(tx, due, now, save=True) for due in chunk]
+                notifier = Notifier(tx, self.ctx)
+                steps = [await self._overdue(tx, notifier, due, now, save=True) for due in chunk]
         except StoreError:
             ok = True
             for due in chunk:
@@ -284,7 +223,7 @@ class Scheduler:
     async def _fire_overdue(self, due: Due, now: datetime, result: Tick) -> bool:
         try:
             async with self.store.transaction() as tx:
-                steps = await self._overdue(tx, due, now, save=True)
+                steps = await self._overdue(tx, Notifier(tx, self.ctx), due, now, save=True)
         except StaleVersion:
             # Someone (a person, or another replica) changed it first: look again next tick.
             log.info("dispute %s moved while noting it overdue; next tick", due.reference)
@@ -298,26 +237,20 @@ class Scheduler:
         return True
 
     async def _enqueue(
-        self, tx: Transaction, found: list[tuple[Due, Dispute]], now: datetime
+        self, tx: Transaction, notifier: Notifier, found: list[tuple[Due, Dispute]]
     ) -> int:
-        rows: list[_Row] = []
         origins: dict[str, Origin] = {}  # by raiser: one look-up each, not one per dispute
+        rows: list[tuple[Due, Dispute, Origin]] = []
         for due, dispute in found:
             origin = origins.get(dispute.raised_by)
             if origin is None:
                 origin = origins[dispute.raised_by] = await self._origin(tx, dispute)
-            rows += _rows(due, dispute, origin)
-        owed = await Schedule(tx.connection).owed(row.key for row in rows)
-        count = 0
-        for row in rows:
-            if row.key in owed:
-                continue
-            count += await tx.outbox.enqueue(
-                row.recipient, row.kind, row.key, row.payload, due_at=row.at, reference=row.ref
-            )
-        return count
+            rows.append((due, dispute, origin))
+        return await notifier.deadlines(rows)
 
-    async def _overdue(self, tx: Transaction, due: Due, now: datetime, *, save: bool) -> int:
+    async def _overdue(
+        self, tx: Transaction, notifier: Notifier, due: Due, now: datetime, *, save: bool
+    ) -> int:
         """Note the deadline passed and, if the policy says so, escalate; 0 if not due now."""
         dispute = await tx.disputes.find(due.reference, lock=save)
         if dispute is None or not _still_overdue(dispute, due, now):
@@ -332,9 +265,9 @@ class Scheduler:
         for before, decision in steps:
             if save:
                 await tx.disputes.save(decision, expected_version=before.version)
-            await fan_out(tx, self.ctx, before, decision, origin, now)
+            await notifier.fan_out(before, decision, origin, now)
         if len(steps) > 1:
-            await self._tell_raiser(tx, steps[-1][1], origin, now)
+            await notifier.escalated_automatically(steps[-1][1], origin, now)
         log.info("dispute %s: overdue noted%s", due.reference, " and escalated" * (len(steps) > 1))
         return len(steps)
 
@@ -343,39 +276,14 @@ class Scheduler:
     ) -> Decision | None:
         """The system's escalation to the next stage, or None where the domain refuses it
         (informal stage, last stage, nobody in the directory to respond)."""
-        read = ActionInput(
-            Verb.ESCALATE,
-            texts={"escalate_reason": notices.AUTO_ESCALATION_REASON, "to_stage": ""},
-            dates={"escalate_due": None},
-        )
         try:
-            # The card's own resolution of owners and approver, with the system as actor.
-            command = await card_actions._escalate(
-                tx, self.ctx, dispute, Actor.system(), read, now
+            command = await escalation(
+                tx, self.ctx, dispute, Actor.system(), now, reason=AUTO_ESCALATION_REASON
             )
             return decide(dispute, command, self.ctx)
         except DrpError as refused:
             log.info("dispute %s: no automatic escalation (%s)", dispute.reference, refused)
             return None
-
-    async def _tell_raiser(
-        self, tx: Transaction, decision: Decision, origin: Origin, now: datetime
-    ) -> None:
-        """The chair hears that their dispute went up without them (routing tells the new
-        stage only); the key follows the notifier's scheme, so it is never owed twice."""
-        dispute, event = decision.dispute, decision.event
-        payload: dict[str, JsonValue] = {
-            "event": event.kind.value,
-            "sequence": event.sequence,
-            "service_url": origin.service_url,
-            "tenant_id": origin.tenant_id,
-            "audience": "inform",
-            "automatic": True,
-        }
-        key = f"{dispute.reference}:{event.sequence}:notice:{dispute.raised_by}"
-        await tx.outbox.enqueue(
-            dispute.raised_by, "notice", key, payload, due_at=now, reference=dispute.reference
-        )
 
     # --- digests ---------------------------------------------------------------------------
 
@@ -386,7 +294,7 @@ class Scheduler:
             return True
         try:
             async with self.store.transaction() as tx:
-                result.enqueued += await self._digest_rows(tx, now)
+                result.enqueued += await self._digest_rows(tx, Notifier(tx, self.ctx), now)
         except StoreError as error:
             log.warning("scheduler: digests not owed yet (%s)", type(error).__name__)
             return False
@@ -398,30 +306,14 @@ class Scheduler:
             return None
         return morning_of(self.ctx.calendar, day, self.timing.morning)
 
-    async def _digest_rows(self, tx: Transaction, now: datetime) -> int:
+    async def _digest_rows(self, tx: Transaction, notifier: Notifier, now: datetime) -> int:
         today = self.ctx.calendar.local_date(now)
         at = self._digest_instant(today)
         if at is None or not at <= now < at + DIGEST_GRACE:
             return 0  # a bot down all morning waits for the next working day's digest
-        schedule = Schedule(tx.connection)
-        people = await schedule.digest_people(now)
+        people = await tx.schedule.digest_people(now)
         origin = await self._default_origin(tx)
-        keys = {person: f"digest:{today.isoformat()}:{person}" for person in people}
-        owed = await schedule.owed(keys.values())
-        if owed:
-            # Today's digests went out before a restart: someone who came to owe something
-            # since will see it in tomorrow's.
-            return 0
-        payload: dict[str, JsonValue] = {
-            "day": today.isoformat(),
-            "service_url": origin.service_url,
-            "tenant_id": origin.tenant_id,
-        }
-        count = 0
-        for person, key in keys.items():
-            if key not in owed:
-                count += await tx.outbox.enqueue(person, notices.DIGEST, key, payload, due_at=at)
-        return count
+        return await notifier.digests(people, today, origin, at)
 
     # --- where to reach people -------------------------------------------------------------
 
@@ -434,44 +326,6 @@ class Scheduler:
 
     async def _default_origin(self, tx: Transaction) -> Origin:
         return _origin_of(await tx.directory.monitoring_channel()) or Origin("", "")
-
-
-# --- rows ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    recipient: str
-    kind: str
-    key: str
-    payload: dict[str, JsonValue]
-    at: datetime
-    ref: str
-
-
-def _rows(due: Due, dispute: Dispute, origin: Origin) -> list[_Row]:
-    where: dict[str, JsonValue] = {
-        "service_url": origin.service_url,
-        "tenant_id": origin.tenant_id,
-    }
-    ref = dispute.reference
-    if isinstance(due.what, Moment):
-        payload: dict[str, JsonValue] = {
-            **where,
-            "sequence": dispute.version,
-            "moment": due.what.value,
-        }
-        return [_Row(REFRESH_RECIPIENT, "refresh", due.key(), payload, due.at, ref)]
-    payload = {
-        **where,
-        "occasion": due.what.value,
-        "stage": due.stage,
-        "due_at": instant_key(due.deadline),
-    }
-    people = dispute.owners if due.what.for_owner else (dispute.raised_by,)
-    return [
-        _Row(person, notices.REMINDER, due.key(person), payload, due.at, ref) for person in people
-    ]
 
 
 def _count(steps: int, result: Tick) -> None:
@@ -506,30 +360,3 @@ def _span(extension: ExtensionRule) -> timedelta:
     if extension.timescale.unit is TimeUnit.HOURS:
         return timedelta(hours=amount)
     return timedelta(days=2 * amount + 14)
-
-
-class _Recorder(Outbox):
-    """An outbox that writes nothing and remembers what would have been owed."""
-
-    def __init__(self, conn: Any) -> None:
-        super().__init__(conn)
-        self.planned: list[Planned] = []
-        self._keys: set[str] = set()
-
-    async def enqueue(
-        self,
-        recipient: str,
-        kind: str,
-        dedupe_key: str,
-        payload: Mapping[str, JsonValue],
-        *,
-        due_at: datetime,
-        reference: str | None = None,
-    ) -> bool:
-        """Record the row unless the outbox (or this plan) already has its key."""
-        if dedupe_key in self._keys or await Schedule(self._conn).owed([dedupe_key]):
-            return False
-        self._keys.add(dedupe_key)
-        planned = Planned.of(recipient, kind, reference, due_at, dedupe_key, payload, "scheduler")
-        self.planned.append(planned)
-        return True

@@ -45,8 +45,6 @@ class Where:
     kind: ConversationKind
     tenant_id: str = ""
     service_url: str = ""
-    team_id: str = ""
-    channel_id: str = ""
     reference: Mapping[str, Any] = field(default_factory=dict)
 
 

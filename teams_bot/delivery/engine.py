@@ -27,42 +27,23 @@ import logging
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
-from cards.dispute import notice_card
-from drp.deadlines import still_owed
-from drp.events import JsonValue
-from drp.model import Dispute
-from store.rows import OutboxMessage, Person, PostedCard
+from store.rows import OutboxMessage
 from store.store import Store, Transaction
-from teams_bot.delivery import notices
+from teams_bot.delivery.renderers import standard_senders
+from teams_bot.delivery.senders import ChatRefused, Outlet, Senders, SendResult
 from teams_bot.delivery.throttle import PacedMessenger, Throttle
 from teams_bot.logs import report_incident
-from teams_bot.notifier import REFRESH_RECIPIENT
+from teams_bot.notifier import Notifier
+from teams_bot.outbox_kinds import REFRESH_RECIPIENT, OutboxKind
 from teams_bot.rendering import Renderer
-from teams_bot.turn import Card, DeliveryError, Messenger, conversation_id_of
+from teams_bot.turn import DeliveryError, Messenger
 
 log = logging.getLogger(__name__)
 
-MONITORING = "monitoring"
-
-NOTICE_TITLES = {
-    "raised": "A dispute was raised",
-    "approved": "Agreed: the dispute has been sent",
-    "declined": "Not agreed: the dispute was not sent",
-    "responded": "A response has arrived",
-    "resolved": "Resolved",
-    "extended": "Further work agreed",
-    "escalated": "Escalated",
-    "referred": "Referred outside the local authority",
-    "immediate_harm": "URGENT: a child may be at immediate harm",
-    "withdrawn": "Withdrawn",
-    "concluded": "Concluded",
-    "overdue": "A response is overdue",
-}
 CHAT_REFUSED = "Teams refused a 1:1 chat; mentioned on the monitoring channel instead"
 
 
@@ -89,18 +70,6 @@ def backoff(attempt: int, policy: DeliveryPolicy, rng: random.Random) -> float:
     return rng.uniform(ceiling / 2, ceiling)
 
 
-class ChatRefused(DeliveryError):
-    """Teams would not open a 1:1 chat with the recipient (HTTP 403)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SendResult:
-    """What a send did: a card to remember for updates, or why nothing was sent."""
-
-    posted: PostedCard | None = None
-    skipped: str = ""
-
-
 class Deliverer:
     """Sends what the outbox owes, one leased batch at a time, lanes in parallel."""
 
@@ -113,6 +82,8 @@ class Deliverer:
         policy: DeliveryPolicy | None = None,
         rng: random.Random | None = None,
         throttle: Throttle | None = None,
+        *,
+        senders: Senders | None = None,
     ) -> None:
         self.store = store
         self.policy = policy or DeliveryPolicy()
@@ -124,11 +95,11 @@ class Deliverer:
         )
         self.renderer = renderer
         self.clock = clock
+        self.senders = senders or standard_senders()
+        self.outlet = Outlet(store, self.messenger, renderer, clock)
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self.owner = f"deliverer-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
-        # What each send leaves to record with its mark_sent (a subclass's _send returns None).
-        self._outcomes: dict[int, SendResult] = {}
 
     def wake(self) -> None:
         """Something was enqueued: deliver it now rather than at the next poll."""
@@ -178,7 +149,8 @@ class Deliverer:
             log.info("delivery %s: earlier attempt ended unrecorded; sending again", message.id)
         timeout = min(self.policy.send_timeout, left - self.policy.lease_margin)
         try:
-            await asyncio.wait_for(self._send(message), timeout)
+            sender = self.senders.sender(message.kind)
+            result = await asyncio.wait_for(sender(self.outlet, message), timeout)
         except ChatRefused:
             await self._mention_instead(message)
         except DeliveryError as error:
@@ -191,9 +163,7 @@ class Deliverer:
             report_incident(log, f"delivery {message.id} ({message.kind}) failed", error)
             await self._failed(message, DeliveryError(500, type(error).__name__))
         else:
-            await self._settle(message, self._outcomes.pop(message.id, SendResult()))
-        finally:
-            self._outcomes.pop(message.id, None)
+            await self._settle(message, result)
 
     def _lease_left(self, message: OutboxMessage) -> float:
         expires = message.lease_expires_at
@@ -224,8 +194,8 @@ class Deliverer:
             retry_at = now + timedelta(seconds=wait)
         async with self.store.transaction() as tx:
             await tx.outbox.mark_failed(message.id, self.owner, str(error), retry_at)
-            if retry_at is None and message.kind not in notices.MONITORING_KINDS:
-                await self._owe_monitoring(tx, message, notices.DELIVERY_FAILED, str(error))
+            if retry_at is None and not _to_monitoring(message):
+                await self._owe_monitoring(tx, message, OutboxKind.DELIVERY_FAILED, str(error))
         if retry_at is not None:
             log.warning(
                 "delivery %s (%s to %s) failed: HTTP %s; retrying at %s",
@@ -248,215 +218,23 @@ class Deliverer:
     async def _mention_instead(self, message: OutboxMessage) -> None:
         async with self.store.transaction() as tx:
             await tx.outbox.mark_failed(message.id, self.owner, f"HTTP 403: {CHAT_REFUSED}", None)
-            await self._owe_monitoring(tx, message, notices.MENTION, "HTTP 403")
+            await self._owe_monitoring(tx, message, OutboxKind.MENTION, "HTTP 403")
         log.warning("delivery %s to %s: %s", message.id, message.recipient, CHAT_REFUSED)
 
     async def _owe_monitoring(
-        self, tx: Transaction, message: OutboxMessage, kind: str, error: str
+        self, tx: Transaction, message: OutboxMessage, kind: OutboxKind, error: str
     ) -> None:
-        payload: dict[str, JsonValue] = {
-            "person": message.recipient,
-            "kind": message.kind,
-            "attempts": message.attempts,
-            "error": error[:200],
-            "message_id": message.id,
-        }
-        await tx.outbox.enqueue(
-            notices.MONITORING_RECIPIENT,
-            kind,
-            f"{kind}:{message.id}",
-            payload,
-            due_at=self.clock(),
-            reference=message.reference,
-        )
-
-    # --- sending -----------------------------------------------------------------------------
-
-    async def _send(self, message: OutboxMessage) -> None:
-        """Send one message; what to record with ``mark_sent`` is left in ``_outcomes``."""
-        outcome = await self._send_one(message)
-        if outcome.posted is not None or outcome.skipped:
-            self._outcomes[message.id] = outcome
-
-    async def _send_one(self, message: OutboxMessage) -> SendResult:
-        if message.kind == "refresh":
-            return await self._refresh(message)
-        if message.kind in notices.MONITORING_KINDS:
-            return await self._to_monitoring(message)
-        # Rendering only reads: lanes render side by side (SQLite lets readers run together).
-        async with self.store.transaction(readonly=True) as tx:
-            person = await tx.directory.person(message.recipient)
-            if person is None:
-                raise DeliveryError(404, "recipient no longer exists")
-            found = await self._card_for(tx, message, person)
-        if isinstance(found, str):
-            return SendResult(skipped=found)
-        card, dispute = found
-        reference = person.conversation_ref
-        if not reference:
-            async with self.store.transaction() as tx:
-                reference = await self._conversation(tx, person, message.payload)
-        activity_id = await self.messenger.send(reference, card)
-        if message.kind != "dispute_card" or dispute is None:
-            return SendResult()
-        posted = PostedCard(
-            reference=dispute.reference,
-            recipient=person.id,
-            kind="dispute",
-            conversation_id=conversation_id_of(reference),
-            activity_id=activity_id,
-            conversation_ref=reference,
-            posted_at=self.clock(),
-        )
-        return SendResult(posted=posted)
-
-    async def _card_for(
-        self, tx: Transaction, message: OutboxMessage, person: Person
-    ) -> tuple[Card, Dispute | None] | str:
-        """The card to send, or why nothing needs sending any more."""
-        now = self.clock()
-        ctx, keys = self.renderer.ctx, self.renderer.keys
-        if message.kind == notices.DIGEST:
-            day = date.fromisoformat(str(message.payload.get("day")))
-            if day != ctx.calendar.local_date(now):
-                return "a digest of an earlier day"
-            digest = await notices.digest_card(tx, person.id, day, now, ctx, keys)
-            return (digest, None) if digest is not None else "nothing owed or overdue"
-        dispute = await tx.disputes.find(message.reference or "")
-        if dispute is None:
-            raise DeliveryError(404, "dispute no longer exists")
-        if message.kind == notices.REMINDER:
-            if not still_owed(dispute, message.payload, person.id, now):
-                return "the dispute moved on"
-            return notices.reminder_card(dispute, message.payload, ctx, keys), dispute
-        if message.kind == "dispute_card":
-            return await self.renderer.dispute(tx, dispute, person.id, now), dispute
-        return self._notice(dispute, message, person, now), dispute
-
-    def _notice(
-        self, dispute: Dispute, message: OutboxMessage, person: Person, now: datetime
-    ) -> Card:
-        event = str(message.payload.get("event", ""))
-        title = notices.notice_title(event, message.payload) or NOTICE_TITLES.get(
-            event, "Dispute update"
-        )
-        facts = [
-            ("Reference", dispute.reference),
-            ("Children", dispute.initials),
-            ("Status", dispute.status.label),
-        ]
-        card = notice_card(
-            title,
-            f"{dispute.reference}: {title.lower()}.",
-            facts,
-            urgent=event == "immediate_harm",
-            reference=dispute.reference,
-            version=dispute.version,
-            key_factory=self.renderer.keys,
-        )
-        if event == "overdue" and person.id == dispute.raised_by:
-            button = notices.escalate_now(dispute, self.renderer.ctx, now, self.renderer.keys)
-            if button is not None:
-                card.setdefault("actions", []).insert(0, button)
-        return card
-
-    async def _conversation(
-        self, tx: Transaction, person: Person, payload: Mapping[str, Any]
-    ) -> Mapping[str, Any]:
-        if person.conversation_ref:
-            return person.conversation_ref
-        user_id = person.teams_user_id or person.aad_object_id or ""
-        service_url = str(payload.get("service_url") or "")
-        tenant_id = str(payload.get("tenant_id") or "")
-        if not service_url:
-            channel = await tx.directory.monitoring_channel() or {}
-            service_url = str(channel.get("serviceUrl") or "")
-        if not user_id or not service_url:
-            raise DeliveryError(404, "no Teams identity or connector known for the recipient")
-        try:
-            reference = await self.messenger.open_personal(user_id, tenant_id, service_url)
-        except DeliveryError as error:
-            if error.status == 403:
-                raise ChatRefused(403, "chat refused") from None
-            raise
-        await tx.directory.save_conversation_reference(person.id, reference, at=self.clock())
-        return reference
-
-    async def _to_monitoring(self, message: OutboxMessage) -> SendResult:
-        """A failed-delivery note or an @mention, on the monitoring channel."""
-        async with self.store.transaction() as tx:
-            channel = await tx.directory.monitoring_channel()
-            if channel is None:
-                raise DeliveryError(404, "no monitoring channel")
-            person = await tx.directory.person(str(message.payload.get("person") or ""))
-        if message.kind == notices.DELIVERY_FAILED:
-            card = notices.failed_card({**message.payload, "reference": message.reference}, person)
-        elif person is None:
-            raise DeliveryError(404, "the person to mention no longer exists")
-        else:
-            card = notices.mention_card(person, message.reference or "")
-        await self.messenger.send(channel, card)
-        return SendResult()
-
-    async def _refresh(self, message: OutboxMessage) -> SendResult:
-        """Update every card that shows this dispute, each in its recipient's view, and put
-        a formal dispute on the monitoring channel if it is not there yet."""
-        now = self.clock()
-        updates: list[tuple[PostedCard, Card]] = []
-        async with self.store.transaction() as tx:
-            dispute = await tx.disputes.find(message.reference or "")
-            if dispute is None:
-                return SendResult(skipped="no such dispute")
-            posted_cards = await tx.posted_cards.for_dispute(dispute.reference)
-            for posted in posted_cards:
-                if posted.kind == MONITORING:
-                    card = self.renderer.monitoring(dispute, now)
-                else:
-                    card = await self.renderer.dispute(tx, dispute, posted.recipient, now)
-                updates.append((posted, card))
-            channel = await tx.directory.monitoring_channel()
-        for posted, card in updates:
-            await self._update(posted, card)
-        # On the current board, not on a channel that was the board before.
-        board_id = conversation_id_of(channel) if channel else ""
-        on_board = any(
-            posted.kind == MONITORING and posted.conversation_id == board_id
-            for posted in posted_cards
-        )
-        if channel and not on_board and dispute.is_open and dispute.formal_started_at:
-            activity_id = await self.messenger.send(
-                channel, self.renderer.monitoring(dispute, now)
-            )
-            return SendResult(posted=_board_card(dispute, channel, activity_id, now))
-        return SendResult()
-
-    async def _update(self, posted: PostedCard, card: Card) -> None:
-        """One card in place; a card its reader deleted (or a chat left) is simply skipped."""
-        try:
-            await self.messenger.update(posted.conversation_ref, posted.activity_id, card)
-        except DeliveryError as error:
-            if error.retryable:
-                raise  # the whole refresh is retried: updates are idempotent
-            log.info("card %s no longer updatable: HTTP %s", posted.activity_id, error.status)
+        notifier = Notifier(tx, self.renderer.ctx)
+        await notifier.monitoring_note(kind, message, error, self.clock())
 
 
-def _board_card(
-    dispute: Dispute, channel: Mapping[str, Any], activity_id: str, now: datetime
-) -> PostedCard:
-    return PostedCard(
-        reference=dispute.reference,
-        recipient=REFRESH_RECIPIENT,
-        kind=MONITORING,
-        conversation_id=conversation_id_of(channel),
-        activity_id=activity_id,
-        conversation_ref=channel,
-        posted_at=now,
-    )
+def _to_monitoring(message: OutboxMessage) -> bool:
+    return message.kind in {kind.value for kind in OutboxKind if kind.to_monitoring}
 
 
 def _lane(message: OutboxMessage) -> str:
     """Messages in one lane go in order: one person's; refreshes and channel notes together,
     so the monitoring channel's cards appear in the order they were owed."""
-    if message.kind == "refresh" or message.kind in notices.MONITORING_KINDS:
+    if message.kind == OutboxKind.REFRESH or _to_monitoring(message):
         return REFRESH_RECIPIENT
     return message.recipient

@@ -6,9 +6,7 @@ manager answered, the dispute moved on) is not sent: ``still_owed`` decides.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
 
 from cards import elements as el
 from cards.dispute import notice_card
@@ -23,16 +21,8 @@ from drp.model import Dispute, Status
 from drp.policy import Stage
 from store.rows import Person
 from store.store import Transaction
+from teams_bot.outbox_kinds import REFRESH_RECIPIENT, MonitoringNote
 from teams_bot.turn import Card
-
-# Outbox kinds the scheduler and the deliverer add to the notifier's dispute_card/notice/refresh.
-REMINDER = "reminder"
-DIGEST = "digest"
-DELIVERY_FAILED = "delivery_failed"
-MENTION = "mention"
-# Who monitoring-channel messages are owed to (no person: the channel itself).
-MONITORING_RECIPIENT = "*monitoring*"
-MONITORING_KINDS = frozenset({DELIVERY_FAILED, MENTION})
 
 ESCALATE_NOW = "Escalate now"
 ESCALATE_NOW_REASON = "No response by the deadline."
@@ -56,7 +46,7 @@ _TEXTS = {
     ),
 }
 FAILED_TITLE = "A DRP message could not be delivered"
-_RECIPIENTS = {"*posted-cards*": "the cards already posted of the dispute"}
+_RECIPIENTS = {REFRESH_RECIPIENT: "the cards already posted of the dispute"}
 MENTION_TEXT = (
     "{mention}, the DRP bot has a message for you{about} but Teams would not let it open a "
     "chat with you. Please open the DRP app in Teams (Apps, then DRP) so it can reach you."
@@ -64,11 +54,8 @@ MENTION_TEXT = (
 AUTO_ESCALATED_TITLE = "Escalated automatically: no response by the deadline"
 
 
-def reminder_card(
-    dispute: Dispute, payload: Mapping[str, Any], ctx: Context, keys: KeyFactory
-) -> Card:
+def reminder_card(dispute: Dispute, occasion: Occasion, ctx: Context, keys: KeyFactory) -> Card:
     """A reminder rendered from the dispute as it is now."""
-    occasion = Occasion(str(payload.get("occasion")))
     deadline = deadline_for(dispute, occasion)
     due = format_due(deadline) if deadline else "—"
     facts = [
@@ -142,15 +129,15 @@ def _late(dispute: Dispute, now: datetime) -> bool:
     return dispute.due_at is not None and now > dispute.due_at
 
 
-def failed_card(payload: Mapping[str, Any], person: Person | None) -> Card:
+def failed_card(note: MonitoringNote, reference: str | None, person: Person | None) -> Card:
     """The monitoring channel's note of a message given up on (ids, no content)."""
-    who = person.name if person else _RECIPIENTS.get(str(payload.get("person")), "—")
+    who = person.name if person else _RECIPIENTS.get(note.person, "—")
     facts = [
-        ("Reference", str(payload.get("reference") or "—")),
-        ("Message", str(payload.get("kind", ""))),
+        ("Reference", reference or "—"),
+        ("Message", note.kind),
         ("For", who),
-        ("Attempts", str(payload.get("attempts", ""))),
-        ("Last error", str(payload.get("error", ""))),
+        ("Attempts", str(note.attempts)),
+        ("Last error", note.error),
     ]
     body = [
         el.container(
@@ -177,8 +164,8 @@ def mention_card(person: Person, reference: str) -> Card:
     return card
 
 
-def notice_title(event: str, payload: Mapping[str, Any]) -> str | None:
+def notice_title(event: str, automatic: bool) -> str | None:
     """A title for notices the scheduler caused (None: the usual title)."""
-    if event == "escalated" and payload.get("automatic"):
+    if event == "escalated" and automatic:
         return AUTO_ESCALATED_TITLE
     return None

@@ -21,16 +21,16 @@ from cards.compliment import (
 )
 from cards.dispute import refusal_card
 from cards.verbs import nonce_of
-from drp.events import JsonValue
 from drp.roles import Role
 from store.errors import DuplicateCommand
 from store.rows import Person
 from store.store import Transaction
 from teams_bot import messages
 from teams_bot.audited_reads import RAISERS, home_team
-from teams_bot.compliment_views import KIND, ComplimentText, compliment_view
+from teams_bot.compliment_views import ComplimentText, compliment_view
 from teams_bot.deps import Deps
-from teams_bot.notifier import Origin
+from teams_bot.notifier import Notifier
+from teams_bot.outbox_kinds import Origin
 from teams_bot.router import Parsed
 from teams_bot.turn import Card, Reply, Turn
 
@@ -113,7 +113,10 @@ class Compliments:
         compliment_id = await tx.compliments.add(
             person.id, practitioner.id, manager, text.dumps(), at=now
         )
-        await self._owe(tx, compliment_id, (practitioner.id, manager), Origin.of(turn.where), now)
+        notifier = Notifier(tx, self.deps.ctx)
+        await notifier.compliment(
+            compliment_id, (practitioner.id, manager), Origin.of(turn.where), now
+        )
         if key:
             await tx.idempotency.put(key, {"compliment": compliment_id}, at=now)
         log.info("compliment %s sent by %s", compliment_id, person.id)
@@ -131,23 +134,6 @@ class Compliments:
             field = "team" if form.team else "practitioner"
             return {field: NO_TEAM_MANAGER.format(team=team or "their team")}
         return practitioner, managers[0].id, team
-
-    async def _owe(
-        self,
-        tx: Transaction,
-        compliment_id: int,
-        recipients: tuple[str, ...],
-        origin: Origin,
-        now: datetime,
-    ) -> None:
-        payload: dict[str, JsonValue] = {
-            "compliment": compliment_id,
-            "service_url": origin.service_url,
-            "tenant_id": origin.tenant_id,
-        }
-        for person_id in dict.fromkeys(recipients):
-            dedupe = f"compliment:{compliment_id}:{person_id}"
-            await tx.outbox.enqueue(person_id, KIND, dedupe, payload, due_at=now)
 
     async def _sent_card(self, tx: Transaction, compliment_id: int) -> Card:
         compliment = await tx.compliments.get(compliment_id)

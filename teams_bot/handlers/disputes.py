@@ -25,7 +25,8 @@ from store.store import Transaction
 from teams_bot import messages, parties
 from teams_bot.card_actions import CardInputError, build_command, input_for
 from teams_bot.deps import Deps
-from teams_bot.notifier import Origin, fan_out
+from teams_bot.notifier import Notifier
+from teams_bot.outbox_kinds import Origin
 from teams_bot.turn import Card, Reply, Turn
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class DisputeActions:
             if isinstance(outcome, dict):
                 return Reply(invoke_card=outcome)
             await tx.disputes.save(outcome, expected_version=dispute.version)
-            await fan_out(tx, self.ctx, dispute, outcome, Origin.of(turn.where), now)
+            await Notifier(tx, self.ctx).fan_out(dispute, outcome, Origin.of(turn.where), now)
             if key:
                 result: dict[str, JsonValue] = {
                     "reference": reference,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from drp.events import JsonValue
 from drp.roles import Role
 from teams_bot.deps import Deps
-from teams_bot.notifier import REFRESH_RECIPIENT
+from teams_bot.notifier import Notifier
 from teams_bot.router import Parsed
 from teams_bot.turn import ConversationKind, Reply, Turn, Where
 
@@ -46,21 +45,8 @@ class Monitoring:
                 at=now,
                 detail={"conversation": turn.where.conversation_id},
             )
-            for dispute in await tx.disputes.open_all():
-                # The refresh posts a board card for each open formal dispute.
-                key = f"{dispute.reference}:{dispute.version}:board:{turn.where.conversation_id}"
-                payload: dict[str, JsonValue] = {
-                    "sequence": dispute.version,
-                    "service_url": turn.where.service_url,
-                }
-                await tx.outbox.enqueue(
-                    REFRESH_RECIPIENT,
-                    "refresh",
-                    key,
-                    payload,
-                    due_at=now,
-                    reference=dispute.reference,
-                )
+            # The refresh posts a board card for each open formal dispute.
+            await Notifier(tx, self.deps.ctx).board(await tx.disputes.open_all(), turn.where, now)
         self.deps.wake()
         return Reply(texts=(NOW_MONITORING,))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +22,9 @@ from store.store import Transaction
 from teams_bot import messages, parties
 from teams_bot.deps import Deps
 from teams_bot.handlers.disputes import DisputeActions, remember_card
-from teams_bot.notifier import Origin, fan_out
+from teams_bot.notifier import Notifier
+from teams_bot.outbox_kinds import Origin
+from teams_bot.staffing import staff_stage
 from teams_bot.turn import Card, Reply, Turn, TurnKind
 
 CANNOT_RAISE = "Under the {policy} policy, a {role} cannot raise a dispute from Teams."
@@ -144,12 +147,8 @@ class RaiseFlow:
         practitioner, wrong = await _named_practitioner(tx, person, form, stage)
         if wrong:
             return {"practitioner": wrong}
-        owners = await parties.stage_owners(
-            tx, stage, team=form.team, raiser_team=person.team, practitioner=practitioner
-        )
-        approver = ""
-        if self.ctx.policy.needs_approval(process, stage.key):
-            approver = await parties.approver_for(tx, self.ctx.policy, person)
+        raising = _Raising(process.key, form.team, person.team, practitioner, person.id)
+        staffing = await staff_stage(tx, self.ctx, raising, stage)
         command = Raise(
             actor=Actor(person.id, role),
             at=now,
@@ -160,8 +159,8 @@ class RaiseFlow:
             team=form.team,
             concern=form.concern,
             date_of_concern=form.date_of_concern or self.ctx.calendar.local_date(now),
-            owners=owners,
-            approver=approver,
+            owners=staffing.owners,
+            approver=staffing.approver,
             due=form.due,
             practitioner=practitioner,
             raiser_team=person.team,
@@ -182,8 +181,9 @@ class RaiseFlow:
         now: datetime,
     ) -> list[Decision]:
         origin = Origin.of(turn.where)
+        notifier = Notifier(tx, self.ctx)
         await tx.disputes.add(raised)
-        await fan_out(tx, self.ctx, None, raised, origin, now)
+        await notifier.fan_out(None, raised, origin, now)
         decisions = [raised]
         if form.immediate_harm:
             # The alert goes out at once, as its own recorded step.
@@ -191,10 +191,21 @@ class RaiseFlow:
             alert = AlertImmediateHarm(Actor(person.id, raised.dispute.raiser_role), now, details)
             alerted = decide(raised.dispute, alert, self.ctx)
             await tx.disputes.save(alerted, expected_version=raised.dispute.version)
-            await fan_out(tx, self.ctx, raised.dispute, alerted, origin, now)
+            await notifier.fan_out(raised.dispute, alerted, origin, now)
             decisions.append(alerted)
         await remember_card(tx, turn, raised.dispute.reference, person.id, now)
         return decisions
+
+
+@dataclass(frozen=True, slots=True)
+class _Raising:
+    """The dispute being raised, as staffing reads it."""
+
+    process: str
+    team: str
+    raiser_team: str
+    practitioner: str
+    raised_by: str
 
 
 async def _practitioners(tx: Transaction) -> list[tuple[str, str]]:

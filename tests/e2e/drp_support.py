@@ -16,6 +16,7 @@ from drp.policy import load_policy
 from store.demo import load_demo_directory
 from store.store import Store
 from teams_bot.app import Bot, build_bot
+from teams_bot.delivery.throttle import Throttle
 from teams_bot.settings import BotCredentials
 from tests.support.playground import Json
 from tests.support.ports import serve_app
@@ -59,7 +60,14 @@ async def serve_drp_bot(database: Path) -> AsyncIterator[RunningDrpBot]:
     await load_demo_directory(store, at=WALK_START)
     clock = DrivenClock(WALK_START)
     ctx = Context(load_policy("nottingham"), WorkingDayCalendar())
-    bot = build_bot(store, ctx, BotCredentials(), clock=clock, deliver_in_background=True)
+    bot = build_bot(
+        store,
+        ctx,
+        BotCredentials(),
+        clock=clock,
+        throttle=Throttle.off(),  # pacing sleeps on the wall clock; this one is driven
+        deliver_in_background=True,
+    )
     try:
         async with serve_app(bot.web) as base:
             yield RunningDrpBot(bot, f"{base}/api/messages", clock)

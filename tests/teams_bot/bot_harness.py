@@ -25,6 +25,7 @@ from store.demo import demo_directory_text, load_demo_directory
 from store.store import Store
 from teams_bot.app import Bot, build_bot
 from teams_bot.delivery.engine import DeliveryPolicy
+from teams_bot.delivery.throttle import Throttle
 from teams_bot.settings import BotCredentials
 from tests.support.connector import LoopbackConnector, Member, post_activity
 from tests.support.ports import serve_app
@@ -423,6 +424,7 @@ async def running_bot(
         clock=clock,
         keys=lambda: f"key-{next(counter)}",
         delivery=DeliveryPolicy(base_backoff=0.01, max_backoff=0.05),
+        throttle=Throttle.off(),  # pacing sleeps on the wall clock; this one is driven
         deliver_in_background=False,
     )
     members = list(PEOPLE.values())

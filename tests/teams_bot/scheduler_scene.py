@@ -27,7 +27,9 @@ from store.store import Store
 from teams_bot import parties
 from teams_bot.app import Bot, build_bot
 from teams_bot.delivery.engine import DeliveryPolicy
-from teams_bot.notifier import Origin, fan_out
+from teams_bot.delivery.throttle import Throttle
+from teams_bot.notifier import Notifier
+from teams_bot.outbox_kinds import Origin
 from teams_bot.scheduler import Timing
 from teams_bot.settings import BotCredentials
 from tests.support.connector import LoopbackConnector, Member, post_activity
@@ -147,7 +149,7 @@ class Scene:
             decision = raise_dispute(command, self.ctx)
             await tx.disputes.add(decision)
             origin = Origin(self.conn.service_url, self.conn.tenant_id)
-            await fan_out(tx, self.ctx, None, decision, origin, now)
+            await Notifier(tx, self.ctx).fan_out(None, decision, origin, now)
         if deliver:
             await self.deliver()
         return decision.dispute.reference
@@ -276,6 +278,7 @@ async def scene(
         keys=lambda: f"key-{next(counter)}",
         delivery=delivery or DeliveryPolicy(base_backoff=0.01, max_backoff=0.05),
         timing=timing or Timing(),
+        throttle=Throttle.off(),  # pacing sleeps on the wall clock; this one is driven
         deliver_in_background=False,
     )
     try:

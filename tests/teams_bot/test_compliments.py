@@ -9,7 +9,8 @@ from typing import Any
 
 from drp.report import Period
 from teams_bot.audited_reads import Format, build_report
-from teams_bot.compliment_views import KIND, ComplimentText
+from teams_bot.compliment_views import ComplimentText
+from teams_bot.outbox_kinds import OutboxKind
 from tests.teams_bot.bot_harness import (
     LONDON,
     TEAM,
@@ -52,7 +53,7 @@ async def _send(walk: Walk, **overrides: str) -> tuple[dict[str, Any], dict[str,
 async def _owed(walk: Walk) -> list[str]:
     async with walk.bot.store.transaction() as tx:
         rows = await tx.outbox.pending(1000)
-        sent = [m for m in rows if m.kind == KIND]
+        sent = [m for m in rows if m.kind == OutboxKind.COMPLIMENT]
     return [m.recipient for m in sent]
 
 

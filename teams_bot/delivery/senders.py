@@ -1,0 +1,136 @@
+"""The ``{kind: sender}`` registry the deliverer sends through, and the common path of a
+message to one person's 1:1 chat (render at send time, open the chat if need be, post).
+
+A feature with its own outbox kind registers a sender here (``delivery.compliments`` does);
+nothing subclasses the deliverer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from drp.model import Dispute
+from store.rows import OutboxMessage, Person, PostedCard
+from store.store import Store, Transaction
+from teams_bot.outbox_kinds import Origin, OutboxKind
+from teams_bot.rendering import Renderer
+from teams_bot.turn import Card, DeliveryError, Messenger, conversation_id_of
+
+POSTED_DISPUTE = "dispute"  # a posted card showing a dispute to its recipient
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What a send did: a card to remember for updates, or why nothing was sent."""
+
+    posted: PostedCard | None = None
+    skipped: str = ""
+
+
+class ChatRefused(DeliveryError):
+    """Teams would not open a 1:1 chat with the recipient (HTTP 403)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outlet:
+    """What a sender may use: the store, the paced messenger, the renderer and the clock."""
+
+    store: Store
+    messenger: Messenger
+    renderer: Renderer
+    clock: Callable[[], datetime]
+
+
+Sender = Callable[[Outlet, OutboxMessage], Awaitable[SendResult]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A person's card, and the dispute it shows if it is to be kept up to date."""
+
+    card: Card
+    keeps_up: Dispute | None = None
+
+
+# A card for one person, or why nothing needs sending any more; rendering only reads.
+PersonalRender = Callable[[Outlet, Transaction, OutboxMessage, Person], Awaitable[Rendered | str]]
+
+
+class Senders:
+    """The sender of each outbox kind."""
+
+    def __init__(self) -> None:
+        self._by_kind: dict[OutboxKind, Sender] = {}
+
+    def register(self, kind: OutboxKind, sender: Sender) -> None:
+        """Send ``kind`` with ``sender`` (one sender a kind)."""
+        if kind in self._by_kind:
+            raise ValueError(f"a sender for {kind.value} is registered already")
+        self._by_kind[kind] = sender
+
+    def sender(self, kind: str) -> Sender:
+        """The sender of a stored kind; a kind nobody registered is a permanent failure."""
+        try:
+            return self._by_kind[OutboxKind(kind)]
+        except (ValueError, KeyError):
+            raise DeliveryError(422, f"no sender for outbox kind {kind[:40]!r}") from None
+
+
+def to_person(render: PersonalRender) -> Sender:
+    """A sender of one person's card: rendered when it goes (reads side by side with other
+    lanes), into their 1:1 chat (opened first if the bot has none yet)."""
+
+    async def send(outlet: Outlet, message: OutboxMessage) -> SendResult:
+        async with outlet.store.transaction(readonly=True) as tx:
+            person = await tx.directory.person(message.recipient)
+            if person is None:
+                raise DeliveryError(404, "recipient no longer exists")
+            found = await render(outlet, tx, message, person)
+        if isinstance(found, str):
+            return SendResult(skipped=found)
+        reference = person.conversation_ref
+        if not reference:
+            async with outlet.store.transaction() as tx:
+                reference = await open_chat(outlet, tx, person, Origin.from_json(message.payload))
+        activity_id = await outlet.messenger.send(reference, found.card)
+        if found.keeps_up is None:
+            return SendResult()
+        posted = PostedCard(
+            reference=found.keeps_up.reference,
+            recipient=person.id,
+            kind=POSTED_DISPUTE,
+            conversation_id=conversation_id_of(reference),
+            activity_id=activity_id,
+            conversation_ref=reference,
+            posted_at=outlet.clock(),
+        )
+        return SendResult(posted=posted)
+
+    return send
+
+
+async def open_chat(
+    outlet: Outlet, tx: Transaction, person: Person, origin: Origin
+) -> Mapping[str, Any]:
+    """The person's 1:1 chat, created through the connector the message came from (else the
+    monitoring channel's) and remembered."""
+    if person.conversation_ref:
+        return person.conversation_ref
+    user_id = person.teams_user_id or person.aad_object_id or ""
+    service_url = origin.service_url
+    if not service_url:
+        channel = await tx.directory.monitoring_channel() or {}
+        service_url = str(channel.get("serviceUrl") or "")
+    if not user_id or not service_url:
+        raise DeliveryError(404, "no Teams identity or connector known for the recipient")
+    try:
+        reference = await outlet.messenger.open_personal(user_id, origin.tenant_id, service_url)
+    except DeliveryError as error:
+        if error.status == 403:
+            raise ChatRefused(403, "chat refused") from None
+        raise
+    await tx.directory.save_conversation_reference(person.id, reference, at=outlet.clock())
+    return reference
