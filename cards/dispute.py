@@ -40,7 +40,7 @@ from cards.views import RAG, DisputeView, Viewer, ViewerKind, deadline, rag, sta
 from drp.calendar import WorkingDayCalendar
 from drp.events import EventKind
 from drp.model import MAX_SHORT_TEXT, MAX_TEXT, Action, Child, Concern, Dispute, Outcome, Status
-from drp.policy import Policy, Process, Stage
+from drp.policy import Move, Policy, Process, Stage
 
 BUDGET = 26 * 1024  # bytes; Teams refuses a bot message over about 28 KB
 MAX_REFRESH_USERS = 60  # Teams runs a card's automatic refresh for at most 60 users
@@ -325,10 +325,10 @@ def _child_value(label: str, child: Child) -> str:
 def _concern(render: _Render) -> list[Json]:
     dispute = render.dispute
     concern = dispute.concern
-    facts = [
-        ("Category", plain(_category_title(render.policy, concern.category, concern))),
-        ("Date of concern", format_date(dispute.date_of_concern)),
-    ]
+    facts = [("Date of concern", format_date(dispute.date_of_concern))]
+    if render.policy.categories:
+        category = _category_title(render.policy, concern.category, concern)
+        facts.insert(0, ("Category", plain(category)))
     if concern.issue_type:
         facts.append(("Issue type", plain(concern.issue_type)))
     items = [
@@ -544,8 +544,9 @@ def _target_label(render: _Render, target: Target) -> str:
     if isinstance(target, Stage):
         key = target.key
         label = f"Stage {key}: {target.title}" if target.formal else target.title
-        if render.policy.needs_approval(render.process, key):
-            label += " (needs your service manager's agreement first)"
+        if render.policy.needs_approval(render.process, key, Move.ESCALATE):
+            who = render.policy.roles.titles(render.policy.approvers(render.process, key))
+            label += f" (needs agreement first: {who})"
         return label
     return target.title
 

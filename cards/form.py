@@ -7,7 +7,7 @@ Input ids are a stable contract with the handlers (Teams merges them into ``data
 ``child_N_local_id``           child N's local ID (labelled with ``policy.local_id_label``)
 ``child_N_dob``                child N's date of birth, ``YYYY-MM-DD`` (optional)
 ``team``                       the child's team id (ChoiceSet from the directory)
-``category``                   a key of ``policy.categories``
+``category``                   a key of ``policy.categories`` (only where the policy has them)
 ``category_other``             what "Other" is (required when ``category`` is ``other``)
 ``issue_type``                 one of ``policy.issue_types`` (only where the policy has them)
 ``date_of_concern``            ``YYYY-MM-DD``, not in the future
@@ -23,7 +23,7 @@ Input ids are a stable contract with the handlers (Teams merges them into ``data
                                (City & Hackney stage 1), the one who responds
 ``due``                        the raiser-set deadline, where a stage needs one
 ``child_on_plan``              ``"true"``/``"false"`` (two-sided policies only)
-``immediate_harm``             ``"true"``/``"false"``
+``immediate_harm``             ``"true"``/``"false"`` (only where the policy names a harm route)
 ``harm_details``               what the immediate harm is (required when it is ``"true"``)
 ============================== =========================================================
 
@@ -138,14 +138,18 @@ class FormInput:
         )
 
 
-def parse_form(data: Mapping[str, object], today: date | None = None) -> FormInput:
-    """The typed form and its errors keyed by input id; with ``today``, dates are checked too."""
+def parse_form(
+    data: Mapping[str, object], today: date | None = None, policy: Policy | None = None
+) -> FormInput:
+    """The typed form and its errors keyed by input id; with ``today``, dates are checked too.
+    With ``policy``, the parts it leaves out (categories, an immediate-harm route) are not read."""
     read = InputReader(data, today)
     process = data.get("process")
     children = _children(read)
-    category = read.text("category", required=True, limit=MAX_SHORT_TEXT)
+    categories = policy is None or bool(policy.categories)
+    category = read.text("category", required=True, limit=MAX_SHORT_TEXT) if categories else ""
     other = read.text("category_other", category == OTHER_CATEGORY, MAX_SHORT_TEXT)
-    harm = read.flag("immediate_harm")
+    harm = read.flag("immediate_harm") and (policy is None or policy.harm_route)
     return FormInput(
         process=process if isinstance(process, str) else "",
         children=children,
@@ -372,10 +376,13 @@ def _concern_section(form: _Form) -> list[Json]:
     items = [
         el.text_block("The concern", weight="bolder", separator=True, heading=True),
         *form.field(_choice(form, "team", "Team (required)", list(_team_choices(form)))),
-        *form.field(_choice(form, "category", "Category of concern (required)", categories)),
-        el.container(form.field(other), element_id=_OTHER_BOX, visible=other_shown),
-        el.action_set([el.action_toggle("Other: specify", [_OTHER_BOX])]),
     ]
+    if categories:  # a policy that lists no categories asks for none
+        items += [
+            *form.field(_choice(form, "category", "Category of concern (required)", categories)),
+            el.container(form.field(other), element_id=_OTHER_BOX, visible=other_shown),
+            el.action_set([el.action_toggle("Other: specify", [_OTHER_BOX])]),
+        ]
     if policy.issue_types:
         issue_types = [(t, t) for t in policy.issue_types]
         items += form.field(_choice(form, "issue_type", "Issue type", issue_types))
@@ -532,6 +539,8 @@ def _flags_section(form: _Form) -> list[Json]:
                 value=form.value("child_on_plan") == "true",
             )
         )
+    if not form.policy.harm_route:  # the policy names nobody to alert
+        return items if len(items) > 1 else []
     items.append(
         el.toggle(
             "immediate_harm",

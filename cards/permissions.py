@@ -69,9 +69,8 @@ def options(
         if _accepts(dispute, respond, ctx):
             verbs.add(Verb.RESPOND)
     elif viewer.kind == ViewerKind.APPROVER:
-        approval = policy.approval
-        role = approval.approver if approval else Role.CHAIRS_SERVICE_MANAGER
-        actor = Actor(viewer.person_id, role)
+        roles = policy.approvers(process_of(dispute, ctx), dispute.pending_stage)
+        actor = Actor(viewer.person_id, viewer.role or (roles[0] if roles else _NO_ROLE))
         if _accepts(dispute, Approve(actor, now, (_PLACEHOLDER,)), ctx):
             verbs.add(Verb.APPROVE)
         if _accepts(dispute, Decline(actor, now, _PLACEHOLDER), ctx):

@@ -278,7 +278,8 @@ def summary_facts(record: CaseRecord, policy: Policy) -> list[tuple[str, str]]:
         facts.append(("Practitioner", view.name(d.practitioner)))
     if d.child_on_plan:
         facts.append(("Child on a plan", "Yes"))
-    facts.append(("Category", category_title(policy, d)))
+    if policy.categories:
+        facts.append(("Category", category_title(policy, d)))
     if d.concern.issue_type:
         facts.append(("Issue type", d.concern.issue_type))
     facts.append(("Stage now", step_label(process, d.stage or d.pending_stage)))

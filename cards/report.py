@@ -475,10 +475,13 @@ def _team_and_category_sections(report: QuarterlyReport) -> list[str]:
     parts = [
         "<h2>Breakdown by team</h2>",
         _html_table(head, team_rows(f, titles), total=bool(f.teams)),
-        "<h2>Breakdown by category</h2>",
-        _html_table(("Category", "Number", "%"), rows, total=True),
-        _figure(category_chart(report), "Disputes by category"),
     ]
+    if report.policy.categories:  # a policy without categories has no breakdown by them
+        parts += [
+            "<h2>Breakdown by category</h2>",
+            _html_table(("Category", "Number", "%"), rows, total=True),
+            _figure(category_chart(report), "Disputes by category"),
+        ]
     if f.issue_types:
         issues = [[s.label, str(s.count), number(s.percent, "%")] for s in f.issue_types]
         parts += ["<h3>Issue type</h3>", _html_table(("Issue type", "Number", "%"), issues)]
@@ -557,9 +560,10 @@ def report_markdown(report: QuarterlyReport) -> str:
     lines += _md_table(
         ("Team", "Disputes", "Children", "Families", "Categories"), team_rows(f, titles)
     )
-    lines += ["## Breakdown by category", ""]
-    rows = [[s.label, str(s.count), number(s.percent, "%")] for s in f.categories]
-    lines += _md_table(("Category", "Number", "%"), rows)
+    if report.policy.categories:
+        lines += ["## Breakdown by category", ""]
+        rows = [[s.label, str(s.count), number(s.percent, "%")] for s in f.categories]
+        lines += _md_table(("Category", "Number", "%"), rows)
     lines += ["## Timeliness", ""]
     rows = [
         [t.label, str(t.responses), str(t.on_time), number(t.percent, "%")]

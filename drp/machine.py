@@ -47,7 +47,7 @@ from drp.events import (
     Withdrawn,
 )
 from drp.model import SYSTEM, Dispute, Outcome, Status
-from drp.policy import INFORMAL, FinalStep, Policy, Process, Stage
+from drp.policy import INFORMAL, FinalStep, Move, Policy, Process, Stage
 from drp.roles import Role
 
 C = TypeVar("C", bound=Command)
@@ -125,9 +125,9 @@ def _is_owner(dispute: Dispute, command: Respond, ctx: Context) -> None:
 
 
 def _is_approver(dispute: Dispute, command: Command, ctx: Context) -> None:
-    rule = ctx.policy.approval
+    roles = ctx.policy.approvers(process_of(dispute, ctx), dispute.pending_stage)
     named = command.actor.id == dispute.approver
-    if not named or (rule is not None and command.actor.role != rule.approver):
+    if not named or (roles and command.actor.role not in roles):
         raise NotPermitted(dispute.status, type(command).__name__, "only the approver may")
 
 
@@ -172,6 +172,13 @@ def _may_auto_escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Non
 def _is_raiser_or_system(dispute: Dispute, command: Escalate, ctx: Context) -> None:
     if command.actor.id != SYSTEM:
         _is_raiser(dispute, command, ctx)
+
+
+def _has_harm_route(dispute: Dispute, command: AlertImmediateHarm, ctx: Context) -> None:
+    if not ctx.policy.harm_route:
+        raise CommandRejected(
+            dispute.status, "AlertImmediateHarm", "this policy names no immediate-harm route"
+        )
 
 
 def _extension_left(dispute: Dispute, command: Extend, ctx: Context) -> None:
@@ -267,8 +274,9 @@ def _await_approval(
 ) -> Dispute:
     approver, due = command.approver, command.due
     if not approver:
-        role = ctx.policy.approval.approver if ctx.policy.approval else Role.CHAIRS_SERVICE_MANAGER
-        raise InvalidInput("approver", f"stage {stage.key} first needs agreement ({role.label})")
+        roles = ctx.policy.approvers(process_of(dispute, ctx), stage.key)
+        who = ctx.policy.roles.titles(roles)
+        raise InvalidInput("approver", f"stage {stage.key} first needs agreement ({who})")
     if approver == dispute.raised_by:
         raise InvalidInput("approver", "the raiser cannot agree their own dispute")
     stage_due(stage, command.at, due, ctx)  # a bad deadline is refused now, not at Approve
@@ -287,7 +295,8 @@ def _route(
 ) -> tuple[Dispute, bool]:
     """The dispute entered at ``stage``, or awaiting agreement first (then True)."""
     process = process_of(dispute, ctx)
-    if ctx.policy.needs_approval(process, stage.key):
+    move = Move.RAISE if isinstance(command, Raise) else Move.ESCALATE
+    if ctx.policy.needs_approval(process, stage.key, move):
         return _await_approval(dispute, stage, command, ctx), True
     entered = _enter(dispute, stage, command.at, owners=command.owners, due=command.due, ctx=ctx)
     return entered, False
@@ -313,7 +322,8 @@ def escalation_target(
         if role not in target.roles:
             raise NotPermitted(dispute.status, "Escalate", f"{target.title} is not open to you")
     elif not target.admits(role):
-        raise NotPermitted(dispute.status, "Escalate", f"stage {target.key} is IRO-only")
+        only = ctx.policy.roles.titles(target.admitted)
+        raise NotPermitted(dispute.status, "Escalate", f"stage {target.key} is for: {only}")
     return target
 
 
@@ -505,7 +515,7 @@ TRANSITIONS: Mapping[type[Command], Transition[Any]] = {
         _escalate,
     ),
     Refer: Transition(_OPEN, (_is_raiser,), _refer),
-    AlertImmediateHarm: Transition(_OPEN, (_is_raiser,), _alert),
+    AlertImmediateHarm: Transition(_OPEN, (_is_raiser, _has_harm_route), _alert),
     Withdraw: Transition(_OPEN, (_is_raiser,), _withdraw),
     Conclude: Transition(
         _RESPONSE | _REVIEW | {Status.EXTERNAL}, (_is_raiser, _may_conclude), _conclude
@@ -561,13 +571,14 @@ def _opening(command: Raise, ctx: Context) -> tuple[Process, Stage]:
     except KeyError:
         raise InvalidInput("process", f"{command.process!r} is not in this policy") from None
     role = command.actor.role
+    title = ctx.policy.role_title(role)
     if role not in process.raisers:
-        raise NotPermitted("new", "Raise", f"a {role.label} may not raise a {process.title}")
+        raise NotPermitted("new", "Raise", f"a {title} may not raise a {process.title}")
     if not process.has_stage(command.stage):
         raise InvalidInput("stage", f"there is no stage {command.stage!r}")
     stage = process.stage(command.stage)
     if not stage.may_open(role):
-        raise NotPermitted("new", "Raise", f"a {role.label} may not open at stage {stage.key}")
+        raise NotPermitted("new", "Raise", f"a {title} may not open at stage {stage.key}")
     return process, stage
 
 

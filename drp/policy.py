@@ -1,20 +1,31 @@
-"""Policy profiles: a council's ladder as data, loaded from TOML and validated field by field."""
+"""Policy profiles: a council's ladder as data, loaded from TOML by ``drp.policy_loader``."""
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
+from dataclasses import dataclass, field
+from enum import StrEnum
 
-from drp.errors import PolicyError
-from drp.policy_reader import Reader
-from drp.roles import Role
-from drp.timescale import Timescale, TimeUnit
+from drp.roles import Role, RoleBook
+from drp.timescale import Timescale
 
 INFORMAL = "informal"
 OTHER_CATEGORY = "other"
+
+
+class Move(StrEnum):
+    """A move that may need the approver's agreement at a stage."""
+
+    RAISE = "raise"  # opening a dispute at the stage
+    ESCALATE = "escalate"  # escalating a dispute to the stage
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """Who must agree which moves at a stage: any holder of any of ``approvers``."""
+
+    approvers: tuple[Role, ...]
+    moves: frozenset[Move]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +41,8 @@ class Stage:
     raiser_side: tuple[Role, ...] = ()
     alerts: tuple[Role, ...] = ()
     notify_if_on_plan: tuple[Role, ...] = ()
-    iro_only: bool = False
+    admitted: tuple[Role, ...] = ()
+    approval: Approval | None = None
     meeting: bool = False
     raiser_sets_deadline: bool = False
     description: str = ""
@@ -50,8 +62,12 @@ class Stage:
         return role in self.openers and self.admits(role)
 
     def admits(self, role: Role) -> bool:
-        """IRO-only stages admit only IROs."""
-        return role == Role.IRO or not self.iro_only
+        """Whether disputes raised by this role may reach the stage (all, unless it names some)."""
+        return not self.admitted or role in self.admitted
+
+    def needs_approval(self, move: Move) -> bool:
+        """Whether this move at this stage first needs the approver's agreement."""
+        return self.approval is not None and move in self.approval.moves
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,14 +157,6 @@ class ExtensionRule:
 
 
 @dataclass(frozen=True, slots=True)
-class ApprovalRule:
-    """Agreement needed before a dispute is sent at or above a stage (seed 001: stage 2+)."""
-
-    from_stage: str
-    approver: Role
-
-
-@dataclass(frozen=True, slots=True)
 class Policy:
     """A council's Dispute Resolution Process, as one deployment runs it."""
 
@@ -158,7 +166,8 @@ class Policy:
     seed: str
     source: str
     processes: tuple[Process, ...]
-    categories: tuple[Category, ...]
+    categories: tuple[Category, ...] = ()
+    roles: RoleBook = field(default_factory=RoleBook.defaults)
     issue_types: tuple[str, ...] = ()
     referrals: tuple[Referral, ...] = ()
     immediate_harm_alerts: tuple[Role, ...] = ()
@@ -166,13 +175,14 @@ class Policy:
     immediate_harm_in_raisers_agency: bool = False
     chair_review: Timescale | None = None
     extension: ExtensionRule | None = None
-    approval: ApprovalRule | None = None
     auto_escalate: bool = False
     raise_within: Timescale | None = None
     requested_action_limit: Timescale | None = None
     local_id_label: str = "Local ID"
     monitoring_copy: str = ""
     compliments: bool = False
+    # What the reader read in an old form, and what to write instead (``policies check``).
+    notes: tuple[str, ...] = ()
 
     @property
     def main(self) -> Process:
@@ -200,213 +210,47 @@ class Policy:
                 return referral
         raise KeyError(key)
 
-    def needs_approval(self, process: Process, stage_key: str) -> bool:
-        """Whether entering this stage first needs the approver's agreement."""
-        rule = self.approval
-        if rule is None or not process.has_stage(rule.from_stage):
-            return False
-        return process.rank(stage_key) >= process.rank(rule.from_stage)
+    @property
+    def harm_route(self) -> bool:
+        """Whether the policy names whom to alert when a child may be at immediate harm."""
+        return bool(self.immediate_harm_alerts)
+
+    def needs_approval(self, process: Process, stage_key: str, move: Move) -> bool:
+        """Whether this move to this stage first needs the approver's agreement."""
+        return process.has_stage(stage_key) and process.stage(stage_key).needs_approval(move)
+
+    def approvers(self, process: Process, stage_key: str) -> tuple[Role, ...]:
+        """The roles whose holders may agree moves at this stage (none if it needs none)."""
+        if not process.has_stage(stage_key):
+            return ()
+        approval = process.stage(stage_key).approval
+        return approval.approvers if approval else ()
+
+    def role_title(self, role: str) -> str:
+        """A role's title as this profile names it."""
+        return self.roles.title(role)
 
 
 # --- loading ---------------------------------------------------------------------------------
+# The reader (drp.policy_loader) builds these values, so it is imported when first needed.
 
 
 def shipped_profiles() -> tuple[str, ...]:
     """The names of the profiles shipped in the package, sorted."""
-    folder = resources.files("drp") / "profiles"
-    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml")))
+    from drp.policy_loader import shipped_profiles as names
+
+    return names()
 
 
 def load_policy(name_or_path: str) -> Policy:
     """A shipped profile by name (``nottingham``) or a profile file by path."""
-    if name_or_path in shipped_profiles():
-        resource = resources.files("drp") / "profiles" / f"{name_or_path}.toml"
-        return parse_policy(resource.read_text(encoding="utf-8"), f"{name_or_path}.toml")
-    path = Path(name_or_path)
-    if not path.is_file():
-        known = ", ".join(shipped_profiles())
-        raise PolicyError(name_or_path, "policy", f"no such profile or file (shipped: {known})")
-    return parse_policy(_read(path), str(path))
+    from drp.policy_loader import load_policy as load
 
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise PolicyError(str(path), "(file)", "not UTF-8 text") from None
-    except OSError as error:
-        raise PolicyError(str(path), "(file)", f"cannot read: {error.strerror}") from None
+    return load(name_or_path)
 
 
 def parse_policy(text: str, source: str) -> Policy:
     """Parse and validate a profile's TOML text; ``source`` names it in errors."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise PolicyError(source, "(file)", f"not valid TOML: {error}") from error
-    return _policy(Reader(data, source, ""))
+    from drp.policy_loader import parse_policy as parse
 
-
-def _policy(doc: Reader) -> Policy:
-    processes = tuple(_process(r) for r in doc.tables("processes", required=True))
-    _unique(doc, "processes", [p.key for p in processes])
-    categories = tuple(_category(r) for r in doc.tables("categories", required=True))
-    _unique(doc, "categories", [c.key for c in categories])
-    if categories[-1].key != OTHER_CATEGORY:
-        doc.fail("categories", f'the list must end with an "{OTHER_CATEGORY}" category')
-    referrals = tuple(_referral(r) for r in doc.tables("referrals"))
-    _unique(doc, "referrals", [r.key for r in referrals])
-    policy = Policy(
-        key=doc.slug("key"),
-        name=doc.text("name"),
-        title=doc.text("title"),
-        seed=doc.text("seed", default=""),
-        source=doc.source,
-        processes=processes,
-        categories=categories,
-        issue_types=doc.texts("issue_types"),
-        referrals=referrals,
-        immediate_harm_alerts=doc.roles("immediate_harm_alerts", required=True),
-        immediate_harm_in_raisers_agency=doc.flag("immediate_harm_in_raisers_agency"),
-        chair_review=doc.timescale("chair_review"),
-        extension=_extension(doc.table("extension")),
-        approval=_approval(doc.table("approval")),
-        auto_escalate=doc.flag("auto_escalate"),
-        raise_within=doc.timescale("raise_within"),
-        requested_action_limit=doc.timescale("requested_action_limit"),
-        local_id_label=doc.text("local_id_label", default="Local ID"),
-        monitoring_copy=doc.text("monitoring_copy", default=""),
-        compliments=doc.flag("compliments"),
-    )
-    doc.finish()
-    if policy.approval is not None and not policy.main.has_stage(policy.approval.from_stage):
-        doc.fail("approval.from_stage", f"no stage {policy.approval.from_stage!r}")
-    return policy
-
-
-def _process(doc: Reader) -> Process:
-    raisers = doc.roles("raisers", required=True)
-    informal_doc = doc.table("informal")
-    informal = _stage(informal_doc, INFORMAL, raisers) if informal_doc is not None else None
-    stages = tuple(
-        _stage(r, str(n), raisers)
-        for n, r in enumerate(doc.tables("stages", required=True), start=1)
-    )
-    final_doc = doc.table("final_step")
-    process = Process(
-        key=doc.slug("key"),
-        title=doc.text("title"),
-        raisers=raisers,
-        stages=stages,
-        informal=informal,
-        final_step=_final_step(final_doc, len(stages) + 1) if final_doc is not None else None,
-        overall_limit=_in_days(doc, "overall_limit"),
-        bypass=doc.flag("bypass"),
-        description=doc.text("description", default=""),
-    )
-    doc.finish()
-    final = process.final_step
-    if final is not None and process.has_stage(final.key):
-        doc.fail("final_step.key", f"{final.key!r} is already a stage's key")
-    if not any(process.opening_stages(role) for role in raisers):
-        doc.fail("stages", "no stage may be opened by any raiser (set openers)")
-    return process
-
-
-def _stage(doc: Reader, expected_key: str, raisers: tuple[Role, ...]) -> Stage:
-    key = doc.text("key", default=expected_key)
-    if key != expected_key:
-        doc.fail("key", f"expected {expected_key!r} (formal stages are numbered 1, 2, ...)")
-    timescale = _in_days(doc, "timescale")
-    raiser_sets = doc.flag("raiser_sets_deadline")
-    if timescale is None and not raiser_sets:
-        doc.fail("timescale", "required unless raiser_sets_deadline = true")
-    stage = Stage(
-        key=key,
-        title=doc.text("title"),
-        responsible=doc.roles("responsible", required=True),
-        timescale=timescale,
-        copied=doc.roles("copied"),
-        openers=doc.roles("openers"),
-        raiser_side=doc.roles("raiser_side"),
-        alerts=doc.roles("alerts"),
-        notify_if_on_plan=doc.roles("notify_if_on_plan"),
-        iro_only=doc.flag("iro_only"),
-        meeting=doc.flag("meeting"),
-        raiser_sets_deadline=raiser_sets,
-        description=doc.text("description", default=""),
-    )
-    doc.finish()
-    strangers = sorted(role.value for role in set(stage.openers) - set(raisers))
-    if strangers:
-        doc.fail("openers", f"not among the process's raisers: {', '.join(strangers)}")
-    return stage
-
-
-def _final_step(doc: Reader, number: int) -> FinalStep:
-    step = FinalStep(
-        key=doc.text("key", default=str(number)),
-        title=doc.text("title"),
-        roles=doc.roles("roles", required=True),
-        alerts=doc.roles("alerts"),
-        description=doc.text("description", default=""),
-    )
-    doc.finish()
-    return step
-
-
-def _category(doc: Reader) -> Category:
-    category = Category(
-        key=doc.slug("key"), title=doc.text("title"), examples=doc.text("examples", default="")
-    )
-    doc.finish()
-    return category
-
-
-def _referral(doc: Reader) -> Referral:
-    referral = Referral(
-        key=doc.slug("key"),
-        title=doc.text("title"),
-        roles=doc.roles("roles", required=True),
-        consult=doc.text("consult", default=""),
-        alerts=doc.roles("alerts"),
-        concurrent=doc.flag("concurrent", default=True),
-        description=doc.text("description", default=""),
-    )
-    doc.finish()
-    return referral
-
-
-def _extension(doc: Reader | None) -> ExtensionRule | None:
-    if doc is None:
-        return None
-    timescale = doc.timescale("timescale")
-    if timescale is None:
-        doc.fail("timescale", "required")
-    rule = ExtensionRule(max_extensions=doc.count("max_extensions"), timescale=timescale)
-    doc.finish()
-    return rule
-
-
-def _approval(doc: Reader | None) -> ApprovalRule | None:
-    if doc is None:
-        return None
-    rule = ApprovalRule(from_stage=doc.text("from_stage"), approver=doc.role("approver"))
-    doc.finish()
-    return rule
-
-
-def _in_days(doc: Reader, field: str) -> Timescale | None:
-    """Stage deadlines and overall limits fall on a day: working or calendar days, not hours."""
-    timescale = doc.timescale(field)
-    if timescale is not None and timescale.unit is TimeUnit.HOURS:
-        doc.fail(field, f"{timescale!s}: count this in working days or calendar days")
-    return timescale
-
-
-def _unique(doc: Reader, field: str, keys: list[str]) -> None:
-    seen: set[str] = set()
-    for key in keys:
-        if key in seen:
-            doc.fail(field, f"duplicate key {key!r}")
-        seen.add(key)
+    return parse(text, source)

@@ -597,6 +597,8 @@ def _teams(counted: Tally) -> tuple[TeamRow, ...]:
 
 
 def _categories(counted: Tally, whole: int, policy: Policy) -> tuple[Share, ...]:
+    if not policy.categories:
+        return ()
     counts: Counter[str] = Counter()
     for (_, _, category, _), n in counted.raised.items():
         counts[category] += n

@@ -2,7 +2,9 @@
 
 The service resolves a ``Notice`` to people through the directory: a role on the
 ``RESPONDENT`` side is looked up in the dispute's team, on the ``RAISER`` side in the
-raiser's team (City & Hackney's two-sided stages), and ``ORG`` roles organisation-wide.
+raiser's team (City & Hackney's two-sided stages), and ``ORG`` roles organisation-wide. The
+profile's scope of a role says which: team roles in the child's team, agency roles in each
+agency of the dispute (both sides), the rest organisation-wide.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from enum import StrEnum
 from drp.events import Event, EventKind, Referred
 from drp.model import Dispute, Status
 from drp.policy import Policy, Stage
-from drp.roles import TEAM_ROLES, Role
+from drp.roles import Role, Scope
 
 
 class Audience(StrEnum):
@@ -56,13 +58,21 @@ def stage_owners(stage: Stage) -> StageOwners:
     return StageOwners(stage.responsible, stage.raiser_side)
 
 
-def side_of(role: Role) -> Side:
-    """Team roles are looked up in the dispute's team; the rest organisation-wide."""
-    return Side.RESPONDENT if role in TEAM_ROLES else Side.ORG
+def sides_of(policy: Policy, role: Role) -> tuple[Side, ...]:
+    """Where a role is looked up: team roles in the dispute's team, agency roles in each
+    agency of the dispute, the rest organisation-wide."""
+    scope = policy.roles.scope(role)
+    if scope is Scope.TEAM:
+        return (Side.RESPONDENT,)
+    if scope is Scope.AGENCY:
+        return (Side.RESPONDENT, Side.RAISER)
+    return (Side.ORG,)
 
 
-def _roles(roles: tuple[Role, ...], audience: Audience) -> list[Notice]:
-    return [Notice(audience, role=role, side=side_of(role)) for role in roles]
+def _roles(policy: Policy, roles: tuple[Role, ...], audience: Audience) -> list[Notice]:
+    return [
+        Notice(audience, role=role, side=side) for role in roles for side in sides_of(policy, role)
+    ]
 
 
 def _raisers_agency(notices: list[Notice]) -> list[Notice]:
@@ -80,10 +90,10 @@ def _people(people: tuple[str, ...], audience: Audience) -> list[Notice]:
 def _entered_stage(policy: Policy, dispute: Dispute) -> list[Notice]:
     stage = policy.process(dispute.process).stage(dispute.stage)
     notices = _people(dispute.owners, Audience.ACT)
-    notices += _copied(stage, dispute, Audience.COPY)
-    notices += _roles(stage.alerts, Audience.ALERT)
+    notices += _copied(policy, stage, dispute, Audience.COPY)
+    notices += _roles(policy, stage.alerts, Audience.ALERT)
     if dispute.child_on_plan:
-        notices += _roles(stage.notify_if_on_plan, Audience.INFORM)
+        notices += _roles(policy, stage.notify_if_on_plan, Audience.INFORM)
     return notices
 
 
@@ -94,7 +104,7 @@ def _routed(policy: Policy, dispute: Dispute) -> list[Notice]:
         return _entered_stage(policy, dispute)
     if dispute.status == Status.EXTERNAL:
         final = policy.process(dispute.process).final_step
-        return _roles(final.alerts, Audience.ALERT) if final else []
+        return _roles(policy, final.alerts, Audience.ALERT) if final else []
     return []
 
 
@@ -105,18 +115,19 @@ def _told_of_step(policy: Policy, before: Dispute | None) -> list[Notice]:
     process = policy.process(before.process)
     final = process.final_step
     if final is not None and before.stage == final.key:
-        return _roles(final.alerts, Audience.INFORM)
+        return _roles(policy, final.alerts, Audience.INFORM)
     if not process.has_stage(before.stage):
         return []
     stage = process.stage(before.stage)
-    return _copied(stage, before, Audience.INFORM) + _roles(stage.alerts, Audience.INFORM)
+    told = _copied(policy, stage, before, Audience.INFORM)
+    return told + _roles(policy, stage.alerts, Audience.INFORM)
 
 
-def _copied(stage: Stage, dispute: Dispute, audience: Audience) -> list[Notice]:
+def _copied(policy: Policy, stage: Stage, dispute: Dispute, audience: Audience) -> list[Notice]:
     """The stage's copied roles; the practitioner copied is the one named on the dispute, not
     every practitioner."""
     roles = tuple(role for role in stage.copied if role != Role.PRACTITIONER)
-    found = _roles(roles, audience)
+    found = _roles(policy, roles, audience)
     if Role.PRACTITIONER in stage.copied:
         found += _people((dispute.practitioner,), audience)
     return found
@@ -139,7 +150,7 @@ def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event
     elif kind in {EventKind.EXTENDED, EventKind.OVERDUE}:
         found = _people(after.owners, Audience.ACT) + _people(raiser, Audience.INFORM)
     elif kind == EventKind.IMMEDIATE_HARM:
-        found = _roles(policy.immediate_harm_alerts, Audience.ALERT)
+        found = _roles(policy, policy.immediate_harm_alerts, Audience.ALERT)
         if policy.immediate_harm_in_raisers_agency:
             found = _raisers_agency(found)  # City & Hackney: "the DSL in your agency"
         found += _people(after.owners, Audience.INFORM)
@@ -149,7 +160,7 @@ def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event
     elif isinstance(event.payload, Referred):
         target = event.payload.target
         alerts = policy.referral(target).alerts if target else ()
-        found = _roles(alerts, Audience.ALERT) + _people(owners_before, Audience.INFORM)
+        found = _roles(policy, alerts, Audience.ALERT) + _people(owners_before, Audience.INFORM)
     else:  # resolved, withdrawn, concluded: those who were working on it
         found = _people(owners_before, Audience.INFORM)
     return _dedupe(found, event.actor)

@@ -77,8 +77,11 @@ def concern(
     value: Concern, policy: Policy, today: date, at: datetime, calendar: WorkingDayCalendar
 ) -> Concern:
     """The concern as the policy's form asks for it."""
+    if not policy.categories and value.category:
+        raise InvalidInput("category", "this policy has no categories of concern")
     try:
-        policy.category(value.category)
+        if policy.categories:
+            policy.category(value.category)
     except KeyError:
         raise InvalidInput("category", f"{value.category!r} is not in the policy's list") from None
     other = text("category_other", value.category_other, value.category == OTHER_CATEGORY)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from drp.roles import TEAM_ROLES, Role
+from drp.roles import ROLE_KEY, Role, RoleBook
 from store.errors import Problem
 from store.rows import DirectoryEntry, RoleGrant
 
@@ -24,7 +24,6 @@ SEPARATOR = ";"
 EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 AAD_ID = re.compile(r"^[0-9A-Za-z-]{1,100}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-KNOWN_ROLES = ", ".join(role.value for role in Role)
 
 
 @dataclass(slots=True)
@@ -42,8 +41,12 @@ class _Row:
         self.problems.append(Problem(self.line, name, reason))
 
 
-def parse_directory(text: str) -> tuple[list[DirectoryEntry], list[Problem]]:
-    """The entries of a directory file and every problem in it (entries of bad rows omitted)."""
+def parse_directory(
+    text: str, roles: RoleBook | None = None
+) -> tuple[list[DirectoryEntry], list[Problem]]:
+    """The entries of a directory file and every problem in it (entries of bad rows omitted);
+    each role must be one of ``roles`` (a profile's; the default roles if not given)."""
+    book = roles if roles is not None else RoleBook.defaults()
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     header = [name.strip().lower() for name in next(reader, [])]
     missing = [name for name in REQUIRED if name not in header]
@@ -59,7 +62,7 @@ def parse_directory(text: str) -> tuple[list[DirectoryEntry], list[Problem]]:
         row = _Row(line, dict(zip(header, cells, strict=False)))
         if len(cells) > len(header):
             row.bad("(row)", f"{len(cells)} fields but the header has {len(header)}")
-        entry = _entry(row)
+        entry = _entry(row, book)
         _check_unique(row, seen)
         problems += row.problems
         if not row.problems and entry is not None:
@@ -69,11 +72,11 @@ def parse_directory(text: str) -> tuple[list[DirectoryEntry], list[Problem]]:
     return entries, problems
 
 
-def _entry(row: _Row) -> DirectoryEntry | None:
+def _entry(row: _Row, book: RoleBook) -> DirectoryEntry | None:
     email = _email(row, "email", required=True)
     name = _text(row, "name", required=True)
     teams = [t for t in (_text(row, "team") or "").split(SEPARATOR) if t.strip()]
-    roles = _roles(row, [t.strip() for t in teams])
+    roles = _roles(row, [t.strip() for t in teams], book)
     deputy = _deputy(row, email)
     aad = row.get("aad_object_id") or None
     if aad is not None and not AAD_ID.match(aad):
@@ -119,22 +122,22 @@ def _text(row: _Row, name: str, required: bool = False, limit: int = 200) -> str
     return value
 
 
-def _roles(row: _Row, teams: list[str]) -> tuple[RoleGrant, ...] | None:
+def _roles(row: _Row, teams: list[str], book: RoleBook) -> tuple[RoleGrant, ...] | None:
     names = [n.strip().lower() for n in row.get("role").split(SEPARATOR) if n.strip()]
     if not names:
         row.bad("role", "is required")
         return None
-    unknown = [n for n in names if n not in Role._value2member_map_]
+    unknown = [n for n in names if not ROLE_KEY.match(n) or Role(n) not in book]
     if unknown:
-        row.bad("role", f"unknown role {unknown[0]!r} (known: {KNOWN_ROLES})")
+        row.bad("role", f"unknown role {unknown[0]!r} (known: {book.known()})")
         return None
     roles = list(dict.fromkeys(Role(n) for n in names))
-    needs_team = [r for r in roles if r in TEAM_ROLES]
+    needs_team = [r for r in roles if book.per_team(r)]
     if needs_team and not teams:
         row.bad("team", f"is required for {needs_team[0].value}")
         return None
-    grants = [RoleGrant(r, t) for r in roles if r in TEAM_ROLES for t in teams]
-    grants += [RoleGrant(r, "") for r in roles if r not in TEAM_ROLES]
+    grants = [RoleGrant(r, t) for r in roles if book.per_team(r) for t in teams]
+    grants += [RoleGrant(r, "") for r in roles if not book.per_team(r)]
     return tuple(grants)
 
 

@@ -71,14 +71,10 @@ def actor_for(person: Person, dispute: Dispute, ctx: Context) -> Actor:
     """The role a person acts in on this dispute."""
     if person.id == dispute.raised_by:
         return Actor(person.id, dispute.raiser_role)
-    approval = ctx.policy.approval
-    if (
-        approval is not None
-        and person.has_role(approval.approver)
-        and person.id == dispute.approver
-    ):
-        return Actor(person.id, approval.approver)
     process = process_of(dispute, ctx)
+    agreeing = parties.acting_role(person, ctx.policy.approvers(process, dispute.pending_stage))
+    if agreeing is not None and person.id == dispute.approver:
+        return Actor(person.id, agreeing)
     stage_roles: tuple[Role, ...] = ()
     if process.has_stage(dispute.stage):
         stage = process.stage(dispute.stage)

@@ -7,7 +7,7 @@ from datetime import date
 
 from cards.views import Viewer, ViewerKind
 from drp.model import Dispute, Status
-from drp.policy import Policy, Stage
+from drp.policy import Stage
 from drp.roles import TEAM_ROLES, Role
 from drp.routing import Notice, Side
 from store.rows import Person
@@ -57,14 +57,16 @@ async def stage_owners(
     return _unique(found)
 
 
-async def approver_for(tx: Transaction, policy: Policy, raiser: Person) -> str:
-    """The raiser's own approver (seed 001: the chairs' service manager), if the policy has one."""
-    if policy.approval is None:
-        return ""
-    role = policy.approval.approver
-    own_team = await holders(tx, role, raiser.team) if raiser.team else ()
-    candidates = own_team or await holders(tx, role, "")
-    return next((pid for pid in candidates if pid != raiser.id), "")
+async def approver_for(tx: Transaction, roles: Iterable[Role], raiser: Person) -> str:
+    """The raiser's own approver among holders of ``roles`` (seed 001: the chairs' service
+    manager): one in the raiser's team first, else anyone but the raiser."""
+    for role in roles:
+        own_team = await holders(tx, role, raiser.team) if raiser.team else ()
+        candidates = own_team or await holders(tx, role, "")
+        found = next((pid for pid in candidates if pid != raiser.id), "")
+        if found:
+            return found
+    return ""
 
 
 async def notice_people(tx: Transaction, notice: Notice, dispute: Dispute) -> tuple[str, ...]:

@@ -52,10 +52,12 @@ async def staff_stage(tx: Transaction, ctx: Context, dispute: Staffed, stage: St
         practitioner=dispute.practitioner,
     )
     approver = ""
-    if ctx.policy.needs_approval(ctx.policy.process(dispute.process), stage.key):
+    process = ctx.policy.process(dispute.process)
+    if ctx.policy.needs_approval(process, stage.key):
         raiser = await tx.directory.person(dispute.raised_by)
         if raiser is not None:
-            approver = await parties.approver_for(tx, ctx.policy, raiser)
+            roles = ctx.policy.approvers(process, stage.key)
+            approver = await parties.approver_for(tx, roles, raiser)
     return Staffing(owners, approver)
 
 

@@ -33,10 +33,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_database_option(importer)
     importer.set_defaults(handler=_import)
     lister = actions.add_parser("list", help="list the people in the directory")
-    lister.add_argument("--role", choices=[role.value for role in Role], help="only this role")
+    lister.add_argument("--role", type=_role, help="only this role (its key)")
     lister.add_argument("--team", metavar="TEAM", help="only people in this team")
     add_database_option(lister)
     lister.set_defaults(handler=_list)
+
+
+def _role(text: str) -> Role:
+    try:
+        return Role(text.strip().lower())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _read(path: Path) -> str:
@@ -71,7 +78,7 @@ def _refusal(path: Path, problems: list[Problem]) -> str:
 
 
 def _list(args: argparse.Namespace) -> int:
-    role = Role(args.role) if args.role else None
+    role = args.role
 
     async def work(store: Store) -> list[Person]:
         await ready(store)

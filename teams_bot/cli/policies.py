@@ -1,4 +1,6 @@
-"""``drp-bot policies list|show|check`` and ``drp-bot timeline``: the rules as admins see them."""
+"""``drp-bot policies list|show`` and ``drp-bot timeline``: the rules as admins see them.
+
+``policies check|schema|init`` are in ``profile_files``."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from datetime import date
 
 from drp.calendar import Nation, WorkingDayCalendar
 from drp.errors import PolicyError
-from drp.policy import Policy, Process, Stage, load_policy, parse_policy, shipped_profiles
-from drp.timeline import timeline
+from drp.policy import Move, Policy, Process, Stage, load_policy, shipped_profiles
+from drp.timeline import Timeline, timeline
+from teams_bot.cli import profile_files
 from teams_bot.cli.errors import CliError
 
 Subparsers = argparse._SubParsersAction
@@ -23,9 +26,7 @@ def register(commands: Subparsers) -> None:
     show = actions.add_parser("show", help="a profile's ladder, timescales and rules")
     show.add_argument("name", help="a shipped profile name or a profile file's path")
     show.set_defaults(handler=_show)
-    check = actions.add_parser("check", help="validate a profile file")
-    check.add_argument("file")
-    check.set_defaults(handler=_check)
+    profile_files.register(actions)
 
     line = commands.add_parser("timeline", help="the due date of each stage from a start date")
     line.add_argument("--policy", required=True, help="profile name or file")
@@ -58,22 +59,6 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check(args: argparse.Namespace) -> int:
-    try:
-        with open(args.file, encoding="utf-8") as handle:
-            text = handle.read()
-    except OSError as error:
-        raise CliError(f"{args.file}: cannot read: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise CliError(f"{args.file}: (file): not UTF-8 text") from None
-    try:
-        policy = parse_policy(text, args.file)
-    except PolicyError as error:
-        raise CliError(str(error)) from None
-    print(f"{args.file}: OK ({policy.key}: {len(policy.main.stages)} formal stages)")
-    return 0
-
-
 def _show(args: argparse.Namespace) -> int:
     policy = _load(args.name)
     print(f"{policy.title} [{policy.key}, seed {policy.seed}]")
@@ -82,7 +67,7 @@ def _show(args: argparse.Namespace) -> int:
         if process.overall_limit:
             print(f"  overall limit: {process.overall_limit}")
         for stage in process.all_stages():
-            print(f"  {_stage_line(stage)}")
+            print(f"  {_stage_line(policy, stage)}")
         if process.final_step:
             step = process.final_step
             print(f"  {step.key:<9} {step.title} (open to: {_roles(step.roles)})")
@@ -90,31 +75,54 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stage_line(stage: Stage) -> str:
+def _stage_line(policy: Policy, stage: Stage) -> str:
     when = str(stage.timescale) if stage.timescale else "deadline set by the raiser"
     if stage.raiser_sets_deadline and stage.timescale:
         when = f"raiser sets, at most {stage.timescale}"
-    extra = " [IRO only]" if stage.iro_only else ""
+    extra = f" [only disputes raised by: {_roles(stage.admitted)}]" if stage.admitted else ""
     return f"{stage.key:<9} {stage.title}: {_roles(stage.responsible)}, {when}{extra}"
 
 
 def _print_rules(policy: Policy) -> None:
     print()
-    if policy.approval:
-        print(
-            f"agreement from {policy.approval.approver.label} before stage "
-            f"{policy.approval.from_stage}+"
-        )
+    for line in _agreements(policy):
+        print(line)
     if policy.extension:
         print(f"extension: {policy.extension.max_extensions} x {policy.extension.timescale}")
     if policy.chair_review:
         print(f"chair review within {policy.chair_review} of a response")
     no_response = "auto-escalate" if policy.auto_escalate else "offer escalation"
     print(f"no response by the deadline: {no_response}")
-    print(f"immediate harm alerts: {_roles(policy.immediate_harm_alerts)}")
+    harm = _roles(policy.immediate_harm_alerts) if policy.harm_route else "none (no route)"
+    print(f"immediate harm alerts: {harm}")
     for referral in policy.referrals:
         print(f"referral at any point: {referral.title} ({_roles(referral.roles)})")
-    print("categories: " + "; ".join(c.title for c in policy.categories))
+    categories = "; ".join(c.title for c in policy.categories) or "none (the form asks for none)"
+    print(f"categories: {categories}")
+
+
+def _agreements(policy: Policy) -> list[str]:
+    """Who agrees what, a run of stages with the same rule on one line ("before stage 2+")."""
+    lines: list[str] = []
+    for process in policy.processes:
+        stages = [s for s in process.all_stages() if s.approval is not None]
+        if not stages:
+            continue
+        first = stages[0]
+        keys = [s.key for s in process.all_stages()]
+        same = all(s.approval == first.approval for s in stages)
+        if same and keys[keys.index(first.key) :] == [s.key for s in stages]:
+            lines.append(_agreement(policy, first, f"before stage {first.key}+"))
+        else:
+            lines += [_agreement(policy, s, f"at stage {s.key}") for s in stages]
+    return lines
+
+
+def _agreement(policy: Policy, stage: Stage, where: str) -> str:
+    assert stage.approval is not None
+    who = policy.roles.titles(stage.approval.approvers)
+    moves = " or ".join(m.value for m in Move if m in stage.approval.moves)
+    return f"agreement from {who} {where} (to {moves})"
 
 
 def _roles(roles: tuple[object, ...]) -> str:
@@ -151,10 +159,7 @@ def _timeline(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_json(policy: Policy, nation: str, line: object) -> dict[str, object]:
-    from drp.timeline import Timeline
-
-    assert isinstance(line, Timeline)
+def _as_json(policy: Policy, nation: str, line: Timeline) -> dict[str, object]:
     return {
         "policy": policy.key,
         "start": line.start.isoformat(),

@@ -14,7 +14,7 @@ from drp.errors import InvalidInput, NotPermitted
 from drp.events import JsonValue
 from drp.machine import Decision, decide, raise_dispute
 from drp.model import Actor
-from drp.policy import Process, Stage
+from drp.policy import Move, Process, Stage
 from drp.roles import Role
 from store.errors import DuplicateCommand
 from store.rows import Person
@@ -117,7 +117,7 @@ class RaiseFlow:
                 return Reply(
                     invoke_card=await self.deps.render.dispute(tx, dispute, person.id, now)
                 )
-            form = parse_form(turn.data, today)
+            form = parse_form(turn.data, today, self.ctx.policy)
             outcome = await self._decide(tx, person, form, now) if not form.errors else form.errors
             if not isinstance(outcome, Decision):
                 card = await self._card(tx, person, today, turn.data, outcome)

@@ -176,7 +176,7 @@ def test_cpc_standard_offers_one_further_24_hours_then_no_more(
 def test_escalating_under_cpc_standard_says_agreement_is_needed_first() -> None:
     card = card_for(raise_story("cpc-standard").respond(), R, CHAIR)
 
-    assert "needs your service manager's agreement first" in texts(card)
+    assert "(needs agreement first: Chairs' service manager" in texts(card).replace("\\", "")
 
 
 def test_awaiting_agreement_only_the_approver_may_agree_or_decline(

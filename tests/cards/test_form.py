@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -272,3 +273,37 @@ def test_parsed_values_refill_the_form() -> None:
 )
 def test_domain_errors_map_to_form_inputs(field_name: str, input_id: str) -> None:
     assert input_id_for(field_name) == input_id
+
+
+# --- optional parts of a policy --------------------------------------------------------------
+
+WYVERN = Path(__file__).parents[1] / "profiles" / "wyvern-marches.toml"
+
+
+def wyvern_form(valid: Callable[[Json], Json]) -> Json:
+    policy = load_policy(str(WYVERN))
+    role = policy.main.raisers[0]
+    return valid(
+        form_card(
+            policy, policy.main, role, TEAMS, TODAY, calendar=CALENDAR, key_factory=key_factory()
+        )
+    )
+
+
+def test_a_policy_without_categories_or_harm_route_asks_for_neither(
+    valid: Callable[[Json], Json],
+) -> None:
+    card = wyvern_form(valid)
+    ids = card_input_ids(card)
+    assert not {"category", "category_other", "immediate_harm", "harm_details"} & set(ids)
+    assert {"team", "summary", "impact", "stage"} <= set(ids)
+
+
+def test_parse_form_ignores_category_and_harm_where_the_policy_has_none() -> None:
+    policy = load_policy(str(WYVERN))
+    data = complete_values(process="escalation", immediate_harm="true", harm_details="")
+    del data["category"]
+    parsed = parse_form(data, TODAY, policy)
+    assert parsed.errors == {}
+    assert (parsed.category, parsed.immediate_harm) == ("", False)
+    assert parse_form(data, TODAY).errors.keys() >= {"category", "harm_details"}

@@ -210,7 +210,7 @@ def assert_legal(dispute: Dispute, policy: Policy) -> None:
         assert dispute.pending_stage, dispute
         assert dispute.approver, dispute
         assert dispute.approver != dispute.raised_by, dispute
-        assert policy.needs_approval(process, dispute.pending_stage), dispute
+        assert policy.approvers(process, dispute.pending_stage), dispute
     else:
         assert (dispute.pending_stage, dispute.pending_due) == ("", None), dispute
         assert dispute.resume_status is None, dispute

@@ -30,6 +30,7 @@ from drp.errors import CommandRejected, InvalidInput, NotPermitted
 from drp.events import EventKind, HarmAlerted, Raised
 from drp.machine import decide, raise_dispute
 from drp.model import MAX_TEXT, Action, Actor, Child, Outcome, Status
+from drp.policy import Move
 from drp.roles import Role
 from tests.drp.support import (
     AMY,
@@ -79,7 +80,11 @@ def climb(trail: Trail, to_stage: str, at: datetime, raiser: Actor = CHAIR) -> d
         trail.do(Respond(first_owner(trail.dispute), at, "Actions agreed with dates."))
         at += timedelta(hours=1)
         due = at.date() + timedelta(days=3) if following.timescale is None else None
-        approver = CHAIRS_MANAGER.id if trail.policy.needs_approval(process, following.key) else ""
+        approver = (
+            CHAIRS_MANAGER.id
+            if trail.policy.needs_approval(process, following.key, Move.ESCALATE)
+            else ""
+        )
         owners = owners_for(trail.policy, following.key)
         trail.do(Escalate(raiser, at, "Not resolved.", owners=owners, approver=approver, due=due))
         if trail.dispute.status is Status.AWAITING_APPROVAL:

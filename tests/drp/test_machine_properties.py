@@ -36,6 +36,7 @@ from drp.errors import DrpError
 from drp.events import Event
 from drp.machine import Context, Decision, decide, raise_dispute
 from drp.model import MAX_TEXT, Action, Actor, Dispute, Status
+from drp.policy import Move
 from drp.roles import Role
 from tests.drp.support import (
     CHAIR,
@@ -176,7 +177,9 @@ class DisputeMachine(RuleBasedStateMachine):
             process=process.key,
             concern=concern(policy.categories[0].key),
             owners=owners_for(policy, stage.key, process.key),
-            approver=CHAIRS_MANAGER.id if policy.needs_approval(process, stage.key) else "",
+            approver=CHAIRS_MANAGER.id
+            if policy.needs_approval(process, stage.key, Move.RAISE)
+            else "",
             due=self.now.date() + timedelta(days=1) if needs_date else None,
         )
 

@@ -10,6 +10,7 @@ from drp.errors import PolicyError
 from drp.policy import (
     INFORMAL,
     OTHER_CATEGORY,
+    Move,
     Policy,
     load_policy,
     parse_policy,
@@ -154,7 +155,7 @@ def test_nottingham_chair_opens_informally_or_at_stage_1_only(nottingham: Policy
 
 def test_nottingham_offers_escalation_rather_than_escalating_itself(nottingham: Policy) -> None:
     assert not nottingham.auto_escalate
-    assert nottingham.approval is None
+    assert not any(stage.approval for stage in nottingham.main.all_stages())
     assert nottingham.extension is None
     assert nottingham.compliments
 
@@ -163,11 +164,12 @@ def test_nottingham_offers_escalation_rather_than_escalating_itself(nottingham: 
 
 
 def test_cpc_standard_needs_the_chairs_managers_agreement_from_stage_2(cpc: Policy) -> None:
-    assert cpc.approval is not None
-    assert cpc.approval.from_stage == "2"
-    assert cpc.approval.approver is Role.CHAIRS_SERVICE_MANAGER
-    needs = {s.key: cpc.needs_approval(cpc.main, s.key) for s in cpc.main.all_stages()}
-    assert needs == {INFORMAL: False, "1": False, "2": True, "3": True, "4": True}
+    for move in Move:
+        needs = {s.key: cpc.needs_approval(cpc.main, s.key, move) for s in cpc.main.all_stages()}
+        assert needs == {INFORMAL: False, "1": False, "2": True, "3": True, "4": True}
+    approvers = {s.key: cpc.approvers(cpc.main, s.key) for s in cpc.main.all_stages()}
+    only = (Role.CHAIRS_SERVICE_MANAGER,)
+    assert approvers == {INFORMAL: (), "1": (), "2": only, "3": only, "4": only}
 
 
 def test_cpc_standard_allows_one_further_24_hours(cpc: Policy) -> None:
@@ -608,10 +610,26 @@ def test_a_missing_required_field_is_named() -> None:
     assert (error.field, error.reason) == ("title", "missing")
 
 
-def test_a_profile_must_name_who_is_alerted_on_immediate_harm() -> None:
-    error = broken('immediate_harm_alerts = ["chairs_service_manager"]\n', "")
+def test_a_profile_without_an_immediate_harm_route_is_valid_and_offers_none() -> None:
+    policy = parse_policy(
+        TINY.replace('immediate_harm_alerts = ["chairs_service_manager"]\n', ""), "t"
+    )
+    assert policy.immediate_harm_alerts == ()
+    assert not policy.harm_route
+
+
+def test_a_profile_without_categories_is_valid_and_lists_none() -> None:
+    text = TINY[: TINY.index("[[categories]]")]
+    policy = parse_policy(text, "t")
+    assert policy.categories == ()
+
+
+def test_immediate_harm_alerts_must_be_known_roles() -> None:
+    error = broken(
+        'immediate_harm_alerts = ["chairs_service_manager"]', 'immediate_harm_alerts = ["x"]'
+    )
     assert error.field == "immediate_harm_alerts"
-    assert error.reason == "must name at least one role"
+    assert "unknown role 'x'" in error.reason
 
 
 def test_a_profile_needs_at_least_one_process() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from drp.roles import Role
+from drp.roles import RoleBook
 from store import Store, migrate
 from teams_bot.cli import main
 
@@ -89,7 +89,7 @@ def test_directory_import_refuses_a_bad_file_whole_naming_every_bad_line(
         "  line 4: team: is required for service_manager",
         "  line 5: deputy_email: nobody with this e-mail in the file or the directory",
         "  line 6: email: duplicate of line 2",
-        "  line 6: role: unknown role 'wizard' (known: " + ", ".join(Role) + ")",
+        "  line 6: role: unknown role 'wizard' (known: " + RoleBook.defaults().known() + ")",
     ]
     assert people_in(database_url) == 0
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from drp.roles import Role
+from drp.roles import Role, RoleBook
 from store.demo import demo_directory_text
 from store.directory_file import parse_directory
 from store.rows import RoleGrant
@@ -51,7 +51,7 @@ def test_every_bad_row_is_named_with_its_line_field_and_reason() -> None:
     )
     assert problems(text) == [
         "line 3: email: 'not-an-email' is not an e-mail address",
-        "line 4: role: unknown role 'chief' (known: " + ", ".join(Role) + ")",
+        "line 4: role: unknown role 'chief' (known: " + RoleBook.defaults().known() + ")",
         "line 5: team: is required for team_manager",
         "line 6: deputy_from: '2026-13-01' is not an ISO date (YYYY-MM-DD)",
         "line 7: email: duplicate of line 2",

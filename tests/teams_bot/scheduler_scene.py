@@ -17,7 +17,7 @@ from drp.calendar import WorkingDayCalendar
 from drp.commands import Raise
 from drp.machine import Context, raise_dispute
 from drp.model import Actor, Child, Concern
-from drp.policy import load_policy
+from drp.policy import Move, load_policy
 from drp.roles import Role
 from store.demo import load_demo_directory
 from store.outbox import message_from
@@ -129,8 +129,9 @@ class Scene:
                 tx, target, team=TEAM, raiser_team=raiser.team, practitioner=practitioner
             )
             approver = ""
-            if policy.needs_approval(process, stage):
-                approver = await parties.approver_for(tx, policy, raiser)
+            if policy.needs_approval(process, stage, Move.RAISE):
+                roles = policy.approvers(process, stage)
+                approver = await parties.approver_for(tx, roles, raiser)
             command = Raise(
                 Actor(raiser.id, Role.CHAIR),
                 now,

@@ -1,0 +1,381 @@
+"""The profile file's schema, declared once: it validates a file, and it generates the JSON Schema
+for editors (``drp-bot policies schema``) and the reference in ``docs/profiles.md``.
+
+Each field's description is its documentation; keep it to what a council's QA lead needs to
+write the field, and give an example. Checks that span fields (roles a stage names must be
+declared, stages numbered 1, 2, ...) live in ``drp.policy_loader``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
+
+from drp.profile_types import (
+    Count,
+    DaysText,
+    Flag,
+    Moves,
+    OptionalText,
+    RoleKey,
+    Roles,
+    Slug,
+    SomeRoles,
+    Text,
+    Texts,
+    TimescaleText,
+)
+
+SCHEMA_ID = "https://drp-bot.example/profile.schema.json"
+OLD_FORM = {"deprecated": True}  # still read, with a note from `policies check`
+
+
+class Table(BaseModel):
+    """A TOML table: every field known (a typo is an error), TOML's own types only."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def field(description: str, *examples: Any, default: Any = ..., **extra: Any) -> Any:
+    """A documented field: its meaning and at least one example."""
+    return Field(default, description=description, examples=list(examples), **extra)
+
+
+def listed(description: str, *examples: Any) -> Any:
+    """A documented list field that may be left out (an empty list)."""
+    return Field(default_factory=list, description=description, examples=list(examples))
+
+
+class RoleDoc(Table):
+    """A role the ladder uses (`[[roles]]`). Every profile starts from the default roles (see
+    below) unless `default_roles = false`; a role with a default's key renames it."""
+
+    key: RoleKey = field(
+        "The role's key, as the directory's `role` column and the ladder's fields write it: "
+        "lower-case letters, digits and `_`.",
+        "safeguarding_partner",
+    )
+    title: Text = field("The role's title, shown on cards and in records.", "Safeguarding Partner")
+    scope: Literal["team", "service", "organisation", "agency"] = field(
+        "Where holders are found. `team`: one per team, resolved within the child's team "
+        "(a team manager). `service`: several across the council, any may act (chairs, "
+        "IROs). `organisation`: one post for the whole council (a Commissioner; "
+        "`policies check --directory` warns if several hold it). `agency`: one per partner "
+        "agency, resolved within each agency the dispute involves (multi-agency ladders).",
+        "team",
+    )
+
+
+class ApprovalRule(Table):
+    """The old top-level `[approval]` table. Still read; write `approver` and `approval_from` on
+    the process instead (`policies check` says so)."""
+
+    from_stage: Text = field("The first stage that needs agreement.", "2")
+    approver: RoleKey = field("The one role whose holder agrees.", "chairs_service_manager")
+
+
+class ExtensionDoc(Table):
+    """Further work agreed at review instead of escalating (`[extension]`; seed 001)."""
+
+    max_extensions: Count = field("How many times a dispute may be extended.", 1)
+    timescale: TimescaleText = field("How long each extension lasts.", "24 hours")
+
+
+class StageDoc(Table):
+    """One rung of the ladder: the informal stage (`[processes.informal]`) or a formal stage
+    (`[[processes.stages]]`, numbered 1, 2, ... in order)."""
+
+    key: str = field(
+        "The stage's key; leave it out. Formal stages are `1`, `2`, ... in the order written; "
+        "the informal stage is `informal`.",
+        "2",
+        default="",
+    )
+    title: Text = field("The stage's name on cards.", "Service Manager")
+    responsible: SomeRoles = field(
+        "The roles that must respond at this stage (their holders in the child's team, for "
+        "team roles).",
+        ["service_manager"],
+    )
+    raiser_side: Roles = listed(
+        "Multi-agency stages: the roles that must also respond on the raiser's side (their "
+        "holders in the raiser's team or agency). A stage with these is two-sided.",
+        ["team_manager"],
+    )
+    timescale: DaysText | None = field(
+        "How long the responsible manager has, in working or calendar days. Required unless "
+        "`raiser_sets_deadline`.",
+        "5 working days",
+        default=None,
+    )
+    raiser_sets_deadline: Flag = field(
+        "The raiser sets the deadline when sending the dispute here (at most `timescale`, if "
+        "given).",
+        True,
+        default=False,
+    )
+    openers: Roles = listed(
+        "The raiser roles that may start a dispute at this stage (each must be among the "
+        "process's `raisers`). Stages without openers are reached by escalation only.",
+        ["chair", "iro"],
+    )
+    admits: Roles = listed(
+        "Only disputes raised by these roles may reach this stage; leave it out to admit "
+        "every raiser.",
+        ["iro"],
+    )
+    iro_only: Flag = field(
+        'Old form of `admits = ["iro"]`. Still read; `policies check` says what to write.',
+        True,
+        default=False,
+        json_schema_extra=OLD_FORM,
+    )
+    copied: Roles = listed(
+        "Roles copied when the dispute arrives here; `practitioner` means the practitioner "
+        "named on the dispute, not every practitioner in the team.",
+        ["practitioner", "principal_manager"],
+    )
+    alerts: Roles = listed(
+        "Roles alerted when the dispute arrives here.", ["assistant_director_qa"]
+    )
+    notify_if_on_plan: Roles = listed(
+        "Roles told when the dispute arrives here if the child has a plan or is looked after.",
+        ["chair", "iro"],
+    )
+    approver: Roles = listed(
+        "The roles, any of whose holders may agree the moves in `approval_for` at this stage; "
+        "leave it out to use the process's `approver` (from its `approval_from` stage on).",
+        ["chairs_service_manager"],
+    )
+    approval_for: Moves | None = field(
+        "Which moves at this stage need the approver's agreement: `raise` (opening a dispute "
+        "here), `escalate` (escalating to here). Default: the process's `approval_for`; an "
+        "empty list means none here.",
+        ["raise", "escalate"],
+        default=None,
+    )
+    meeting: Flag = field(
+        "The stage is a meeting the raiser convenes: the raiser may record its outcome as the "
+        "response and review it.",
+        True,
+        default=False,
+    )
+    description: OptionalText = field(
+        "What happens at this stage, in the policy's words (shown on `policies show`).",
+        "The Head of Service responds in writing.",
+        default="",
+    )
+
+
+class FinalStepDoc(Table):
+    """The step after the last internal stage (`[processes.final_step]`): legal advice, a
+    referral outside the council, a panel."""
+
+    key: str = field(
+        "The step's key; leave it out to number it after the last stage.", "5", default=""
+    )
+    title: Text = field("The step's name on cards.", "Legal advice")
+    roles: SomeRoles = field(
+        "The raiser roles that may take a dispute to this step.", ["chair", "iro"]
+    )
+    alerts: Roles = listed(
+        "Roles alerted when a dispute reaches the step, and told its outcome.", ["director"]
+    )
+    description: OptionalText = field(
+        "What the step is, in the policy's words.", "Stage 5: legal advice.", default=""
+    )
+
+
+class ProcessDoc(Table):
+    """One flow of the policy (`[[processes]]`): who may raise, the informal stage, the formal
+    ladder and what follows it. The first process is the main one."""
+
+    key: Slug = field("The process's key.", "drp")
+    title: Text = field("The process's name.", "Child Protection Dispute Resolution")
+    raisers: SomeRoles = field("The roles that may raise a dispute in this process.", ["chair"])
+    description: OptionalText = field(
+        "What the process is, in the policy's words.", "Four stages of 5 days.", default=""
+    )
+    overall_limit: DaysText | None = field(
+        "The most the formal stages may take in all, counted from the first formal stage. "
+        "Leave it out if the policy sets none.",
+        "20 working days",
+        default=None,
+    )
+    bypass: Flag = field(
+        "The raiser may skip stages when escalating (and open at any stage they may open).",
+        True,
+        default=False,
+    )
+    approver: Roles = listed(
+        "The roles, any of whose holders may agree moves in `approval_for` at every stage from "
+        "`approval_from` on (a stage's own `approver` takes precedence).",
+        ["chairs_service_manager"],
+    )
+    approval_from: str = field(
+        "The first stage the process's `approver` covers (`informal`, `1`, `2`, ...); default: "
+        "every stage.",
+        "2",
+        default="",
+    )
+    approval_for: Moves = field(
+        "Which moves need agreement: `raise` (opening a dispute at the stage), `escalate` "
+        "(escalating to it).",
+        ["raise", "escalate"],
+        default=["raise", "escalate"],
+    )
+    informal: StageDoc | None = field(
+        "The informal stage before the formal ones, if the policy has one.",
+        {"title": "Informal", "responsible": ["team_manager"], "timescale": "5 working days"},
+        default=None,
+    )
+    stages: list[StageDoc] = Field(
+        description="The formal stages, lowest first (`[[processes.stages]]`).",
+        min_length=1,
+    )
+    final_step: FinalStepDoc | None = field(
+        "What follows the last stage, if anything.",
+        {"title": "Legal advice", "roles": ["chair"]},
+        default=None,
+    )
+
+
+class ReferralDoc(Table):
+    """An external referral the raiser may make at any point (`[[referrals]]`)."""
+
+    key: Slug = field("The referral's key.", "lscb")
+    title: Text = field("Where the referral goes.", "Independent Chair of the LSCB")
+    roles: SomeRoles = field("The raiser roles that may make it.", ["chair"])
+    consult: OptionalText = field(
+        "Whom the raiser must consult first (the card then asks who was consulted).",
+        "Independent Reviewing Service Team Manager",
+        default="",
+    )
+    alerts: Roles = listed("Roles alerted when the referral is made.", ["chairs_service_manager"])
+    concurrent: Flag = field(
+        "The dispute carries on beside the referral; `false`: the referral closes it.",
+        False,
+        default=True,
+    )
+    description: OptionalText = field(
+        "When the referral applies, in the policy's words.", "An exceptional step.", default=""
+    )
+
+
+class CategoryDoc(Table):
+    """A category of concern on the raise form (`[[categories]]`); the list ends with `other`."""
+
+    key: Slug = field("The category's key (the last one must be `other`).", "drift-delay")
+    title: Text = field("The category as the form shows it.", "Drift and delay in the plan")
+    examples: OptionalText = field(
+        "Examples shown with the category.", "Statutory visits not undertaken.", default=""
+    )
+
+
+class ProfileDoc(Table):
+    """A council's Dispute Resolution Process: the whole profile file."""
+
+    key: Slug = field("The profile's key (`DRP_POLICY` may name a shipped one by it).", "ashdown")
+    name: Text = field("The council's short name.", "Ashdown Vale")
+    title: Text = field("The policy's title.", "Ashdown Vale Dispute Resolution Policy")
+    seed: OptionalText = field("The source policy's reference, if any.", "000", default="")
+    local_id_label: OptionalText = field(
+        "What the form calls the child's case-management number.",
+        "Liquid Logic ID",
+        default="Local ID",
+    )
+    monitoring_copy: OptionalText = field(
+        "Where the policy says a monitoring copy goes (shown in the record).",
+        "DRP mailbox",
+        default="",
+    )
+    compliments: Flag = field(
+        "Raisers may send compliments about good practice.", True, default=False
+    )
+    auto_escalate: Flag = field(
+        "An unanswered stage escalates itself at its deadline; `false`: the raiser is told and "
+        "offered escalation.",
+        True,
+        default=False,
+    )
+    raise_within: TimescaleText | None = field(
+        "How soon after the concern a dispute should be raised (later ones are marked late).",
+        "2 working days",
+        default=None,
+    )
+    requested_action_limit: TimescaleText | None = field(
+        "The latest complete-by date a raiser may give a requested action, from raising.",
+        "5 working days",
+        default=None,
+    )
+    chair_review: TimescaleText | None = field(
+        "How long the raiser has to review a response.", "2 calendar days", default=None
+    )
+    immediate_harm_alerts: Roles = listed(
+        "Roles alerted at once when the raiser says a child may be at immediate harm. Leave "
+        "it out if the policy has no such route: the card then offers none.",
+        ["chairs_service_manager", "head_of_service"],
+    )
+    immediate_harm_in_raisers_agency: Flag = field(
+        "Team roles alerted on immediate harm are the raiser's own agency's, not the child's "
+        "team's.",
+        True,
+        default=False,
+    )
+    issue_types: Texts = listed(
+        "Issue types the form offers beside the category.", ["Practice", "Strategic"]
+    )
+    default_roles: Flag = field(
+        "Start from the default roles; `false`: only the roles in `[[roles]]` exist.",
+        False,
+        default=True,
+    )
+    roles: list[RoleDoc] = Field(
+        default_factory=list,
+        description="Roles beyond the defaults, or new titles or scopes for them.",
+    )
+    extension: ExtensionDoc | None = field(
+        "Further work the raiser may agree at review instead of escalating.",
+        {"max_extensions": 1, "timescale": "24 hours"},
+        default=None,
+    )
+    approval: ApprovalRule | None = field(
+        "Old form of the process's `approver` and `approval_from`. Still read; `policies check` "
+        "says what to write.",
+        {"from_stage": "2", "approver": "chairs_service_manager"},
+        default=None,
+        json_schema_extra=OLD_FORM,
+    )
+    processes: list[ProcessDoc] = Field(
+        description="The policy's processes; the first is the main one.", min_length=1
+    )
+    referrals: list[ReferralDoc] = Field(
+        default_factory=list, description="External referrals the raiser may make at any point."
+    )
+    categories: list[CategoryDoc] = Field(
+        default_factory=list,
+        description="Categories of concern; leave them out if the policy lists none (the form "
+        "then asks for none).",
+    )
+
+
+class _TomlSchema(GenerateJsonSchema):
+    """TOML has no null: an optional field is one that may be left out, not one set to null."""
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        found = super().default_schema(schema)
+        if found.get("default", ...) is None:
+            del found["default"]
+        return found
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a profile file (TOML read as JSON), for editors."""
+    schema = ProfileDoc.model_json_schema(schema_generator=_TomlSchema)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
