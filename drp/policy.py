@@ -65,9 +65,12 @@ class Stage:
         """Whether disputes raised by this role may reach the stage (all, unless it names some)."""
         return not self.admitted or role in self.admitted
 
-    def needs_approval(self, move: Move) -> bool:
-        """Whether this move at this stage first needs the approver's agreement."""
-        return self.approval is not None and move in self.approval.moves
+    def needs_approval(self, move: Move | None = None) -> bool:
+        """Whether this move at this stage (any move, if none is named) first needs the
+        approver's agreement."""
+        if self.approval is None:
+            return False
+        return move is None or move in self.approval.moves
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,8 +218,9 @@ class Policy:
         """Whether the policy names whom to alert when a child may be at immediate harm."""
         return bool(self.immediate_harm_alerts)
 
-    def needs_approval(self, process: Process, stage_key: str, move: Move) -> bool:
-        """Whether this move to this stage first needs the approver's agreement."""
+    def needs_approval(self, process: Process, stage_key: str, move: Move | None = None) -> bool:
+        """Whether this move to this stage (any move, if none is named) first needs the
+        approver's agreement."""
         return process.has_stage(stage_key) and process.stage(stage_key).needs_approval(move)
 
     def approvers(self, process: Process, stage_key: str) -> tuple[Role, ...]:
