@@ -14,7 +14,7 @@ from drp.errors import InvalidInput, NotPermitted
 from drp.events import JsonValue
 from drp.machine import Decision, decide, raise_dispute
 from drp.model import Actor
-from drp.policy import Move, Process, Stage
+from drp.policy import Process, Stage
 from drp.roles import Role
 from store.errors import DuplicateCommand
 from store.rows import Person
