@@ -1,0 +1,91 @@
+"""Issue 12's reproductions (items 7-9), each over real HTTP against the whole bot on SQLite and
+PostgreSQL: never a 5xx, never an incident in the log, and nothing stored when refused."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.connector import post_activity
+from tests.teams_bot.bot_harness import (
+    LONDON,
+    PEOPLE,
+    Walk,
+    running_bot,
+)
+from tests.teams_bot.fuzz_target import fingerprint
+
+MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
+REF = "DRP-2026-000001"
+
+
+def incidents(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+async def raised(walk: Walk) -> dict[str, Any]:
+    await walk.raise_dispute("alex", practitioner=await walk.person_id("patti"))
+    return walk.dispute_card("alex", REF).card
+
+
+async def invoke(walk: Walk, who: str, verb: str, data: dict[str, Any]) -> tuple[int, Any]:
+    value = {"action": {"type": "Action.Execute", "verb": verb, "data": data}}
+    activity = walk.conn.invoke_activity(
+        "adaptiveCard/action", value, from_id=walk_id(who), conversation_id=walk.chat(who)
+    )
+    return await post_activity(walk.endpoint, activity)
+
+
+def walk_id(who: str) -> str:
+    return PEOPLE[who].id
+
+
+async def test_report_over_the_whole_calendar_is_answered_not_an_overflow(
+    tmp_path: Path, walk_database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY, walk_database_url) as walk:
+        await raised(walk)
+        with caplog.at_level(logging.INFO):
+            status, _ = await walk.say("alex", "report 0001-01-01 9999-12-31")
+        assert status in {200, 201}
+        answered = walk.conn.activities(walk.chat("alex"))[-1]
+        assert answered.get("text") or answered.get("attachments")
+    assert incidents(caplog) == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"from": {"id": "user-id-0\u0000"}},
+        {"recipient": None},
+        {"entities": [{"type": "mention"}]},
+        {"serviceUrl": "x"},
+        {"serviceUrl": "file:///etc/passwd"},
+        {"serviceUrl": "http://169.254.169.254/latest/meta-data/"},
+    ],
+    ids=["NUL in from.id", "no recipient", "bare mention", "x", "file URL", "metadata IP"],
+)
+async def test_a_malformed_activity_is_400_and_stores_nothing(
+    tmp_path: Path,
+    walk_database_url: str,
+    change: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY, walk_database_url) as walk:
+        before = await fingerprint(walk_database_url)
+        activity = walk.conn.message_activity("new", from_id="user-id-0")
+        for key, value in change.items():
+            if value is None:
+                activity.pop(key)
+            else:
+                activity[key] = value
+        with caplog.at_level(logging.INFO):
+            status, body = await post_activity(walk.endpoint, activity)
+        assert status == 400, body
+        assert walk.conn.requests == []
+        assert await fingerprint(walk_database_url) == before
+    assert incidents(caplog) == []
