@@ -120,3 +120,12 @@ class Conclude(Command):
 @dataclass(frozen=True, slots=True)
 class NoteOverdue(Command):
     """The scheduler notes that the response deadline has passed (policy: no auto-escalation)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Correct(Command):
+    """Correct a child's identifying detail (``child_1_name``...), with the reason recorded."""
+
+    field: str
+    value: str
+    reason: str

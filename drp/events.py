@@ -35,6 +35,7 @@ class EventKind(StrEnum):
     WITHDRAWN = "withdrawn"
     CONCLUDED = "concluded"
     OVERDUE = "overdue"
+    CORRECTED = "corrected"
 
     @property
     def label(self) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+from drp import governance
 from drp import validation as check
 from drp.calendar import WorkingDayCalendar
 from drp.commands import (
@@ -19,6 +20,7 @@ from drp.commands import (
     Approve,
     Command,
     Conclude,
+    Correct,
     Decline,
     Escalate,
     Extend,
@@ -482,6 +484,11 @@ def _note_overdue(dispute: Dispute, command: NoteOverdue, ctx: Context) -> Chang
     return Change(noted, OverdueNoted(due_at=dispute.due_at))
 
 
+def _correct(dispute: Dispute, command: Correct, ctx: Context) -> Change:
+    fixed, payload = governance.corrected(dispute, command, ctx.calendar.local_date(command.at))
+    return Change(fixed, EventKind.CORRECTED, payload)
+
+
 def _close(dispute: Dispute, at: datetime, outcome: Outcome) -> Dispute:
     return replace(
         dispute,
@@ -521,6 +528,7 @@ TRANSITIONS: Mapping[type[Command], Transition[Any]] = {
         _RESPONSE | _REVIEW | {Status.EXTERNAL}, (_is_raiser, _may_conclude), _conclude
     ),
     NoteOverdue: Transition(_RESPONSE, (_is_overdue,), _note_overdue),
+    Correct: Transition(frozenset(Status), (), _correct),  # governance.corrected checks who
 }
 
 

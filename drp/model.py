@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -64,11 +64,14 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class Child:
-    """A child or young person the dispute is about (siblings: one each)."""
+    """A child or young person the dispute is about (siblings: one each). ``pseudonym`` is the
+    store's random token for the same child across disputes, kept when retention erases the
+    rest ("" until stored); bookkeeping, not a detail of the child: equality ignores it."""
 
     name: str
     local_id: str
     dob: date | None = None
+    pseudonym: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,7 @@ class Dispute:
     closed_at: datetime | None = None
     referrals: tuple[str, ...] = ()
     version: int = 0
+    erased_at: datetime | None = None  # when retention erased its identifying data
 
     @property
     def is_open(self) -> bool:

@@ -413,7 +413,8 @@ class Tally:
 
 
 def child_key(local_id: str) -> str:
-    """Who a child is for counting: the local ID (every child has one), case and spaces aside."""
+    """Who a child is for counting: the local ID (every child has one), case and spaces aside.
+    A stored child is counted by its pseudonym instead, one per such key, kept after retention."""
     return local_id.strip().upper()
 
 
@@ -462,7 +463,7 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
             (d.raiser_role, d.team, d.concern.category, d.concern.issue_type) for d in raised
         ),
         children=tuple(
-            ChildSeen(d.reference, d.team, child_key(c.local_id))
+            ChildSeen(d.reference, d.team, c.pseudonym or child_key(c.local_id))
             for d in raised
             for c in d.children
         ),

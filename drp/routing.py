@@ -145,6 +145,8 @@ def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event
             found += _people(raiser, Audience.INFORM)
     elif kind == EventKind.DECLINED:
         found = _people(raiser, Audience.INFORM)
+    elif kind == EventKind.CORRECTED:
+        found = []  # the posted cards are updated in place; nobody needs a message
     elif kind == EventKind.RESPONDED:
         found = _people(raiser, Audience.ACT)
     elif kind in {EventKind.EXTENDED, EventKind.OVERDUE}:
