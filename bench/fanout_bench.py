@@ -82,7 +82,15 @@ async def seed(store: Store, conn: LoopbackConnector, count: int, headcount: int
         await tx.connection.execute(insert(disputes), [_dispute(now)])
         await tx.connection.execute(
             insert(children),
-            [{"reference": REFERENCE, "position": 0, "name": "A B", "local_id": "L-1"}],
+            [
+                {
+                    "reference": REFERENCE,
+                    "position": 0,
+                    "name": "A B",
+                    "local_id": "L-1",
+                    "pseudonym": "p1",
+                }
+            ],
         )
         for n in range(headcount):
             await tx.directory.save_conversation_reference(f"p-{n}", _chat(conn, n), at=now)

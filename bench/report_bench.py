@@ -42,11 +42,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from drp.calendar import LONDON
 from drp.events import Responded
 from drp.machine import Context
-from drp.report import Period
+from drp.model import Dispute
+from drp.report import Period, child_key
 from store import Store, Transaction
-from store.codec import children_values, dispute_values, event_values, owner_values
+from store.codec import (
+    children_values,
+    dispute_values,
+    event_text_values,
+    event_values,
+    owner_values,
+)
 from store.projections import response_values
-from store.schema import children, dispute_owners, disputes, events, responses
+from store.pseudonyms import new_pseudonym
+from store.schema import (
+    child_pseudonyms,
+    children,
+    dispute_owners,
+    disputes,
+    event_texts,
+    events,
+    responses,
+)
 from teams_bot.audited_reads import Format, build_report, period_tally, render_report
 from tests.drp.report_seed import NEWHAM, history
 
@@ -66,15 +82,17 @@ COVERING = (
 async def load(store: Store, count: int, seed: int) -> tuple[float, int]:
     """Bulk-load with core inserts in batches; (seconds, events loaded)."""
     began, total = time.perf_counter(), 0
-    tables = (disputes, children, dispute_owners, events, responses)
+    tables = (disputes, children, dispute_owners, events, event_texts, responses)
     batch: dict[Any, list[dict[str, Any]]] = {table: [] for table in tables}
+    tokens: dict[str, str] = {}  # each child's pseudonym, as store.pseudonyms makes them
     for decisions in history(count, seed, NOW, YEARS):
         dispute = decisions[-1].dispute
         chronology = [d.event for d in decisions]
         batch[disputes].append(dispute_values(dispute, dispute.raised_at))
-        batch[children] += children_values(dispute)
+        batch[children] += children_rows(dispute, tokens)
         batch[dispute_owners] += owner_values(dispute)
         batch[events] += [event_values(e) for e in chronology]
+        batch[event_texts] += [t for e in chronology if (t := event_text_values(e)) is not None]
         batch[responses] += [
             response_values(e, e.payload) for e in chronology if isinstance(e.payload, Responded)
         ]
@@ -82,7 +100,17 @@ async def load(store: Store, count: int, seed: int) -> tuple[float, int]:
         if len(batch[disputes]) >= BATCH:
             await _flush(store, batch)
     await _flush(store, batch)
+    links = [{"local_key": k, "pseudonym": p} for k, p in tokens.items()]
+    await _flush(store, {child_pseudonyms: links})
     return time.perf_counter() - began, total
+
+
+def children_rows(dispute: Dispute, tokens: dict[str, str]) -> list[dict[str, Any]]:
+    """The ``children`` rows with each child's pseudonym (the same local ID, the same one)."""
+    rows = children_values(dispute)
+    for row in rows:
+        row["pseudonym"] = tokens.setdefault(child_key(row["local_id"]), new_pseudonym())
+    return rows
 
 
 async def _flush(store: Store, batch: dict[Any, list[dict[str, Any]]]) -> None:

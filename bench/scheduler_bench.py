@@ -131,7 +131,14 @@ async def load(store: Store, open_count: int, due_per_day: int, seed: int) -> No
         ref = row["reference"]
         batch[disputes].append(row)
         batch[children].append(
-            {"reference": ref, "position": 0, "name": "A B", "local_id": f"L-{ref}", "dob": None}
+            {
+                "reference": ref,
+                "position": 0,
+                "name": "A B",
+                "local_id": f"L-{ref}",
+                "dob": None,
+                "pseudonym": f"p-{ref}",
+            }
         )
         if row["status"] == "awaiting_response":
             person = f"tm-{rng.randrange(300)}"

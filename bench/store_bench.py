@@ -102,7 +102,14 @@ def parts(row: dict[str, Any], rng: random.Random) -> tuple[list[dict], list[dic
     """A dispute's children, owners (open only) and events."""
     ref = row["reference"]
     kids = [
-        {"reference": ref, "position": k, "name": "A B", "local_id": f"LL-{ref}-{k}", "dob": None}
+        {
+            "reference": ref,
+            "position": k,
+            "name": "A B",
+            "local_id": f"LL-{ref}-{k}",
+            "dob": None,
+            "pseudonym": f"p-{ref}-{k}",
+        }
         for k in range(rng.choice((1, 1, 2)))
     ]
     owners = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +40,21 @@ class Audit:
             "detail": dict(detail or {}),
         }
         await self._conn.execute(insert(audit_log).values(values))
+
+    async def record_many(self, entries: Sequence[AuditEntry]) -> None:
+        """Append several entries at once (retention's erasures); codes and ids only."""
+        if entries:
+            rows = [
+                {
+                    "action": e.action,
+                    "actor": e.actor,
+                    "at": e.at,
+                    "reference": e.reference,
+                    "detail": dict(e.detail),
+                }
+                for e in entries
+            ]
+            await self._conn.execute(insert(audit_log), rows)
 
     async def for_dispute(self, reference: str) -> list[AuditEntry]:
         """Every entry about one dispute, oldest first."""

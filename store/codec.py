@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from drp.events import Event, EventKind
+from drp.governance import split_payload
 from drp.model import Child, Concern, Dispute, Outcome, Status
 from drp.roles import Role
 from store.payloads import actions_from, actions_json, payload_from, payload_json
@@ -40,6 +41,7 @@ def dispute_values(dispute: Dispute, at: datetime) -> Values:
         "requested_actions": actions_json(concern.requested_actions),
         **_state_values(dispute),
         "updated_at": at,
+        "erased_at": dispute.erased_at,
     }
 
 
@@ -74,6 +76,7 @@ def children_values(dispute: Dispute) -> list[Values]:
             "name": c.name,
             "local_id": c.local_id,
             "dob": c.dob,
+            "pseudonym": c.pseudonym,
         }
         for n, c in enumerate(dispute.children)
     ]
@@ -131,17 +134,19 @@ def dispute_from(row: Row[Any], kids: Sequence[Child], owners: Sequence[str]) ->
         closed_at=m["closed_at"],
         referrals=tuple(m["referrals"]),
         version=m["version"],
+        erased_at=m["erased_at"],
     )
 
 
 def child_from(row: Row[Any]) -> Child:
     """A child from its ``children`` row."""
     m = row._mapping
-    return Child(name=m["name"], local_id=m["local_id"], dob=m["dob"])
+    return Child(m["name"], m["local_id"], m["dob"], m["pseudonym"])
 
 
 def event_values(event: Event) -> Values:
-    """The ``events`` row of an event."""
+    """The ``events`` row of an event: its payload's facts only (the free text is apart)."""
+    facts, _ = split_payload(payload_json(event.payload))
     return {
         "reference": event.reference,
         "sequence": event.sequence,
@@ -151,13 +156,22 @@ def event_values(event: Event) -> Values:
         "at": event.at,
         "from_stage": event.from_stage,
         "to_stage": event.to_stage,
-        "payload": payload_json(event.payload),
+        "payload": facts,
     }
 
 
+def event_text_values(event: Event) -> Values | None:
+    """The ``event_texts`` row of an event: its payload's free text; None if it has none."""
+    _, texts = split_payload(payload_json(event.payload))
+    if not texts:
+        return None
+    return {"reference": event.reference, "sequence": event.sequence, "texts": texts}
+
+
 def event_from(row: Row[Any]) -> Event:
-    """Rebuild an event from its row."""
+    """Rebuild an event from its row, joined with its free text (``texts``, None if erased)."""
     m = row._mapping
+    texts = m.get("texts") or {}
     return Event(
         reference=m["reference"],
         sequence=m["sequence"],
@@ -166,5 +180,5 @@ def event_from(row: Row[Any]) -> Event:
         at=m["at"],
         from_stage=m["from_stage"],
         to_stage=m["to_stage"],
-        payload=payload_from(EventKind(m["kind"]), m["payload"]),
+        payload=payload_from(EventKind(m["kind"]), {**m["payload"], **texts}),
     )

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from drp.events import Event
+from drp.events import Event, EventKind
 from drp.machine import Decision
 from drp.model import Dispute
 from store.codec import (
@@ -21,11 +21,13 @@ from store.codec import (
     dispute_from,
     dispute_values,
     event_from,
+    event_text_values,
     event_values,
     owner_values,
 )
 from store.errors import DuplicateReference, InvalidRecord, NotFound, StaleVersion, StoreError
 from store.projections import project, response_from, review_from, visit_from
+from store.pseudonyms import Pseudonyms
 from store.rows import ResponseRecord, ReviewRecord, StageVisit
 from store.schema import (
     AWAITING_APPROVAL,
@@ -36,6 +38,7 @@ from store.schema import (
     children,
     dispute_owners,
     disputes,
+    event_texts,
     events,
     reference_counters,
     responses,
@@ -103,21 +106,34 @@ class Disputes:
         )
         if (await self._conn.execute(statement)).rowcount != 1:
             raise StaleVersion(dispute.reference, await self._require_version(dispute.reference))
+        # A corrected local ID leaves its old pseudonym behind: release it once unused.
+        before = (
+            await self._pseudonyms(dispute.reference) if event.kind == EventKind.CORRECTED else ()
+        )
         for table in (children, dispute_owners):
             await self._conn.execute(delete(table).where(table.c.reference == dispute.reference))
         await self._write_parts(dispute)
+        await Pseudonyms(self._conn).release(before)
         await self._append(dispute, event)
 
     async def _write_parts(self, dispute: Dispute) -> None:
-        for table, rows in (
-            (children, children_values(dispute)),
-            (dispute_owners, owner_values(dispute)),
-        ):
+        kids = children_values(dispute)
+        pseudonyms = Pseudonyms(self._conn)
+        for row in kids:
+            row["pseudonym"] = row["pseudonym"] or await pseudonyms.of(row["local_id"])
+        for table, rows in ((children, kids), (dispute_owners, owner_values(dispute))):
             if rows:
                 await self._conn.execute(insert(table), rows)
 
+    async def _pseudonyms(self, reference: str) -> list[str]:
+        statement = select(children.c.pseudonym).where(children.c.reference == reference)
+        return list((await self._conn.execute(statement)).scalars())
+
     async def _append(self, dispute: Dispute, event: Event) -> None:
         await self._conn.execute(insert(events).values(event_values(event)))
+        texts = event_text_values(event)
+        if texts is not None:
+            await self._conn.execute(insert(event_texts).values(texts))
         await project(self._conn, dispute, event)
 
     async def _require_version(self, reference: str) -> int:
@@ -151,8 +167,16 @@ class Disputes:
 
     async def events(self, reference: str) -> list[Event]:
         """The dispute's events in order: its chronology."""
+        joined = events.outerjoin(
+            event_texts,
+            (event_texts.c.reference == events.c.reference)
+            & (event_texts.c.sequence == events.c.sequence),
+        )
         statement = (
-            select(events).where(events.c.reference == reference).order_by(events.c.sequence)
+            select(events, event_texts.c.texts)
+            .select_from(joined)
+            .where(events.c.reference == reference)
+            .order_by(events.c.sequence)
         )
         return [event_from(row) for row in await self._conn.execute(statement)]
 

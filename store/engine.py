@@ -90,6 +90,9 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     for pragma in (
         "PRAGMA journal_mode=WAL",
         "PRAGMA foreign_keys=ON",
+        # Deleted and overwritten content is zeroed, so erased children's details and free text
+        # leave no copy in free space (retention, correction; see store/erasure.py).
+        "PRAGMA secure_delete=ON",
         f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}",
     ):
         cursor.execute(pragma)

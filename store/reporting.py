@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from drp.events import EventKind
 from drp.policy import INFORMAL
-from drp.report import CLOSING_KINDS, STEP_KINDS, ChildSeen, OpenDeadline, Tally, child_key
+from drp.report import CLOSING_KINDS, STEP_KINDS, ChildSeen, OpenDeadline, Tally
 from drp.roles import Role
 from store.compliments import compliment_from
 from store.payloads import REFERRAL_TARGET
@@ -79,13 +79,13 @@ class ReportReader:
 
     async def _children(self, where: ColumnElement[bool]) -> tuple[ChildSeen, ...]:
         statement = (
-            select(disputes.c.reference, disputes.c.team, children.c.local_id)
+            select(disputes.c.reference, disputes.c.team, children.c.pseudonym)
             .select_from(disputes.join(children, children.c.reference == disputes.c.reference))
             .where(where)
         )
+        # The pseudonym, not the local ID: it survives retention, so past figures stay the same.
         return tuple(
-            ChildSeen(ref, team, child_key(local_id))
-            for ref, team, local_id in await self._rows(statement)
+            ChildSeen(ref, team, pseudonym) for ref, team, pseudonym in await self._rows(statement)
         )
 
     async def _steps(

@@ -102,6 +102,8 @@ disputes = Table(
     Column("referrals", json_type(), nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # When retention erased its identifying data (children, free text); None while kept.
+    Column("erased_at", UtcDateTime),
 )
 
 
@@ -126,6 +128,9 @@ _partial("ix_disputes_response_due", disputes.c.due_at, where=AWAITING_RESPONSE)
 _partial("ix_disputes_review_due", disputes.c.review_due_at, where=AWAITING_REVIEW)
 _partial("ix_disputes_approver", disputes.c.approver, where=AWAITING_APPROVAL)
 Index("ix_disputes_raised_at", disputes.c.raised_at, disputes.c.reference)
+# Closed disputes not yet erased, by closure: what retention reaches next.
+KEPT_CLOSED: ColumnElement[bool] = and_(status_is(Status.CLOSED), disputes.c.erased_at.is_(None))
+_partial("ix_disputes_retention", disputes.c.closed_at, where=KEPT_CLOSED)
 # The report's covering indexes: disputes raised in a period by raiser, team and category; and
 # what an event's dispute contributes (policy, raiser, dates, outcome) without reading its row.
 Index(
@@ -159,6 +164,10 @@ dispute_owners = Table(
 )
 Index("ix_dispute_owners_person_id", dispute_owners.c.person_id, dispute_owners.c.reference)
 
+PSEUDONYM = 32  # uuid4 hex
+
+# Identifying columns (name, local_id, dob) are blanked by retention; ``pseudonym`` stays, so
+# the report still counts children and families.
 children = Table(
     "children",
     metadata,
@@ -167,9 +176,20 @@ children = Table(
     Column("name", String(200), nullable=False),
     Column("local_id", String(64), nullable=False),
     Column("dob", Date),
+    Column("pseudonym", String(PSEUDONYM), nullable=False),
 )
 Index("ix_children_local_id", children.c.local_id)
-Index("ix_children_report", children.c.reference, children.c.local_id)  # the report's count
+Index("ix_children_report", children.c.reference, children.c.pseudonym)  # the report's count
+Index("ix_children_pseudonym", children.c.pseudonym)
+
+# The one link from a child's (normalised) local ID to its pseudonym; a row goes when no kept
+# dispute names that child any more, and with it the link.
+child_pseudonyms = Table(
+    "child_pseudonyms",
+    metadata,
+    Column("local_key", String(64), primary_key=True),
+    Column("pseudonym", String(PSEUDONYM), nullable=False, unique=True),
+)
 
 events = Table(
     "events",
@@ -193,6 +213,21 @@ Index(
     events.c.from_stage,
     events.c.to_stage,
     events.c.reference,
+)
+
+# The free text of each event (reasons, comments, responses, actions), apart from the append-only
+# log so that retention and correction can remove it without touching an event.
+event_texts = Table(
+    "event_texts",
+    metadata,
+    Column("reference", String(REF), primary_key=True),
+    Column("sequence", Integer, primary_key=True, autoincrement=False),
+    Column("texts", json_type(), nullable=False),
+    ForeignKeyConstraint(
+        ["reference", "sequence"],
+        ["events.reference", "events.sequence"],
+        name="fk_event_texts_event",
+    ),
 )
 
 # Projections of the event log, written in the same transaction as the event.

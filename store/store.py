@@ -15,6 +15,7 @@ from store.compliments import Compliments
 from store.directory import Directory
 from store.disputes import Disputes
 from store.engine import READONLY, create_engine, parse_url, redact
+from store.erasure import Erasure, scrub
 from store.errors import StoreError, StoreUnavailable
 from store.idempotency import Idempotency
 from store.outbox import Outbox
@@ -34,6 +35,7 @@ class Transaction:
         "connection",
         "directory",
         "disputes",
+        "erasure",
         "idempotency",
         "outbox",
         "posted_cards",
@@ -52,6 +54,7 @@ class Transaction:
         self.compliments = Compliments(connection)
         self.schedule = Schedule(connection)
         self.reports = ReportReader(connection)
+        self.erasure = Erasure(connection)
 
 
 class Store:
@@ -99,6 +102,12 @@ class Store:
         """The database's schema revision, or None before the first upgrade."""
         async with self._connect() as conn, conn.begin():
             return await conn.run_sync(migrate.current)
+
+    async def scrub(self) -> bool:
+        """After erasing: leave no copy of what was erased in the SQLite file or its log
+        (``store.erasure.scrub``); False if a reader kept the log busy (run it again)."""
+        async with self._connect() as conn:
+            return await scrub(conn)
 
     @asynccontextmanager
     async def transaction(self, *, readonly: bool = False) -> AsyncIterator[Transaction]:

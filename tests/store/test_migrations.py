@@ -47,7 +47,7 @@ async def test_a_row_pointing_at_no_dispute_is_refused(store: Store) -> None:
     async def orphan() -> None:
         async with store.transaction() as tx:
             await tx.connection.execute(
-                text("INSERT INTO children VALUES ('DRP-2026-999999', 0, 'A', 'B', NULL)")
+                text("INSERT INTO children VALUES ('DRP-2026-999999', 0, 'A', 'B', NULL, 'P')")
             )
 
     with pytest.raises(StoreError, match=r"IntegrityError|ForeignKeyViolation"):

@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from drp.report import Period, PeriodActivity, Tally, month_bounds, open_deadline, tally
+from drp.report import (
+    Period,
+    PeriodActivity,
+    Tally,
+    child_key,
+    month_bounds,
+    open_deadline,
+    tally,
+)
 from store.reporting import ReportReader
 from store.store import Store
 from tests.drp.report_seed import NEWHAM, NOW, QUARTER, Story, history
@@ -38,9 +46,12 @@ PERIODS = (
 async def test_sql_counts_equal_the_domains_count_and_deadlines(store: Store) -> None:
     stories = {str(n): Story(d) for n, d in enumerate(history(120, 7, NOW, years=1))}
     await save(store, stories)
-    activity = PeriodActivity(
-        [s.dispute for s in stories.values()], [e for s in stories.values() for e in s.events]
-    )
+    async with store.transaction(readonly=True) as tx:
+        # The domain counts the disputes as stored: each child with its pseudonym.
+        stored = [await tx.disputes.get(s.dispute.reference) for s in stories.values()]
+    activity = PeriodActivity(stored, [e for s in stories.values() for e in s.events])
+    by_local_id = {child_key(c.local_id) for d in stored for c in d.children}
+    assert len({c.pseudonym for d in stored for c in d.children}) == len(by_local_id)
     async with store.transaction(readonly=True) as tx:
         reader = ReportReader(tx.connection)
         for period in PERIODS:
