@@ -44,6 +44,10 @@ from drp.policy import Move, Policy, Process, Stage
 
 BUDGET = 26 * 1024  # bytes; Teams refuses a bot message over about 28 KB
 MAX_REFRESH_USERS = 60  # Teams runs a card's automatic refresh for at most 60 users
+ERASED_NOTE = (
+    "The children's details and every free text of this dispute were erased under the "
+    "council's retention period (DRP_RETENTION)"
+)
 ACTION_ROWS = 3
 
 VERB_INPUTS: Mapping[Verb, tuple[str, ...]] = {
@@ -308,6 +312,10 @@ def _input_label(input_id: str) -> str:
 
 
 def _children(render: _Render) -> list[Json]:
+    erased = render.dispute.erased_at
+    if erased is not None:
+        note = f"{ERASED_NOTE} on {format_date(render.calendar.local_date(erased))}."
+        return [el.text_block(escape(note), separator=True, subtle=True)]
     label = render.policy.local_id_label
     facts = [
         (plain(child.name, render.limits.name), _child_value(label, child))

@@ -7,6 +7,7 @@ from cards.views import DisputeView, step_label
 from drp.events import (
     Approved,
     Concluded,
+    Corrected,
     Declined,
     Escalated,
     Event,
@@ -21,6 +22,7 @@ from drp.events import (
     Responded,
     Withdrawn,
 )
+from drp.governance import ChildField
 from drp.policy import Policy, Process
 
 HISTORY_LIMIT = 20
@@ -67,6 +69,8 @@ def describe(event: Event, process: Process, policy: Policy) -> str:
             words = f"referred it to {_referral(policy, p.target)}"
         case Extended() as p:
             words = f"agreed further work until {format_due(p.due_at)}"
+        case Corrected() as p:
+            words = f"corrected {ChildField.label_of(p.field)}"  # never the old value
         case p:
             words = _WORDS[p.kind]
     return _with(words, written(event.payload))
@@ -91,7 +95,7 @@ def written(payload: Payload) -> str:
             return text
         case Referred(reason=text) | HarmAlerted(details=text) | Extended(agreed_work=text):
             return text
-        case Responded(response=text):
+        case Responded(response=text) | Corrected(reason=text):
             return text
     return ""
 

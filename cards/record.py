@@ -21,6 +21,7 @@ from cards.text import escape, format_date, format_due, format_instant, plain, s
 from cards.views import DisputeView, step_label
 from drp.events import (
     Approved,
+    Corrected,
     Escalated,
     Event,
     EventKind,
@@ -31,6 +32,7 @@ from drp.events import (
     Referred,
     Responded,
 )
+from drp.governance import ChildField
 from drp.model import SYSTEM, Dispute, Outcome
 from drp.policy import Policy, Process
 
@@ -177,6 +179,10 @@ def _describe(record: CaseRecord, event: Event, process: Process, policy: Policy
             return "Agreed: sent", at, _texts(("Comments", p.comments))
         case OverdueNoted() as p:
             return "Response deadline passed", (("Deadline was", _instant(p.due_at)),), ()
+        case Corrected() as p:
+            # That a detail was corrected and why; the old value is not kept anywhere.
+            corrected = (("Corrected", ChildField.label_of(p.field)),)
+            return "Correction of a child's details", corrected, _texts(("Reason", p.reason))
         case p:
             title, label = _SIMPLE[p.kind]
             return title, (), _texts((label, written(p)))
@@ -289,6 +295,9 @@ def summary_facts(record: CaseRecord, policy: Policy) -> list[tuple[str, str]]:
 
 def child_rows(record: CaseRecord) -> list[tuple[str, str, str]]:
     """(name, local ID, date of birth) for each child."""
+    erased = record.dispute.erased_at
+    if erased is not None:
+        return [(f"Erased on {format_date(erased.date())} (retention period)", "—", "—")]
     return [
         (c.name, c.local_id, format_date(c.dob) if c.dob else "Not recorded")
         for c in record.dispute.children

@@ -158,6 +158,16 @@ class OverdueNoted:
     due_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Corrected:
+    """A child's identifying detail ``field`` (``child_1_name``...) was corrected, for
+    ``reason``; neither the old value nor the new one is part of the event."""
+
+    kind: ClassVar[EventKind] = EventKind.CORRECTED
+    field: str
+    reason: str
+
+
 Payload = (
     Raised
     | Approved
@@ -171,6 +181,7 @@ Payload = (
     | Withdrawn
     | Concluded
     | OverdueNoted
+    | Corrected
 )
 _TYPES: tuple[type[Payload], ...] = (
     Raised,
@@ -185,6 +196,7 @@ _TYPES: tuple[type[Payload], ...] = (
     Withdrawn,
     Concluded,
     OverdueNoted,
+    Corrected,
 )
 PAYLOAD_TYPES: Mapping[EventKind, type[Payload]] = {t.kind: t for t in _TYPES}
 

@@ -19,7 +19,7 @@ from drp import validation as check
 from drp.calendar import LONDON
 from drp.commands import Correct
 from drp.errors import CommandRejected, InvalidInput, NotPermitted
-from drp.events import JsonValue
+from drp.events import Corrected, JsonValue
 from drp.model import MAX_SHORT_TEXT, Child, Dispute
 from drp.roles import Role
 
@@ -151,6 +151,14 @@ class ChildField:
     def __str__(self) -> str:
         return f"child_{self.position}_{self.part}"
 
+    @classmethod
+    def label_of(cls, text: str) -> str:
+        """Words for a stored field name; a generic phrase if it is not one."""
+        try:
+            return cls.parse(text).label
+        except InvalidInput:
+            return "a child's details"
+
     @property
     def label(self) -> str:
         """Words for the history: ``child 1's name``."""
@@ -158,9 +166,7 @@ class ChildField:
         return f"child {self.position}'s {part}"
 
 
-def corrected(
-    dispute: Dispute, command: Correct, today: date
-) -> tuple[Dispute, dict[str, JsonValue]]:
+def corrected(dispute: Dispute, command: Correct, today: date) -> tuple[Dispute, Corrected]:
     """The dispute with one child's detail corrected, and the event payload: the field and the
     reason, never the old or the new value."""
     if command.actor.role not in CORRECTORS:
@@ -181,7 +187,7 @@ def corrected(
         raise InvalidInput("value", "another child on this dispute has that local ID")
     children = list(dispute.children)
     children[field.position - 1] = fixed
-    return replace(dispute, children=tuple(children)), {"field": str(field), "reason": reason}
+    return replace(dispute, children=tuple(children)), Corrected(field=str(field), reason=reason)
 
 
 def _printable(name: str, value: str) -> str:

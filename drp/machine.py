@@ -486,7 +486,7 @@ def _note_overdue(dispute: Dispute, command: NoteOverdue, ctx: Context) -> Chang
 
 def _correct(dispute: Dispute, command: Correct, ctx: Context) -> Change:
     fixed, payload = governance.corrected(dispute, command, ctx.calendar.local_date(command.at))
-    return Change(fixed, EventKind.CORRECTED, payload)
+    return Change(fixed, payload)
 
 
 def _close(dispute: Dispute, at: datetime, outcome: Outcome) -> Dispute:

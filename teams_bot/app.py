@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from cards.verbs import KeyFactory, new_key
+from drp.governance import RetentionPeriod
 from drp.machine import Context
 from store.errors import StoreError
 from store.store import Store
@@ -32,6 +33,7 @@ from teams_bot.edge import ServiceUrls
 from teams_bot.handlers import build_router
 from teams_bot.http import make_app
 from teams_bot.rendering import Renderer
+from teams_bot.retention import daily_job
 from teams_bot.router import Router
 from teams_bot.scheduler import Scheduler, Timing
 from teams_bot.settings import BotCredentials
@@ -73,6 +75,7 @@ def build_bot(
     deliver_in_background: bool = True,
     service_urls: tuple[str, ...] = (),
     token_keys: TokenKeys | None = None,
+    retention: RetentionPeriod | None = None,
 ) -> Bot:
     """Wire the bot; tests pass their own clock, keys, delivery policy and throttle (pacing
     sleeps on the wall clock: a test driving its own clock passes ``Throttle.off()``), and may
@@ -89,7 +92,9 @@ def build_bot(
     )
     deps = Deps(store, ctx, clock, renderer, deliverer.wake)
     router = build_router(deps)
-    scheduler = Scheduler(store, ctx, clock, timing, deliverer.wake)
+    erase = daily_job(store, retention, ctx.calendar)
+    daily = (erase,) if erase is not None else ()
+    scheduler = Scheduler(store, ctx, clock, timing, deliverer.wake, daily)
 
     async def health() -> bool:
         try:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -87,9 +87,11 @@ class Scheduler:
         clock: Clock,
         timing: Timing | None = None,
         wake: Callable[[], None] = lambda: None,
+        daily: Sequence[Callable[[datetime], Awaitable[None]]] = (),
     ) -> None:
         self.store = store
         self.ctx = ctx
+        self.daily = daily  # jobs that run once a day themselves (retention), given each tick
         self.clock = clock
         self.timing = timing or Timing()
         self.wake = wake
@@ -128,6 +130,8 @@ class Scheduler:
             self._full_at = at if full else self._full_at
         if result.enqueued or result.overdue:
             self.wake()
+        for job in self.daily:
+            await job(at)
         busy = result.enqueued or result.overdue or result.failed
         log.log(
             logging.INFO if busy else logging.DEBUG,

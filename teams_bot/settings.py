@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from drp.calendar import Nation, WorkingDayCalendar
 from drp.errors import PolicyError
+from drp.governance import RetentionPeriod
 from drp.policy import Policy, load_policy
 from store.engine import parse_url
 from store.errors import InvalidRecord
@@ -52,6 +53,10 @@ VARIABLES: Mapping[str, str] = {
     "DRP_SCHEDULER_INTERVAL": (
         f"seconds between the scheduler's sweeps of the deadlines "
         f"(default {DEFAULT_SCHEDULER_INTERVAL})"
+    ),
+    "DRP_RETENTION": (
+        "how long after closure a dispute's identifying data is kept, e.g. '2 years' "
+        "(unset: nothing is ever erased)"
     ),
 }
 # The Bot Framework's own names for the Azure bot registration.
@@ -107,6 +112,7 @@ class Settings:
     digest_time: time = time(8, 30)
     scheduler_interval: int = DEFAULT_SCHEDULER_INTERVAL
     allowed_service_urls: tuple[str, ...] = ()
+    retention: RetentionPeriod | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -129,6 +135,7 @@ class Settings:
                 environ, "DRP_SCHEDULER_INTERVAL", str(DEFAULT_SCHEDULER_INTERVAL), _interval
             ),
             allowed_service_urls=_parse(environ, "DRP_ALLOWED_SERVICE_URLS", "", _url_prefixes),
+            retention=_parse(environ, "DRP_RETENTION", "", _retention),
         )
 
     @classmethod
@@ -253,6 +260,10 @@ def _url_prefixes(value: str) -> tuple[str, ...]:
             raise ValueError(f"{item!r} is not an http(s) URL prefix (e.g. https://smba.example/)")
         prefixes.append(item)
     return tuple(prefixes)
+
+
+def _retention(value: str) -> RetentionPeriod | None:
+    return RetentionPeriod.parse(value) if value else None
 
 
 def _bot_credentials(environ: Mapping[str, str]) -> BotCredentials:

@@ -16,6 +16,7 @@ from teams_bot.cli import (
     policies,
     record,
     report,
+    retention,
     serve,
 )
 from teams_bot.cli.errors import CliError
@@ -32,6 +33,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     report,
     outstanding,
     due,
+    retention,
 )
 
 

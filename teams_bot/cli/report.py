@@ -48,7 +48,7 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         metavar="EMAIL",
         help="who is reading, for the audit log (default: the login name)",
     )
-    parser.add_argument("--now", type=_instant, help=argparse.SUPPRESS)
+    parser.add_argument("--now", type=instant, help=argparse.SUPPRESS)
     add_database_option(parser)
 
 
@@ -60,7 +60,8 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-01-31") from None
 
 
-def _instant(text: str) -> datetime:
+def instant(text: str) -> datetime:
+    """An ISO instant with its UTC offset (the tests' ``--now``)."""
     try:
         found = datetime.fromisoformat(text)
     except ValueError:

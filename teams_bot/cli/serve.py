@@ -61,10 +61,16 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
     ctx = Context(settings.policy, settings.calendar())
     timing = Timing(settings.digest_time, float(settings.scheduler_interval))
     bot = build_bot(
-        store, ctx, settings.bot, timing=timing, service_urls=settings.allowed_service_urls
+        store,
+        ctx,
+        settings.bot,
+        timing=timing,
+        service_urls=settings.allowed_service_urls,
+        retention=settings.retention,
     )
     if settings.bot.open:
         log.warning(OPEN_WARNING)
+    log.info(retention_line(settings))
     runner = web.AppRunner(bot.web)
     await runner.setup()
     stop = _stop_on_signals()
@@ -82,6 +88,16 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
     finally:
         await runner.cleanup()
         await store.close()
+
+
+def retention_line(settings: Settings) -> str:
+    """What ``serve`` says at start about retention (DRP_RETENTION)."""
+    if settings.retention is None:
+        return "retention: DRP_RETENTION is not set; no dispute's data is ever erased"
+    return (
+        f"retention: identifying data of disputes closed more than {settings.retention} ago "
+        "is erased daily (DRP_RETENTION)"
+    )
 
 
 def _stop_on_signals() -> asyncio.Event:

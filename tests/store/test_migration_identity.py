@@ -16,9 +16,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from drp.machine import Decision
-from drp.report import Activity, month_bounds, tally
+from drp.report import PeriodActivity, month_bounds, tally
 from store import Store, StoreError, migrate
 from store.codec import children_values, dispute_values, owner_values
+from store.payloads import payload_json
 from store.projections import project
 from store.reporting import ReportReader
 from store.schema import children, dispute_owners, disputes, events
@@ -80,7 +81,7 @@ def _event_row(decision: Decision) -> dict[str, Any]:
         "at": e.at,
         "from_stage": e.from_stage,
         "to_stage": e.to_stage,
-        "payload": dict(e.payload),
+        "payload": payload_json(e.payload),
     }
 
 
@@ -134,7 +135,7 @@ async def test_upgrade_moves_texts_apart_and_keeps_every_event_and_figure(
         assert "" not in shared
         cpc = [d for d in loaded.values() if d.policy == "cpc-standard"]
         log = [d.event for decisions in stories.values() for d in decisions]
-        expected = tally(QUARTER, Activity(cpc, log), CPC.calendar)
+        expected = tally(QUARTER, PeriodActivity(cpc, log), CPC.calendar)
         assert await _children_figures(store) == normal(expected)
         for statement in ("UPDATE events SET kind = 'x'", "DELETE FROM events"):
             with pytest.raises(StoreError):

@@ -75,6 +75,7 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("concluded", {"outcome": "Referred to Corporate Director"}),
     ("overdue", {"due_at": "2026-12-30T23:59:59+00:00"}),
     ("overdue", {"due_at": None}),
+    ("corrected", {"field": "child_1_name", "reason": "Misspelt when raised."}),
 ]
 
 _OFFSETS = (UTC, timezone(timedelta(hours=1)), timezone(-timedelta(hours=5, minutes=30)))
