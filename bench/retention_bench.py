@@ -82,7 +82,7 @@ async def _tallies(store: Store, quarter: Period) -> tuple[dict[str, Any], dict[
 
 async def erase(store: Store, as_of: date) -> dict[str, float]:
     """One retention run, timed: erasure and scrub apart."""
-    result = await Retention(store, PERIOD, NEWHAM.calendar).run(as_of, NOW, "bench")
+    result = await Retention(store, PERIOD, NEWHAM).run(as_of, NOW, "bench")
     assert result.scrubbed
     return {
         "disputes": len(result.disputes),

@@ -92,7 +92,7 @@ def build_bot(
     )
     deps = Deps(store, ctx, clock, renderer, deliverer.wake)
     router = build_router(deps)
-    erase = daily_job(store, retention, ctx.calendar)
+    erase = daily_job(store, retention, ctx)
     daily = (erase,) if erase is not None else ()
     scheduler = Scheduler(store, ctx, clock, timing, deliverer.wake, daily)
 

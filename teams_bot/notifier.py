@@ -113,6 +113,16 @@ class Notifier:
                 Owed(REFRESH_RECIPIENT, OutboxKind.REFRESH, key, refresh, now, ref)
             )
 
+    async def erased(self, references: Iterable[str], now: datetime) -> None:
+        """Retention erased these disputes: redraw every card of them still in a chat, so the
+        Teams copies show the erased view too (no event: the dispute's version is unchanged)."""
+        for ref in references:
+            key = dedupe_key(ref, "erased", OutboxKind.REFRESH.value)
+            refresh = Refresh(0, Origin("", ""), event="erased")
+            await self.writer.owe(
+                Owed(REFRESH_RECIPIENT, OutboxKind.REFRESH, key, refresh, now, ref)
+            )
+
     async def deadlines(self, found: Sequence[tuple[Due, Dispute, Origin]]) -> int:
         """Owe what deadline moments (not the overdue step itself) bring: refreshes that turn
         cards amber or red, reminders; returns how many were newly owed."""

@@ -15,15 +15,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from drp.calendar import WorkingDayCalendar
 from drp.events import JsonValue
 from drp.governance import RetentionPeriod
+from drp.machine import Context
 from drp.model import SYSTEM
 from store.erasure import Closed, Erased
 from store.errors import StoreError
 from store.rows import AuditEntry
 from store.store import Store, Transaction
-from teams_bot.notifier import REFRESH_RECIPIENT
+from teams_bot.notifier import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +77,11 @@ def rule_of(period: RetentionPeriod) -> str:
 class Retention:
     """Applies the retention period to the store."""
 
-    def __init__(
-        self, store: Store, period: RetentionPeriod, calendar: WorkingDayCalendar
-    ) -> None:
+    def __init__(self, store: Store, period: RetentionPeriod, ctx: Context) -> None:
         self.store = store
         self.period = period
-        self.calendar = calendar
+        self.ctx = ctx
+        self.calendar = ctx.calendar
         self._done: date | None = None
         self._unscrubbed = False  # a busy SQLite log: scrub again at the next run
 
@@ -119,14 +118,8 @@ class Retention:
         erased, rows = await tx.erasure.erase([d.reference for d in due], now)
         entries = [self._entry(e, result, now, actor) for e in erased]
         await tx.audit.record_many(entries)
-        for e in erased:
-            if e.posted_cards:
-                # The Teams copies are re-rendered from the store: the erased view.
-                key = f"{e.reference}:erased:refresh"
-                payload: dict[str, JsonValue] = {"event": ERASED}
-                await tx.outbox.enqueue(
-                    REFRESH_RECIPIENT, "refresh", key, payload, due_at=now, reference=e.reference
-                )
+        shown = [e.reference for e in erased if e.posted_cards]
+        await Notifier(tx, self.ctx).erased(shown, now)
         result.disputes += erased
         result.rows += rows
 
@@ -180,7 +173,7 @@ class Retention:
 
 
 def daily_job(
-    store: Store, period: RetentionPeriod | None, calendar: WorkingDayCalendar
+    store: Store, period: RetentionPeriod | None, ctx: Context
 ) -> Callable[[datetime], Awaitable[None]] | None:
     """The scheduler's daily retention job, or None when ``DRP_RETENTION`` is unset."""
-    return None if period is None else Retention(store, period, calendar).daily
+    return None if period is None else Retention(store, period, ctx).daily

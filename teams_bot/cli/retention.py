@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 
 from drp.governance import RetentionPeriod
+from drp.machine import Context
 from store.store import Store
 from teams_bot.cli.db import add_database_option, database_url, ready, run
 from teams_bot.cli.errors import CliError
@@ -47,8 +48,8 @@ def _retention(args: argparse.Namespace) -> int:
     if period is None:
         raise CliError(f"{VARIABLE}: not set, so nothing is erased (e.g. {VARIABLE}='2 years')")
     now = args.now or datetime.now(UTC)
-    calendar = settings.calendar()
-    today = calendar.local_date(now)
+    ctx = Context(settings.policy, settings.calendar())
+    today = ctx.calendar.local_date(now)
     as_of = args.as_of or today
     if as_of > today and not args.dry_run:
         raise CliError(f"--as-of: {as_of} is after today; only --dry-run may look ahead")
@@ -56,9 +57,7 @@ def _retention(args: argparse.Namespace) -> int:
 
     async def work(store: Store) -> RetentionRun:
         await ready(store)
-        return await Retention(store, period, calendar).run(
-            as_of, now, actor, dry_run=args.dry_run
-        )
+        return await Retention(store, period, ctx).run(as_of, now, actor, dry_run=args.dry_run)
 
     result = run(work, database_url(args))
     print(json.dumps(result.as_json(period), indent=2) if args.json else _text(result, period))

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from drp.machine import Context
 from drp.report import Period, PeriodActivity, month_bounds, tally
 from store.reporting import ReportReader
+from store.rows import PostedCard
 from store.store import Store
 from teams_bot.audited_reads import Format, build_report, render_report
 from teams_bot.cli import main
@@ -38,11 +39,30 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DRP_RETENTION", "2 years")
 
 
+SHOWN = "DRP-2024-000001"  # its card is still in the chair's chat
+
+
 async def _seed(url: str) -> None:
     store = await Store.open(url)
     try:
         await store.upgrade()
         await save(store, seeded().stories)
+        async with store.transaction() as tx:
+            chat = {"conversation": {"id": "a:chair-chat"}, "serviceUrl": "http://127.0.0.1/"}
+            card = PostedCard(SHOWN, "chair-ann", "dispute", "a:chair-chat", "1", chat, NOW)
+            await tx.posted_cards.record(card)
+    finally:
+        await store.close()
+
+
+async def _refreshes(url: str) -> list[str]:
+    store = await Store.open(url)
+    try:
+        async with store.transaction(readonly=True) as tx:
+            rows = await tx.connection.exec_driver_sql(
+                "SELECT reference FROM outbox WHERE kind = 'refresh' ORDER BY id"
+            )
+            return [ref for (ref,) in rows]
     finally:
         await store.close()
 
@@ -120,6 +140,7 @@ def test_retention_erases_every_identifying_value_and_keeps_every_figure(
 
     erased_refs = sorted(r for r in seed.stories if r != KEPT)
     assert [d["reference"] for d in result["disputes"]] == erased_refs
+    assert asyncio.run(_refreshes(url)) == [SHOWN]  # the chat's copy is redrawn, erased
     assert result["rule"] == "DRP_RETENTION=2 years"
     assert result["as_of"] == AS_OF.isoformat()
     assert asyncio.run(_figures(url)) == before
