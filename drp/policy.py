@@ -152,6 +152,24 @@ class Referral:
 
 
 @dataclass(frozen=True, slots=True)
+class Mailbox:
+    """A mailbox the policy copies each step to (seed 000's Dispute Resolution mailbox, seed
+    004's CHSCP address); only a ``secure`` one gets the children's names and the concern."""
+
+    key: str
+    title: str
+    address: str
+    stages: tuple[str, ...] = ()  # the steps whose events are copied; none: every step
+    secure: bool = False
+
+    def copies(self, from_stage: str, to_stage: str) -> bool:
+        """Whether an event that moved the dispute between these steps is copied here."""
+        if not self.stages:
+            return bool(from_stage or to_stage)
+        return from_stage in self.stages or to_stage in self.stages
+
+
+@dataclass(frozen=True, slots=True)
 class ExtensionRule:
     """Further work agreed at review instead of escalating (seed 001: once, 24 hours)."""
 
@@ -184,6 +202,7 @@ class Policy:
     local_id_label: str = "Local ID"
     monitoring_copy: str = ""
     compliments: bool = False
+    mailboxes: tuple[Mailbox, ...] = ()
     # What the reader read in an old form, and what to write instead (``policies check``).
     notes: tuple[str, ...] = ()
 

@@ -20,6 +20,7 @@ from drp.policy import (
     Category,
     ExtensionRule,
     FinalStep,
+    Mailbox,
     Move,
     Policy,
     Process,
@@ -29,6 +30,7 @@ from drp.policy import (
 from drp.profile_schema import (
     CategoryDoc,
     FinalStepDoc,
+    MailboxDoc,
     ProcessDoc,
     ProfileDoc,
     ReferralDoc,
@@ -147,6 +149,7 @@ class _Builder:
             local_id_label=doc.local_id_label,
             monitoring_copy=doc.monitoring_copy,
             compliments=doc.compliments,
+            mailboxes=self._mailboxes(doc.mailboxes, processes),
             notes=tuple(self.notes),
         )
 
@@ -287,6 +290,21 @@ class _Builder:
         )
         _unique(self, "referrals", [r.key for r in referrals])
         return referrals
+
+    def _mailboxes(
+        self, docs: Sequence[MailboxDoc], processes: tuple[Process, ...]
+    ) -> tuple[Mailbox, ...]:
+        steps = {s.key for p in processes for s in p.all_stages()}
+        steps |= {p.final_step.key for p in processes if p.final_step is not None}
+        for n, doc in enumerate(docs):
+            for key in doc.stages:
+                if key not in steps:
+                    self.fail(f"mailboxes[{n}].stages", f"no stage or final step {key!r}")
+        mailboxes = tuple(
+            Mailbox(d.key, d.title, d.address, tuple(d.stages), d.secure) for d in docs
+        )
+        _unique(self, "mailboxes", [m.key for m in mailboxes])
+        return mailboxes
 
     def _extension(self) -> ExtensionRule | None:
         doc = self.doc.extension

@@ -15,6 +15,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from drp.profile_types import (
+    Address,
     Count,
     DaysText,
     Flag,
@@ -265,6 +266,27 @@ class ReferralDoc(Table):
     )
 
 
+class MailboxDoc(Table):
+    """A mailbox the policy sends a copy of each step to (`[[mailboxes]]`), by e-mail through
+    `DRP_SMTP_URL`: reference, step, stage and deadlines; the children's names and the concern
+    only if the mailbox is `secure`."""
+
+    key: Slug = field("The mailbox's key.", "dispute-resolution")
+    title: Text = field("The mailbox's name in the e-mail.", "Dispute Resolution mailbox")
+    address: Address = field("Its e-mail address.", "Dispute.Resolution@council.gov.uk")
+    stages: Texts = listed(
+        "The steps whose events are copied (`informal`, `1`, `2`, ..., the final step's key); "
+        "leave it out for every step.",
+        ["1", "2", "3", "4", "5"],
+    )
+    secure: Flag = field(
+        "The mailbox is on a secure network: its copies carry the children's names, local IDs "
+        "and the concern. Leave it `false` for an ordinary mailbox.",
+        True,
+        default=False,
+    )
+
+
 class CategoryDoc(Table):
     """A category of concern on the raise form (`[[categories]]`); the list ends with `other`."""
 
@@ -354,6 +376,10 @@ class ProfileDoc(Table):
     )
     referrals: list[ReferralDoc] = Field(
         default_factory=list, description="External referrals the raiser may make at any point."
+    )
+    mailboxes: list[MailboxDoc] = Field(
+        default_factory=list,
+        description="Mailboxes the policy copies steps to (seed 000's monitoring mailbox).",
     )
     categories: list[CategoryDoc] = Field(
         default_factory=list,

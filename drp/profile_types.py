@@ -88,6 +88,16 @@ def _days(value: Any) -> str:
     return text
 
 
+_ADDRESS = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
+
+
+def _address(value: Any) -> str:
+    text = _text(value)
+    if not _ADDRESS.match(text):
+        raise _fail("address", f"{text!r} is not an e-mail address")
+    return text
+
+
 def _moves(value: Any) -> list[str]:
     names = _texts(value)
     strangers = [name for name in names if name not in MOVES]
@@ -124,6 +134,7 @@ TimescaleText = Annotated[
     _string(TIMESCALE_PATTERN, "timescale"),
 ]
 DaysText = Annotated[str, BeforeValidator(_days), _string(DAYS_PATTERN, "timescale-in-days")]
+Address = Annotated[str, BeforeValidator(_address), _string(_ADDRESS.pattern, "email")]
 Moves = Annotated[
     list[str],
     BeforeValidator(_moves),

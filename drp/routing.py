@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from drp.events import Event, EventKind, Referred
 from drp.model import Dispute, Status
-from drp.policy import Policy, Stage
+from drp.policy import Mailbox, Policy, Stage
 from drp.roles import Role, Scope
 
 
@@ -178,3 +178,8 @@ def _dedupe(found: list[Notice], actor: str) -> list[Notice]:
         seen.add(key)
         unique.append(notice)
     return unique
+
+
+def mailbox_copies(policy: Policy, event: Event) -> tuple[Mailbox, ...]:
+    """The policy's mailboxes that get a copy of this event (its step is one they follow)."""
+    return tuple(m for m in policy.mailboxes if m.copies(event.from_stage, event.to_stage))

@@ -108,3 +108,95 @@ def test_a_malformed_env_file_line_is_named(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as caught:
         read_env_file(env)
     assert (caught.value.variable, caught.value.reason) == (f"{env}:2", "expected KEY=VALUE")
+
+
+FROM = {"DRP_SMTP_FROM": "DRP bot <drp-bot@council.example>"}
+
+
+def test_no_smtp_url_means_no_mail() -> None:
+    assert Settings.from_env({}).smtp is None
+
+
+@pytest.mark.parametrize(
+    ("env", "server"),
+    [
+        (
+            {"DRP_SMTP_URL": "smtp://relay.council.example"},
+            ("relay.council.example", 25, False, None, "", ""),
+        ),
+        (
+            {"DRP_SMTP_URL": "smtp://relay.council.example:587", "DRP_SMTP_STARTTLS": "true"},
+            ("relay.council.example", 587, False, True, "", ""),
+        ),
+        (
+            {"DRP_SMTP_URL": "smtp://relay.council.example", "DRP_SMTP_STARTTLS": "false"},
+            ("relay.council.example", 25, False, False, "", ""),
+        ),
+        (
+            {
+                "DRP_SMTP_URL": "smtps://drp%40council@mail.council.example",
+                "DRP_SMTP_PASSWORD": "pw",
+            },
+            ("mail.council.example", 465, True, None, "drp@council", "pw"),
+        ),
+        (
+            {"DRP_SMTP_URL": "smtp://drp:p%3Ass@mail.council.example:587"},
+            ("mail.council.example", 587, False, True, "drp", "p:ss"),
+        ),
+    ],
+)
+def test_the_smtp_url_gives_host_port_tls_and_login(
+    env: dict[str, str], server: tuple[object, ...]
+) -> None:
+    smtp = Settings.from_env({**env, **FROM}).smtp
+    assert smtp is not None
+    got = (smtp.host, smtp.port, smtp.implicit_tls, smtp.starttls, smtp.username, smtp.password)
+    assert got == server
+    assert smtp.sender == FROM["DRP_SMTP_FROM"]
+    if smtp.password:
+        assert smtp.password not in repr(smtp) + smtp.describe()
+
+
+@pytest.mark.parametrize(
+    ("env", "variable", "reason"),
+    [
+        ({"DRP_SMTP_URL": "http://mail"}, "DRP_SMTP_URL", "must start smtp:// or smtps://"),
+        ({"DRP_SMTP_URL": "smtp://"}, "DRP_SMTP_URL", "names no host"),
+        ({"DRP_SMTP_URL": "smtp://mail:99999"}, "DRP_SMTP_URL", "not a URL"),
+        ({"DRP_SMTP_URL": "smtp://mail/inbox"}, "DRP_SMTP_URL", "only a user, a host and a port"),
+        ({"DRP_SMTP_URL": "smtp://drp@mail"}, "DRP_SMTP_PASSWORD", "needs both a user"),
+        (
+            {"DRP_SMTP_URL": "smtp://mail", "DRP_SMTP_PASSWORD": "pw"},
+            "DRP_SMTP_URL",
+            "needs both a user",
+        ),
+        (
+            {"DRP_SMTP_URL": "smtp://drp:pw@mail", "DRP_SMTP_STARTTLS": "false"},
+            "DRP_SMTP_STARTTLS",
+            "password unencrypted",
+        ),
+        (
+            {"DRP_SMTP_URL": "smtps://mail", "DRP_SMTP_STARTTLS": "true"},
+            "DRP_SMTP_STARTTLS",
+            "encrypted from the start",
+        ),
+        (
+            {"DRP_SMTP_URL": "smtp://mail", "DRP_SMTP_STARTTLS": "yes"},
+            "DRP_SMTP_STARTTLS",
+            "true or false",
+        ),
+        ({"DRP_SMTP_PASSWORD": "pw"}, "DRP_SMTP_PASSWORD", "DRP_SMTP_URL is not"),
+    ],
+)
+def test_a_bad_smtp_setting_is_named(env: dict[str, str], variable: str, reason: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({**FROM, **env} if "DRP_SMTP_URL" in env else env)
+    assert caught.value.variable == variable
+    assert reason in caught.value.reason
+
+
+@pytest.mark.parametrize("sender", ["", "not an address", "drp-bot@", "<@council.example>"])
+def test_mail_needs_a_from_address(sender: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"DRP_SMTP_URL": "smtp://mail", "DRP_SMTP_FROM": sender})
+    assert caught.value.variable == "DRP_SMTP_FROM"
