@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from cards.history import describe
 from cards.text import format_date, format_due, format_instant
-from cards.views import DisputeView, stage_label
+from cards.views import DisputeView, step_label
 from drp.events import Event
 from drp.model import Dispute
 from drp.policy import Mailbox, Policy
@@ -40,7 +40,8 @@ def one_line(text: str) -> str:
 def mailbox_copy(view: DisputeView, event: Event, mailbox: Mailbox, policy: Policy) -> MailText:
     """The copy of one step of a dispute for a policy's mailbox."""
     dispute = view.dispute
-    stage = stage_label(policy, dispute)
+    # The step as it happened (the copy may go after the dispute has moved on).
+    stage = step_label(policy.process(dispute.process), event.to_stage or event.from_stage)
     subject = one_line(f"{dispute.reference}: {event.kind.label} ({stage})")
     lines = [
         policy.title,
@@ -61,7 +62,7 @@ def _facts(view: DisputeView, event: Event, policy: Policy, stage: str) -> list[
         ("When", format_instant(event.at)),
         ("By", f"{view.name(event.actor)} ({event.actor_role.label})"),
         ("Stage", stage),
-        ("Status", dispute.status.label),
+        ("Status now", dispute.status.label),
         ("Team", dispute.team),
     ]
     facts += _deadlines(dispute)

@@ -22,6 +22,7 @@ TABLES = (
     ("`[processes.informal]` and `[[processes.stages]]`", "StageDoc"),
     ("`[processes.final_step]`", "FinalStepDoc"),
     ("`[[referrals]]`", "ReferralDoc"),
+    ("`[[mailboxes]]`", "MailboxDoc"),
     ("`[[categories]]`", "CategoryDoc"),
     ("`[approval]` (old form)", "ApprovalRule"),
 )

@@ -24,8 +24,9 @@ from teams_bot.botframework import (
     TokenKeys,
     make_adapter,
 )
-from teams_bot.delivery import compliments
+from teams_bot.delivery import compliments, mailboxes
 from teams_bot.delivery.engine import Deliverer, DeliveryPolicy
+from teams_bot.delivery.mail import Mailer
 from teams_bot.delivery.renderers import standard_senders
 from teams_bot.delivery.throttle import Throttle
 from teams_bot.deps import Deps
@@ -76,17 +77,23 @@ def build_bot(
     service_urls: tuple[str, ...] = (),
     token_keys: TokenKeys | None = None,
     retention: RetentionPeriod | None = None,
+    mailer: Mailer | None = None,
 ) -> Bot:
     """Wire the bot; tests pass their own clock, keys, delivery policy and throttle (pacing
     sleeps on the wall clock: a test driving its own clock passes ``Throttle.off()``), and may
     drive delivery and the scheduler themselves (``deliverer.run_once``, ``scheduler.tick``)
     instead of the background tasks. ``service_urls`` is DRP_ALLOWED_SERVICE_URLS; tests serve
-    their own token-signing keys with ``token_keys``."""
+    their own token-signing keys with ``token_keys``. Without a ``mailer`` (no DRP_SMTP_URL)
+    the policy's mailbox copies are not owed at all."""
+    if mailer is None:
+        ctx = mailboxes.without_mailboxes(ctx)
     adapter = make_adapter(credentials, token_keys)
     sender = messenger or BotFrameworkMessenger(adapter, credentials.app_id)
     renderer = Renderer(ctx, keys)
     senders = standard_senders()
     compliments.register(senders)
+    if mailer is not None:
+        mailboxes.register(senders, mailer)
     deliverer = Deliverer(
         store, sender, renderer, clock, delivery, throttle=throttle or Throttle(), senders=senders
     )

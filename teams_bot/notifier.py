@@ -13,7 +13,7 @@ from datetime import date, datetime
 from drp.deadlines import Due, Moment, Occasion, instant_key
 from drp.machine import Context, Decision
 from drp.model import Dispute
-from drp.routing import Audience, notices
+from drp.routing import Audience, mailbox_copies, notices
 from store.rows import OutboxMessage
 from store.store import Transaction
 from teams_bot import parties
@@ -23,6 +23,7 @@ from teams_bot.outbox_kinds import (
     ComplimentSent,
     Digest,
     EventMessage,
+    MailboxCopy,
     MonitoringNote,
     Origin,
     OutboxKind,
@@ -33,6 +34,7 @@ from teams_bot.outbox_kinds import (
     board_key,
     dedupe_key,
     event_key,
+    mailbox_recipient,
 )
 from teams_bot.turn import Where
 
@@ -88,6 +90,18 @@ class Notifier:
         refresh = Refresh(event.sequence, origin, event=event.kind.value)
         key = event_key(ref, event.sequence, OutboxKind.REFRESH)
         await self.writer.owe(Owed(REFRESH_RECIPIENT, OutboxKind.REFRESH, key, refresh, now, ref))
+        await self.mailbox_copies(decision, now)
+
+    async def mailbox_copies(self, decision: Decision, now: datetime) -> None:
+        """A copy of the step for each mailbox the policy copies it to (seed 000's monitoring
+        mailbox, seed 004's partnership address); sent by e-mail."""
+        dispute, event = decision.dispute, decision.event
+        for mailbox in mailbox_copies(self.ctx.policy, event):
+            recipient = mailbox_recipient(mailbox.key)
+            copy = MailboxCopy(mailbox.key, event.kind.value, event.sequence)
+            key = event_key(dispute.reference, event.sequence, OutboxKind.MAILBOX_COPY, recipient)
+            owed = Owed(recipient, OutboxKind.MAILBOX_COPY, key, copy, now, dispute.reference)
+            await self.writer.owe(owed)
 
     async def escalated_automatically(
         self, decision: Decision, origin: Origin, now: datetime

@@ -37,6 +37,7 @@ class OutboxKind(StrEnum):
     DELIVERY_FAILED = "delivery_failed"  # the monitoring channel's note of a message given up
     MENTION = "mention"  # an @mention on the monitoring channel: Teams refused a 1:1 chat
     COMPLIMENT = "compliment"  # recognition of good practice
+    MAILBOX_COPY = "mailbox_copy"  # a step e-mailed to a mailbox the policy names
 
     @property
     def to_monitoring(self) -> bool:
@@ -240,7 +241,36 @@ class ComplimentSent:
         return cls(_int(data.get("compliment")), Origin.from_json(data))
 
 
-Payload = EventMessage | Refresh | Reminder | Digest | MonitoringNote | ComplimentSent
+@dataclass(frozen=True, slots=True)
+class MailboxCopy:
+    """One step of a dispute (``event`` number ``sequence``) for a policy's mailbox, by key."""
+
+    mailbox: str
+    event: str
+    sequence: int
+
+    def to_json(self) -> Json:
+        """The stored payload."""
+        return {"mailbox": self.mailbox, "event": self.event, "sequence": self.sequence}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MailboxCopy:
+        """Read a stored payload."""
+        return cls(
+            str(data.get("mailbox") or ""),
+            str(data.get("event") or ""),
+            _int(data.get("sequence")),
+        )
+
+
+def mailbox_recipient(key: str) -> str:
+    """The outbox recipient of a mailbox's copies (one lane: its copies go in order)."""
+    return f"mailbox:{key}"
+
+
+Payload = (
+    EventMessage | Refresh | Reminder | Digest | MonitoringNote | ComplimentSent | MailboxCopy
+)
 
 PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.DISPUTE_CARD: EventMessage,
@@ -251,6 +281,7 @@ PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.DELIVERY_FAILED: MonitoringNote,
     OutboxKind.MENTION: MonitoringNote,
     OutboxKind.COMPLIMENT: ComplimentSent,
+    OutboxKind.MAILBOX_COPY: MailboxCopy,
 }
 
 

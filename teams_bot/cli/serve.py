@@ -15,6 +15,8 @@ from store.demo import load_demo_directory
 from store.errors import StoreError
 from store.store import Store
 from teams_bot.cli.errors import CliError
+from teams_bot.delivery.mail import Mailer, SmtpMailer
+from teams_bot.delivery.mailboxes import copies_not_sent
 from teams_bot.logs import configure_logging
 from teams_bot.settings import Settings, SettingsError
 
@@ -67,6 +69,7 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
         timing=timing,
         service_urls=settings.allowed_service_urls,
         retention=settings.retention,
+        mailer=_mailer(settings),
     )
     if settings.bot.open:
         log.warning(OPEN_WARNING)
@@ -98,6 +101,17 @@ def retention_line(settings: Settings) -> str:
         f"retention: identifying data of disputes closed more than {settings.retention} ago "
         "is erased daily (DRP_RETENTION)"
     )
+
+
+def _mailer(settings: Settings) -> Mailer | None:
+    """The SMTP mailer, or None; says at start where mail goes, or which copies will not go."""
+    if settings.smtp is None:
+        unsent = copies_not_sent(settings.policy)
+        if unsent:
+            log.warning(unsent)
+        return None
+    log.info("e-mail goes through %s", settings.smtp.describe())
+    return SmtpMailer(settings.smtp)
 
 
 def _stop_on_signals() -> asyncio.Event:

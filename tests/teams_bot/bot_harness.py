@@ -25,6 +25,7 @@ from store.demo import demo_directory_text, load_demo_directory
 from store.store import Store
 from teams_bot.app import Bot, build_bot
 from teams_bot.delivery.engine import DeliveryPolicy
+from teams_bot.delivery.mail import Mailer
 from teams_bot.delivery.throttle import Throttle
 from teams_bot.settings import BotCredentials
 from tests.support.connector import LoopbackConnector, Member, post_activity
@@ -406,9 +407,14 @@ class Walk:
 
 @asynccontextmanager
 async def running_bot(
-    tmp_path: Path, policy: str, start: datetime, database_url: str = ""
+    tmp_path: Path,
+    policy: str,
+    start: datetime,
+    database_url: str = "",
+    mailer: Mailer | None = None,
 ) -> AsyncIterator[Walk]:
-    """The bot on a fresh store (SQLite file unless a URL is given) with the demo directory."""
+    """The bot on a fresh store (SQLite file unless a URL is given) with the demo directory;
+    ``policy`` is a shipped profile's name or a profile file's path."""
     url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'drp.sqlite3'}"
     store = await Store.open(url)
     await store.upgrade()
@@ -426,6 +432,7 @@ async def running_bot(
         delivery=DeliveryPolicy(base_backoff=0.01, max_backoff=0.05),
         throttle=Throttle.off(),  # pacing sleeps on the wall clock; this one is driven
         deliver_in_background=False,
+        mailer=mailer,
     )
     members = list(PEOPLE.values())
     try:

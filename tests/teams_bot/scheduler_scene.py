@@ -287,7 +287,8 @@ async def scene(
             LoopbackConnector(members or list(PEOPLE.values())) as conn,
             serve_app(bot.web) as base,
         ):
-            found = Scene(bot, conn, f"{base}/api/messages", clock, ctx)
+            # The bot's own context: without a mailer it owes no mailbox copies.
+            found = Scene(bot, conn, f"{base}/api/messages", clock, bot.deps.ctx)
             async with store.transaction() as tx:
                 for name, member in PEOPLE.items():
                     person = await tx.directory.by_email(member.email)
