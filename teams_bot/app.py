@@ -112,7 +112,7 @@ def build_bot(
             return False
         return True
 
-    host = BotFrameworkHost(adapter, DrpActivityHandler(router), credentials)
+    host = BotFrameworkHost(adapter, DrpActivityHandler(router), credentials, token_keys)
     app = make_app(host, credentials, health, ServiceUrls(service_urls))
     if deliver_in_background:
         app.cleanup_ctx.append(_background(deliverer.run, "outbox-delivery"))

@@ -40,6 +40,7 @@ from botframework.connector.auth import (
 from msrest.exceptions import HttpOperationError
 
 from teams_bot import messages
+from teams_bot.botframework_keys import SigningKeys
 from teams_bot.edge import HostAnswer, KeysUnavailable, Unauthenticated
 from teams_bot.logs import quiet_libraries, report_incident
 from teams_bot.settings import BotCredentials
@@ -296,6 +297,7 @@ class TokenKeys:
     channel_metadata_url: str = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
     emulator_metadata_url: str = AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
     outbound: ServiceClientCredentialsFactory | None = None
+    fetch_timeout_seconds: float = 10.0
 
 
 class _Configuration:
@@ -393,16 +395,26 @@ class BotFrameworkHost:
     """``teams_bot.edge.Host`` on botbuilder's CloudAdapter."""
 
     def __init__(
-        self, adapter: CloudAdapter, handler: DrpActivityHandler, credentials: BotCredentials
+        self,
+        adapter: CloudAdapter,
+        handler: DrpActivityHandler,
+        credentials: BotCredentials,
+        keys: TokenKeys | None = None,
     ) -> None:
         self._adapter = adapter
         self._handler = handler
         self._open = credentials.open
+        keys = keys or TokenKeys()
+        self._keys = SigningKeys(
+            keys.channel_metadata_url, keys.emulator_metadata_url, keys.fetch_timeout_seconds
+        )
 
     async def authenticate(self, activity: Mapping[str, Any], authorization: str) -> object:
         """The caller's identity: anonymous when open (no header read), else a checked token."""
         incoming = Activity().deserialize(dict(activity))
         header = "" if self._open else authorization
+        if header:
+            await self._keys.prepare(header)  # KeysUnavailable: the edge answers 503
         try:
             return await self._adapter.bot_framework_authentication.authenticate_request(
                 incoming, header

@@ -47,6 +47,8 @@ class TokenIssuer:
     key: rsa.RSAPrivateKey = field(default_factory=new_key)
     base_url: str = ""
     endorsements: tuple[str, ...] = ("msteams",)
+    delay_seconds: float = 0.0  # how long each document takes to arrive
+    asked: threading.Event = field(default_factory=threading.Event)  # metadata was requested
 
     @property
     def metadata_url(self) -> str:
@@ -118,6 +120,8 @@ class TokenIssuer:
 
 def _app(issuer: TokenIssuer) -> web.Application:
     async def metadata(request: web.Request) -> web.Response:
+        issuer.asked.set()
+        await asyncio.sleep(issuer.delay_seconds)
         return web.json_response(
             {
                 "issuer": CHANNEL_ISSUER,
@@ -138,13 +142,13 @@ def _app(issuer: TokenIssuer) -> web.Application:
 
 
 @contextmanager
-def serving_keys(app_id: str) -> Iterator[TokenIssuer]:
+def serving_keys(app_id: str, delay_seconds: float = 0.0) -> Iterator[TokenIssuer]:
     """Serve a fresh key set on a loopback port (own thread); yields the issuer."""
-    issuer = TokenIssuer(app_id)
+    issuer = TokenIssuer(app_id, delay_seconds=delay_seconds)
     ready, stop = threading.Event(), threading.Event()
 
     async def main() -> None:
-        runner = web.AppRunner(_app(issuer), access_log=None)
+        runner = web.AppRunner(_app(issuer), access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, LOOPBACK, 0)
         await site.start()

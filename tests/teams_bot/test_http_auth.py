@@ -8,10 +8,12 @@ and its token validation, the key server and the Bot Connector are real.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiohttp
 import pytest
 
 from teams_bot.botframework import BotFrameworkHost, DrpActivityHandler, TokenKeys, make_adapter
@@ -54,8 +56,10 @@ async def production_bot(
     dispatcher: RecordingDispatcher, metadata_url: str, creds: BotCredentials | None = None
 ) -> AsyncIterator[str]:
     creds = creds or production()
-    keys = TokenKeys(metadata_url, metadata_url, loopback_outbound(APP_ID, PASSWORD))
-    host = BotFrameworkHost(make_adapter(creds, keys), DrpActivityHandler(dispatcher), creds)
+    outbound = loopback_outbound(APP_ID, PASSWORD)
+    keys = TokenKeys(metadata_url, metadata_url, outbound, fetch_timeout_seconds=1.0)
+    adapter = make_adapter(creds, keys)
+    host = BotFrameworkHost(adapter, DrpActivityHandler(dispatcher), creds, keys)
 
     async def health() -> bool:
         return True
@@ -136,8 +140,6 @@ async def test_an_unreachable_key_endpoint_is_503_with_retry_after() -> None:
 
 
 async def test_retry_after_header_is_sent_with_the_503() -> None:
-    import aiohttp
-
     closed = f"http://127.0.0.1:{free_port()}/v1/.well-known/openidconfiguration"
     issuer = TokenIssuer(APP_ID)
     async with (
@@ -150,3 +152,29 @@ async def test_retry_after_header_is_sent_with_the_503() -> None:
         async with session.post(url, json=activity, headers=headers) as response:
             assert response.status == 503
             assert int(response.headers["Retry-After"]) > 0
+
+
+async def test_a_slow_key_endpoint_is_503_and_does_not_stall_other_requests() -> None:
+    # botbuilder would fetch the keys with a blocking call and no timeout, freezing the bot.
+    dispatcher = RecordingDispatcher(Reply(texts=("never",)))
+    with serving_keys(APP_ID, delay_seconds=4.0) as slow:
+        async with (
+            LoopbackConnector() as conn,
+            production_bot(dispatcher, slow.metadata_url) as url,
+            aiohttp.ClientSession() as session,
+        ):
+            headers = slow.header(conn.service_url)
+            started = time.monotonic()
+            pending = asyncio.create_task(post_activity(url, conn.message_activity("hi"), headers))
+            assert await asyncio.to_thread(slow.asked.wait, 5)
+            async with session.get(url.replace("/api/messages", "/healthz")) as health:
+                assert health.status == 200
+            answered = time.monotonic() - started
+            status, _ = await pending
+            elapsed = time.monotonic() - started
+    # The server, this client and the key fetch share one event loop: a blocking fetch would
+    # hold /healthz (and every other request) for the key server's whole 4 s delay.
+    assert answered < 2.0, f"/healthz answered {answered:.1f} s in, behind the key fetch"
+    assert status == 503
+    assert elapsed < 3.5
+    assert dispatcher.turns == []
