@@ -5,7 +5,7 @@ server, and forged ones).
 Each case is a Teams-shaped activity built from the bot's real commands, verbs and card inputs,
 often structurally mutated. Every case must get a status below 500, leave no error or traceback
 in any log record, and — when refused (4xx) — leave every table exactly as it was. Cases are
-derandomised so CI is repeatable; ``DRP_TEST_FUZZ_EXAMPLES`` (default 400 per engine and mode)
+derandomised so CI is repeatable; ``DRP_TEST_FUZZ_EXAMPLES`` (default 500 per engine and mode)
 and ``DRP_TEST_FUZZ_SEED`` explore further. Counts are written to test-output/fuzz/.
 """
 
@@ -25,7 +25,7 @@ from tests.teams_bot.activity_strategies import base_activity, mutated
 from tests.teams_bot.fuzz_target import FuzzTarget, fuzz_target
 from tests.teams_bot.test_logs_carry_no_child_data import everything_logged
 
-EXAMPLES = int(os.environ.get("DRP_TEST_FUZZ_EXAMPLES", "400"))
+EXAMPLES = int(os.environ.get("DRP_TEST_FUZZ_EXAMPLES", "500"))
 SEED = int(os.environ.get("DRP_TEST_FUZZ_SEED", "0"))
 OUTPUT = Path("test-output/fuzz")
 REFUSED = 400

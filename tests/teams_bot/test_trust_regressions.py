@@ -15,6 +15,8 @@ from tests.teams_bot.bot_harness import (
     LONDON,
     PEOPLE,
     Walk,
+    action,
+    form_values,
     running_bot,
 )
 from tests.teams_bot.fuzz_target import fingerprint
@@ -42,6 +44,42 @@ async def invoke(walk: Walk, who: str, verb: str, data: dict[str, Any]) -> tuple
 
 def walk_id(who: str) -> str:
     return PEOPLE[who].id
+
+
+@pytest.mark.parametrize(
+    "nonce", ["n" * 201, "nonce\u0000", "nonce\ud800"], ids=["201 chars", "NUL", "surrogate"]
+)
+async def test_a_hostile_nonce_is_answered_with_a_card_and_changes_nothing(
+    tmp_path: Path, walk_database_url: str, nonce: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY, walk_database_url) as walk:
+        card = await raised(walk)
+        before = await walk.events(REF)
+        data = {**action(card, "drp.withdraw"), "nonce": nonce, "withdraw_reason": "Because."}
+        data["version"] = int(data["version"]) + 5  # stale: whatever the nonce, nothing moves
+        with caplog.at_level(logging.INFO):
+            status, body = await invoke(walk, "alex", "drp.withdraw", data)
+        assert status == 200
+        assert body["type"] == "application/vnd.microsoft.card.adaptive"
+        assert await walk.events(REF) == before
+    # Item 7 (a 501) is gone: the turn is answered. Whether it is a field error or an incident
+    # card is the handlers' input checks' business (12.3); either way nothing of it is logged.
+    assert nonce[:50] not in caplog.text
+
+
+async def test_a_lone_surrogate_in_a_childs_name_is_answered_not_a_5xx_nor_logged(
+    tmp_path: Path, walk_database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(tmp_path, "nottingham", MONDAY, walk_database_url) as walk:
+        form = await walk.open_form("alex")
+        data = {**action(form.card, "drp.raise"), **form_values(child_1_name="Zara \ud800Quint")}
+        with caplog.at_level(logging.INFO):
+            status, _ = await invoke(walk, "alex", "drp.raise", data)
+        assert status == 200
+        assert "Zara" not in caplog.text
+        assert "AV-100001" not in caplog.text
+        async with walk.bot.store.transaction() as tx:
+            assert await tx.disputes.count() == 0
 
 
 async def test_report_over_the_whole_calendar_is_answered_not_an_overflow(
