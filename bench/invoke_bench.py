@@ -14,8 +14,11 @@ Each phase starts when the one before ends, while the outbox still drains the ea
 cards, notices and in-place updates into the connector, and the scheduler sweeps, as in
 production. The echo bot gets the same activities (byte for byte the same shapes) and answers
 each verb with the card drp answered it with (recorded from a warm-up), through the same
-``CloudAdapter``. Printed: requests a second, p50, p99 and max latency, and the ratio of
-drp's throughput to the echo's; then the issue's targets, each PASS or FAIL.
+``CloudAdapter``. Printed: requests a second, p50, p99 and max latency, the ratio of drp's
+throughput to the echo's; the server's CPU milliseconds per action (every thread; drp's
+include the delivery and scheduler work done meanwhile) and the echo's CPU per action over
+drp's, a ratio other processes' load on the machine barely moves; then the issue's targets,
+each PASS or FAIL.
 
     python bench/invoke_bench.py                # SQLite and PostgreSQL, 4 and 50 clients
     python bench/invoke_bench.py --engine sqlite --clients 4 --disputes 200
@@ -28,11 +31,14 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from sqlalchemy import func, select
@@ -115,7 +121,7 @@ async def drp_run(args: argparse.Namespace, engine: str, clients: int, folder: P
     async with (
         connector(folder) as conn,
         drp_server(engine, args.url, folder, PAIRS, f"drp-{engine}-{clients}") as server,
-        Client(server.endpoint, conn, clients) as client,
+        Client(server.endpoint, server.pid, conn, clients) as client,
     ):
         story = Story(PAIRS, await setup_people(client, PAIRS))
         await warm_up(client, story, args.warm, None)
@@ -134,8 +140,8 @@ async def echo_run(args: argparse.Namespace, clients: int, folder: Path, cards: 
     run = Run("echo", clients)
     async with (
         connector(folder) as conn,
-        echo_bot(folder, cards) as endpoint,
-        Client(endpoint, conn, clients) as client,
+        echo_bot(folder, cards) as (endpoint, pid),
+        Client(endpoint, pid, conn, clients) as client,
     ):
         story = Story(PAIRS)
         await warm_up(client, story, args.warm, None)
@@ -149,7 +155,7 @@ async def record_cards(args: argparse.Namespace, folder: Path) -> Path:
     async with (
         connector(folder) as conn,
         drp_server("sqlite", None, folder, PAIRS, "drp-record") as server,
-        Client(server.endpoint, conn, 4) as client,
+        Client(server.endpoint, server.pid, conn, 4) as client,
     ):
         await warm_up(client, Story(PAIRS, await setup_people(client, PAIRS)), 4, cards)
     return cards
@@ -158,13 +164,15 @@ async def record_cards(args: argparse.Namespace, folder: Path) -> Path:
 def print_run(run: Run, echo: Run | None) -> None:
     for phase in PHASES:
         found = run.results[phase]
-        ratio = ""
+        ratio = cpu = ""
         if echo is not None and run is not echo:
-            ratio = f"{found.rate / echo.results[phase].rate:8.1%}"
+            baseline = echo.results[phase]
+            ratio = f"{found.rate / baseline.rate:8.1%}"
+            cpu = f"{baseline.cpu_per_request / found.cpu_per_request:8.1%}"
         print(
             f"{run.engine:>10} {run.clients:>7} {phase:>8} {found.count:>8} {found.rate:>8.1f}"
             f" {found.p50 * 1000:>8.1f} {found.p99 * 1000:>8.1f} {found.max * 1000:>8.1f}"
-            f" {found.over(2.0):>5} {ratio:>8}"
+            f" {found.over(2.0):>5} {ratio:>8} {found.cpu_per_request * 1000:>8.1f} {cpu:>8}"
         )
     if run.drain:
         print(f"{'':>10} {run.drain}")
@@ -180,8 +188,11 @@ def targets(runs: list[Run]) -> list[tuple[str, bool]]:
             continue
         where = f"{run.engine}, {run.clients} clients"
         for phase in ("raise", "refresh"):
-            share = run.results[phase].rate / echo[run.clients].results[phase].rate
-            checks.append((f"{where}: {phase} at {share:.0%} of the echo (>= 50 %)", share >= 0.5))
+            found, baseline = run.results[phase], echo[run.clients].results[phase]
+            share = found.rate / baseline.rate
+            cpu = baseline.cpu_per_request / found.cpu_per_request
+            text = f"{where}: {phase} at {share:.0%} of the echo (>= 50 %; by CPU {cpu:.0%})"
+            checks.append((text, share >= 0.5))
         if run.clients <= 4:
             for phase, found in run.results.items():
                 spread = found.p99 / found.p50
@@ -206,7 +217,7 @@ async def run(args: argparse.Namespace) -> None:
     )
     print(
         f"{'bot':>10} {'clients':>7} {'action':>8} {'requests':>8} {'req/s':>8} {'p50 ms':>8}"
-        f" {'p99 ms':>8} {'max ms':>8} {'>2s':>5} {'vs echo':>8}"
+        f" {'p99 ms':>8} {'max ms':>8} {'>2s':>5} {'vs echo':>8} {'cpu ms':>8} {'vs echo':>8}"
     )
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="drp-invoke-") as name:
@@ -229,6 +240,8 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    """Parse the options and run; SIGTERM stops it as Ctrl-C does (servers stopped, databases
+    dropped)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), action="append")
     parser.add_argument("--clients", type=int, action="append", help="concurrent clients")
@@ -243,7 +256,13 @@ def main() -> None:
         "--profile", type=Path, help="sample drp-bot serve with py-spy per phase into this folder"
     )
     parser.add_argument("--keep-logs", type=Path, help="copy the servers' logs here")
-    asyncio.run(run(parser.parse_args()))
+    asyncio.run(_cancellable(run(parser.parse_args())))
+
+
+async def _cancellable(work: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.ensure_future(work)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    await task
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
 import statistics
 import time
 import uuid
@@ -41,6 +42,7 @@ class Result:
 
     latencies: list[float]
     elapsed: float
+    cpu: float  # the server process's CPU seconds (every thread) over the phase
 
     @property
     def count(self) -> int:
@@ -62,6 +64,10 @@ class Result:
     def max(self) -> float:
         return max(self.latencies)
 
+    @property
+    def cpu_per_request(self) -> float:
+        return self.cpu / self.count
+
     def over(self, seconds: float) -> int:
         return sum(1 for latency in self.latencies if latency > seconds)
 
@@ -70,8 +76,9 @@ class Client:
     """Posts activities to one bot's ``/api/messages`` over ``concurrency`` kept-alive
     connections, as the Teams service would."""
 
-    def __init__(self, endpoint: str, conn: Connector, concurrency: int) -> None:
+    def __init__(self, endpoint: str, pid: int, conn: Connector, concurrency: int) -> None:
         self.endpoint = endpoint
+        self.pid = pid
         self.conn = conn
         self.concurrency = concurrency
         self._session: aiohttp.ClientSession | None = None
@@ -263,9 +270,15 @@ async def _phase(
             if record is not None:
                 record.setdefault(VERBS[phase], body)
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), cpu_seconds(client.pid)
     await asyncio.gather(*(worker() for _ in range(client.concurrency)))
-    return Result(latencies, time.perf_counter() - began)
+    return Result(latencies, time.perf_counter() - began, cpu_seconds(client.pid) - cpu)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far, all its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 Around = Callable[[str], contextlib.AbstractAsyncContextManager[None]]

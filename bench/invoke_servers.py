@@ -18,12 +18,13 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from store_bench import database
 
+from tests.support.playground import die_with_parent
 from tests.support.ports import LOOPBACK, free_port, is_listening
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,7 +123,7 @@ async def _spawn(
 ) -> asyncio.subprocess.Process:
     with log.open("ab") as sink:
         return await asyncio.create_subprocess_exec(
-            *args, stdout=sink, stderr=sink, env=env, cwd=ROOT
+            *args, stdout=sink, stderr=sink, env=env, cwd=ROOT, preexec_fn=die_with_parent
         )
 
 
@@ -152,6 +153,7 @@ async def connector(folder: Path, limit: int | None = None) -> AsyncIterator[Con
         args += ["--limit", str(limit)]
     process = await asyncio.create_subprocess_exec(
         *args,
+        preexec_fn=die_with_parent,
         stdout=asyncio.subprocess.PIPE,
         stderr=(folder / "connector.log").open("ab"),
         cwd=ROOT,
@@ -166,27 +168,30 @@ async def connector(folder: Path, limit: int | None = None) -> AsyncIterator[Con
 
 
 @contextlib.asynccontextmanager
-async def echo_bot(folder: Path, cards: Path) -> AsyncIterator[str]:
-    """The echo bot answering with the recorded cards; yields its ``/api/messages`` URL."""
+async def echo_bot(folder: Path, cards: Path) -> AsyncIterator[tuple[str, int]]:
+    """The echo bot answering with the recorded cards; yields its ``/api/messages`` URL and
+    process id."""
     port = free_port()
     log = folder / "echo.log"
     args = [sys.executable, str(BENCH / "echo_bot.py"), "--port", str(port), "--cards", str(cards)]
     process = await _spawn(args, log)
     try:
         await _wait_listening(port, process, log)
-        yield f"http://{LOOPBACK}:{port}/api/messages"
+        yield f"http://{LOOPBACK}:{port}/api/messages", process.pid
     finally:
         await _stop(process)
 
 
-def _drp_bot() -> list[str]:
+def drp_bot() -> list[str]:
+    """The ``drp-bot`` command of this environment."""
     script = Path(sys.executable).parent / "drp-bot"
     if script.exists():
         return [str(script)]
     return [sys.executable, "-c", "import sys; from teams_bot.cli import main; sys.exit(main())"]
 
 
-def _environment(url: str, folder: Path) -> dict[str, str]:
+def environment(url: str, folder: Path) -> dict[str, str]:
+    """The environment a ``drp-bot`` command gets: this database, the Nottingham policy."""
     # Only what serve reads: no credentials (open, as for the Playground), no stray DRP_*.
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("DRP_", "Microsoft", "MICROSOFT"))
@@ -211,22 +216,35 @@ async def _run(args: Sequence[str], env: dict[str, str], log: Path) -> None:
         raise RuntimeError(f"{' '.join(args[-3:])} failed:\n{tail(log)}")
 
 
+Prepare = Callable[[str], Awaitable[None]]
+
+
 @contextlib.asynccontextmanager
 async def drp_server(
-    engine: str, pg_url: str | None, folder: Path, pairs: int, name: str
+    engine: str,
+    pg_url: str | None,
+    folder: Path,
+    pairs: int,
+    name: str,
+    prepare: Prepare | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[DrpServer]:
     """``drp-bot serve`` on a new database (SQLite file or PostgreSQL database) with the
-    generated directory imported; the database is thrown away afterwards."""
+    generated directory imported, then ``prepare(database URL)`` if given; the database is
+    thrown away afterwards."""
     url, discard = await database(engine, pg_url)
     log = folder / f"{name}.log"
-    env = _environment(url, folder)
+    env = environment(url, folder)
     people = folder / "people.csv"
     people.write_text(directory_csv(pairs))
     try:
-        await _run([*_drp_bot(), "db", "upgrade"], env, log)
-        await _run([*_drp_bot(), "directory", "import", str(people)], env, log)
+        await _run([*drp_bot(), "db", "upgrade"], env, log)
+        await _run([*drp_bot(), "directory", "import", str(people)], env, log)
+        if prepare is not None:
+            await prepare(url)
+        env.update(extra_env or {})
         port = free_port()
-        process = await _spawn([*_drp_bot(), "serve", "--port", str(port)], log, env)
+        process = await _spawn([*drp_bot(), "serve", "--port", str(port)], log, env)
         try:
             await _wait_listening(port, process, log)
             yield DrpServer(f"http://{LOOPBACK}:{port}/api/messages", url, log, process.pid)
