@@ -14,7 +14,7 @@ from store.audit import Audit
 from store.compliments import Compliments
 from store.directory import Directory
 from store.disputes import Disputes
-from store.engine import READONLY, create_engine, parse_url, redact
+from store.engine import BUSY_TIMEOUT_SECONDS, READONLY, create_engine, parse_url, redact
 from store.erasure import Erasure, scrub
 from store.errors import StoreError, StoreUnavailable
 from store.idempotency import Idempotency
@@ -22,6 +22,7 @@ from store.outbox import Outbox
 from store.posted_cards import PostedCards
 from store.reporting import ReportReader
 from store.schedule import Schedule
+from store.writers import WriterQueue, WriterTimeout
 
 StatementHook = Callable[..., None]
 
@@ -63,6 +64,8 @@ class Store:
     def __init__(self, engine: AsyncEngine, display_url: str) -> None:
         self._engine = engine
         self.display_url = display_url
+        sqlite = engine.dialect.name == "sqlite"
+        self._writers = WriterQueue(BUSY_TIMEOUT_SECONDS) if sqlite else None
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -112,7 +115,7 @@ class Store:
     @asynccontextmanager
     async def transaction(self, *, readonly: bool = False) -> AsyncIterator[Transaction]:
         """A unit of work: commits on normal exit, rolls back on any exception."""
-        async with self._connect() as pooled:
+        async with self._write_turn(readonly), self._connect() as pooled:
             conn = await pooled.execution_options(**{READONLY: True}) if readonly else pooled
             async with conn.begin():
                 if readonly and self.backend == "postgresql":
@@ -137,6 +140,17 @@ class Store:
         event.listen(engine, "before_cursor_execute", before)
         if after is not None:
             event.listen(engine, "after_cursor_execute", after)
+
+    @asynccontextmanager
+    async def _write_turn(self, readonly: bool) -> AsyncIterator[None]:
+        if self._writers is None or readonly:
+            yield
+            return
+        try:
+            async with self._writers.turn():
+                yield
+        except WriterTimeout:
+            raise StoreUnavailable(f"database busy: no write turn at {self.display_url}") from None
 
     @asynccontextmanager
     async def _connect(self) -> AsyncIterator[AsyncConnection]:
