@@ -11,6 +11,7 @@ from cards.verbs import KeyFactory
 from cards.views import DisputeView
 from drp.machine import Context, current_stage
 from drp.model import Dispute
+from store.rows import Person
 from store.store import Transaction
 from teams_bot import parties
 from teams_bot.turn import Card
@@ -25,10 +26,17 @@ class Renderer:
 
     async def view(self, tx: Transaction, dispute: Dispute) -> DisputeView:
         """The dispute with its history and the names of everyone in it."""
+        return (await self._view(tx, dispute))[0]
+
+    async def _view(
+        self, tx: Transaction, dispute: Dispute
+    ) -> tuple[DisputeView, Mapping[str, Person]]:
+        """The view, and everyone in it from the directory (read once, in one go)."""
         events = tuple(await tx.disputes.events(dispute.reference))
         ids = {event.actor for event in events} | set(parties.party_ids(dispute))
-        names = await parties.names(tx, ids)
-        return DisputeView(dispute, events, names, dispute.team)
+        people = await tx.directory.people_by_id(ids)
+        names = {person_id: person.name for person_id, person in people.items()}
+        return DisputeView(dispute, events, names, dispute.team), people
 
     async def dispute(
         self,
@@ -43,8 +51,8 @@ class Renderer:
         """The card this person sees: actions only where the machine would accept them."""
         today = self.ctx.calendar.local_date(now)
         who = await parties.viewer(tx, dispute, person_id, today)
-        view = await self.view(tx, dispute)
-        refresh_ids = await parties.teams_ids(tx, parties.party_ids(dispute))
+        view, people = await self._view(tx, dispute)
+        refresh_ids = parties.teams_ids(people, parties.party_ids(dispute))
         return dispute_card(
             view,
             who,

@@ -49,6 +49,19 @@ async def test_people_are_found_by_every_identifier(store: Store) -> None:
     assert not tom.has_role(Role.TEAM_MANAGER, NORTHGATE)
 
 
+async def test_several_people_are_read_in_one_go_with_their_roles(store: Store) -> None:
+    await imported(store)
+    async with store.transaction(readonly=True) as tx:
+        tom = await tx.directory.by_email("tom.tm@council.example")
+        sue = await tx.directory.by_email("sue@council.example")
+        assert tom is not None
+        assert sue is not None
+        found = await tx.directory.people_by_id([sue.id, tom.id, "nobody", tom.id])
+        assert await tx.directory.people_by_id([]) == {}
+    assert found == {tom.id: tom, sue.id: sue}  # the unknown id is left out
+    assert found[sue.id].has_role(Role.SERVICE_MANAGER, NORTHGATE)
+
+
 async def test_team_roles_are_held_per_team_and_other_roles_organisation_wide(
     store: Store,
 ) -> None:
