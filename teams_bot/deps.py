@@ -42,12 +42,18 @@ class Deps:
         if person is None:
             log.info("turn from a user not in the directory: activity=%s", turn.activity_id)
             return None
-        if turn.where.kind == ConversationKind.PERSONAL and turn.where.reference:
-            stored = person.conversation_ref or {}
-            # Teams may move a chat to another connector (serviceUrl): keep the newest.
-            moved = stored.get("serviceUrl") != turn.where.service_url
-            if moved or conversation_id_of(stored) != turn.where.conversation_id:
-                await tx.directory.save_conversation_reference(
-                    person.id, turn.where.reference, at=now, teams_user_id=turn.user.id or None
-                )
+        if self.chat_changed(person, turn):
+            await tx.directory.save_conversation_reference(
+                person.id, turn.where.reference, at=now, teams_user_id=turn.user.id or None
+            )
         return person
+
+    @staticmethod
+    def chat_changed(person: Person, turn: Turn) -> bool:
+        """Whether the turn came from a 1:1 chat other than the one stored for the person
+        (Teams may also move a chat to another connector, a new serviceUrl: keep the newest)."""
+        if turn.where.kind != ConversationKind.PERSONAL or not turn.where.reference:
+            return False
+        stored = person.conversation_ref or {}
+        moved = stored.get("serviceUrl") != turn.where.service_url
+        return moved or conversation_id_of(stored) != turn.where.conversation_id

@@ -140,7 +140,7 @@ async def digest(
 async def to_monitoring(outlet: Outlet, message: OutboxMessage) -> SendResult:
     """A failed-delivery note or an @mention, on the monitoring channel."""
     note = MonitoringNote.from_json(message.payload)
-    async with outlet.store.transaction() as tx:
+    async with outlet.store.transaction(readonly=True) as tx:
         channel = await tx.directory.monitoring_channel()
         if channel is None:
             raise DeliveryError(404, "no monitoring channel")
@@ -160,7 +160,7 @@ async def refresh(outlet: Outlet, message: OutboxMessage) -> SendResult:
     a formal dispute on the monitoring channel if it is not there yet."""
     now, renderer = outlet.clock(), outlet.renderer
     updates: list[tuple[PostedCard, Card]] = []
-    async with outlet.store.transaction() as tx:
+    async with outlet.store.transaction(readonly=True) as tx:  # rendering only reads
         dispute = await tx.disputes.find(message.reference or "")
         if dispute is None:
             return SendResult(skipped="no such dispute")

@@ -91,10 +91,9 @@ def to_person(render: PersonalRender) -> Sender:
             found = await render(outlet, tx, message, person)
         if isinstance(found, str):
             return SendResult(skipped=found)
-        reference = person.conversation_ref
-        if not reference:
-            async with outlet.store.transaction() as tx:
-                reference = await open_chat(outlet, tx, person, Origin.from_json(message.payload))
+        reference = person.conversation_ref or await open_chat(
+            outlet, person, Origin.from_json(message.payload)
+        )
         activity_id = await outlet.messenger.send(reference, found.card)
         if found.keeps_up is None:
             return SendResult()
@@ -112,17 +111,17 @@ def to_person(render: PersonalRender) -> Sender:
     return send
 
 
-async def open_chat(
-    outlet: Outlet, tx: Transaction, person: Person, origin: Origin
-) -> Mapping[str, Any]:
+async def open_chat(outlet: Outlet, person: Person, origin: Origin) -> Mapping[str, Any]:
     """The person's 1:1 chat, created through the connector the message came from (else the
-    monitoring channel's) and remembered."""
+    monitoring channel's) and remembered. The connector is called outside any transaction: a
+    write held across the network stalls every other writer (on SQLite, the whole database)."""
     if person.conversation_ref:
         return person.conversation_ref
     user_id = person.teams_user_id or person.aad_object_id or ""
     service_url = origin.service_url
     if not service_url:
-        channel = await tx.directory.monitoring_channel() or {}
+        async with outlet.store.transaction(readonly=True) as tx:
+            channel = await tx.directory.monitoring_channel() or {}
         service_url = str(channel.get("serviceUrl") or "")
     if not user_id or not service_url:
         raise DeliveryError(404, "no Teams identity or connector known for the recipient")
@@ -132,5 +131,6 @@ async def open_chat(
         if error.status == 403:
             raise ChatRefused(403, "chat refused") from None
         raise
-    await tx.directory.save_conversation_reference(person.id, reference, at=outlet.clock())
+    async with outlet.store.transaction() as tx:
+        await tx.directory.save_conversation_reference(person.id, reference, at=outlet.clock())
     return reference

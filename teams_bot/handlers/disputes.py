@@ -79,10 +79,17 @@ class DisputeActions:
                     "version": outcome.dispute.version,
                 }
                 await tx.idempotency.put(key, result, at=now, reference=reference)
-            card = await self.deps.render.dispute(tx, outcome.dispute, person.id, now)
         log.info("dispute %s: %s by %s", reference, outcome.event.kind, person.id)
-        self.deps.wake()
-        return Reply(invoke_card=card)
+        return Reply(invoke_card=await self.committed_card(outcome.dispute, person.id, now))
+
+    async def committed_card(self, dispute: Dispute, person_id: str, now: datetime) -> Card:
+        """The actor's card of a change just committed, then the outbox woken. Rendered in a
+        read-only transaction after the commit, so no writer waits while it is built."""
+        try:
+            async with self.deps.store.transaction(readonly=True) as tx:
+                return await self.deps.render.dispute(tx, dispute, person_id, now)
+        finally:
+            self.deps.wake()
 
     async def _decide(
         self,
@@ -142,14 +149,34 @@ class DisputeActions:
         )
 
     async def current(self, turn: Turn, reference: str, *, stale: bool = False) -> Reply:
-        """The card as it is now for whoever asked (a refresh, a stale or repeated click)."""
+        """The card as it is now for whoever asked (a refresh, a stale or repeated click).
+
+        Read-only when there is nothing to record (Teams refreshes cards each time a chat is
+        opened); a chat the bot has not seen yet, or a refusal to audit, takes a write."""
         now = self.deps.clock()
-        async with self.deps.store.transaction() as tx:
-            person = await self.deps.person(tx, turn, now)
-            if person is None:
-                return Reply(invoke_card=messages.not_in_directory())
-            card = await self._current_card(tx, reference, person, now)
+        async with self.deps.store.transaction(readonly=True) as tx:
+            card = await self._current_read_only(tx, turn, reference, now)
+        if card is None:
+            async with self.deps.store.transaction() as tx:
+                person = await self.deps.person(tx, turn, now)
+                if person is None:
+                    return Reply(invoke_card=messages.not_in_directory())
+                card = await self._current_card(tx, reference, person, now)
         return Reply(invoke_card=messages.stale(card) if stale else card)
+
+    async def _current_read_only(
+        self, tx: Transaction, turn: Turn, reference: str, now: datetime
+    ) -> Card | None:
+        """The card, or None when showing it means writing something down."""
+        person = await parties.identify(tx, turn.user)
+        if person is None or self.deps.chat_changed(person, turn):
+            return None
+        dispute = await tx.disputes.find(reference)
+        if dispute is None:
+            return messages.no_such_dispute(reference)
+        if not await parties.may_see(tx, dispute, person, self.ctx.calendar.local_date(now)):
+            return None  # audited as view_refused by the writing path
+        return await self.deps.render.dispute(tx, dispute, person.id, now)
 
     async def _current_card(
         self, tx: Transaction, reference: str, person: Person, now: datetime

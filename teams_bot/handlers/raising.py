@@ -130,8 +130,7 @@ class RaiseFlow:
                     "version": decisions[-1].dispute.version,
                 }
                 await tx.idempotency.put(key, result, at=now, reference=reference)
-            card = await self.deps.render.dispute(tx, decisions[-1].dispute, person.id, now)
-        self.deps.wake()
+        card = await self.disputes.committed_card(decisions[-1].dispute, person.id, now)
         return Reply(invoke_card=card)
 
     async def _decide(
