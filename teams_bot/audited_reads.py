@@ -28,9 +28,10 @@ from drp.report import (
     QuarterlyReport,
     Recognition,
     Tally,
+    figures,
     month_bounds,
     outstanding,
-    quarterly_report,
+    report_of,
 )
 from drp.roles import Role
 from store.rows import Person
@@ -145,9 +146,13 @@ async def build_report(
     store: Store, ctx: Context, period: Period, now: datetime, *, actor: str, fmt: Format
 ) -> QuarterlyReport:
     """Load the period and the same period last year, compute the report, audit it."""
+    policy, calendar = ctx.policy, ctx.calendar
     async with store.transaction() as tx:
-        current = await period_tally(tx, period, ctx)
-        last_year = await period_tally(tx, period.last_year(), ctx)
+        # Each tally becomes figures before the next is counted: a ten-year report's tally
+        # names every child of the period, and its year-earlier twin overlaps nine years.
+        current = figures(period, await period_tally(tx, period, ctx), policy, calendar)
+        before = period.last_year()
+        last_year = figures(before, await period_tally(tx, before, ctx), policy, calendar)
         late = await tx.reports.open_deadlines(ctx.policy.key, now)
         detail = {
             "from": period.start.isoformat(),
@@ -155,9 +160,7 @@ async def build_report(
             "format": fmt.value,
         }
         await tx.audit.record(REPORT_GENERATED, actor, at=now, detail=detail)
-    return quarterly_report(
-        period, current, last_year, late, policy=ctx.policy, calendar=ctx.calendar, now=now
-    )
+    return report_of(current, last_year, late, policy=policy, calendar=calendar, now=now)
 
 
 def render_report(report: QuarterlyReport, fmt: Format) -> str:
