@@ -173,7 +173,10 @@ def print_run(run: Run, echo: Run | None) -> None:
             f"{run.engine:>10} {run.clients:>7} {phase:>8} {found.count:>8} {found.rate:>8.1f}"
             f" {found.p50 * 1000:>8.1f} {found.p99 * 1000:>8.1f} {found.max * 1000:>8.1f}"
             f" {found.over(2.0):>5} {ratio:>8} {found.cpu_per_request * 1000:>8.1f} {cpu:>8}"
+            f" {len(found.errors):>6}"
         )
+        for error in found.errors[:3]:
+            print(f"{'':>10} error: {error}")
     if run.drain:
         print(f"{'':>10} {run.drain}")
     sys.stdout.flush()
@@ -197,6 +200,8 @@ def targets(runs: list[Run]) -> list[tuple[str, bool]]:
             for phase, found in run.results.items():
                 spread = found.p99 / found.p50
                 checks.append((f"{where}: {phase} p99 = {spread:.1f} x p50 (<= 3)", spread <= 3))
+        errors = sum(len(found.errors) for found in run.results.values())
+        checks.append((f"{where}: {errors} answers that were not the right card (0)", not errors))
         if run.clients >= 50:
             worst = max(found.max for found in run.results.values())
             checks.append((f"{where}: slowest invoke {worst:.2f} s (<= 2 s)", worst <= 2.0))
@@ -209,6 +214,18 @@ def copy_logs(folder: Path, destination: Path) -> None:
         (destination / log.name).write_bytes(log.read_bytes())
 
 
+async def _runs(args: argparse.Namespace, folder: Path, runs: list[Run]) -> None:
+    cards = await record_cards(args, folder)
+    for clients in args.clients or [4, 50]:
+        echo = await echo_run(args, clients, folder, cards)
+        print_run(echo, None)
+        runs.append(echo)
+        for engine in args.engine or ["sqlite", "postgresql"]:
+            found = await drp_run(args, engine, clients, folder)
+            print_run(found, echo)
+            runs.append(found)
+
+
 async def run(args: argparse.Namespace) -> None:
     load = os.getloadavg()
     print(
@@ -218,21 +235,16 @@ async def run(args: argparse.Namespace) -> None:
     print(
         f"{'bot':>10} {'clients':>7} {'action':>8} {'requests':>8} {'req/s':>8} {'p50 ms':>8}"
         f" {'p99 ms':>8} {'max ms':>8} {'>2s':>5} {'vs echo':>8} {'cpu ms':>8} {'vs echo':>8}"
+        f" {'errors':>6}"
     )
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="drp-invoke-") as name:
         folder = Path(name)
-        cards = await record_cards(args, folder)
-        for clients in args.clients or [4, 50]:
-            echo = await echo_run(args, clients, folder, cards)
-            print_run(echo, None)
-            runs.append(echo)
-            for engine in args.engine or ["sqlite", "postgresql"]:
-                found = await drp_run(args, engine, clients, folder)
-                print_run(found, echo)
-                runs.append(found)
-        if args.keep_logs:
-            copy_logs(folder, args.keep_logs)
+        try:
+            await _runs(args, folder, runs)
+        finally:
+            if args.keep_logs:
+                copy_logs(folder, args.keep_logs)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("targets:")
     for text, met in targets(runs):

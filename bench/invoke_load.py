@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import os
 import statistics
 import time
@@ -43,6 +44,7 @@ class Result:
     latencies: list[float]
     elapsed: float
     cpu: float  # the server process's CPU seconds (every thread) over the phase
+    errors: list[str] = field(default_factory=list)  # answers that were not the right card
 
     @property
     def count(self) -> int:
@@ -54,15 +56,17 @@ class Result:
 
     @property
     def p50(self) -> float:
-        return statistics.median(self.latencies)
+        return statistics.median(self.latencies) if self.latencies else math.nan
 
     @property
     def p99(self) -> float:
+        if len(self.latencies) < 2:
+            return self.max
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[98]
 
     @property
     def max(self) -> float:
-        return max(self.latencies)
+        return max(self.latencies, default=math.nan)
 
     @property
     def cpu_per_request(self) -> float:
@@ -154,6 +158,7 @@ class Dispute:
     refresh: Json = field(default_factory=dict)
     manager_card: Json = field(default_factory=dict)
     version: int = 0
+    failed: bool = False
 
 
 def walk_actions(node: Any) -> Iterator[Json]:
@@ -208,24 +213,26 @@ class Story:
         data.update(nonce=uuid.uuid4().hex, resolve_comments="Agreed: the plan is back on track.")
         return client.invoke(chair(dispute.pair), verb, data, "card")
 
-    def absorb(self, phase: str, dispute: Dispute, card: Json) -> None:
+    def absorb(self, phase: str, dispute: Dispute, card: Json) -> str:
+        """Take what the next step needs from the card; what is wrong with it, or ""."""
         refreshed = refresh_data(card)
         if phase == "raise":
             dispute.refresh = refreshed
             dispute.reference = str(refreshed.get("reference") or "")
-            self._check(bool(dispute.reference), "the raise answered no dispute card", card)
-        elif phase == "refresh":
+            return self._check(bool(dispute.reference), "no dispute card", card)
+        if phase == "refresh":
             dispute.manager_card = card
-            action_data(card, VERBS["respond"])
-        else:
-            version = int(refreshed.get("version") or 0)
-            expected = (dispute.version or int(dispute.refresh.get("version") or 0)) + 1
-            self._check(version == expected, f"{phase}: version {version}, not {expected}", card)
-            dispute.version = version
+            has_respond = any(a.get("verb") == VERBS["respond"] for a in walk_actions(card))
+            return self._check(has_respond, "no respond button", card)
+        version = int(refreshed.get("version") or 0)
+        expected = (dispute.version or int(dispute.refresh.get("version") or 0)) + 1
+        dispute.version = version
+        return self._check(version == expected, f"version {version}, not {expected}", card)
 
-    def _check(self, ok: bool, problem: str, card: Json) -> None:
+    def _check(self, ok: bool, problem: str, card: Json) -> str:
         if self.strict and not ok:
-            raise RuntimeError(f"{problem}: {json.dumps(card)[:800]}")
+            return f"{problem}: {json.dumps(card)[:300]}"
+        return ""
 
 
 RESPONSE = {
@@ -258,21 +265,36 @@ async def _phase(
     client: Client, story: Story, phase: str, disputes: Sequence[Dispute], record: Json | None
 ) -> Result:
     latencies: list[float] = []
-    work = iter(disputes)
+    errors: list[str] = []
+    work = iter([d for d in disputes if not d.failed])
 
     async def worker() -> None:
         for dispute in work:
             status, body, took = await client.post(story.activity(client, phase, dispute))
-            if status != 200 or not isinstance(body, dict) or body.get("type") != CARD:
-                raise RuntimeError(f"{phase}: HTTP {status}: {json.dumps(body)[:600]}")
             latencies.append(took)
-            story.absorb(phase, dispute, body["value"])
-            if record is not None:
+            problem = _problem(status, body) or story.absorb(phase, dispute, _card(body))
+            if problem:
+                errors.append(f"{phase} {dispute.reference or dispute.n}: {problem}")
+                dispute.failed = True  # its later steps are not tried
+            elif record is not None:
                 record.setdefault(VERBS[phase], body)
 
     began, cpu = time.perf_counter(), cpu_seconds(client.pid)
     await asyncio.gather(*(worker() for _ in range(client.concurrency)))
-    return Result(latencies, time.perf_counter() - began, cpu_seconds(client.pid) - cpu)
+    elapsed = time.perf_counter() - began
+    return Result(latencies, elapsed, cpu_seconds(client.pid) - cpu, errors)
+
+
+def _problem(status: int, body: Any) -> str:
+    """What is wrong with an invoke's answer, or "" (it is an Adaptive Card)."""
+    if status != 200 or not isinstance(body, dict) or body.get("type") != CARD:
+        return f"HTTP {status}: {json.dumps(body)[:300]}"
+    return ""
+
+
+def _card(body: Any) -> Json:
+    value = body.get("value") if isinstance(body, dict) else None
+    return value if isinstance(value, dict) else {}
 
 
 def cpu_seconds(pid: int) -> float:
