@@ -40,7 +40,7 @@ from cards.views import RAG, DisputeView, Viewer, ViewerKind, deadline, rag, sta
 from drp.calendar import WorkingDayCalendar
 from drp.events import EventKind
 from drp.model import MAX_SHORT_TEXT, MAX_TEXT, Action, Child, Concern, Dispute, Outcome, Status
-from drp.policy import Move, Policy, Process, Stage
+from drp.policy import Move, Policy, Process, Stage, StepKind
 
 BUDGET = 26 * 1024  # bytes; Teams refuses a bot message over about 28 KB
 MAX_REFRESH_USERS = 60  # Teams runs a card's automatic refresh for at most 60 users
@@ -185,6 +185,11 @@ class _Render:
     @property
     def today(self) -> date:
         return self.calendar.local_date(self.now)
+
+    @property
+    def step_title(self) -> str:
+        final = self.process.final_step
+        return final.title if final is not None else "the final step"
 
     def execute(self, title: str, verb: Verb, **options: Any) -> Json:
         dispute = self.dispute
@@ -440,15 +445,32 @@ def _viewer_note(render: _Render) -> str:
     by = f" by {format_due(due)}" if due else ""
     if kind == ViewerKind.OWNER and Verb.RESPOND in render.options.verbs:
         return f"Please respond{by} with a SMART action plan."
+    if kind == ViewerKind.OWNER and Verb.CONCLUDE in render.options.verbs:
+        return f"Please record the outcome of {render.step_title}{by}."
     if kind == ViewerKind.APPROVER and Verb.APPROVE in render.options.verbs:
-        return "The chair asks your agreement before this is sent."
+        return _agreement_asked(render)
+    if kind == ViewerKind.DECIDER and dispute.status == Status.AWAITING_REVIEW:
+        return f"A response is in: you share the review with the chair{by}."
     if dispute.status == Status.AWAITING_RESPONSE:
         return f"Waiting for {owners} to respond{by}."
     if dispute.status == Status.AWAITING_REVIEW:
         return f"Waiting for the chair's review{by}."
     if dispute.status == Status.AWAITING_APPROVAL:
-        return "Waiting for the chairs' service manager to agree before it is sent."
+        agreeing = " or ".join(render.view.name(p) for p in dispute.approvers)
+        to = "it closes" if dispute.pending_outcome else "it is sent"
+        return f"Waiting for {agreeing or 'agreement'} to agree before {to}."
+    if dispute.owners:
+        return f"With {render.step_title}: waiting for {owners} to record its outcome{by}."
     return "With the external step; the chair records its outcome."
+
+
+def _agreement_asked(render: _Render) -> str:
+    dispute = render.dispute
+    if dispute.pending_outcome is None:
+        return "The chair asks your agreement before this is sent."
+    how = "resolved" if dispute.pending_outcome == Outcome.RESOLVED else "concluded"
+    note = shorten(dispute.pending_note, render.limits.long_text)
+    return f"The chair asks your agreement to close this as {how}: {note}"
 
 
 def _respond_inputs(render: _Render) -> list[Json]:
@@ -477,10 +499,12 @@ def _actions(render: _Render) -> list[Json]:
     found: list[Json] = []
     if kind == ViewerKind.OWNER and Verb.RESPOND in verbs:
         found.append(render.execute("Respond", Verb.RESPOND, style="positive"))
+    if kind == ViewerKind.OWNER and Verb.CONCLUDE in verbs:
+        found.append(_final_step_action(render))
     if kind == ViewerKind.APPROVER:
         found += _approver_actions(render)
-    if kind == ViewerKind.RAISER:
-        found += _raiser_actions(render)
+    if kind in (ViewerKind.RAISER, ViewerKind.DECIDER):
+        found += _raiser_actions(render)  # a decider's verbs are the review's share
     if Verb.RECORD in verbs:
         found.append(render.execute("Case record", Verb.RECORD, with_inputs=False))
     return found
@@ -491,13 +515,32 @@ def _approver_actions(render: _Render) -> list[Json]:
     found = []
     if Verb.APPROVE in verbs:
         body = render.text_input("approve_comments", "Comments (optional)")
-        confirm = render.execute("Agree and send", Verb.APPROVE, style="positive")
+        label = "Agree and close" if render.dispute.pending_outcome else "Agree and send"
+        confirm = render.execute(label, Verb.APPROVE, style="positive")
         found.append(el.action_show_card("Agree", body, [confirm]))
     if Verb.DECLINE in verbs:
         body = render.text_input("decline_reason", "Reason for declining (required)")
         confirm = render.execute("Decline", Verb.DECLINE, style="destructive")
         found.append(el.action_show_card("Decline", body, [confirm]))
     return found
+
+
+# What whoever acts at a final step of each kind does, on their button.
+_FINAL_ACTS = {
+    StepKind.REFERRAL: ("Record the outcome", "Outcome of the referral"),
+    StepKind.REPORT: ("Submit the report", "The report"),
+    StepKind.PANEL: ("Record the panel's outcome", "The panel's outcome"),
+    StepKind.MEETING: ("Record the meeting's outcome", "The meeting's outcome"),
+}
+
+
+def _final_step_action(render: _Render) -> Json:
+    final = render.process.final_step
+    kind = final.kind if final is not None else StepKind.REFERRAL
+    button, label = _FINAL_ACTS[kind]
+    body = render.text_input("outcome", f"{label} (required)")
+    confirm = render.execute(button, Verb.CONCLUDE, style="positive")
+    return el.action_show_card(button, body, [confirm])
 
 
 def _raiser_actions(render: _Render) -> list[Json]:

@@ -478,7 +478,8 @@ def _stage_section(form: _Form) -> list[Json]:
         el.text_block("Where to start", weight="bolder", separator=True, heading=True),
         *form.field(stage),
     ]
-    if any(names_practitioner(s) for s in form.process.all_stages()):
+    named = form.policy.practitioner_role
+    if any(names_practitioner(s, named) for s in form.process.all_stages()):
         items += form.field(_practitioner_input(form))
     setters = [s for s in form.stages if s.raiser_sets_deadline]
     if setters:
@@ -486,18 +487,20 @@ def _stage_section(form: _Form) -> list[Json]:
     return items
 
 
-def names_practitioner(stage: Stage) -> bool:
-    """Whether a stage copies the named practitioner or has them respond."""
-    return Role.PRACTITIONER in (*stage.responsible, *stage.copied)
+def names_practitioner(stage: Stage, named: Role) -> bool:
+    """Whether a stage copies the named practitioner (a holder of the profile's practitioner
+    role, ``named``) or has them respond."""
+    return named in (*stage.responsible, *stage.copied)
 
 
-def practitioner_responds(stage: Stage) -> bool:
+def practitioner_responds(stage: Stage, named: Role) -> bool:
     """Whether the named practitioner is a respondent at this stage (City & Hackney stage 1)."""
-    return Role.PRACTITIONER in stage.responsible
+    return named in stage.responsible
 
 
 def _practitioner_input(form: _Form) -> Json:
-    needs = [_stage_title(s) for s in form.stages if practitioner_responds(s)]
+    named = form.policy.practitioner_role
+    needs = [_stage_title(s) for s in form.stages if practitioner_responds(s, named)]
     label = "Practitioner named on the dispute (the social worker or other agency's)"
     if needs:
         label += f" (responds at: {', '.join(needs)})"

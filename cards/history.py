@@ -6,6 +6,7 @@ from cards.text import format_due, format_instant, plain
 from cards.views import DisputeView, step_label
 from drp.events import (
     Approved,
+    CloseProposed,
     Concluded,
     Corrected,
     Declined,
@@ -71,6 +72,10 @@ def describe(event: Event, process: Process, policy: Policy) -> str:
             words = f"agreed further work until {format_due(p.due_at)}"
         case Corrected() as p:
             words = f"corrected {ChildField.label_of(p.field)}"  # never the old value
+        case CloseProposed() as p:
+            words = f"proposed closing it as {p.outcome} (awaiting agreement)"
+        case Resolved(agreed=True) | Concluded(agreed=True):
+            words = f"agreed it is {event.kind.value}"
         case p:
             words = _WORDS[p.kind]
     return _with(words, written(event.payload))
@@ -95,7 +100,7 @@ def written(payload: Payload) -> str:
             return text
         case Referred(reason=text) | HarmAlerted(details=text) | Extended(agreed_work=text):
             return text
-        case Responded(response=text) | Corrected(reason=text):
+        case Responded(response=text) | Corrected(reason=text) | CloseProposed(text=text):
             return text
     return ""
 

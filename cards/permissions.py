@@ -28,7 +28,7 @@ from drp.commands import (
     Withdraw,
 )
 from drp.errors import DrpError, InvalidInput
-from drp.machine import Context, decide, escalation_target, process_of
+from drp.machine import Context, current_stage, decide, escalation_target, process_of
 from drp.model import Actor, Dispute
 from drp.policy import FinalStep, Policy, Referral, Stage
 from drp.roles import Role
@@ -60,16 +60,18 @@ def options(
 ) -> Options:
     """The verbs the machine would accept from this viewer, with the escalation targets."""
     ctx = Context(policy, calendar)
-    if viewer.kind == ViewerKind.RAISER:
-        return _raiser(dispute, viewer, now, ctx)
+    if viewer.kind in (ViewerKind.RAISER, ViewerKind.DECIDER):
+        return _reviewer(dispute, viewer, now, ctx)
     verbs: set[Verb] = set()
     if viewer.kind == ViewerKind.OWNER:
         actor = Actor(viewer.person_id, viewer.role or _NO_ROLE)
         respond = Respond(actor, now, _PLACEHOLDER, on_behalf_of=viewer.on_behalf_of)
         if _accepts(dispute, respond, ctx):
             verbs.add(Verb.RESPOND)
+        if _accepts(dispute, Conclude(actor, now, _PLACEHOLDER), ctx):
+            verbs.add(Verb.CONCLUDE)  # whoever acts at the final step records its outcome
     elif viewer.kind == ViewerKind.APPROVER:
-        roles = policy.approvers(process_of(dispute, ctx), dispute.pending_stage)
+        roles = policy.approvers(process_of(dispute, ctx), dispute.pending_stage or dispute.stage)
         actor = Actor(viewer.person_id, viewer.role or (roles[0] if roles else _NO_ROLE))
         if _accepts(dispute, Approve(actor, now, (_PLACEHOLDER,)), ctx):
             verbs.add(Verb.APPROVE)
@@ -80,23 +82,29 @@ def options(
     return Options(frozenset(verbs))
 
 
-def _raiser(dispute: Dispute, viewer: Viewer, now: datetime, ctx: Context) -> Options:
-    actor = Actor(viewer.person_id, dispute.raiser_role)
+def _reviewer(dispute: Dispute, viewer: Viewer, now: datetime, ctx: Context) -> Options:
+    """The raiser's buttons, or a decider's (the review's share of them)."""
+    raiser = viewer.kind == ViewerKind.RAISER
+    stage = current_stage(dispute, ctx)
+    deciding = stage.deciders[0] if stage is not None and stage.deciders else _NO_ROLE
+    role = dispute.raiser_role if raiser else viewer.role or deciding
+    actor = Actor(viewer.person_id, role)
+    agree = (_PLACEHOLDER,)
     trials: dict[Verb, Command] = {
         Verb.RESPOND: Respond(actor, now, _PLACEHOLDER),
-        Verb.RESOLVE: Resolve(actor, now, _PLACEHOLDER),
+        Verb.RESOLVE: Resolve(actor, now, _PLACEHOLDER, approvers=agree),
         Verb.EXTEND: Extend(actor, now, _PLACEHOLDER),
         Verb.ESCALATE: Escalate(
             actor,
             now,
             _PLACEHOLDER,
             owners=_OWNERS,
-            approver=_PLACEHOLDER,
+            approvers=agree,
             due=_soon(now, ctx),
         ),
         Verb.HARM: AlertImmediateHarm(actor, now, _PLACEHOLDER),
         Verb.WITHDRAW: Withdraw(actor, now, _PLACEHOLDER),
-        Verb.CONCLUDE: Conclude(actor, now, _PLACEHOLDER),
+        Verb.CONCLUDE: Conclude(actor, now, _PLACEHOLDER, approvers=agree),
     }
     verbs = {verb for verb, command in trials.items() if _accepts(dispute, command, ctx)}
     referrals = tuple(
@@ -106,7 +114,8 @@ def _raiser(dispute: Dispute, viewer: Viewer, now: datetime, ctx: Context) -> Op
     )
     if referrals:
         verbs.add(Verb.REFER)
-    verbs.add(Verb.RECORD)
+    if raiser:
+        verbs.add(Verb.RECORD)  # the raiser reads the case record; others by the profile's access
     if Verb.ESCALATE not in verbs:
         return Options(frozenset(verbs), referrals)
     next_step = escalation_target(dispute, "", dispute.raiser_role, ctx)

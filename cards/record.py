@@ -21,6 +21,8 @@ from cards.text import escape, format_date, format_due, format_instant, plain, s
 from cards.views import DisputeView, step_label
 from drp.events import (
     Approved,
+    CloseProposed,
+    Concluded,
     Corrected,
     Escalated,
     Event,
@@ -30,6 +32,7 @@ from drp.events import (
     OverdueNoted,
     Raised,
     Referred,
+    Resolved,
     Responded,
 )
 from drp.governance import ChildField
@@ -128,7 +131,7 @@ def _alerts(event: Event, process: Process) -> tuple[tuple[str, str], ...]:
         return ()
     final = process.final_step
     if final is not None and event.to_stage == final.key:
-        roles = final.alerts
+        roles = final.told
     elif process.has_stage(event.to_stage):
         roles = process.stage(event.to_stage).alerts
     else:
@@ -168,7 +171,7 @@ def _describe(record: CaseRecord, event: Event, process: Process, policy: Policy
         case Referred() as p:
             return _referred(policy, p)
         case HarmAlerted() as p:
-            alerted = ", ".join(role.label for role in policy.immediate_harm_alerts)
+            alerted = policy.roles.titles(policy.immediate_harm_alerts)
             return "Immediate-harm alert", (("Alerted", alerted),), _texts(("Details", p.details))
         case Extended() as p:
             facts = (("New deadline", format_due(p.due_at)),)
@@ -183,9 +186,22 @@ def _describe(record: CaseRecord, event: Event, process: Process, policy: Policy
             # That a detail was corrected and why; the old value is not kept anywhere.
             corrected = (("Corrected", ChildField.label_of(p.field)),)
             return "Correction of a child's details", corrected, _texts(("Reason", p.reason))
+        case CloseProposed() | Resolved(agreed=True) | Concluded(agreed=True) as p:
+            return _agreed_close(p)
         case p:
             title, label = _SIMPLE[p.kind]
             return title, (), _texts((label, written(p)))
+
+
+def _agreed_close(payload: CloseProposed | Resolved | Concluded) -> Described:
+    """A close proposed where the stage needs agreement, then agreed."""
+    if isinstance(payload, CloseProposed):
+        label = "Comments" if payload.outcome == "resolved" else "Outcome"
+        title = f"Close as {payload.outcome} proposed: awaiting agreement"
+        return title, (), _texts((label, payload.text))
+    if isinstance(payload, Resolved):
+        return "Agreed: resolved", (), _texts(("Comments", payload.comments))
+    return "Agreed: concluded", (), _texts(("Outcome", payload.outcome))
 
 
 _SIMPLE = {
@@ -199,7 +215,7 @@ _SIMPLE = {
 def _raised(process: Process, payload: Raised) -> Described:
     facts = [("Opened at", step_label(process, payload.to))]
     if payload.awaiting_approval:
-        facts.append(("Agreement", "asked of the chairs' service manager before sending"))
+        facts.append(("Agreement", "asked before sending"))
     if payload.late:
         facts.append(("Raised late", "after the policy's time limit for raising"))
     return "Dispute raised", tuple(facts), ()

@@ -23,6 +23,7 @@ class ViewerKind(StrEnum):
     RAISER = "raiser"
     OWNER = "owner"
     APPROVER = "approver"
+    DECIDER = "decider"  # shares the review decision with the raiser at this stage
     OTHER = "other"
     MONITOR = "monitor"
 
@@ -78,6 +79,8 @@ def deadline(dispute: Dispute) -> datetime | None:
         return dispute.due_at
     if dispute.status == Status.AWAITING_REVIEW and dispute.review_due_at is not None:
         return dispute.review_due_at
+    if dispute.status == Status.EXTERNAL and dispute.due_at is not None:
+        return dispute.due_at  # the final step's own timescale
     if dispute.status == Status.CLOSED:
         return None
     return dispute.overall_due_at

@@ -28,7 +28,8 @@ class Raise(Command):
     concern: Concern
     date_of_concern: date
     owners: tuple[str, ...] = ()
-    approver: str = ""
+    approvers: tuple[str, ...] = ()
+    deciders: tuple[str, ...] = ()
     due: date | None = None
     practitioner: str = ""
     raiser_team: str = ""
@@ -37,15 +38,17 @@ class Raise(Command):
 
 @dataclass(frozen=True, slots=True)
 class Approve(Command):
-    """The chairs' service manager agrees a stage 2+ dispute may be sent."""
+    """An approver agrees the pending move: the dispute goes to the stage (with ``owners`` and
+    ``deciders``), or closes as proposed."""
 
-    owners: tuple[str, ...]
+    owners: tuple[str, ...] = ()
     comments: str = ""
+    deciders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Decline(Command):
-    """The chairs' service manager does not agree; the dispute is not sent."""
+    """An approver does not agree: the dispute is not sent (or not closed)."""
 
     reason: str
 
@@ -62,9 +65,11 @@ class Respond(Command):
 
 @dataclass(frozen=True, slots=True)
 class Resolve(Command):
-    """The chair ticks resolved: the dispute closes."""
+    """The chair (or a decider) ticks resolved: the dispute closes, or waits for ``approvers``
+    where the stage needs agreement to close."""
 
     comments: str
+    approvers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +87,8 @@ class Escalate(Command):
     updated_concerns: str = ""
     to_stage: str = ""
     owners: tuple[str, ...] = ()
-    approver: str = ""
+    approvers: tuple[str, ...] = ()
+    deciders: tuple[str, ...] = ()
     due: date | None = None
 
 
@@ -112,9 +118,11 @@ class Withdraw(Command):
 
 @dataclass(frozen=True, slots=True)
 class Conclude(Command):
-    """Record the outcome of the external step, or close unresolved at the last stage."""
+    """Record the outcome of the final step, or close unresolved at the last stage (waiting
+    for ``approvers`` where the stage needs agreement to close)."""
 
     outcome: str
+    approvers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ class EventKind(StrEnum):
     CONCLUDED = "concluded"
     OVERDUE = "overdue"
     CORRECTED = "corrected"
+    CLOSE_PROPOSED = "close_proposed"
 
     @property
     def label(self) -> str:
@@ -87,10 +88,12 @@ class Responded:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Resolved:
-    """The chair marked it resolved."""
+    """The chair (or a decider) marked it resolved; ``agreed``: an approver agreed the close
+    proposed earlier (then ``comments`` are the proposer's)."""
 
     kind: ClassVar[EventKind] = EventKind.RESOLVED
     comments: str
+    agreed: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,10 +147,11 @@ class Withdrawn:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Concluded:
-    """The raiser recorded how the last stage or the external step ended."""
+    """The raiser (or whoever acts at the final step) recorded how it ended."""
 
     kind: ClassVar[EventKind] = EventKind.CONCLUDED
     outcome: str
+    agreed: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,6 +172,16 @@ class Corrected:
     reason: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CloseProposed:
+    """The raiser (or a decider) would close it as ``outcome`` (resolved or concluded) with
+    ``text``; the stage needs an approver's agreement first."""
+
+    kind: ClassVar[EventKind] = EventKind.CLOSE_PROPOSED
+    outcome: str
+    text: str
+
+
 Payload = (
     Raised
     | Approved
@@ -182,6 +196,7 @@ Payload = (
     | Concluded
     | OverdueNoted
     | Corrected
+    | CloseProposed
 )
 _TYPES: tuple[type[Payload], ...] = (
     Raised,
@@ -197,6 +212,7 @@ _TYPES: tuple[type[Payload], ...] = (
     Concluded,
     OverdueNoted,
     Corrected,
+    CloseProposed,
 )
 PAYLOAD_TYPES: Mapping[EventKind, type[Payload]] = {t.kind: t for t in _TYPES}
 

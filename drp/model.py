@@ -119,9 +119,14 @@ class Dispute:
     review_due_at: datetime | None = None
     overall_due_at: datetime | None = None
     formal_started_at: datetime | None = None
-    approver: str = ""
+    # Who may agree the pending move (any one of them), and who shares the review decision.
+    approvers: tuple[str, ...] = ()
+    deciders: tuple[str, ...] = ()
     pending_stage: str = ""
     pending_due: date | None = None
+    # A close awaiting agreement: how it would end, and the raiser's (or decider's) words.
+    pending_outcome: Outcome | None = None
+    pending_note: str = ""
     resume_status: Status | None = None
     extensions_used: int = 0
     responded_by: str = ""

@@ -18,6 +18,7 @@ class Move(StrEnum):
 
     RAISE = "raise"  # opening a dispute at the stage
     ESCALATE = "escalate"  # escalating a dispute to the stage
+    CONCLUDE = "conclude"  # closing the dispute at the stage (resolved or concluded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,8 @@ class Stage:
     notify_if_on_plan: tuple[Role, ...] = ()
     admitted: tuple[Role, ...] = ()
     approval: Approval | None = None
+    # Besides the raiser, who may take the review decision here (resolve, extend, escalate).
+    deciders: tuple[Role, ...] = ()
     meeting: bool = False
     raiser_sets_deadline: bool = False
     description: str = ""
@@ -73,14 +76,27 @@ class Stage:
         return move is None or move in self.approval.moves
 
 
+class StepKind(StrEnum):
+    """What the step after the last stage is."""
+
+    REFERRAL = "referral"  # outside the council: legal advice, CAFCASS, the Secretary of State
+    REPORT = "report"  # a named role writes a report that ends it
+    PANEL = "panel"  # a panel is convened and records its outcome
+    MEETING = "meeting"  # a meeting is convened and records its outcome
+
+
 @dataclass(frozen=True, slots=True)
 class FinalStep:
-    """The external step after the last internal stage (legal advice, CAFCASS, panel...)."""
+    """The step after the last internal stage: who may take a dispute there (``roles``), who
+    acts (records its outcome; the raiser if none), who is told, and by when."""
 
     key: str
     title: str
     roles: tuple[Role, ...]
-    alerts: tuple[Role, ...] = ()
+    told: tuple[Role, ...] = ()
+    kind: StepKind = StepKind.REFERRAL
+    acts: tuple[Role, ...] = ()
+    timescale: Timescale | None = None
     description: str = ""
 
 
@@ -178,6 +194,26 @@ class ExtensionRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Access:
+    """Who may do what beyond a dispute's own parties (each a set of roles)."""
+
+    oversee: tuple[Role, ...] = ()  # see every dispute's card
+    records: tuple[Role, ...] = ()  # read any dispute's case record
+    reports: tuple[Role, ...] = ()  # run the quarterly report
+    supervise: tuple[Role, ...] = ()  # read every raiser's supervision list
+    monitoring: tuple[Role, ...] = ()  # choose the monitoring channel
+
+
+DEFAULT_ACCESS = Access(
+    oversee=(Role.CHAIRS_SERVICE_MANAGER, Role.MONITOR),
+    records=(Role.CHAIRS_SERVICE_MANAGER, Role.MONITOR),
+    reports=(Role.CHAIRS_SERVICE_MANAGER, Role.MONITOR),
+    supervise=(Role.CHAIRS_SERVICE_MANAGER,),
+    monitoring=(Role.CHAIRS_SERVICE_MANAGER,),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """A council's Dispute Resolution Process, as one deployment runs it."""
 
@@ -189,6 +225,9 @@ class Policy:
     processes: tuple[Process, ...]
     categories: tuple[Category, ...] = ()
     roles: RoleBook = field(default_factory=RoleBook.defaults)
+    access: Access = DEFAULT_ACCESS
+    # The role of the practitioner a dispute names (copied or responding as that one person).
+    practitioner_role: Role = Role.PRACTITIONER
     issue_types: tuple[str, ...] = ()
     referrals: tuple[Referral, ...] = ()
     immediate_harm_alerts: tuple[Role, ...] = ()

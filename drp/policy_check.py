@@ -63,6 +63,7 @@ class LadderRow:
     told: str
     timescale: str
     agreement: str = ""
+    decides: str = ""  # besides the raiser
 
 
 # --- the ladder --------------------------------------------------------------------------------
@@ -91,6 +92,7 @@ def _stage_row(policy: Policy, stage: Stage) -> LadderRow:
         "; ".join(told) or "-",
         _when(stage),
         _agreement(policy, stage),
+        titles(stage.deciders),
     )
 
 
@@ -109,8 +111,10 @@ def _agreement(policy: Policy, stage: Stage) -> str:
 
 def _final_row(policy: Policy, step: FinalStep) -> LadderRow:
     titles = policy.roles.titles
-    taken = f"taken there by {titles(step.roles)}"
-    return LadderRow(step.key, step.title, taken, titles(step.alerts) or "-", "-")
+    acts = titles(step.acts) if step.acts else "the raiser"
+    responds = f"{step.kind.value}, recorded by {acts}; taken there by {titles(step.roles)}"
+    when = str(step.timescale) if step.timescale else "no deadline"
+    return LadderRow(step.key, step.title, responds, titles(step.told) or "-", when)
 
 
 # --- findings ----------------------------------------------------------------------------------
@@ -177,6 +181,15 @@ def _unreachable(policy: Policy) -> Iterator[Finding]:
 
 def _silences(policy: Policy) -> Iterator[Finding]:
     """Optional parts left out, and what the bot does instead."""
+    access = policy.access
+    for name, what in (
+        ("oversee", "sees every dispute"),
+        ("records", "reads any case record (only each raiser their own)"),
+        ("reports", "runs the quarterly report"),
+        ("monitoring", "chooses the monitoring channel"),
+    ):
+        if not getattr(access, name):
+            yield Finding(Level.NOTE, f"nobody {what}: name roles in [access] {name}")
     if not policy.categories:
         yield Finding(
             Level.NOTE,
@@ -225,13 +238,20 @@ def needed_roles(policy: Policy) -> dict[Role, list[str]]:
 
 
 def approver_sets(policy: Policy) -> list[tuple[tuple[Role, ...], str]]:
-    """Each stage's approvers, any of whom may agree, with where."""
-    return [
-        (stage.approval.approvers, f"{process.key} stage {stage.key}")
+    """Each stage's approvers, any of whom may agree, and each final step's actors, any of whom
+    may record it, with where."""
+    found = [
+        (stage.approval.approvers, f"agree at: {process.key} stage {stage.key}")
         for process in policy.processes
         for stage in process.all_stages()
         if stage.approval is not None
     ]
+    found += [
+        (process.final_step.acts, f"record the outcome of: {process.final_step.title}")
+        for process in policy.processes
+        if process.final_step is not None and process.final_step.acts
+    ]
+    return found
 
 
 def told_roles(policy: Policy) -> dict[Role, list[str]]:
@@ -242,10 +262,14 @@ def told_roles(policy: Policy) -> dict[Role, list[str]]:
             for role in stage.copied + stage.alerts + stage.notify_if_on_plan:
                 told.setdefault(role, []).append(f"{process.key} stage {stage.key}")
         if process.final_step is not None:
-            for role in process.final_step.alerts:
+            for role in process.final_step.told:
                 told.setdefault(role, []).append(f"{process.key} {process.final_step.title}")
     for role in policy.immediate_harm_alerts:
         told.setdefault(role, []).append("immediate harm")
+    for process in policy.processes:
+        for stage in process.all_stages():
+            for role in stage.deciders:
+                told.setdefault(role, []).append(f"{process.key} stage {stage.key} (decides)")
     for referral in policy.referrals:
         for role in referral.alerts:
             told.setdefault(role, []).append(f"referral {referral.key}")
@@ -260,12 +284,12 @@ def _unheld(policy: Policy, staff: Staff) -> Iterator[Finding]:
                 f"nobody in the directory holds {policy.role_title(role)} ({role}), needed "
                 f"for: {', '.join(why)}",
             )
-    for roles, stage in approver_sets(policy):
+    for roles, what in approver_sets(policy):
         if not any(staff.count(role) for role in roles):
             yield Finding(
                 Level.PROBLEM,
                 f"nobody in the directory holds {policy.roles.titles(roles)}, one of whom must "
-                f"agree at: {stage}",
+                f"{what}",
             )
     for role, where in told_roles(policy).items():
         if not staff.count(role):

@@ -14,8 +14,10 @@ from pydantic import ValidationError
 
 from drp.errors import PolicyError
 from drp.policy import (
+    DEFAULT_ACCESS,
     INFORMAL,
     OTHER_CATEGORY,
+    Access,
     Approval,
     Category,
     ExtensionRule,
@@ -26,8 +28,10 @@ from drp.policy import (
     Process,
     Referral,
     Stage,
+    StepKind,
 )
 from drp.profile_schema import (
+    AccessDoc,
     CategoryDoc,
     FinalStepDoc,
     MailboxDoc,
@@ -137,6 +141,8 @@ class _Builder:
             processes=self._with_legacy_approval(processes),
             categories=self._categories(doc.categories),
             roles=self.book,
+            access=self._access(),
+            practitioner_role=self._practitioner(),
             issue_types=tuple(doc.issue_types),
             referrals=self._referrals(doc.referrals),
             immediate_harm_alerts=self.roles("immediate_harm_alerts", doc.immediate_harm_alerts),
@@ -216,6 +222,7 @@ class _Builder:
             notify_if_on_plan=self.roles(f"{path}.notify_if_on_plan", doc.notify_if_on_plan),
             admitted=self._admitted(doc, path),
             approval=self._approval(doc, path, shared),
+            deciders=self.roles(f"{path}.deciders", doc.deciders),
             meeting=doc.meeting,
             raiser_sets_deadline=doc.raiser_sets_deadline,
             description=doc.description,
@@ -242,11 +249,21 @@ class _Builder:
     def _final(self, doc: FinalStepDoc | None, path: str, number: int) -> FinalStep | None:
         if doc is None:
             return None
+        told = doc.told
+        if doc.alerts:
+            if doc.told:
+                self.fail(f"{path}.alerts", "give told only (alerts is its old name)")
+            told = doc.alerts
+            names = ", ".join(f'"{role}"' for role in doc.alerts)
+            self.notes.append(f"{path}.alerts: old name; write told = [{names}] (same meaning)")
         return FinalStep(
             key=doc.key or str(number),
             title=doc.title,
             roles=self.roles(f"{path}.roles", doc.roles),
-            alerts=self.roles(f"{path}.alerts", doc.alerts),
+            told=self.roles(f"{path}.{'alerts' if doc.alerts else 'told'}", told),
+            kind=StepKind(doc.kind),
+            acts=self.roles(f"{path}.acts", doc.acts),
+            timescale=_timescale(doc.timescale),
             description=doc.description,
         )
 
@@ -265,7 +282,7 @@ class _Builder:
             f'approval: old form; in [[processes]] write approver = ["{rule.approver}"] and '
             f'approval_from = "{rule.from_stage}" (same meaning)'
         )
-        approval = Approval(approvers, frozenset({Move.RAISE, Move.ESCALATE}))
+        approval = Approval(approvers, frozenset({Move.RAISE, Move.ESCALATE}))  # as it meant
         return tuple(_apply_from(process, rule.from_stage, approval) for process in processes)
 
     def _categories(self, docs: Sequence[CategoryDoc]) -> tuple[Category, ...]:
@@ -305,6 +322,24 @@ class _Builder:
         )
         _unique(self, "mailboxes", [m.key for m in mailboxes])
         return mailboxes
+
+    def _access(self) -> Access:
+        """The ``[access]`` lists; one left out keeps the defaults this profile has."""
+        doc = self.doc.access
+        given = doc.model_fields_set if doc is not None else set()
+        found: dict[str, tuple[Role, ...]] = {}
+        for name in AccessDoc.model_fields:
+            if doc is not None and name in given:
+                found[name] = self.roles(f"access.{name}", getattr(doc, name))
+            else:
+                found[name] = tuple(r for r in getattr(DEFAULT_ACCESS, name) if r in self.book)
+        return Access(**found)
+
+    def _practitioner(self) -> Role:
+        name = self.doc.practitioner_role
+        if "practitioner_role" in self.doc.model_fields_set:
+            return self.roles("practitioner_role", [name])[0]
+        return Role(name)
 
     def _extension(self) -> ExtensionRule | None:
         doc = self.doc.extension

@@ -17,6 +17,7 @@ from drp.roles import DEFAULT_ROLES
 TABLES = (
     ("The profile (top level)", ""),
     ("`[[roles]]`", "RoleDoc"),
+    ("`[access]`", "AccessDoc"),
     ("`[extension]`", "ExtensionDoc"),
     ("`[[processes]]`", "ProcessDoc"),
     ("`[processes.informal]` and `[[processes.stages]]`", "StageDoc"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic.json_schema import GenerateJsonSchema, JsonDict, JsonSchemaValue
 from pydantic_core import core_schema
 
 from drp.profile_types import (
@@ -31,7 +31,7 @@ from drp.profile_types import (
 )
 
 SCHEMA_ID = "https://drp-bot.example/profile.schema.json"
-OLD_FORM = {"deprecated": True}  # still read, with a note from `policies check`
+OLD_FORM: JsonDict = {"deprecated": True}  # still read, with a note from `policies check`
 
 
 class Table(BaseModel):
@@ -67,6 +67,37 @@ class RoleDoc(Table):
         "`policies check --directory` warns if several hold it). `agency`: one per partner "
         "agency, resolved within each agency the dispute involves (multi-agency ladders).",
         "team",
+    )
+
+
+class AccessDoc(Table):
+    """Who may do what beyond a dispute's own parties (`[access]`). Each list left out keeps
+    its default (the default roles named there that the profile has)."""
+
+    oversee: Roles = field(
+        "Roles that see every dispute's card (the monitoring board stays name-free).",
+        ["assurance_officer"],
+        default=["chairs_service_manager", "monitor"],
+    )
+    records: Roles = field(
+        "Roles that may read any dispute's case record (the raiser always may).",
+        ["assurance_officer"],
+        default=["chairs_service_manager", "monitor"],
+    )
+    reports: Roles = field(
+        "Roles that may run the quarterly report.",
+        ["assurance_officer"],
+        default=["chairs_service_manager", "monitor"],
+    )
+    supervise: Roles = field(
+        "Roles that read every raiser's supervision list (a raiser reads their own).",
+        ["safeguarding_principal"],
+        default=["chairs_service_manager"],
+    )
+    monitoring: Roles = field(
+        "Roles that may make a channel the monitoring channel (`monitor here`).",
+        ["safeguarding_principal"],
+        default=["chairs_service_manager"],
     )
 
 
@@ -153,10 +184,16 @@ class StageDoc(Table):
     )
     approval_for: Moves | None = field(
         "Which moves at this stage need the approver's agreement: `raise` (opening a dispute "
-        "here), `escalate` (escalating to here). Default: the process's `approval_for`; an "
-        "empty list means none here.",
+        "here), `escalate` (escalating to here), `conclude` (closing the dispute here, resolved "
+        "or concluded). Default: the process's `approval_for`; an empty list means none here.",
         ["raise", "escalate"],
         default=None,
+    )
+    deciders: Roles = listed(
+        "Roles that share the review decision with the raiser at this stage: their holders get "
+        "the same Resolve, Extend and Escalate buttons when a response arrives (team roles: "
+        "the child's team's holder).",
+        ["safeguarding_principal"],
     )
     meeting: Flag = field(
         "The stage is a meeting the raiser convenes: the raiser may record its outcome as the "
@@ -172,18 +209,42 @@ class StageDoc(Table):
 
 
 class FinalStepDoc(Table):
-    """The step after the last internal stage (`[processes.final_step]`): legal advice, a
-    referral outside the council, a panel."""
+    """The step after the last internal stage (`[processes.final_step]`): a referral outside
+    the council, a report by a named role, a panel or a meeting."""
 
     key: str = field(
         "The step's key; leave it out to number it after the last stage.", "5", default=""
     )
     title: Text = field("The step's name on cards.", "Legal advice")
+    kind: Literal["referral", "report", "panel", "meeting"] = field(
+        "What the step is: `referral` (taken outside the council), `report` (a named role "
+        "writes a report that ends it), `panel` or `meeting` (convened; its outcome is "
+        "recorded). It names the button whoever acts presses.",
+        "report",
+        default="referral",
+    )
     roles: SomeRoles = field(
         "The raiser roles that may take a dispute to this step.", ["chair", "iro"]
     )
-    alerts: Roles = listed(
-        "Roles alerted when a dispute reaches the step, and told its outcome.", ["director"]
+    acts: Roles = listed(
+        "The roles whose holders act at the step and record its outcome (write the report, "
+        "record the panel's decision). Leave it out for the raiser to record it.",
+        ["scrutiny_chair"],
+    )
+    told: Roles = listed(
+        "Roles told when a dispute reaches the step, and told its outcome.", ["director"]
+    )
+    alerts: Roles = Field(
+        default_factory=list,
+        description="Old name of `told`. Still read; `policies check` says what to write.",
+        examples=[["director"]],
+        json_schema_extra=OLD_FORM,
+    )
+    timescale: DaysText | None = field(
+        "How long whoever acts has to record the outcome, in working or calendar days; leave "
+        "it out for no deadline.",
+        "10 working days",
+        default=None,
     )
     description: OptionalText = field(
         "What the step is, in the policy's words.", "Stage 5: legal advice.", default=""
@@ -224,7 +285,7 @@ class ProcessDoc(Table):
     )
     approval_for: Moves = field(
         "Which moves need agreement: `raise` (opening a dispute at the stage), `escalate` "
-        "(escalating to it).",
+        "(escalating to it), `conclude` (closing it there, resolved or concluded).",
         ["raise", "escalate"],
         default=["raise", "escalate"],
     )
@@ -350,6 +411,12 @@ class ProfileDoc(Table):
     issue_types: Texts = listed(
         "Issue types the form offers beside the category.", ["Practice", "Strategic"]
     )
+    practitioner_role: RoleKey = field(
+        "The role of the practitioner a dispute names on the form: where a stage copies or "
+        "asks this role to respond, it is that one person, not every holder in the team.",
+        "social_worker",
+        default="practitioner",
+    )
     default_roles: Flag = field(
         "Start from the default roles; `false`: only the roles in `[[roles]]` exist.",
         False,
@@ -358,6 +425,12 @@ class ProfileDoc(Table):
     roles: list[RoleDoc] = Field(
         default_factory=list,
         description="Roles beyond the defaults, or new titles or scopes for them.",
+    )
+    access: AccessDoc | None = field(
+        "Who may do what beyond a dispute's own parties: see every dispute, read any case "
+        "record, run the report, supervise every raiser, choose the monitoring channel.",
+        {"oversee": ["assurance_officer"], "reports": ["assurance_officer"]},
+        default=None,
     )
     extension: ExtensionDoc | None = field(
         "Further work the raiser may agree at review instead of escalating.",

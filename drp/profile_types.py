@@ -19,7 +19,7 @@ from drp.timescale import Timescale, TimeUnit
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 TIMESCALE_PATTERN = r"^\s*\d{1,4}\s+(working days?|calendar days?|hours?)\s*$"
 DAYS_PATTERN = r"^\s*\d{1,4}\s+(working days?|calendar days?)\s*$"
-MOVES = ("raise", "escalate")
+MOVES = ("raise", "escalate", "conclude")
 
 
 def _fail(kind: str, message: str) -> PydanticCustomError:

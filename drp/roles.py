@@ -123,9 +123,6 @@ _DEFAULT_TITLES = {str(d.key): d.title for d in DEFAULT_ROLES}
 for _default in DEFAULT_ROLES:
     setattr(Role, str(_default.key).upper(), _default.key)
 
-# Roles whose holder serves one team in the default set (kept while callers move to the book).
-TEAM_ROLES = frozenset(d.key for d in DEFAULT_ROLES if d.scope.per_team)
-
 
 class RoleBook(Mapping[Role, RoleDef]):
     """The roles one profile uses, by key, in the order declared (defaults first)."""

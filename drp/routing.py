@@ -99,12 +99,13 @@ def _entered_stage(policy: Policy, dispute: Dispute) -> list[Notice]:
 
 def _routed(policy: Policy, dispute: Dispute) -> list[Notice]:
     if dispute.status == Status.AWAITING_APPROVAL:
-        return _people((dispute.approver,), Audience.ACT)
+        return _people(dispute.approvers, Audience.ACT)
     if dispute.status == Status.AWAITING_RESPONSE:
         return _entered_stage(policy, dispute)
     if dispute.status == Status.EXTERNAL:
         final = policy.process(dispute.process).final_step
-        return _roles(policy, final.alerts, Audience.ALERT) if final else []
+        told = _roles(policy, final.told, Audience.ALERT) if final else []
+        return _people(dispute.owners, Audience.ACT) + told
     return []
 
 
@@ -115,7 +116,7 @@ def _told_of_step(policy: Policy, before: Dispute | None) -> list[Notice]:
     process = policy.process(before.process)
     final = process.final_step
     if final is not None and before.stage == final.key:
-        return _roles(policy, final.alerts, Audience.INFORM)
+        return _roles(policy, final.told, Audience.INFORM)
     if not process.has_stage(before.stage):
         return []
     stage = process.stage(before.stage)
@@ -126,46 +127,58 @@ def _told_of_step(policy: Policy, before: Dispute | None) -> list[Notice]:
 def _copied(policy: Policy, stage: Stage, dispute: Dispute, audience: Audience) -> list[Notice]:
     """The stage's copied roles; the practitioner copied is the one named on the dispute, not
     every practitioner."""
-    roles = tuple(role for role in stage.copied if role != Role.PRACTITIONER)
-    found = _roles(policy, roles, audience)
-    if Role.PRACTITIONER in stage.copied:
+    named = policy.practitioner_role
+    found = _roles(policy, tuple(role for role in stage.copied if role != named), audience)
+    if named in stage.copied:
         found += _people((dispute.practitioner,), audience)
     return found
 
 
 def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event) -> list[Notice]:
     """Everyone to tell about ``event``, the actor excluded, each person once."""
-    owners_before = before.owners if before else ()
-    raiser = (after.raised_by,)
     kind = event.kind
-    found: list[Notice]
+    # Those who decide with the raiser hear what the raiser hears.
+    deciding = (after.raised_by, *(before.deciders if before else ()), *after.deciders)
     if kind in {EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED}:
         found = _routed(policy, after)
         if kind == EventKind.APPROVED:
-            found += _people(raiser, Audience.INFORM)
-    elif kind == EventKind.DECLINED:
-        found = _people(raiser, Audience.INFORM)
+            found += _people(deciding, Audience.INFORM)
     elif kind == EventKind.CORRECTED:
         found = []  # the posted cards are updated in place; nobody needs a message
+    elif kind == EventKind.CLOSE_PROPOSED:
+        found = _routed(policy, after) + _people(deciding, Audience.INFORM)
     elif kind == EventKind.RESPONDED:
-        found = _people(raiser, Audience.ACT)
+        found = _people(deciding, Audience.ACT)
     elif kind in {EventKind.EXTENDED, EventKind.OVERDUE}:
-        found = _people(after.owners, Audience.ACT) + _people(raiser, Audience.INFORM)
+        found = _people(after.owners, Audience.ACT) + _people(deciding, Audience.INFORM)
     elif kind == EventKind.IMMEDIATE_HARM:
-        found = _roles(policy, policy.immediate_harm_alerts, Audience.ALERT)
-        if policy.immediate_harm_in_raisers_agency:
-            found = _raisers_agency(found)  # City & Hackney: "the DSL in your agency"
-        found += _people(after.owners, Audience.INFORM)
-    elif kind == EventKind.CONCLUDED:
-        # The outcome of a panel or external step goes to all who were told of it (seed 002).
-        found = _people(owners_before, Audience.INFORM) + _told_of_step(policy, before)
+        found = _harm(policy, after)
     elif isinstance(event.payload, Referred):
         target = event.payload.target
         alerts = policy.referral(target).alerts if target else ()
-        found = _roles(policy, alerts, Audience.ALERT) + _people(owners_before, Audience.INFORM)
-    else:  # resolved, withdrawn, concluded: those who were working on it
-        found = _people(owners_before, Audience.INFORM)
+        found = _roles(policy, alerts, Audience.ALERT) + _ended(before, deciding)
+    elif kind == EventKind.CONCLUDED:
+        # The outcome of a panel or external step goes to all who were told of it (seed 002).
+        found = _ended(before, deciding) + _told_of_step(policy, before)
+    elif kind == EventKind.DECLINED:
+        found = _people(deciding, Audience.INFORM)
+    else:  # resolved, withdrawn: those who were working on it or deciding it
+        found = _ended(before, deciding)
     return _dedupe(found, event.actor)
+
+
+def _ended(before: Dispute | None, deciding: tuple[str, ...]) -> list[Notice]:
+    """Those who were working on the step that ended, and those deciding it."""
+    owners = before.owners if before else ()
+    approvers = before.approvers if before else ()
+    return _people((*owners, *approvers, *deciding), Audience.INFORM)
+
+
+def _harm(policy: Policy, after: Dispute) -> list[Notice]:
+    found = _roles(policy, policy.immediate_harm_alerts, Audience.ALERT)
+    if policy.immediate_harm_in_raisers_agency:
+        found = _raisers_agency(found)  # City & Hackney: "the DSL in your agency"
+    return found + _people(after.owners, Audience.INFORM)
 
 
 def _dedupe(found: list[Notice], actor: str) -> list[Notice]:

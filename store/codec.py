@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from drp.governance import split_payload
 from drp.model import Child, Concern, Dispute, Outcome, Status
 from drp.roles import Role
 from store.payloads import actions_from, actions_json, payload_from, payload_json
+from store.schema import APPROVER, DECIDER
 
 Values = dict[str, Any]
 
@@ -53,9 +54,10 @@ def _state_values(dispute: Dispute) -> Values:
         "review_due_at": dispute.review_due_at,
         "overall_due_at": dispute.overall_due_at,
         "formal_started_at": dispute.formal_started_at,
-        "approver": dispute.approver,
         "pending_stage": dispute.pending_stage,
         "pending_due": dispute.pending_due,
+        "pending_outcome": dispute.pending_outcome.value if dispute.pending_outcome else None,
+        "pending_note": dispute.pending_note,
         "resume_status": dispute.resume_status.value if dispute.resume_status else None,
         "extensions_used": dispute.extensions_used,
         "responded_by": dispute.responded_by,
@@ -90,8 +92,24 @@ def owner_values(dispute: Dispute) -> list[Values]:
     ]
 
 
-def dispute_from(row: Row[Any], kids: Sequence[Child], owners: Sequence[str]) -> Dispute:
-    """Rebuild a dispute from its row, its children and its owners."""
+def people_values(dispute: Dispute) -> list[Values]:
+    """One ``dispute_people`` row per approver and decider, in the order given."""
+    return [
+        {"reference": dispute.reference, "part": part, "position": n, "person_id": person}
+        for part, people in ((APPROVER, dispute.approvers), (DECIDER, dispute.deciders))
+        for n, person in enumerate(people)
+    ]
+
+
+def dispute_from(
+    row: Row[Any],
+    kids: Sequence[Child],
+    owners: Sequence[str],
+    people: Mapping[str, Sequence[str]] | None = None,
+) -> Dispute:
+    """Rebuild a dispute from its row, its children, its owners and its other people (approvers
+    and deciders, by part)."""
+    named = people or {}
     m = row._mapping
     concern = Concern(
         category=m["category"],
@@ -123,9 +141,12 @@ def dispute_from(row: Row[Any], kids: Sequence[Child], owners: Sequence[str]) ->
         review_due_at=m["review_due_at"],
         overall_due_at=m["overall_due_at"],
         formal_started_at=m["formal_started_at"],
-        approver=m["approver"],
+        approvers=tuple(named.get(APPROVER, ())),
+        deciders=tuple(named.get(DECIDER, ())),
         pending_stage=m["pending_stage"],
         pending_due=m["pending_due"],
+        pending_outcome=Outcome(m["pending_outcome"]) if m["pending_outcome"] else None,
+        pending_note=m["pending_note"],
         resume_status=Status(m["resume_status"]) if m["resume_status"] else None,
         extensions_used=m["extensions_used"],
         responded_by=m["responded_by"],

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from drp.roles import TEAM_ROLES, Role
+from drp.roles import Role
 from store.errors import DirectoryImportError, NotFound, Problem
 from store.rows import ConversationRef, DirectoryEntry, ImportSummary, Person, RoleGrant, Team
 from store.schema import conversations, people, person_roles, teams
@@ -65,10 +65,11 @@ class Directory:
         return await self._load(statement.order_by(people.c.email))
 
     async def holders(self, role: Role, team: str | None = None) -> list[Person]:
-        """Who holds ``role``: a team role in ``team`` if given; other roles organisation-wide."""
+        """Who holds ``role``: for ``team`` if given (held in that team, or council-wide: a role
+        the profile does not scope to a team is imported without one), else anywhere."""
         grants = select(person_roles.c.person_id).where(person_roles.c.role == role.value)
-        if team is not None and role in TEAM_ROLES:
-            grants = grants.where(person_roles.c.team == team)
+        if team is not None:
+            grants = grants.where(or_(person_roles.c.team == team, person_roles.c.team == ""))
         return await self._load(
             select(people).where(people.c.id.in_(grants)).order_by(people.c.email)
         )

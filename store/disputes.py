@@ -24,12 +24,14 @@ from store.codec import (
     event_text_values,
     event_values,
     owner_values,
+    people_values,
 )
 from store.errors import DuplicateReference, InvalidRecord, NotFound, StaleVersion, StoreError
 from store.projections import project, response_from, review_from, visit_from
 from store.pseudonyms import Pseudonyms
 from store.rows import ResponseRecord, ReviewRecord, StageVisit
 from store.schema import (
+    APPROVER,
     AWAITING_APPROVAL,
     AWAITING_RESPONSE,
     AWAITING_REVIEW,
@@ -37,6 +39,7 @@ from store.schema import (
     chair_reviews,
     children,
     dispute_owners,
+    dispute_people,
     disputes,
     event_texts,
     events,
@@ -110,7 +113,7 @@ class Disputes:
         before = (
             await self._pseudonyms(dispute.reference) if event.kind == EventKind.CORRECTED else ()
         )
-        for table in (children, dispute_owners):
+        for table in (children, dispute_owners, dispute_people):
             await self._conn.execute(delete(table).where(table.c.reference == dispute.reference))
         await self._write_parts(dispute)
         await Pseudonyms(self._conn).release(before)
@@ -121,7 +124,11 @@ class Disputes:
         pseudonyms = Pseudonyms(self._conn)
         for row in kids:
             row["pseudonym"] = row["pseudonym"] or await pseudonyms.of(row["local_id"])
-        for table, rows in ((children, kids), (dispute_owners, owner_values(dispute))):
+        for table, rows in (
+            (children, kids),
+            (dispute_owners, owner_values(dispute)),
+            (dispute_people, people_values(dispute)),
+        ):
             if rows:
                 await self._conn.execute(insert(table), rows)
 
@@ -225,8 +232,11 @@ class Disputes:
         return await self._load(select(disputes).where(mine).order_by(*order))
 
     async def awaiting_approval_by(self, person_id: str) -> list[Dispute]:
-        """Disputes waiting for this person's agreement before they are sent."""
-        waiting = (disputes.c.approver == person_id) & AWAITING_APPROVAL
+        """Disputes waiting for this person's agreement (to be sent, or to close)."""
+        named = select(dispute_people.c.reference).where(
+            (dispute_people.c.person_id == person_id) & (dispute_people.c.part == APPROVER)
+        )
+        waiting = disputes.c.reference.in_(named) & AWAITING_APPROVAL
         order = (disputes.c.raised_at, disputes.c.reference)
         return await self._load(select(disputes).where(waiting).order_by(*order))
 
@@ -287,12 +297,18 @@ class Disputes:
         refs = [row.reference for row in rows]
         kids: dict[str, list[Any]] = {ref: [] for ref in refs}
         owners: dict[str, list[str]] = {ref: [] for ref in refs}
+        people: dict[str, dict[str, list[str]]] = {ref: {} for ref in refs}
         for chunk in _chunks(refs):
             for row in await self._conn.execute(_parts(children, chunk)):
                 kids[row.reference].append(child_from(row))
             for row in await self._conn.execute(_parts(dispute_owners, chunk)):
                 owners[row.reference].append(row.person_id)
-        return [dispute_from(row, kids[row.reference], owners[row.reference]) for row in rows]
+            for row in await self._conn.execute(_people(chunk)):
+                people[row.reference].setdefault(row.part, []).append(row.person_id)
+        return [
+            dispute_from(row, kids[row.reference], owners[row.reference], people[row.reference])
+            for row in rows
+        ]
 
 
 def _check(dispute: Dispute, event: Event) -> None:
@@ -321,6 +337,15 @@ def _parts(table: Any, refs: Sequence[str]) -> Select[Any]:
         select(table)
         .where(table.c.reference.in_(refs))
         .order_by(table.c.reference, table.c.position)
+    )
+
+
+def _people(refs: Sequence[str]) -> Select[Any]:
+    people = dispute_people.c
+    return (
+        select(dispute_people)
+        .where(people.reference.in_(refs))
+        .order_by(people.reference, people.part, people.position)
     )
 
 

@@ -9,16 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, false, func, literal_column, select, union
+from sqlalchemy import ColumnElement, Select, false, func, literal_column, select, union
 
 from drp.events import EventKind
 from drp.model import Dispute
 from store.disputes import Disputes
 from store.schema import (
+    APPROVER,
     AWAITING_APPROVAL,
     AWAITING_RESPONSE,
     AWAITING_REVIEW,
+    DECIDER,
     dispute_owners,
+    dispute_people,
     disputes,
     events,
     outbox,
@@ -82,11 +85,12 @@ class Schedule(Disputes):
             .where(AWAITING_RESPONSE)
         )
         reviewers = select(disputes.c.raised_by.label("person")).where(AWAITING_REVIEW)
-        approvers = select(disputes.c.approver.label("person")).where(AWAITING_APPROVAL)
+        deciders = _named(DECIDER, AWAITING_REVIEW)
+        approvers = _named(APPROVER, AWAITING_APPROVAL)
         chasing = select(disputes.c.raised_by.label("person")).where(
             AWAITING_RESPONSE & (disputes.c.due_at < now)
         )
-        everyone = union(owners, reviewers, approvers, chasing).subquery()
+        everyone = union(owners, reviewers, deciders, approvers, chasing).subquery()
         statement = select(everyone.c.person).order_by(everyone.c.person)
         return [str(p) for p in (await self._conn.execute(statement)).scalars() if p]
 
@@ -120,3 +124,12 @@ def _aware(value: datetime | str) -> datetime:
 
 def _kind(kind: EventKind) -> ColumnElement[bool]:
     return events.c.kind == literal_column(f"'{kind.value}'")
+
+
+def _named(part: str, status: ColumnElement[bool]) -> Select[tuple[str]]:
+    """The people a dispute names as ``part`` (approvers, deciders) while in ``status``."""
+    return (
+        select(dispute_people.c.person_id.label("person"))
+        .join(disputes, disputes.c.reference == dispute_people.c.reference)
+        .where(status & (dispute_people.c.part == part))
+    )

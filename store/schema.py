@@ -1,8 +1,8 @@
 """The tables: the schema the migrations build, and the expressions queries share with indexes.
 
-Partial indexes keep the hot queries O(result): open disputes by raiser, owner, team and
-approver; what falls due (response and review deadlines); pending outbox rows. A query uses
-such an index only when it repeats the index's predicate, so predicates are named here once.
+Partial indexes keep the hot queries O(result): open disputes by raiser, owner and team; what
+falls due (response and review deadlines); pending outbox rows. A query uses such an index only
+when it repeats the index's predicate, so predicates are named here once.
 """
 
 from __future__ import annotations
@@ -90,9 +90,10 @@ disputes = Table(
     Column("review_due_at", UtcDateTime),
     Column("overall_due_at", UtcDateTime),
     Column("formal_started_at", UtcDateTime),
-    Column("approver", String(PERSON), nullable=False),
     Column("pending_stage", String(KEY), nullable=False),
     Column("pending_due", Date),
+    Column("pending_outcome", String(KEY)),
+    Column("pending_note", Text, nullable=False),
     Column("resume_status", String(KEY)),
     Column("extensions_used", Integer, nullable=False),
     Column("responded_by", String(PERSON), nullable=False),
@@ -126,7 +127,6 @@ _partial("ix_disputes_open_raiser", disputes.c.raised_by, disputes.c.status, whe
 _partial("ix_disputes_open_team", disputes.c.team, where=IS_OPEN)
 _partial("ix_disputes_response_due", disputes.c.due_at, where=AWAITING_RESPONSE)
 _partial("ix_disputes_review_due", disputes.c.review_due_at, where=AWAITING_REVIEW)
-_partial("ix_disputes_approver", disputes.c.approver, where=AWAITING_APPROVAL)
 Index("ix_disputes_raised_at", disputes.c.raised_at, disputes.c.reference)
 # Closed disputes not yet erased, by closure: what retention reaches next.
 KEPT_CLOSED: ColumnElement[bool] = and_(status_is(Status.CLOSED), disputes.c.erased_at.is_(None))
@@ -163,6 +163,25 @@ dispute_owners = Table(
     Column("person_id", String(PERSON), nullable=False),
 )
 Index("ix_dispute_owners_person_id", dispute_owners.c.person_id, dispute_owners.c.reference)
+
+# Who else a dispute names now, one row each: its approvers (any may agree the pending move)
+# and its deciders (who share the review with the raiser). "Waiting for this person's agreement".
+APPROVER = "approver"
+DECIDER = "decider"
+dispute_people = Table(
+    "dispute_people",
+    metadata,
+    _ref(primary_key=True),
+    Column("part", String(KEY), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("person_id", String(PERSON), nullable=False),
+)
+Index(
+    "ix_dispute_people_person_id",
+    dispute_people.c.person_id,
+    dispute_people.c.part,
+    dispute_people.c.reference,
+)
 
 PSEUDONYM = 32  # uuid4 hex
 

@@ -28,7 +28,7 @@ from drp.roles import Role
 from store.rows import Person
 from store.store import Transaction
 from teams_bot import parties
-from teams_bot.staffing import escalation, pending_owners
+from teams_bot.staffing import close_approvers, escalation, pending_staffing
 
 # Domain field names -> the dispute card's input ids (cards.dispute.VERB_INPUTS), per verb.
 FIELD_INPUTS: dict[Verb, dict[str, str]] = {
@@ -72,13 +72,18 @@ def actor_for(person: Person, dispute: Dispute, ctx: Context) -> Actor:
     if person.id == dispute.raised_by:
         return Actor(person.id, dispute.raiser_role)
     process = process_of(dispute, ctx)
-    agreeing = parties.acting_role(person, ctx.policy.approvers(process, dispute.pending_stage))
-    if agreeing is not None and person.id == dispute.approver:
+    pending = dispute.pending_stage or dispute.stage
+    agreeing = parties.acting_role(person, ctx.policy.approvers(process, pending))
+    if agreeing is not None and person.id in dispute.approvers:
         return Actor(person.id, agreeing)
     stage_roles: tuple[Role, ...] = ()
     if process.has_stage(dispute.stage):
         stage = process.stage(dispute.stage)
         stage_roles = stage.responsible + stage.raiser_side
+        if person.id in dispute.deciders:
+            stage_roles = stage.deciders + stage_roles
+    if process.final_step is not None and dispute.stage == process.final_step.key:
+        stage_roles = process.final_step.acts
     role = parties.acting_role(person, stage_roles) or (
         person.roles[0].role if person.roles else Role.PRACTITIONER
     )
@@ -127,6 +132,11 @@ async def build_command(
         )
     if verb == Verb.APPROVE:
         return await _approve(tx, ctx, dispute, actor, read, now)
+    if verb in (Verb.RESOLVE, Verb.CONCLUDE):
+        approvers = await close_approvers(tx, ctx, dispute)
+        if verb == Verb.RESOLVE:
+            return Resolve(actor, now, text("resolve_comments", ""), approvers=approvers)
+        return Conclude(actor, now, text("outcome", ""), approvers=approvers)
     return _simple(verb, actor, now, read)
 
 
@@ -144,11 +154,9 @@ def _simple(verb: Verb, actor: Actor, now: datetime, read: ActionInput) -> Comma
             concurrent=concurrent,
         )
     builders: dict[Verb, Callable[[], Command]] = {
-        Verb.RESOLVE: lambda: Resolve(actor, now, text("resolve_comments", "")),
         Verb.EXTEND: lambda: Extend(actor, now, text("agreed_work", "")),
         Verb.HARM: lambda: AlertImmediateHarm(actor, now, text("harm_details", "")),
         Verb.WITHDRAW: lambda: Withdraw(actor, now, text("withdraw_reason", "")),
-        Verb.CONCLUDE: lambda: Conclude(actor, now, text("outcome", "")),
         Verb.DECLINE: lambda: Decline(actor, now, text("decline_reason", "")),
     }
     if verb not in builders:
@@ -164,5 +172,6 @@ async def _approve(
     read: ActionInput,
     now: datetime,
 ) -> Approve:
-    owners = await pending_owners(tx, ctx, dispute)
-    return Approve(actor, now, owners, read.texts.get("approve_comments", ""))
+    staffing = await pending_staffing(tx, ctx, dispute)
+    comments = read.texts.get("approve_comments", "")
+    return Approve(actor, now, staffing.owners, comments, deciders=staffing.deciders)

@@ -82,7 +82,8 @@ class Notifier:
                 OutboxKind.DISPUTE_CARD if notice.audience == Audience.ACT else OutboxKind.NOTICE
             )
             payload = EventMessage(event.kind.value, event.sequence, origin, notice.audience.value)
-            for person_id in await parties.notice_people(self.tx, notice, dispute):
+            people = await parties.notice_people(self.tx, notice, dispute, self.ctx.policy.roles)
+            for person_id in people:
                 if person_id == event.actor:
                     continue
                 key = event_key(ref, event.sequence, kind, person_id)

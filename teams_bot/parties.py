@@ -7,8 +7,8 @@ from datetime import date
 
 from cards.views import Viewer, ViewerKind
 from drp.model import Dispute, Status
-from drp.policy import Stage
-from drp.roles import TEAM_ROLES, Role
+from drp.policy import Policy, Stage
+from drp.roles import Role, RoleBook
 from drp.routing import Notice, Side
 from store.rows import Person
 from store.store import Transaction
@@ -36,40 +36,62 @@ def _unique(ids: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in ids if i))
 
 
-async def holders(tx: Transaction, role: Role, team: str) -> tuple[str, ...]:
-    """Who holds a role: in ``team`` for team roles, organisation-wide otherwise."""
-    scope = team if role in TEAM_ROLES else None
+async def holders(tx: Transaction, role: Role, book: RoleBook, team: str) -> tuple[str, ...]:
+    """Who holds a role: in ``team`` for roles the profile scopes to a team or agency,
+    council-wide otherwise."""
+    scope = team if book.per_team(role) else None
     return tuple(person.id for person in await tx.directory.holders(role, scope))
 
 
-async def stage_owners(
-    tx: Transaction, stage: Stage, *, team: str, raiser_team: str, practitioner: str
+async def role_holders(
+    tx: Transaction, roles: Iterable[Role], book: RoleBook, team: str
 ) -> tuple[str, ...]:
-    """The people who must respond at a stage (both sides of a two-sided stage)."""
+    """Everyone holding any of ``roles`` (team roles: in ``team``), each once."""
     found: list[str] = []
-    for role in stage.responsible:
-        if role == Role.PRACTITIONER and practitioner:
-            found.append(practitioner)  # the named practitioner, not every one in the team
-        else:
-            found.extend(await holders(tx, role, team))
-    for role in stage.raiser_side:
-        found.extend(await holders(tx, role, raiser_team))
+    for role in roles:
+        found.extend(await holders(tx, role, book, team))
     return _unique(found)
 
 
-async def approver_for(tx: Transaction, roles: Iterable[Role], raiser: Person) -> str:
-    """The raiser's own approver among holders of ``roles`` (seed 001: the chairs' service
-    manager): one in the raiser's team first, else anyone but the raiser."""
+async def stage_owners(
+    tx: Transaction,
+    stage: Stage,
+    book: RoleBook,
+    *,
+    team: str,
+    raiser_team: str,
+    practitioner: str,
+    named: Role,
+) -> tuple[str, ...]:
+    """The people who must respond at a stage (both sides of a two-sided stage); for the
+    ``named`` practitioner role, the practitioner named on the dispute, not every one."""
+    found: list[str] = []
+    for role in stage.responsible:
+        if role == named and practitioner:
+            found.append(practitioner)
+        else:
+            found.extend(await holders(tx, role, book, team))
+    for role in stage.raiser_side:
+        found.extend(await holders(tx, role, book, raiser_team))
+    return _unique(found)
+
+
+async def approvers_for(
+    tx: Transaction, roles: Iterable[Role], book: RoleBook, raiser: Person
+) -> tuple[str, ...]:
+    """Who may agree the raiser's move: for each approver role, its holders in the raiser's
+    own team if any (seed 001: the chair's own service manager), else every holder; never the
+    raiser. Any one of them may agree."""
+    found: list[str] = []
     for role in roles:
-        own_team = await holders(tx, role, raiser.team) if raiser.team else ()
-        candidates = own_team or await holders(tx, role, "")
-        found = next((pid for pid in candidates if pid != raiser.id), "")
-        if found:
-            return found
-    return ""
+        own_team = await holders(tx, role, book, raiser.team) if raiser.team else ()
+        found.extend(own_team or await holders(tx, role, book, ""))
+    return _unique(pid for pid in found if pid != raiser.id)
 
 
-async def notice_people(tx: Transaction, notice: Notice, dispute: Dispute) -> tuple[str, ...]:
+async def notice_people(
+    tx: Transaction, notice: Notice, dispute: Dispute, book: RoleBook
+) -> tuple[str, ...]:
     """The people a routing notice reaches."""
     if notice.person:
         return (notice.person,)
@@ -79,17 +101,25 @@ async def notice_people(tx: Transaction, notice: Notice, dispute: Dispute) -> tu
     if notice.side == Side.RAISER and dispute.raiser_team:
         # The raiser's own agency; a raiser with no team (a chair) is reached via the child's.
         team = dispute.raiser_team
-    return await holders(tx, notice.role, team)
+    return await holders(tx, notice.role, book, team)
 
 
-async def viewer(tx: Transaction, dispute: Dispute, person_id: str, today: date) -> Viewer:
-    """Which view of the dispute this person gets (a deputy: for whom, in which role)."""
+async def viewer(
+    tx: Transaction, dispute: Dispute, person_id: str, today: date, policy: Policy
+) -> Viewer:
+    """Which view of the dispute this person gets (a deputy: for whom; an approver or a
+    decider: in which of the roles the policy names there)."""
     if person_id == dispute.raised_by:
         return Viewer(person_id, ViewerKind.RAISER)
-    if dispute.status == Status.AWAITING_APPROVAL and person_id == dispute.approver:
-        return Viewer(person_id, ViewerKind.APPROVER)
+    process = policy.process(dispute.process)
+    if dispute.status == Status.AWAITING_APPROVAL and person_id in dispute.approvers:
+        roles = policy.approvers(process, dispute.pending_stage or dispute.stage)
+        return Viewer(person_id, ViewerKind.APPROVER, role=await _role_in(tx, person_id, roles))
     if person_id in dispute.owners:
         return Viewer(person_id, ViewerKind.OWNER)
+    if person_id in dispute.deciders and process.has_stage(dispute.stage):
+        roles = process.stage(dispute.stage).deciders
+        return Viewer(person_id, ViewerKind.DECIDER, role=await _role_in(tx, person_id, roles))
     principal = await deputising_owner(tx, dispute, person_id, today)
     if principal:
         role = await _deputy_role(tx, person_id, principal)
@@ -98,6 +128,11 @@ async def viewer(tx: Transaction, dispute: Dispute, person_id: str, today: date)
     if person is not None and any(grant.role in OVERSIGHT for grant in person.roles):
         return Viewer(person_id, ViewerKind.MONITOR)
     return Viewer(person_id, ViewerKind.OTHER)
+
+
+async def _role_in(tx: Transaction, person_id: str, roles: Iterable[Role]) -> Role | None:
+    person = await tx.directory.person(person_id)
+    return acting_role(person, roles) if person is not None else None
 
 
 async def _deputy_role(tx: Transaction, deputy_id: str, principal_id: str) -> Role | None:
@@ -146,7 +181,8 @@ async def may_see(tx: Transaction, dispute: Dispute, person: Person, today: date
 
 def party_ids(dispute: Dispute) -> tuple[str, ...]:
     """Everyone with a card of this dispute in their own chat."""
-    return _unique((dispute.raised_by, *dispute.owners, dispute.approver, dispute.practitioner))
+    named = (*dispute.owners, *dispute.approvers, *dispute.deciders)
+    return _unique((dispute.raised_by, *named, dispute.practitioner))
 
 
 async def names(tx: Transaction, ids: Iterable[str]) -> dict[str, str]:

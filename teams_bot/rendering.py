@@ -50,7 +50,7 @@ class Renderer:
     ) -> Card:
         """The card this person sees: actions only where the machine would accept them."""
         today = self.ctx.calendar.local_date(now)
-        who = await parties.viewer(tx, dispute, person_id, today)
+        who = await parties.viewer(tx, dispute, person_id, today, self.ctx.policy)
         view, people = await self._view(tx, dispute)
         refresh_ids = parties.teams_ids(people, parties.party_ids(dispute))
         return dispute_card(
@@ -73,7 +73,7 @@ class Renderer:
     def monitoring(self, dispute: Dispute, now: datetime) -> Card:
         """The least a monitoring channel needs: no names."""
         stage = current_stage(dispute, self.ctx)
-        owner = ", ".join(role.label for role in stage.responsible) if stage else ""
+        owner = self.ctx.policy.roles.titles(stage.responsible) if stage else ""
         return monitoring_card(
             dispute, self.ctx.policy, dispute.team, owner, now, self.ctx.calendar
         )

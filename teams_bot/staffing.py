@@ -1,6 +1,6 @@
-"""Who staffs a stage: its owners from the directory, and the raiser's approver where the policy
-asks for agreement. One function for raising, the card's Escalate and Approve, and the
-scheduler's automatic escalation."""
+"""Who staffs a stage: its owners and deciders from the directory, and its approvers where the
+policy asks for agreement. One function for raising, the card's Escalate, Approve, Resolve and
+Conclude, and the scheduler's automatic escalation."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from drp.commands import Escalate
 from drp.errors import InvalidInput
 from drp.machine import Context, escalation_target, process_of
 from drp.model import Actor, Dispute
-from drp.policy import Stage
+from drp.policy import FinalStep, Move, Stage
 from store.store import Transaction
 from teams_bot import parties
 
@@ -34,31 +34,53 @@ class Staffed(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Staffing:
-    """The people a stage needs: who responds, and who must agree first ("" if nobody)."""
+    """The people a stage needs: who responds, who shares the review with the raiser, and who
+    may agree first (any one of them; none if the stage needs no agreement)."""
 
     owners: tuple[str, ...]
-    approver: str = ""
+    approvers: tuple[str, ...] = ()
+    deciders: tuple[str, ...] = ()
 
 
 async def staff_stage(tx: Transaction, ctx: Context, dispute: Staffed, stage: Stage) -> Staffing:
     """The stage's owners (both sides of a two-sided stage; the named practitioner, not every
-    one in the team) and the raiser's approver if the policy needs agreement for it. No owners
-    if nobody in the directory holds the responsible roles: the domain refuses that."""
+    one in the team), its deciders, and its approvers if the policy needs agreement for it.
+    No owners if nobody in the directory holds the responsible roles: the domain refuses that."""
+    book = ctx.policy.roles
     owners = await parties.stage_owners(
         tx,
         stage,
+        book,
         team=dispute.team,
         raiser_team=dispute.raiser_team,
         practitioner=dispute.practitioner,
+        named=ctx.policy.practitioner_role,
     )
-    approver = ""
+    deciders = await parties.role_holders(tx, stage.deciders, book, dispute.team)
+    approvers: tuple[str, ...] = ()
     process = ctx.policy.process(dispute.process)
     if ctx.policy.needs_approval(process, stage.key):
-        raiser = await tx.directory.person(dispute.raised_by)
-        if raiser is not None:
-            roles = ctx.policy.approvers(process, stage.key)
-            approver = await parties.approver_for(tx, roles, raiser)
-    return Staffing(owners, approver)
+        approvers = await agreeing(tx, ctx, dispute, stage)
+    return Staffing(owners, approvers, tuple(d for d in deciders if d != dispute.raised_by))
+
+
+async def agreeing(
+    tx: Transaction, ctx: Context, dispute: Staffed, stage: Stage
+) -> tuple[str, ...]:
+    """Who may agree a move at ``stage``: the holders of its approver roles, those in the
+    raiser's own team first (seed 001: the chair's own service manager), never the raiser."""
+    raiser = await tx.directory.person(dispute.raised_by)
+    if raiser is None:
+        return ()
+    roles = ctx.policy.approvers(ctx.policy.process(dispute.process), stage.key)
+    return await parties.approvers_for(tx, roles, ctx.policy.roles, raiser)
+
+
+async def staff_final_step(
+    tx: Transaction, ctx: Context, dispute: Staffed, step: FinalStep
+) -> tuple[str, ...]:
+    """Whoever acts at the final step (write the report, record the panel's outcome)."""
+    return await parties.role_holders(tx, step.acts, ctx.policy.roles, dispute.team)
 
 
 async def escalation(
@@ -76,9 +98,10 @@ async def escalation(
     """The Escalate command to ``to_stage`` ("" = the next one), staffed; the chair's card and
     the scheduler's automatic escalation both ask for it here."""
     target = escalation_target(dispute, to_stage, dispute.raiser_role, ctx)
-    staffing = Staffing(())
     if isinstance(target, Stage):
         staffing = _required(await staff_stage(tx, ctx, dispute, target), target)
+    else:
+        staffing = Staffing(await staff_final_step(tx, ctx, dispute, target))
     return Escalate(
         actor,
         now,
@@ -86,18 +109,31 @@ async def escalation(
         updated_concerns,
         to_stage=to_stage,
         owners=staffing.owners,
-        approver=staffing.approver,
+        approvers=staffing.approvers,
+        deciders=staffing.deciders,
         due=due,
     )
 
 
-async def pending_owners(tx: Transaction, ctx: Context, dispute: Dispute) -> tuple[str, ...]:
-    """The owners of the stage waiting for agreement (what Approve sends it to)."""
+async def pending_staffing(tx: Transaction, ctx: Context, dispute: Dispute) -> Staffing:
+    """The owners and deciders of the stage waiting for agreement (what Approve sends it to);
+    none when what waits is a close."""
     process = process_of(dispute, ctx)
     if not process.has_stage(dispute.pending_stage):
-        return ()
+        return Staffing(())
     stage = process.stage(dispute.pending_stage)
-    return _required(await staff_stage(tx, ctx, dispute, stage), stage).owners
+    return _required(await staff_stage(tx, ctx, dispute, stage), stage)
+
+
+async def close_approvers(tx: Transaction, ctx: Context, dispute: Dispute) -> tuple[str, ...]:
+    """Who may agree closing the dispute where it stands, where its stage needs that."""
+    process = process_of(dispute, ctx)
+    if not process.has_stage(dispute.stage):
+        return ()
+    stage = process.stage(dispute.stage)
+    if not stage.needs_approval(Move.CONCLUDE):
+        return ()
+    return await agreeing(tx, ctx, dispute, stage)
 
 
 def _required(staffing: Staffing, stage: Stage) -> Staffing:

@@ -6,6 +6,8 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
+from drp.errors import PolicyError
+from drp.policy import Policy, load_policy
 from drp.roles import Role
 from store.directory_file import parse_directory
 from store.errors import Problem
@@ -13,6 +15,7 @@ from store.rows import ImportSummary, Person
 from store.store import Store
 from teams_bot.cli.db import add_database_option, database_url, ready, run
 from teams_bot.cli.errors import CliError
+from teams_bot.settings import Settings, SettingsError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         " deputy_email, deputy_from, deputy_to. Several roles or teams: separate with ';'.",
     )
     importer.add_argument("file", type=Path, metavar="FILE.csv", help="the directory file")
+    importer.add_argument(
+        "--policy", help="the profile whose roles the file may grant (default: DRP_POLICY)"
+    )
     add_database_option(importer)
     importer.set_defaults(handler=_import)
     lister = actions.add_parser("list", help="list the people in the directory")
@@ -56,7 +62,8 @@ def _read(path: Path) -> str:
 
 
 def _import(args: argparse.Namespace) -> int:
-    entries, problems = parse_directory(_read(args.file))
+    policy = _running_policy(args.policy)
+    entries, problems = parse_directory(_read(args.file), policy.roles)
 
     async def work(store: Store) -> ImportSummary:
         await ready(store)
@@ -69,6 +76,20 @@ def _import(args: argparse.Namespace) -> int:
     summary = run(work, database_url(args))
     print(f"{args.file}: {summary}")
     return 0
+
+
+def _running_policy(name: str | None) -> Policy:
+    """The profile the bot runs (``--policy``, else ``DRP_POLICY``): each row's roles must be
+    among its roles."""
+    if name:
+        try:
+            return load_policy(name)
+        except PolicyError as error:
+            raise CliError(f"--policy: {error}") from None
+    try:
+        return Settings.load().policy
+    except SettingsError as error:
+        raise CliError(str(error)) from None
 
 
 def _refusal(path: Path, problems: list[Problem]) -> str:

@@ -106,6 +106,8 @@ def _print_ladder(policy: Policy, process: Process) -> None:
         print(f"  {row.key:<9} {row.title}: {row.timescale}")
         print(f"            responds: {row.responds}")
         print(f"            told: {row.told}")
+        if row.decides:
+            print(f"            decides with the raiser: {row.decides}")
         if row.agreement:
             print(f"            {row.agreement}")
 

@@ -76,7 +76,7 @@ class RaiseFlow:
             calendar=self.ctx.calendar,
             values=values,
             errors=errors,
-            practitioners=await _practitioners(tx),
+            practitioners=await _practitioners(tx, self.ctx.policy.practitioner_role),
             key_factory=self.deps.keys,
         )
 
@@ -143,7 +143,8 @@ class RaiseFlow:
         if not process.has_stage(form.stage):
             return {"stage": "Choose the stage to start at."}
         stage = process.stage(form.stage)
-        practitioner, wrong = await _named_practitioner(tx, person, form, stage)
+        named = self.ctx.policy.practitioner_role
+        practitioner, wrong = await _named_practitioner(tx, person, form, stage, named)
         if wrong:
             return {"practitioner": wrong}
         raising = _Raising(process.key, form.team, person.team, practitioner, person.id)
@@ -159,7 +160,8 @@ class RaiseFlow:
             concern=form.concern,
             date_of_concern=form.date_of_concern or self.ctx.calendar.local_date(now),
             owners=staffing.owners,
-            approver=staffing.approver,
+            approvers=staffing.approvers,
+            deciders=staffing.deciders,
             due=form.due,
             practitioner=practitioner,
             raiser_team=person.team,
@@ -207,28 +209,29 @@ class _Raising:
     raised_by: str
 
 
-async def _practitioners(tx: Transaction) -> list[tuple[str, str]]:
-    """Every practitioner as (person id, "Name (team)") for the form's drop-down."""
+async def _practitioners(tx: Transaction, named: Role) -> list[tuple[str, str]]:
+    """Every practitioner (holder of the profile's practitioner role) as (person id,
+    "Name (team)") for the form's drop-down."""
     found = []
-    for person in await tx.directory.people(role=Role.PRACTITIONER):
-        teams = [g.team for g in person.roles if g.role == Role.PRACTITIONER and g.team]
+    for person in await tx.directory.people(role=named):
+        teams = [g.team for g in person.roles if g.role == named and g.team]
         found.append((person.id, f"{person.name} ({', '.join(teams) or 'no team'})"))
     return found
 
 
 async def _named_practitioner(
-    tx: Transaction, raiser: Person, form: FormInput, stage: Stage
+    tx: Transaction, raiser: Person, form: FormInput, stage: Stage, named: Role
 ) -> tuple[str, str]:
     """The named practitioner's person id ("" if none), or why the one named cannot be."""
     chosen = form.practitioner
     if not chosen:
-        return "", NAME_PRACTITIONER if practitioner_responds(stage) else ""
+        return "", NAME_PRACTITIONER if practitioner_responds(stage, named) else ""
     person = await tx.directory.person(chosen)
     if person is None and "@" in chosen:
         person = await tx.directory.by_email(chosen)
     if person is None:
         return "", UNKNOWN_PRACTITIONER
-    if not person.has_role(Role.PRACTITIONER, form.team):
+    if not person.has_role(named, form.team):
         return "", PRACTITIONER_TEAM
     if person.id == raiser.id:
         return "", NOT_YOURSELF

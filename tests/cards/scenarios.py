@@ -95,7 +95,7 @@ class Story:
                 "Still no core group",
                 to_stage=to_stage,
                 owners=(OWNERS.get(target, "dir-1"),),
-                approver=CSM,
+                approvers=(CSM,),
             )
         )
 
@@ -130,7 +130,7 @@ def raise_story(
         ),
         date_of_concern=TODAY - timedelta(days=1),
         owners=(OWNERS.get(stage, "tm-1"),),
-        approver=CSM,
+        approvers=(CSM,),
         due=due,
         practitioner=PRACTITIONER,
     )

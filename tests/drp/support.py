@@ -208,8 +208,8 @@ def assert_legal(dispute: Dispute, policy: Policy) -> None:
         assert dispute.responded_by, dispute
     if dispute.status is Status.AWAITING_APPROVAL:
         assert dispute.pending_stage, dispute
-        assert dispute.approver, dispute
-        assert dispute.approver != dispute.raised_by, dispute
+        assert dispute.approvers, dispute
+        assert dispute.raised_by not in dispute.approvers, dispute
         assert policy.approvers(process, dispute.pending_stage), dispute
     else:
         assert (dispute.pending_stage, dispute.pending_due) == ("", None), dispute

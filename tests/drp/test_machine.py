@@ -80,13 +80,15 @@ def climb(trail: Trail, to_stage: str, at: datetime, raiser: Actor = CHAIR) -> d
         trail.do(Respond(first_owner(trail.dispute), at, "Actions agreed with dates."))
         at += timedelta(hours=1)
         due = at.date() + timedelta(days=3) if following.timescale is None else None
-        approver = (
-            CHAIRS_MANAGER.id
+        approvers = (
+            (CHAIRS_MANAGER.id,)
             if trail.policy.needs_approval(process, following.key, Move.ESCALATE)
-            else ""
+            else ()
         )
         owners = owners_for(trail.policy, following.key)
-        trail.do(Escalate(raiser, at, "Not resolved.", owners=owners, approver=approver, due=due))
+        trail.do(
+            Escalate(raiser, at, "Not resolved.", owners=owners, approvers=approvers, due=due)
+        )
         if trail.dispute.status is Status.AWAITING_APPROVAL:
             trail.do(Approve(CHAIRS_MANAGER, at, owners))
     assert trail.dispute.status is Status.AWAITING_RESPONSE
@@ -369,7 +371,7 @@ def test_cpc_stage_1_is_sent_without_agreement() -> None:
 @pytest.mark.parametrize("stage", ["2", "3", "4"])
 def test_cpc_stage_2_or_above_is_sent_once_the_chairs_manager_agrees(stage: str) -> None:
     owners = owners_for(context("cpc-standard").policy, stage)
-    trail = opened("cpc-standard", stage=stage, approver=CHAIRS_MANAGER.id)
+    trail = opened("cpc-standard", stage=stage, approvers=(CHAIRS_MANAGER.id,))
     assert trail.dispute.status is Status.AWAITING_APPROVAL
     assert (trail.dispute.stage, trail.dispute.pending_stage) == ("", stage)
     assert trail.last.payload.awaiting_approval is True
@@ -393,12 +395,12 @@ def test_cpc_stage_2_dispute_without_an_approver_is_refused() -> None:
 
 def test_cpc_chair_cannot_agree_their_own_stage_2_dispute() -> None:
     with pytest.raises(InvalidInput) as caught:
-        raise_dispute(raise_command(stage="2", approver=CHAIR.id), context("cpc-standard"))
+        raise_dispute(raise_command(stage="2", approvers=(CHAIR.id,)), context("cpc-standard"))
     assert caught.value.field == "approver"
 
 
 def test_cpc_only_the_named_chairs_manager_may_agree() -> None:
-    trail = opened("cpc-standard", stage="2", approver=TEAM_MANAGER.id)
+    trail = opened("cpc-standard", stage="2", approvers=(TEAM_MANAGER.id,))
     owners = (SERVICE_MANAGER.id,)
     trail.refuses(Approve(TEAM_MANAGER, london(2026, 12, 22), owners), NotPermitted)
     other_manager = Actor("csm-other", Role.CHAIRS_SERVICE_MANAGER)
@@ -409,14 +411,14 @@ def test_cpc_only_the_named_chairs_manager_may_agree() -> None:
 def test_cpc_a_stage_2_deadline_cannot_be_set_by_the_chair_even_before_agreement() -> None:
     with pytest.raises(InvalidInput) as caught:
         raise_dispute(
-            raise_command(stage="2", approver=CHAIRS_MANAGER.id, due=date(2026, 12, 23)),
+            raise_command(stage="2", approvers=(CHAIRS_MANAGER.id,), due=date(2026, 12, 23)),
             context("cpc-standard"),
         )
     assert caught.value.field == "due"
 
 
 def test_cpc_declined_fresh_dispute_closes_as_not_agreed() -> None:
-    trail = opened("cpc-standard", stage="2", approver=CHAIRS_MANAGER.id)
+    trail = opened("cpc-standard", stage="2", approvers=(CHAIRS_MANAGER.id,))
     event = trail.do(Decline(CHAIRS_MANAGER, london(2026, 12, 21, 15), "Try stage 1 first."))
     assert event.kind is EventKind.DECLINED
     assert trail.dispute.outcome is Outcome.NOT_AGREED
@@ -427,7 +429,7 @@ def test_cpc_declined_escalation_returns_to_the_chairs_review() -> None:
     trail = opened("cpc-standard")
     respond(trail, london(2026, 12, 22, 11))
     trail.do(
-        Escalate(CHAIR, london(2026, 12, 22, 14), "Unsatisfactory", approver=CHAIRS_MANAGER.id)
+        Escalate(CHAIR, london(2026, 12, 22, 14), "Unsatisfactory", approvers=(CHAIRS_MANAGER.id,))
     )
     assert trail.dispute.status is Status.AWAITING_APPROVAL
     assert trail.dispute.stage == "1"
@@ -452,7 +454,7 @@ def test_cpc_one_further_24_hours_then_escalation_to_stage_2() -> None:
     error = trail.refuses(Extend(CHAIR, london(2026, 12, 23, 13), "Once more"), CommandRejected)
     assert "already been used" in str(error)
     trail.do(
-        Escalate(CHAIR, london(2026, 12, 23, 15), "Still not done", approver=CHAIRS_MANAGER.id)
+        Escalate(CHAIR, london(2026, 12, 23, 15), "Still not done", approvers=(CHAIRS_MANAGER.id,))
     )
     trail.do(Approve(CHAIRS_MANAGER, london(2026, 12, 24, 9), (SERVICE_MANAGER.id,)))
     assert trail.dispute.stage == "2"
@@ -475,11 +477,11 @@ def test_cpc_the_24_hour_extension_is_real_hours_across_the_october_clock_change
 def test_cpc_unanswered_stage_1_escalates_automatically_once_overdue() -> None:
     trail = opened("cpc-standard")
     trail.refuses(
-        Escalate(SYSTEM, london(2026, 12, 30, 23), "auto", approver=CHAIRS_MANAGER.id),
+        Escalate(SYSTEM, london(2026, 12, 30, 23), "auto", approvers=(CHAIRS_MANAGER.id,)),
         CommandRejected,
     )
     event = trail.do(
-        Escalate(SYSTEM, london(2026, 12, 31, 0, 1), "No response", approver=CHAIRS_MANAGER.id)
+        Escalate(SYSTEM, london(2026, 12, 31, 0, 1), "No response", approvers=(CHAIRS_MANAGER.id,))
     )
     assert (event.actor, event.payload.automatic) == ("system", True)
     assert trail.dispute.pending_stage == "2"
@@ -490,7 +492,7 @@ def test_cpc_unanswered_stage_1_escalates_automatically_once_overdue() -> None:
 def test_cpc_automatic_escalation_never_skips_a_stage() -> None:
     trail = opened("cpc-standard")
     trail.refuses(
-        Escalate(SYSTEM, london(2027, 1, 4), "auto", to_stage="3", approver=CHAIRS_MANAGER.id),
+        Escalate(SYSTEM, london(2027, 1, 4), "auto", to_stage="3", approvers=(CHAIRS_MANAGER.id,)),
         CommandRejected,
     )
 
@@ -516,7 +518,7 @@ def test_cpc_stage_4_is_the_last_and_is_concluded() -> None:
 
 
 def test_cpc_unanswered_stage_4_may_be_concluded_once_overdue() -> None:
-    trail = opened("cpc-standard", stage="4", approver=CHAIRS_MANAGER.id)
+    trail = opened("cpc-standard", stage="4", approvers=(CHAIRS_MANAGER.id,))
     trail.do(Approve(CHAIRS_MANAGER, london(2026, 12, 21, 11), (DIRECTOR.id,)))
     assert trail.dispute.due_at == end_of(2026, 12, 30)
     trail.refuses(Conclude(CHAIR, london(2026, 12, 30, 12), "No reply"), CommandRejected)

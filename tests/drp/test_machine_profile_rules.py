@@ -44,7 +44,11 @@ def escalated(ctx: Context, approver: str) -> Dispute:
     at = MON_21_DEC + timedelta(hours=1)
     answered = decide(raised(ctx), Respond(CASE_LEAD, at, "We will."), ctx).dispute
     up = Escalate(
-        CONVENOR, at + timedelta(hours=1), "Not enough.", owners=(AREA_LEAD.id,), approver=approver
+        CONVENOR,
+        at + timedelta(hours=1),
+        "Not enough.",
+        owners=(AREA_LEAD.id,),
+        approvers=(approver,),
     )
     return decide(answered, up, ctx).dispute
 

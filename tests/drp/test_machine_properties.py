@@ -127,8 +127,8 @@ class DisputeMachine(RuleBasedStateMachine):
             return people.get(dispute.raised_by, CHAIR)
         if dispute is not None and choice == "owner" and dispute.owners:
             return people[dispute.owners[0]]
-        if dispute is not None and choice == "approver" and dispute.approver:
-            return people.get(dispute.approver, CHAIRS_MANAGER)
+        if dispute is not None and choice == "approver" and dispute.approvers:
+            return people.get(dispute.approvers[0], CHAIRS_MANAGER)
         return people.get(choice, SYSTEM)
 
     def due(self, offset: int | None) -> date | None:
@@ -159,7 +159,7 @@ class DisputeMachine(RuleBasedStateMachine):
                 summary=data.draw(texts),
             ),
             owners=data.draw(owner_lists),
-            approver=data.draw(st.sampled_from(["", *IDS])),
+            approvers=(data.draw(st.sampled_from(["", *IDS])),),
             due=self.due(data.draw(due_offsets)),
         )
 
@@ -177,9 +177,9 @@ class DisputeMachine(RuleBasedStateMachine):
             process=process.key,
             concern=concern(policy.categories[0].key),
             owners=owners_for(policy, stage.key, process.key),
-            approver=CHAIRS_MANAGER.id
+            approvers=(CHAIRS_MANAGER.id,)
             if policy.needs_approval(process, stage.key, Move.RAISE)
-            else "",
+            else (),
             due=self.now.date() + timedelta(days=1) if needs_date else None,
         )
 
@@ -227,7 +227,14 @@ class DisputeMachine(RuleBasedStateMachine):
             owners = owners_for(self.ctx.policy, following.key, process.key)
         approver = data.draw(st.sampled_from([CHAIRS_MANAGER.id] * 8 + ["", *IDS]))
         command = Escalate(
-            self.actor(choice), self.now, text, "", to_stage, owners, approver, self.due(offset)
+            self.actor(choice),
+            self.now,
+            text,
+            "",
+            to_stage,
+            owners,
+            (approver,),
+            due=self.due(offset),
         )
         self.apply(command)
 
@@ -275,7 +282,7 @@ class DisputeMachine(RuleBasedStateMachine):
         raiser = people.get(dispute.raised_by, CHAIR)
         if dispute.status is Status.AWAITING_APPROVAL:
             owners = owners_for(self.ctx.policy, dispute.pending_stage, dispute.process)
-            approver = people.get(dispute.approver, CHAIRS_MANAGER)
+            approver = people.get(dispute.approvers[0], CHAIRS_MANAGER)
             return [Approve(approver, now, owners), Decline(approver, now, "Not yet.")]
         if dispute.status is Status.EXTERNAL:
             return [Conclude(raiser, now, "Outcome recorded.")]
@@ -296,7 +303,9 @@ class DisputeMachine(RuleBasedStateMachine):
         owners = owners_for(self.ctx.policy, following.key, process.key)
         due = self.now.date() + timedelta(days=3) if following.timescale is None else None
         return [
-            Escalate(who_, self.now, "Not resolved.", "", "", owners, CHAIRS_MANAGER.id, due)
+            Escalate(
+                who_, self.now, "Not resolved.", "", "", owners, (CHAIRS_MANAGER.id,), due=due
+            )
             for who_ in (raiser, SYSTEM)
         ]
 

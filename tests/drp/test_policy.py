@@ -164,9 +164,10 @@ def test_nottingham_offers_escalation_rather_than_escalating_itself(nottingham: 
 
 
 def test_cpc_standard_needs_the_chairs_managers_agreement_from_stage_2(cpc: Policy) -> None:
-    for move in Move:
+    for move in (Move.RAISE, Move.ESCALATE):
         needs = {s.key: cpc.needs_approval(cpc.main, s.key, move) for s in cpc.main.all_stages()}
         assert needs == {INFORMAL: False, "1": False, "2": True, "3": True, "4": True}
+    assert not any(s.needs_approval(Move.CONCLUDE) for s in cpc.main.all_stages())
     approvers = {s.key: cpc.approvers(cpc.main, s.key) for s in cpc.main.all_stages()}
     only = (Role.CHAIRS_SERVICE_MANAGER,)
     assert approvers == {INFORMAL: (), "1": (), "2": only, "3": only, "4": only}
@@ -300,7 +301,7 @@ def test_newham_stage_5_cafcass_is_for_iros_only(newham: Policy) -> None:
     assert final.key == "5"
     assert final.roles == (Role.IRO,)
     assert "CAFCASS" in final.title
-    assert final.alerts == (Role.DIRECTOR,)
+    assert final.told == (Role.DIRECTOR,)
 
 
 def test_newham_chair_records_the_resolution_within_2_calendar_days(newham: Policy) -> None:

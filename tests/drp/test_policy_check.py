@@ -58,6 +58,7 @@ def wyvern_staff(*without: str) -> Staff:
         [(Role("safeguarding_principal"), "")],
         [(Role("assurance_officer"), "")],
         [(Role("partnership_director"), "")],
+        [(Role("scrutiny_chair"), "")],
     ]
     return Staff.of(p for p in people if p[0][0] not in without)
 
@@ -127,11 +128,21 @@ def test_a_role_the_ladder_needs_that_nobody_holds_is_a_problem() -> None:
 
 def test_agreement_needs_a_holder_of_any_one_of_the_approver_roles() -> None:
     policy = load_policy(str(WYVERN))
-    assert problems(policy, wyvern_staff("assurance_officer")) == []
+    assert problems(policy, wyvern_staff("safeguarding_principal")) == []
     none = wyvern_staff("assurance_officer", "safeguarding_principal")
     assert problems(policy, none) == [
         "nobody in the directory holds Principal for Safeguarding, Assurance Officer, one of "
-        "whom must agree at: escalation stage 2"
+        "whom must agree at: escalation stage 2",
+        "nobody in the directory holds Assurance Officer, one of whom must agree at: "
+        "escalation stage 3",
+    ]
+
+
+def test_a_final_step_nobody_can_record_is_a_problem() -> None:
+    policy = load_policy(str(WYVERN))
+    assert problems(policy, wyvern_staff("scrutiny_chair")) == [
+        "nobody in the directory holds Independent Scrutiny Chair, one of whom must record "
+        "the outcome of: Independent scrutiny report",
     ]
 
 
@@ -140,7 +151,7 @@ def test_a_told_role_nobody_holds_is_a_note() -> None:
     staff = wyvern_staff("safeguarding_principal")
     assert (
         "nobody in the directory holds Principal for Safeguarding (safeguarding_principal); "
-        "nobody will be told at: escalation stage 3"
+        "nobody will be told at: escalation stage 3, escalation stage 2 (decides)"
     ) in notes(policy, staff)
 
 
@@ -149,6 +160,7 @@ def test_a_team_without_a_holder_of_a_team_role_that_responds_is_a_problem() -> 
     people = [
         *([(r, "")] for r in map(Role, ("conference_convenor", "safeguarding_principal"))),
         [(Role("assurance_officer"), ""), (Role("partnership_director"), "")],
+        [(Role("scrutiny_chair"), "")],
         [(Role("case_lead"), NORTH), (Role("case_lead"), "Marches South")],
         [(Role("area_lead"), NORTH)],
     ]

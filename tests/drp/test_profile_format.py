@@ -115,7 +115,7 @@ def _used(name: str) -> set[Role]:
             used |= {*stage.responsible, *stage.copied, *stage.alerts, *stage.raiser_side}
             used |= {*stage.openers, *stage.notify_if_on_plan}
         if process.final_step:
-            used |= {*process.final_step.roles, *process.final_step.alerts}
+            used |= {*process.final_step.roles, *process.final_step.told}
     for referral in policy.referrals:
         used |= {*referral.roles, *referral.alerts}
     return used
@@ -203,7 +203,7 @@ def test_a_stages_own_approver_and_moves_win_over_the_process() -> None:
             'responsible = ["service_manager"]\n',
             'responsible = ["service_manager"]\napprover = ["director"]\napproval_for = ["go"]\n',
             "processes[0].stages[1].approval_for",
-            "'go' is not one of: raise, escalate",
+            "'go' is not one of: raise, escalate, conclude",
         ),
         (
             'responsible = ["service_manager"]\n',

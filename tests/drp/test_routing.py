@@ -63,7 +63,7 @@ def test_response_asks_the_raiser_to_review() -> None:
 
 def test_stage_2_under_cpc_standard_goes_to_the_approver_first() -> None:
     ctx = _ctx("cpc-standard")
-    raised = _raise(ctx, stage="2", approver="csm-1")
+    raised = _raise(ctx, stage="2", approvers=("csm-1",))
     assert _notices(ctx, None, raised) == [Notice(Audience.ACT, person="csm-1")]
     approved = decide(
         raised.dispute, Approve(Actor("csm-1", Role.CHAIRS_SERVICE_MANAGER), AT, ("sm-1",)), ctx

@@ -22,7 +22,7 @@ from drp.commands import (
 )
 from drp.machine import Context, Decision, decide, raise_dispute
 from drp.model import Action, Actor, Child, Concern, Dispute
-from drp.policy import load_policy
+from drp.policy import Approval, Move, load_policy
 from drp.roles import Role
 
 NOTTINGHAM = Context(load_policy("nottingham"), WorkingDayCalendar())
@@ -41,11 +41,26 @@ def _chair_sets_deadlines(ctx: Context) -> Context:
 
 CPC_CHAIR_DEADLINES = _chair_sets_deadlines(CPC)
 
+
+def _shared_stage_1(ctx: Context) -> Context:
+    """A profile variant whose stage 1 has a decider beside the chair and needs the chairs'
+    service manager's agreement to close (issue 15's deciders and close agreement)."""
+    process = ctx.policy.main
+    agreement = Approval((Role.CHAIRS_SERVICE_MANAGER,), frozenset({Move.CONCLUDE}))
+    first = replace(process.stages[0], deciders=(Role.PRINCIPAL_MANAGER,), approval=agreement)
+    stages = (first, *process.stages[1:])
+    policy = replace(ctx.policy, processes=(replace(process, stages=stages),))
+    return Context(policy, ctx.calendar)
+
+
+SHARED = _shared_stage_1(NOTTINGHAM)
+
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=LONDON)
 CHAIR = Actor("chair-ann", Role.CHAIR)
 TEAM_MANAGER = Actor("tm-tom", Role.TEAM_MANAGER)
 SERVICE_MANAGER = Actor("sm-sue", Role.SERVICE_MANAGER)
 CHAIRS_MANAGER = "csm-cat"
+PRINCIPAL = "pm-pip"
 PRACTITIONER = "sw-pat"
 TEAM = "Riverside Family Support"
 
@@ -70,6 +85,7 @@ def raised(
     team: str = TEAM,
     approver: str = "",
     due: date | None = None,
+    deciders: tuple[str, ...] = (),
 ) -> Decision:
     """A dispute raised by the chair about two siblings, through the domain."""
     concern = Concern(
@@ -90,7 +106,8 @@ def raised(
         concern=concern,
         date_of_concern=date(2026, 2, 27),
         owners=owners,
-        approver=approver,
+        approvers=(approver,) if approver else (),
+        deciders=deciders,
         due=due,
         practitioner=PRACTITIONER,
         raiser_team="Safeguarding Standards",
@@ -136,7 +153,9 @@ def escalate(
 ) -> Decision:
     """Not resolved: up to the next stage."""
     reason = "Plan still drifting."
-    command = Escalate(actor=CHAIR, at=at, reason=reason, owners=owners, approver=approver)
+    command = Escalate(
+        actor=CHAIR, at=at, reason=reason, owners=owners, approvers=(approver,) if approver else ()
+    )
     return step(dispute, command, ctx)
 
 
@@ -190,6 +209,11 @@ def variety() -> list[list[Decision]]:
     stories.append([cpc2, cpc2_answer, pending])
     referred = raised("DRP-2026-000107")
     stories.append([referred, refer(referred.dispute, later(1))])
+    # A decider shares the review; the close waits for agreement, with the chair's words kept.
+    shared = raised("DRP-2026-000109", SHARED, deciders=(PRINCIPAL,))
+    answered = respond(shared.dispute, later(3), SHARED)
+    close = Resolve(actor=CHAIR, at=later(4), comments="Done.", approvers=(CHAIRS_MANAGER,))
+    stories.append([shared, answered, step(answered.dispute, close, SHARED)])
     late = raised("DRP-2026-000108")
     # Four weeks on: British Summer Time (UTC+1) has begun.
     stories.append([late, note_overdue(late.dispute, later(24 * 28))])

@@ -158,7 +158,11 @@ async def test_open_disputes_by_owner_raiser_team_approver_and_child(store: Stor
     assert {d.reference for d in team} == {d.reference for d in open_}
     assert sorted(d.reference for d in every) == sorted(d.reference for d in open_)
     assert [d.status for d in review] == [Status.AWAITING_REVIEW]
-    assert sorted(d.reference for d in approval) == ["DRP-2026-000104", "DRP-2026-000106"]
+    assert sorted(d.reference for d in approval) == [
+        "DRP-2026-000104",
+        "DRP-2026-000106",
+        "DRP-2026-000109",
+    ]
     assert [d.reference for d in child] == sorted(d.reference for d in disputes)
     assert nobody == []
     assert owned == sorted(owned, key=lambda d: (d.due_at is None, d.due_at, d.reference))

@@ -7,11 +7,13 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import Column, MetaData, String, Table, insert, text
 from sqlalchemy.engine import Connection
 
 from store import Store, StoreError, migrate
-from store.schema import metadata
+from store.codec import dispute_values
+from store.schema import disputes, metadata
+from tests.store.scenario import CPC_CHAIR_DEADLINES, T0, raised
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -52,3 +54,36 @@ async def test_a_row_pointing_at_no_dispute_is_refused(store: Store) -> None:
 
     with pytest.raises(StoreError, match=r"IntegrityError|ForeignKeyViolation"):
         await orphan()
+
+
+async def test_an_approver_stored_before_0004_is_the_disputes_approver_after_it(
+    empty_database_url: str,
+) -> None:
+    # Issue 15 moved the one approver column to dispute_people (several approvers, deciders).
+    decision = raised("DRP-2026-000201", CPC_CHAIR_DEADLINES, stage="2", approver="csm-cat")
+    values = dispute_values(decision.dispute, T0)
+    old = {k: v for k, v in values.items() if k not in {"pending_outcome", "pending_note"}}
+    old["approver"] = decision.dispute.approvers[0]
+    store = await Store.open(empty_database_url)
+    try:
+        await store.upgrade("0003")
+        async with store.transaction() as tx:
+            await tx.connection.execute(insert(_disputes_at_0003()), old)
+        await store.upgrade()
+        async with store.transaction(readonly=True) as tx:
+            waiting = await tx.disputes.awaiting_approval_by("csm-cat")
+    finally:
+        await store.close()
+    assert [d.reference for d in waiting] == ["DRP-2026-000201"]
+    assert (waiting[0].approvers, waiting[0].pending_outcome, waiting[0].pending_note) == (
+        ("csm-cat",),
+        None,
+        "",
+    )
+
+
+def _disputes_at_0003() -> Table:
+    """The disputes table as revision 0003 left it: one approver column, no pending close."""
+    new = {"pending_outcome", "pending_note"}
+    kept = [c._copy() for c in disputes.columns if c.name not in new]
+    return Table("disputes", MetaData(), *kept, Column("approver", String(100)))

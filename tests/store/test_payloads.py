@@ -50,6 +50,7 @@ STORED: list[tuple[str, dict[str, Any]]] = [
         },
     ),
     ("resolved", {"comments": "Plan back on track."}),
+    ("resolved", {"comments": "Plan back on track.", "agreed": True}),
     ("extended", {"agreed_work": "Visit by 2pm.", "due_at": "2026-12-23T14:00:00+00:00"}),
     ("escalated", {"reason": "No.", "updated_concerns": "", "automatic": False, "to": "2"}),
     (
@@ -73,6 +74,8 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("immediate_harm", {"details": "Disclosure of assault at school today."}),
     ("withdrawn", {"reason": "Child moved out of area."}),
     ("concluded", {"outcome": "Referred to Corporate Director"}),
+    ("concluded", {"outcome": "The scrutiny report: practice to change.", "agreed": True}),
+    ("close_proposed", {"outcome": "resolved", "text": "Plan back on track."}),
     ("overdue", {"due_at": "2026-12-30T23:59:59+00:00"}),
     ("overdue", {"due_at": None}),
     ("corrected", {"field": "child_1_name", "reason": "Misspelt when raised."}),

@@ -5,6 +5,7 @@ People are the demo directory's (the Agents Playground's mock users); the clock 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import itertools
@@ -24,6 +25,7 @@ from drp.policy import load_policy
 from store.demo import demo_directory_text, load_demo_directory
 from store.store import Store
 from teams_bot.app import Bot, build_bot
+from teams_bot.cli import main as cli_main
 from teams_bot.delivery.engine import DeliveryPolicy
 from teams_bot.delivery.mail import Mailer
 from teams_bot.delivery.throttle import Throttle
@@ -34,21 +36,21 @@ from tests.support.ports import serve_app
 LONDON = ZoneInfo("Europe/London")
 
 
-def _demo_people() -> dict[str, Member]:
-    """Everyone in the demo directory, by lower-case first name (``alex``, ``robin``...).
+def people_of(directory_text: str) -> dict[str, Member]:
+    """Everyone in a directory file, by lower-case first name (``alex``, ``robin``...).
 
-    The six Playground users keep their Teams ids (``user-id-N``); everyone else writes to the
+    Those with a Teams id (the Playground's ``user-id-N``) keep it; everyone else writes to the
     bot under their Azure AD object id, which is how the bot first meets them.
     """
     people: dict[str, Member] = {}
-    for row in csv.DictReader(io.StringIO(demo_directory_text())):
+    for row in csv.DictReader(io.StringIO(directory_text)):
         key = row["name"].split()[0].lower()
-        member_id = row["teams_user_id"] or row["aad_object_id"]
+        member_id = row.get("teams_user_id") or row["aad_object_id"]
         people[key] = Member(member_id, row["name"], row["aad_object_id"], row["email"])
     return people
 
 
-PEOPLE = _demo_people()
+PEOPLE = people_of(demo_directory_text())
 TEAM = "Riverside Family Support"
 CHILD = ("Zara Quint", "AV-100001")
 SIBLING = ("Yusuf Quint", "AV-100002")
@@ -212,14 +214,15 @@ class Walk:
     endpoint: str
     clock: DrivenClock
     keys: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    people: dict[str, Member] = field(default_factory=lambda: PEOPLE)
 
     def chat(self, who: str) -> str:
         """The 1:1 conversation id the test uses for a person who writes to the bot first."""
-        return f"a:personal-{PEOPLE[who].id}"
+        return f"a:personal-{self.people[who].id}"
 
     async def say(self, who: str, text: str) -> tuple[int, Any]:
         activity = self.conn.message_activity(
-            text, from_id=PEOPLE[who].id, conversation_id=self.chat(who)
+            text, from_id=self.people[who].id, conversation_id=self.chat(who)
         )
         return await post_activity(self.endpoint, activity)
 
@@ -242,7 +245,7 @@ class Walk:
         activity = self.conn.invoke_activity(
             "adaptiveCard/action",
             value,
-            from_id=PEOPLE[who].id,
+            from_id=self.people[who].id,
             conversation_id=conversation,
             reply_to_id=reply_to_id,
         )
@@ -262,7 +265,7 @@ class Walk:
         found = []
         for conversation in self.conn.created_conversations():
             members = (conversation.parameters or {}).get("members") or []
-            if any(m.get("id") == PEOPLE[who].id for m in members):
+            if any(m.get("id") == self.people[who].id for m in members):
                 found.append(conversation.id)
         return found
 
@@ -280,7 +283,7 @@ class Walk:
     async def person_id(self, who: str) -> str:
         """The directory id of a demo person."""
         async with self.bot.store.transaction() as tx:
-            person = await tx.directory.by_email(PEOPLE[who].email)
+            person = await tx.directory.by_email(self.people[who].email)
         assert person is not None, who
         return person.id
 
@@ -376,7 +379,7 @@ class Walk:
         """A message in a team channel (as Teams sends it once the bot is mentioned)."""
         activity = self.conn.message_activity(
             text,
-            from_id=PEOPLE[who].id,
+            from_id=self.people[who].id,
             conversation_id=channel,
             conversation_type="channel",
             channelData={
@@ -412,13 +415,21 @@ async def running_bot(
     start: datetime,
     database_url: str = "",
     mailer: Mailer | None = None,
+    directory: Path | None = None,
 ) -> AsyncIterator[Walk]:
-    """The bot on a fresh store (SQLite file unless a URL is given) with the demo directory;
+    """The bot on a fresh store (SQLite file unless a URL is given) with the demo directory, or
+    with ``directory`` imported as an operator would (``drp-bot directory import --policy``);
     ``policy`` is a shipped profile's name or a profile file's path."""
     url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'drp.sqlite3'}"
     store = await Store.open(url)
     await store.upgrade()
-    await load_demo_directory(store, at=start)
+    people = PEOPLE
+    if directory is None:
+        await load_demo_directory(store, at=start)
+    else:
+        argv = ["directory", "import", str(directory), "--policy", policy, "--database-url", url]
+        assert await asyncio.to_thread(cli_main, argv) == 0, f"{directory} did not import"
+        people = people_of(await asyncio.to_thread(directory.read_text, encoding="utf-8"))
     clock = DrivenClock(start)
     counter = itertools.count(1)
     ctx = Context(load_policy(policy), WorkingDayCalendar())
@@ -434,10 +445,10 @@ async def running_bot(
         deliver_in_background=False,
         mailer=mailer,
     )
-    members = list(PEOPLE.values())
+    members = list(people.values())
     try:
         async with LoopbackConnector(members) as conn, serve_app(bot.web) as base:
-            yield Walk(bot, conn, f"{base}/api/messages", clock)
+            yield Walk(bot, conn, f"{base}/api/messages", clock, people=people)
     finally:
         await store.close()
 

@@ -17,14 +17,13 @@ from drp.calendar import WorkingDayCalendar
 from drp.commands import Raise
 from drp.machine import Context, raise_dispute
 from drp.model import Actor, Child, Concern
-from drp.policy import Move, load_policy
+from drp.policy import load_policy
 from drp.roles import Role
 from store.demo import load_demo_directory
 from store.outbox import message_from
 from store.rows import OutboxMessage
 from store.schema import outbox
 from store.store import Store
-from teams_bot import parties
 from teams_bot.app import Bot, build_bot
 from teams_bot.delivery.engine import DeliveryPolicy
 from teams_bot.delivery.throttle import Throttle
@@ -32,9 +31,22 @@ from teams_bot.notifier import Notifier
 from teams_bot.outbox_kinds import Origin
 from teams_bot.scheduler import Timing
 from teams_bot.settings import BotCredentials
+from teams_bot.staffing import staff_stage
 from tests.support.connector import LoopbackConnector, Member, post_activity
 from tests.support.ports import serve_app
 from tests.teams_bot.bot_harness import LONDON, PEOPLE, DrivenClock
+
+
+@dataclass(frozen=True, slots=True)
+class _Raising:
+    """A dispute about to be raised, as staffing reads it."""
+
+    process: str
+    team: str
+    raiser_team: str
+    practitioner: str
+    raised_by: str
+
 
 TEAM = "Riverside Family Support"
 BOARD = "19:drp-scheduler-board@thread.tacv2"
@@ -125,13 +137,8 @@ class Scene:
             assert raiser is not None
             process = policy.main
             target = process.stage(stage)
-            owners = await parties.stage_owners(
-                tx, target, team=TEAM, raiser_team=raiser.team, practitioner=practitioner
-            )
-            approver = ""
-            if policy.needs_approval(process, stage, Move.RAISE):
-                roles = policy.approvers(process, stage)
-                approver = await parties.approver_for(tx, roles, raiser)
+            raising = _Raising(process.key, TEAM, raiser.team, practitioner, raiser.id)
+            staffing = await staff_stage(tx, self.ctx, raising, target)
             command = Raise(
                 Actor(raiser.id, Role.CHAIR),
                 now,
@@ -142,8 +149,8 @@ class Scene:
                 team=TEAM,
                 concern=Concern("other", "The plan drifts.", "Risk remains.", category_other="x"),
                 date_of_concern=self.ctx.calendar.local_date(now),
-                owners=owners,
-                approver=approver,
+                owners=staffing.owners,
+                approvers=staffing.approvers,
                 due=due,
                 practitioner=practitioner,
             )

@@ -168,7 +168,7 @@ async def test_cpc_standard_escalates_automatically_when_stage_1_passes_unanswer
             review = (await tx.disputes.reviews(ref))[-1]
         # Seed 001: stage 2 first needs the chairs' service manager's agreement.
         assert (dispute.status.value, dispute.pending_stage) == ("awaiting_approval", "2")
-        assert dispute.approver == walk.ids["isaiah"]
+        assert dispute.approvers == (walk.ids["isaiah"],)
         assert review.automatic
         sent = named(walk, at(await walk.sent("dispute_card", "notice")))
         assert sorted(row for row in sent if row[0].startswith("Tue 01 Dec")) == [
