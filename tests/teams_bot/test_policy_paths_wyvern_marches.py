@@ -71,7 +71,8 @@ async def to_stage_3(walk: Walk) -> None:
 @pytest.fixture
 async def walk(tmp_path: Path, walk_database_url: str) -> AsyncIterator[Walk]:
     """The bot running the profile file, its directory imported, on each engine."""
-    async with running_bot(tmp_path, WYVERN, MONDAY, walk_database_url, directory=STAFF) as running:
+    bot = running_bot(tmp_path, WYVERN, MONDAY, walk_database_url, directory=STAFF)
+    async with bot as running:
         yield running
 
 
