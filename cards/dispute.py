@@ -298,7 +298,8 @@ def _due_block(dispute: Dispute, status: RAG | None) -> Json:
 def _raised(render: _Render) -> str:
     dispute = render.dispute
     who = render.view.name(dispute.raised_by)
-    return plain(f"{format_instant(dispute.raised_at)} by {who} ({dispute.raiser_role.label})")
+    role = render.policy.role_title(dispute.raiser_role)
+    return plain(f"{format_instant(dispute.raised_at)} by {who} ({role})")
 
 
 def _error_summary(render: _Render) -> list[Json]:

@@ -95,7 +95,7 @@ def welcome_card(name: str, role: Role, policy: Policy, key_factory: KeyFactory 
     body = [
         el.text_block(escape(f"Welcome, {name}"), size="large", weight="bolder", heading=True),
         el.text_block(escape(policy.title), subtle=True, spacing="none"),
-        el.text_block(escape(f"You are set up as: {role.label}.")),
+        el.text_block(escape(f"You are set up as: {policy.role_title(role)}.")),
         el.text_block(
             "I keep each dispute's deadlines, send it to the responsible manager and tell "
             "you when something needs you. Type **help** to see what you can ask."

@@ -60,7 +60,7 @@ def _facts(view: DisputeView, event: Event, policy: Policy, stage: str) -> list[
         ("Reference", dispute.reference),
         ("Step", event.kind.label),
         ("When", format_instant(event.at)),
-        ("By", f"{view.name(event.actor)} ({event.actor_role.label})"),
+        ("By", f"{view.name(event.actor)} ({policy.role_title(event.actor_role)})"),
         ("Stage", stage),
         ("Status now", dispute.status.label),
         ("Team", dispute.team),

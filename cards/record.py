@@ -98,10 +98,10 @@ def chronology(record: CaseRecord, policy: Policy) -> tuple[Step, ...]:
     return tuple(_step(record, event, process, policy) for event in record.view.events)
 
 
-def _who(view: DisputeView, event: Event) -> str:
+def _who(view: DisputeView, event: Event, policy: Policy) -> str:
     if event.actor == SYSTEM:
         return view.name(SYSTEM)
-    return f"{view.name(event.actor)} ({event.actor_role.label})"
+    return f"{view.name(event.actor)} ({policy.role_title(event.actor_role)})"
 
 
 def _texts(*pairs: tuple[str, str]) -> tuple[tuple[str, str], ...]:
@@ -125,7 +125,7 @@ def _route_facts(record: CaseRecord, event: Event) -> tuple[tuple[str, str], ...
     return tuple(facts)
 
 
-def _alerts(event: Event, process: Process) -> tuple[tuple[str, str], ...]:
+def _alerts(event: Event, process: Process, policy: Policy) -> tuple[tuple[str, str], ...]:
     """Who the policy alerts when a dispute enters this stage (or the external step)."""
     if event.kind not in _ENTERING or not event.to_stage or event.to_stage == event.from_stage:
         return ()
@@ -136,7 +136,7 @@ def _alerts(event: Event, process: Process) -> tuple[tuple[str, str], ...]:
         roles = process.stage(event.to_stage).alerts
     else:
         roles = ()
-    return (("Alerted", ", ".join(r.label for r in roles)),) if roles else ()
+    return (("Alerted", policy.roles.titles(roles)),) if roles else ()
 
 
 def _step(record: CaseRecord, event: Event, process: Process, policy: Policy) -> Step:
@@ -149,8 +149,8 @@ def _step(record: CaseRecord, event: Event, process: Process, policy: Policy) ->
         kind=event.kind,
         at=event.at,
         title=title,
-        who=_who(record.view, event),
-        facts=(*facts, *_route_facts(record, event), *_alerts(event, process)),
+        who=_who(record.view, event, policy),
+        facts=(*facts, *_route_facts(record, event), *_alerts(event, process, policy)),
         texts=texts,
         actions=actions,
     )
@@ -291,7 +291,7 @@ def summary_facts(record: CaseRecord, policy: Policy) -> list[tuple[str, str]]:
     facts = [
         ("Reference", d.reference),
         ("Process", f"{policy.title}: {process.title}"),
-        ("Raised by", f"{view.name(d.raised_by)} ({d.raiser_role.label})"),
+        ("Raised by", f"{view.name(d.raised_by)} ({policy.role_title(d.raiser_role)})"),
         ("Raised", format_instant(d.raised_at)),
         ("Date of concern", format_date(d.date_of_concern)),
         ("Team", view.team_title or d.team),

@@ -81,7 +81,7 @@ def previous_working_day(calendar: WorkingDayCalendar, day: date) -> date:
 def moments(dispute: Dispute, calendar: WorkingDayCalendar, morning: time) -> list[Due]:
     """Every instant the current deadlines of a dispute give, past or future."""
     found: list[Due] = []
-    if dispute.status == Status.AWAITING_RESPONSE and dispute.due_at is not None:
+    if dispute.status in _OWED and dispute.due_at is not None:
         found += _response(dispute, dispute.due_at, calendar, morning)
     if dispute.status == Status.AWAITING_REVIEW and dispute.review_due_at is not None:
         found += _review(dispute, dispute.review_due_at, calendar, morning)
@@ -177,11 +177,13 @@ def still_owed(
     if not _same(deadline, payload) or (occasion in _BEFORE and deadline and now > deadline):
         return False
     if occasion.for_owner:
-        return dispute.status == Status.AWAITING_RESPONSE and recipient in dispute.owners
+        return dispute.status in _OWED and recipient in dispute.owners
     return dispute.status == Status.AWAITING_REVIEW and recipient == dispute.raised_by
 
 
 _BEFORE = frozenset({Occasion.DUE_NEXT_WORKING_DAY, Occasion.DUE_TODAY, Occasion.REVIEW_DUE})
+# Owners owe something by ``due_at``: a stage's response, or the final step's outcome.
+_OWED = frozenset({Status.AWAITING_RESPONSE, Status.EXTERNAL})
 
 
 def deadline_for(dispute: Dispute, occasion: Occasion) -> datetime | None:

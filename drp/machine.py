@@ -233,7 +233,7 @@ TRANSITIONS: Mapping[type[Command], Transition[Any]] = {
     Conclude: Transition(
         _RESPONSE | _REVIEW | {Status.EXTERNAL}, (guards.may_close, guards.may_conclude), _conclude
     ),
-    NoteOverdue: Transition(_RESPONSE, (guards.is_overdue,), _note_overdue),
+    NoteOverdue: Transition(_RESPONSE | {Status.EXTERNAL}, (guards.is_overdue,), _note_overdue),
     Correct: Transition(frozenset(Status), (), _correct),  # governance.corrected checks who
 }
 

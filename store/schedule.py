@@ -16,6 +16,7 @@ from drp.model import Dispute
 from store.disputes import Disputes
 from store.schema import (
     APPROVER,
+    AT_FINAL_STEP,
     AWAITING_APPROVAL,
     AWAITING_RESPONSE,
     AWAITING_REVIEW,
@@ -40,10 +41,13 @@ class Schedule(Disputes):
         noted overdue (their reminders are moot and their overdue notice is recorded)."""
         due = disputes.c.due_at
         pending = (due > now) | (disputes.c.overdue_noted == false())
-        where = AWAITING_RESPONSE & (due <= until) & pending
+        window = (due <= until) & pending
         if after is not None:
-            where = where & (due > after)
-        return await self._load(select(disputes).where(where).order_by(due, disputes.c.reference))
+            window = window & (due > after)
+        # Two indexed reads, not one OR: the final step's deadlines (few) beside the stages'.
+        found = await self._load(select(disputes).where(AWAITING_RESPONSE & window))
+        found += await self._load(select(disputes).where(AT_FINAL_STEP & window))
+        return sorted(found, key=lambda d: (d.due_at, d.reference))
 
     async def reviews_due(self, after: datetime | None, until: datetime) -> list[Dispute]:
         """Disputes whose chair's review is due in ``(after, until]`` (Newham's 2 days)."""

@@ -117,6 +117,7 @@ IS_OPEN: ColumnElement[bool] = disputes.c.status != literal_column(f"'{Status.CL
 AWAITING_RESPONSE = status_is(Status.AWAITING_RESPONSE)
 AWAITING_REVIEW = status_is(Status.AWAITING_REVIEW)
 AWAITING_APPROVAL = status_is(Status.AWAITING_APPROVAL)
+AT_FINAL_STEP = status_is(Status.EXTERNAL)
 
 
 def _partial(name: str, *columns: ColumnElement[object], where: ColumnElement[bool]) -> Index:
@@ -127,6 +128,8 @@ _partial("ix_disputes_open_raiser", disputes.c.raised_by, disputes.c.status, whe
 _partial("ix_disputes_open_team", disputes.c.team, where=IS_OPEN)
 _partial("ix_disputes_response_due", disputes.c.due_at, where=AWAITING_RESPONSE)
 _partial("ix_disputes_review_due", disputes.c.review_due_at, where=AWAITING_REVIEW)
+# The final step's own deadline (issue 15): few rows, but a sweep must not scan the open ones.
+_partial("ix_disputes_final_due", disputes.c.due_at, where=AT_FINAL_STEP)
 Index("ix_disputes_raised_at", disputes.c.raised_at, disputes.c.reference)
 # Closed disputes not yet erased, by closure: what retention reaches next.
 KEPT_CLOSED: ColumnElement[bool] = and_(status_is(Status.CLOSED), disputes.c.erased_at.is_(None))

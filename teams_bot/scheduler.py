@@ -261,7 +261,7 @@ class Scheduler:
             return 0
         noted = decide(dispute, NoteOverdue(Actor.system(), now), self.ctx)
         steps: list[tuple[Dispute, Decision]] = [(dispute, noted)]
-        if self.ctx.policy.auto_escalate:
+        if self.ctx.policy.auto_escalate and dispute.status == Status.AWAITING_RESPONSE:
             escalated = await self._escalation(tx, noted.dispute, now)
             if escalated is not None:
                 steps.append((noted.dispute, escalated))
@@ -342,8 +342,9 @@ def _by_ref(due: Due) -> str:
 
 
 def _still_overdue(dispute: Dispute, due: Due, now: datetime) -> bool:
+    # A stage's response, or the final step's outcome where the profile gives it a timescale.
     return (
-        dispute.status == Status.AWAITING_RESPONSE
+        dispute.status in {Status.AWAITING_RESPONSE, Status.EXTERNAL}
         and dispute.due_at == due.deadline
         and not dispute.overdue_noted
         and now > due.deadline

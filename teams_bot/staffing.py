@@ -99,7 +99,7 @@ async def escalation(
     the scheduler's automatic escalation both ask for it here."""
     target = escalation_target(dispute, to_stage, dispute.raiser_role, ctx)
     if isinstance(target, Stage):
-        staffing = _required(await staff_stage(tx, ctx, dispute, target), target)
+        staffing = _required(await staff_stage(tx, ctx, dispute, target), target, ctx)
     else:
         staffing = Staffing(await staff_final_step(tx, ctx, dispute, target))
     return Escalate(
@@ -122,7 +122,7 @@ async def pending_staffing(tx: Transaction, ctx: Context, dispute: Dispute) -> S
     if not process.has_stage(dispute.pending_stage):
         return Staffing(())
     stage = process.stage(dispute.pending_stage)
-    return _required(await staff_stage(tx, ctx, dispute, stage), stage)
+    return _required(await staff_stage(tx, ctx, dispute, stage), stage, ctx)
 
 
 async def close_approvers(tx: Transaction, ctx: Context, dispute: Dispute) -> tuple[str, ...]:
@@ -136,9 +136,9 @@ async def close_approvers(tx: Transaction, ctx: Context, dispute: Dispute) -> tu
     return await agreeing(tx, ctx, dispute, stage)
 
 
-def _required(staffing: Staffing, stage: Stage) -> Staffing:
+def _required(staffing: Staffing, stage: Stage, ctx: Context) -> Staffing:
     """A card's step names the stage's roles when nobody holds them (before the domain would)."""
     if not staffing.owners:
-        roles = ", ".join(role.label for role in stage.responsible)
+        roles = ctx.policy.roles.titles(stage.responsible)
         raise InvalidInput("owners", f"nobody in the directory holds {roles} for this team")
     return staffing

@@ -61,7 +61,8 @@ class RaiseFlow:
     ) -> Card:
         found = self._process_for(person, str(data.get("process") or ""))
         if found is None:
-            role = person.roles[0].role.label if person.roles else "person"
+            policy = self.ctx.policy
+            role = policy.role_title(person.roles[0].role) if person.roles else "person"
             text = CANNOT_RAISE.format(policy=self.ctx.policy.name, role=role)
             return messages.error_card("You cannot raise a dispute", [text])
         process, role = found
@@ -170,7 +171,7 @@ class RaiseFlow:
         try:
             return raise_dispute(command, self.ctx)
         except (InvalidInput, NotPermitted) as problem:
-            return _form_errors(problem, stage.responsible)
+            return _form_errors(problem, self.ctx.policy.roles.titles(stage.responsible))
 
     async def _record(
         self,
@@ -238,12 +239,11 @@ async def _named_practitioner(
     return person.id, ""
 
 
-def _form_errors(problem: InvalidInput | NotPermitted, roles: tuple[Role, ...]) -> dict[str, str]:
+def _form_errors(problem: InvalidInput | NotPermitted, responders: str) -> dict[str, str]:
     if isinstance(problem, NotPermitted):
         return {"stage": problem.reason}
     if problem.field == "owners":
-        labels = ", ".join(role.label for role in roles)
-        return {"team": f"Nobody in the directory is the {labels} for this team."}
+        return {"team": f"Nobody in the directory is the {responders} for this team."}
     if problem.field == "approver":
         return {"stage": problem.reason}
     return {input_id_for(problem.field): problem.reason}

@@ -177,3 +177,20 @@ def test_previous_working_day_skips_weekends_and_bank_holidays() -> None:
     assert previous_working_day(CAL, date(2026, 12, 29)) == date(2026, 12, 24)
     assert previous_working_day(CAL, date(2027, 1, 4)) == date(2026, 12, 31)
     assert previous_working_day(CAL, date(2027, 3, 30)) == date(2027, 3, 25)  # Easter
+
+
+def test_a_final_step_with_a_timescale_owes_its_owners_reminders_and_an_overdue_note() -> None:
+    due = datetime(2026, 12, 7, 23, 59, 59, tzinfo=LONDON)  # Mon 7 Dec 2026
+    at_step = replace(dispute(due), status=Status.EXTERNAL, stage="4", owners=("scrutiny",))
+    found = [(d.what, d.at.date()) for d in moments(at_step, CAL, MORNING)]
+    assert found == [
+        (Moment.AMBER, date(2026, 12, 4)),
+        (Occasion.DUE_NEXT_WORKING_DAY, date(2026, 12, 4)),
+        (Occasion.DUE_TODAY, date(2026, 12, 7)),
+        (Moment.OVERDUE, date(2026, 12, 8)),
+    ]
+    reminder = {"occasion": Occasion.DUE_TODAY.value, "stage": "4", "due_at": instant_key(due)}
+    morning = datetime(2026, 12, 7, 8, 30, tzinfo=LONDON)
+    assert still_owed(at_step, reminder, "scrutiny", morning)
+    assert not still_owed(replace(at_step, status=Status.CLOSED), reminder, "scrutiny", morning)
+    assert moments(replace(at_step, due_at=None), CAL, MORNING) == []  # no timescale, no moments

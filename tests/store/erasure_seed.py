@@ -92,7 +92,7 @@ def _raise(
         concern=concern,
         date_of_concern=(at - timedelta(days=2)).date(),
         owners=(TM.id,),
-        approver=CSM.id if stage != "1" else "",
+        approvers=(CSM.id,) if stage != "1" else (),
         practitioner="sw-pat",
         raiser_team="Safeguarding Standards",
     )

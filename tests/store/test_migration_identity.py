@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import delete, insert, text, update
+from sqlalchemy import Column, MetaData, String, Table, delete, insert, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,6 +26,18 @@ from store.schema import children, dispute_owners, disputes, events
 from tests.store.erasure_seed import CPC, NOW, PERIOD, SHARED, save, seeded
 from tests.store.test_reporting import normal
 from tests.teams_bot.test_retention import QUARTER, _raw
+
+# The disputes table as schema 0002 had it (0003 added erased_at; 0004 moved the approver).
+DISPUTES_0002 = Table(
+    "disputes",
+    MetaData(),
+    *(
+        c._copy()
+        for c in disputes.columns
+        if c.name not in {"erased_at", "pending_outcome", "pending_note"}
+    ),
+    Column("approver", String(100), nullable=False),
+)
 
 
 async def _legacy_write(store: Store, stories: dict[str, list[Decision]], *, grow: bool) -> None:
@@ -55,11 +67,15 @@ async def _legacy_step(conn: AsyncConnection, decision: Decision, *, first: bool
     dispute, event = decision.dispute, decision.event
     row = dispute_values(dispute, event.at)
     del row["erased_at"]
+    # Schema 0002 had one approver column and no pending close (0004 moved them; issue 15).
+    del row["pending_outcome"], row["pending_note"]
+    row["approver"] = dispute.approvers[0] if dispute.approvers else ""
     if first:
-        await conn.execute(insert(disputes).values(row))
+        await conn.execute(insert(DISPUTES_0002).values(row))
     else:
         ref = row.pop("reference")
-        await conn.execute(update(disputes).where(disputes.c.reference == ref).values(row))
+        where = DISPUTES_0002.c.reference == ref
+        await conn.execute(update(DISPUTES_0002).where(where).values(row))
         for table in (children, dispute_owners):
             await conn.execute(delete(table).where(table.c.reference == ref))
     kids = [{k: v for k, v in c.items() if k != "pseudonym"} for c in children_values(dispute)]

@@ -130,9 +130,18 @@ async def test_the_scrutiny_chair_writes_the_report_that_ends_it(walk: Walk) -> 
     assert "drp.conclude" not in moving_verbs(walk.dispute_card("cora", REF).card)
     assert walk.notices("dee", REF), "the Partnership Director is told"
     assert walk.notices("otto", REF), "the Assurance Officer is told"
+    # Ten working days for the report: reminded the day before, noted overdue after.
+    assert "Due Mon 7 Dec 2026" in text_of(walk.dispute_card("sam", REF).card)
+    for day in (4, 8):  # Fri 4 Dec (due next working day), Tue 8 Dec (overdue)
+        walk.clock.now = datetime(2026, 12, day, 9, 0, tzinfo=LONDON)
+        await walk.bot.scheduler.tick(walk.clock.now)
+        await walk.deliver()
+    reminders = [text_of(card) for card in walk.notices("sam", REF)]
+    assert any("needs your response by" in text for text in reminders), reminders
+    assert "Overdue" in text_of(walk.dispute_card("sam", REF).card)
     await walk.act("sam", REF, "drp.conclude", outcome="Report: practice to change as set out.")
     assert_closed_everywhere(walk, REF, "Concluded", ("cora", "sam"))
-    assert (await walk.events(REF))[-2:] == ["escalated", "concluded"]
+    assert (await walk.events(REF))[-3:] == ["escalated", "overdue", "concluded"]
 
 
 async def test_withdrawn_while_waiting_for_agreement(walk: Walk) -> None:

@@ -1,7 +1,7 @@
 """Approvers and deciders: a dispute may wait for any of several approvers, and a stage may name
 deciders who share the review with the raiser (issue 15). They move from the single
 ``disputes.approver`` column to ``dispute_people`` (one row per person and part); a close may wait
-for agreement (``pending_outcome``, ``pending_note``).
+for agreement (``pending_outcome``, ``pending_note``); a final step's deadline is indexed.
 
 Revision ID: 0004
 Revises: 0003
@@ -44,9 +44,16 @@ def upgrade() -> None:
     op.add_column(
         "disputes", sa.Column("pending_note", sa.Text(), nullable=False, server_default="")
     )
+    # A final step may have a deadline now: the sweep finds them by index.
+    op.create_index(
+        "ix_disputes_final_due", "disputes", ["due_at"],
+        sqlite_where=sa.text("status = 'external'"),
+        postgresql_where=sa.text("status = 'external'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_disputes_final_due", table_name="disputes")
     op.drop_column("disputes", "pending_note")
     op.drop_column("disputes", "pending_outcome")
     op.add_column(
