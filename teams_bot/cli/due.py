@@ -11,6 +11,7 @@ from drp.machine import Context
 from store.store import Store
 from teams_bot.cli.db import add_database_option, database_url, ready, run
 from teams_bot.cli.errors import CliError
+from teams_bot.delivery import mailboxes
 from teams_bot.dry_run import Planned, plan
 from teams_bot.scheduler import Scheduler, Timing
 from teams_bot.settings import Settings, SettingsError
@@ -69,5 +70,7 @@ def _instant(text: str | None) -> datetime:
 async def _plan(store: Store, settings: Settings, at: datetime) -> list[Planned]:
     await ready(store)
     ctx = Context(settings.policy, settings.calendar())
+    if settings.smtp is None:
+        ctx = mailboxes.without_mailboxes(ctx)  # as serve does: no mailer, no copies owed
     timing = Timing(settings.digest_time, float(settings.scheduler_interval))
     return await plan(store, Scheduler(store, ctx, lambda: at, timing), at)
