@@ -88,6 +88,7 @@ _WORDS = {
     EventKind.IMMEDIATE_HARM: "raised an immediate-harm alert",
     EventKind.WITHDRAWN: "withdrew it",
     EventKind.CONCLUDED: "concluded it",
+    EventKind.HANDED_OVER: "handed a leaver's part in it to their successor",
 }
 
 

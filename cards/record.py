@@ -28,6 +28,7 @@ from drp.events import (
     Event,
     EventKind,
     Extended,
+    HandedOver,
     HarmAlerted,
     OverdueNoted,
     Raised,
@@ -180,6 +181,8 @@ def _describe(record: CaseRecord, event: Event, process: Process, policy: Policy
         case Approved() as p:
             at = (("Stage", stage),) if stage else ()
             return "Agreed: sent", at, _texts(("Comments", p.comments))
+        case HandedOver() as p:
+            return _handed_over(record, p)
         case OverdueNoted() as p:
             return "Response deadline passed", (("Deadline was", _instant(p.due_at)),), ()
         case Corrected() as p:
@@ -249,6 +252,15 @@ def _escalated(process: Process, payload: Escalated, stage: str) -> Described:
         ("Updated concerns and recommendations", payload.updated_concerns),
     )
     return "Chair's review: not resolved, escalated", tuple(facts), texts
+
+
+def _handed_over(record: CaseRecord, payload: HandedOver) -> Described:
+    facts = (
+        ("From", record.view.name(payload.leaver)),
+        ("To", record.view.name(payload.successor)),
+        ("As", ", ".join(payload.parts)),
+    )
+    return "Handed over: the holder left the organisation", facts, ()
 
 
 def _referred(policy: Policy, payload: Referred) -> Described:

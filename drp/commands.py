@@ -137,3 +137,12 @@ class Correct(Command):
     field: str
     value: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class HandOver(Command):
+    """The system hands everything a leaver holds in an open dispute (raiser, owner, approver,
+    named practitioner) to their successor, usually the deputy the directory names."""
+
+    leaver: str
+    successor: str

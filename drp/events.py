@@ -37,6 +37,7 @@ class EventKind(StrEnum):
     OVERDUE = "overdue"
     CORRECTED = "corrected"
     CLOSE_PROPOSED = "close_proposed"
+    HANDED_OVER = "handed_over"
 
     @property
     def label(self) -> str:
@@ -182,6 +183,17 @@ class CloseProposed:
     text: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandedOver:
+    """The system handed what a leaver held (raiser, owner, approver, practitioner: ``parts``)
+    to their successor."""
+
+    kind: ClassVar[EventKind] = EventKind.HANDED_OVER
+    leaver: str
+    successor: str
+    parts: tuple[str, ...]
+
+
 Payload = (
     Raised
     | Approved
@@ -197,6 +209,7 @@ Payload = (
     | OverdueNoted
     | Corrected
     | CloseProposed
+    | HandedOver
 )
 _TYPES: tuple[type[Payload], ...] = (
     Raised,
@@ -213,6 +226,7 @@ _TYPES: tuple[type[Payload], ...] = (
     OverdueNoted,
     Corrected,
     CloseProposed,
+    HandedOver,
 )
 PAYLOAD_TYPES: Mapping[EventKind, type[Payload]] = {t.kind: t for t in _TYPES}
 

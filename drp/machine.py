@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
-from drp import governance, guards
+from drp import governance, guards, handover
 from drp import validation as check
 from drp.agreement import approve, decline, needs_close_agreement, propose_close
 from drp.commands import (
@@ -24,6 +24,7 @@ from drp.commands import (
     Decline,
     Escalate,
     Extend,
+    HandOver,
     NoteOverdue,
     Raise,
     Refer,
@@ -235,6 +236,7 @@ TRANSITIONS: Mapping[type[Command], Transition[Any]] = {
     ),
     NoteOverdue: Transition(_RESPONSE | {Status.EXTERNAL}, (guards.is_overdue,), _note_overdue),
     Correct: Transition(frozenset(Status), (), _correct),  # governance.corrected checks who
+    HandOver: Transition(_OPEN, (handover.hands_over_a_part,), handover.hand_over),
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from drp.events import Event, EventKind, Referred
+from drp.events import Event, EventKind, HandedOver, Referred
 from drp.model import Dispute, Status
 from drp.policy import Mailbox, Policy, Stage
 from drp.roles import Role, Scope
@@ -153,6 +153,10 @@ def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event
         found = _people(after.owners, Audience.ACT) + _people(deciding, Audience.INFORM)
     elif kind == EventKind.IMMEDIATE_HARM:
         found = _harm(policy, after)
+    elif isinstance(event.payload, HandedOver):
+        # The successor gets the dispute's card (what they can now do); the chair hears of it.
+        found = _people((event.payload.successor,), Audience.ACT)
+        found += _people(deciding, Audience.INFORM)
     elif isinstance(event.payload, Referred):
         target = event.payload.target
         alerts = policy.referral(target).alerts if target else ()

@@ -50,6 +50,7 @@ _CODECS: Mapping[object, _Codec] = {
     datetime | None: (_instant_json, _instant_from),
     datetime: (_instant_json, _required_instant),
     tuple[Action, ...]: (actions_json, actions_from),
+    tuple[str, ...]: (list, lambda v: tuple(str(x) for x in v or ())),
 }
 
 

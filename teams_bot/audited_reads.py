@@ -19,7 +19,7 @@ from cards.report import (
     report_markdown,
 )
 from cards.views import DisputeView
-from drp.events import Event, Responded
+from drp.events import Event, HandedOver, Responded
 from drp.machine import Context
 from drp.model import Dispute
 from drp.report import (
@@ -80,6 +80,8 @@ def _people_named(dispute: Dispute, events: Iterable[Event], owners: Sequence[st
     ids = {e.actor for e in events} | set(parties.party_ids(dispute)) | set(owners)
     behalf = (e.payload.on_behalf_of for e in events if isinstance(e.payload, Responded))
     ids |= {person for person in behalf if person}
+    handed = (e.payload for e in events if isinstance(e.payload, HandedOver))
+    ids |= {person for p in handed for person in (p.leaver, p.successor)}
     return ids
 
 
