@@ -19,6 +19,7 @@ from store.rows import ConversationRef, DirectoryEntry, ImportSummary, Person, R
 from store.schema import conversations, people, person_roles, teams
 
 MONITORING = "monitoring"
+CSV = "csv"  # people kept by a directory file (``drp-bot directory import``)
 
 
 class Directory:
@@ -75,10 +76,27 @@ class Directory:
         )
 
     async def deputy_for(self, person_id: str, on: date) -> Person | None:
-        """The person's deputy if one is named for ``on``."""
+        """The person's deputy if one is named for ``on`` and has not left."""
         person = await self.person(person_id)
-        deputy = person.deputy_on(on) if person else None
-        return await self.person(deputy) if deputy else None
+        deputy_id = person.deputy_on(on) if person else None
+        deputy = await self.person(deputy_id) if deputy_id else None
+        return deputy if deputy is not None and deputy.active else None
+
+    async def deactivate(self, person_id: str, *, at: datetime) -> None:
+        """A leaver: no roles any more (so nothing routes to them), kept for the records."""
+        values = {"left_at": at, "updated_at": at}
+        statement = update(people).where(people.c.id == person_id).values(values)
+        if (await self._conn.execute(statement)).rowcount != 1:
+            raise NotFound("person", person_id)
+        await self._conn.execute(delete(person_roles).where(person_roles.c.person_id == person_id))
+
+    async def absent(self, source: str, present: Sequence[str]) -> list[Person]:
+        """Active people kept by ``source`` whose e-mail is not in ``present``."""
+        statement = select(people).where(people.c.source == source, people.c.left_at.is_(None))
+        keep = set(present)
+        return [
+            p for p in await self._load(statement.order_by(people.c.email)) if p.email not in keep
+        ]
 
     async def deputising_for(self, person_id: str, on: date) -> list[Person]:
         """The people whose deputy ``person_id`` is on ``on``."""
@@ -225,6 +243,7 @@ class Directory:
             "deputy_from": entry.deputy_from,
             "deputy_to": entry.deputy_to,
             "updated_at": at,
+            "left_at": None,  # someone who left and is in the file again has come back
         }
         # A blank id in the file keeps the one the bot learnt from Teams.
         if entry.aad_object_id or new:
@@ -233,7 +252,7 @@ class Directory:
             values["teams_user_id"] = entry.teams_user_id
         if new:
             await self._conn.execute(
-                insert(people).values(id=person_id, email=entry.email, **values)
+                insert(people).values(id=person_id, email=entry.email, source=CSV, **values)
             )
         else:
             await self._conn.execute(update(people).where(people.c.id == person_id).values(values))
@@ -298,4 +317,6 @@ def _person(row: Row[Any], grants: list[RoleGrant]) -> Person:
         deputy_id=m["deputy_id"],
         deputy_from=m["deputy_from"],
         deputy_to=m["deputy_to"],
+        source=m["source"],
+        left_at=m["left_at"],
     )

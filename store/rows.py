@@ -39,6 +39,13 @@ class Person:
     deputy_id: str | None = None
     deputy_from: date | None = None
     deputy_to: date | None = None
+    source: str = "csv"
+    left_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """Still with the organisation (a leaver keeps their row for the records)."""
+        return self.left_at is None
 
     def has_role(self, role: Role, team: str | None = None) -> bool:
         """Whether this person holds ``role`` (in ``team``, if one is given)."""
@@ -88,6 +95,30 @@ class DirectoryEntry:
     deputy_email: str | None = None
     deputy_from: date | None = None
     deputy_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncedPerson:
+    """One person as a directory source (Entra ID) says they are now, matched on their object
+    id, then their e-mail. ``deputy_email`` None keeps the deputy already stored."""
+
+    aad_object_id: str
+    email: str
+    name: str
+    roles: tuple[RoleGrant, ...]
+    team: str = ""
+    deputy_email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """Where a directory source's last sync left off."""
+
+    source: str
+    users_delta: str | None = None
+    groups_delta: str | None = None
+    mapping_digest: str | None = None
+    synced_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -340,6 +340,10 @@ people = Table(
     Column("deputy_from", Date),
     Column("deputy_to", Date),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Who keeps this person: a directory file ("csv") or the Entra ID sync ("graph"); each
+    # source deactivates only its own leavers. A leaver keeps their row (names on records).
+    Column("source", String(16), nullable=False, server_default="csv"),
+    Column("left_at", UtcDateTime),
 )
 Index("ix_people_deputy_id", people.c.deputy_id)
 
@@ -361,6 +365,29 @@ conversations = Table(
     Column("conversation_ref", json_type(), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# The directory sync's state per source: the stored delta links (so a daily sync reads only
+# changes), a digest of the mapping they were read under, and a lease so one replica syncs.
+directory_sync = Table(
+    "directory_sync",
+    metadata,
+    Column("source", String(KEY), primary_key=True),
+    Column("users_delta", Text),
+    Column("groups_delta", Text),
+    Column("mapping_digest", String(KEY)),
+    Column("synced_at", UtcDateTime),
+    Column("lease_owner", String(PERSON)),
+    Column("lease_expires_at", UtcDateTime),
+)
+
+# Members of the mapped Entra groups as the last sync saw them (Entra object ids).
+directory_members = Table(
+    "directory_members",
+    metadata,
+    Column("group_id", String(100), primary_key=True),
+    Column("aad_object_id", String(100), primary_key=True),
+)
+Index("ix_directory_members_aad_object_id", directory_members.c.aad_object_id)
 
 posted_cards = Table(
     "posted_cards",

@@ -13,6 +13,7 @@ from store import migrate
 from store.audit import Audit
 from store.compliments import Compliments
 from store.directory import Directory
+from store.directory_sync import DirectorySync
 from store.disputes import Disputes
 from store.engine import BUSY_TIMEOUT_SECONDS, READONLY, create_engine, parse_url, redact
 from store.erasure import Erasure, scrub
@@ -35,6 +36,7 @@ class Transaction:
         "compliments",
         "connection",
         "directory",
+        "directory_sync",
         "disputes",
         "erasure",
         "idempotency",
@@ -49,6 +51,7 @@ class Transaction:
         self.disputes = Disputes(connection)
         self.outbox = Outbox(connection)
         self.directory = Directory(connection)
+        self.directory_sync = DirectorySync(connection)
         self.idempotency = Idempotency(connection)
         self.posted_cards = PostedCards(connection)
         self.audit = Audit(connection)

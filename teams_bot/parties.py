@@ -16,14 +16,12 @@ from teams_bot.turn import UserRef
 
 
 async def identify(tx: Transaction, user: UserRef) -> Person | None:
-    """The directory entry of a Teams user: by Teams user id, then by Azure AD object id."""
-    if user.id:
-        person = await tx.directory.by_teams_id(user.id)
-        if person is not None:
-            return person
-    if user.aad_object_id:
-        return await tx.directory.by_aad_id(user.aad_object_id)
-    return None
+    """The directory entry of a Teams user: by Teams user id, then by Azure AD object id; a
+    leaver is nobody the bot acts for."""
+    person = await tx.directory.by_teams_id(user.id) if user.id else None
+    if person is None and user.aad_object_id:
+        person = await tx.directory.by_aad_id(user.aad_object_id)
+    return person if person is not None and person.active else None
 
 
 def acting_role(person: Person, allowed: Iterable[Role]) -> Role | None:
