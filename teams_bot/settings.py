@@ -23,6 +23,7 @@ from drp.governance import RetentionPeriod
 from drp.policy import Policy, load_policy
 from store.engine import parse_url
 from store.errors import InvalidRecord
+from teams_bot.graph.mapping import DirectoryMapping, load_mapping
 
 PREFIX = "DRP_"
 # Read by the test suite only, never by the bot.
@@ -33,6 +34,9 @@ DATABASE_FILE = "drp.sqlite3"
 DEFAULT_PORT = 3978
 DEFAULT_DIGEST_TIME = "08:30"
 DEFAULT_SCHEDULER_INTERVAL = 60
+DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
+GRAPH_CREDENTIALS = ("DRP_GRAPH_TENANT_ID", "DRP_GRAPH_CLIENT_ID", "DRP_GRAPH_CLIENT_SECRET")
 ENV_FILE = Path(".env")
 VARIABLES: Mapping[str, str] = {
     "DRP_DATA_DIR": f"directory for the embedded database and files (default {DEFAULT_DATA_DIR})",
@@ -63,6 +67,14 @@ VARIABLES: Mapping[str, str] = {
     "DRP_SMTP_PASSWORD": "the SMTP user's password (instead of one in DRP_SMTP_URL)",
     "DRP_SMTP_STARTTLS": "smtp:// only: true requires STARTTLS, false never (default: if offered)",
     "DRP_SMTP_FROM": "the From address of the bot's e-mail (required with DRP_SMTP_URL)",
+    "DRP_GRAPH_TENANT_ID": "Entra tenant id (GUID) of the app that reads the directory",
+    "DRP_GRAPH_CLIENT_ID": "that app's client id (GUID); client credentials",
+    "DRP_GRAPH_CLIENT_SECRET": "that app's client secret",
+    "DRP_GRAPH_MAPPING": "the directory mapping file (TOML: security groups to roles and teams)",
+    "DRP_GRAPH_URL": f"Microsoft Graph's base URL (default {DEFAULT_GRAPH_URL}; national clouds)",
+    "DRP_GRAPH_AUTHORITY": f"the Entra sign-in host (default {DEFAULT_AUTHORITY})",
+    "DRP_GRAPH_CA_FILE": "a PEM bundle to trust for Graph and sign-in (a TLS-inspecting proxy)",
+    "DRP_DIRECTORY_SYNC": "off (default) or HH:MM, Europe/London: serve syncs the directory daily",
 }
 SMTP_PORTS = {"smtp": 25, "smtps": 465}
 # The Bot Framework's own names for the Azure bot registration.
@@ -123,6 +135,18 @@ class SmtpServer:
 
 
 @dataclass(frozen=True, slots=True)
+class GraphSettings:
+    """The app that reads Entra ID through Microsoft Graph (client credentials)."""
+
+    tenant_id: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    url: str = DEFAULT_GRAPH_URL
+    authority: str = DEFAULT_AUTHORITY
+    ca_file: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the bot, the scheduler and the CLI are configured with."""
 
@@ -139,6 +163,9 @@ class Settings:
     allowed_service_urls: tuple[str, ...] = ()
     retention: RetentionPeriod | None = None
     smtp: SmtpServer | None = None
+    graph: GraphSettings | None = None
+    mapping: DirectoryMapping | None = None
+    directory_sync: time | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -147,6 +174,8 @@ class Settings:
         data_dir = _parse(environ, "DRP_DATA_DIR", DEFAULT_DATA_DIR, _data_dir)
         default_url = f"sqlite+aiosqlite:///{data_dir / DATABASE_FILE}"
         bot = _bot_credentials(environ)
+        graph = _graph(environ)
+        mapping = _parse(environ, "DRP_GRAPH_MAPPING", "", _mapping)
         return cls(
             data_dir=data_dir,
             database_url=_parse(environ, "DRP_DATABASE_URL", default_url, _database_url),
@@ -163,6 +192,9 @@ class Settings:
             allowed_service_urls=_parse(environ, "DRP_ALLOWED_SERVICE_URLS", "", _url_prefixes),
             retention=_parse(environ, "DRP_RETENTION", "", _retention),
             smtp=_smtp(environ),
+            graph=graph,
+            mapping=mapping,
+            directory_sync=_directory_sync(environ, graph, mapping),
         )
 
     @classmethod
@@ -385,3 +417,57 @@ def _sender(value: str) -> str:
 def _default_host(bot: BotCredentials) -> str:
     """Open (no credentials) binds to loopback only; a registered bot listens on all."""
     return "0.0.0.0" if bot.app_id else "127.0.0.1"  # noqa: S104 - authenticated by JWT
+
+
+def _mapping(value: str) -> DirectoryMapping | None:
+    return load_mapping(Path(value).expanduser()) if value else None
+
+
+def _graph(environ: Mapping[str, str]) -> GraphSettings | None:
+    """Graph's client credentials, checked together like the bot's; None when unset."""
+    tenant, client, secret = (environ.get(n, "").strip() for n in GRAPH_CREDENTIALS)
+    if not (tenant or client or secret):
+        return None
+    for name, value in zip(GRAPH_CREDENTIALS[:2], (tenant, client), strict=True):
+        if not _GUID.match(value):
+            raise SettingsError(name, "must be a GUID (set all three DRP_GRAPH_* credentials)")
+    if not secret:
+        raise SettingsError("DRP_GRAPH_CLIENT_SECRET", "is required with DRP_GRAPH_CLIENT_ID")
+    return GraphSettings(
+        tenant,
+        client,
+        secret,
+        url=_parse(environ, "DRP_GRAPH_URL", DEFAULT_GRAPH_URL, _https),
+        authority=_parse(environ, "DRP_GRAPH_AUTHORITY", DEFAULT_AUTHORITY, _https),
+        ca_file=_parse(environ, "DRP_GRAPH_CA_FILE", "", _ca_file),
+    )
+
+
+def _https(value: str) -> str:
+    if not re.match(r"^https://[^/\s]+(/\S*)?$", value):
+        raise ValueError(f"{value!r} is not an https:// URL")
+    return value.rstrip("/")
+
+
+def _ca_file(value: str) -> Path | None:
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ValueError(f"{path} is not a file")
+    return path
+
+
+def _directory_sync(
+    environ: Mapping[str, str], graph: GraphSettings | None, mapping: DirectoryMapping | None
+) -> time | None:
+    """When ``serve`` syncs the directory each day, or None (off)."""
+    value = environ.get("DRP_DIRECTORY_SYNC", "").strip().lower()
+    if value in ("", "off"):
+        return None
+    at = _parse(environ, "DRP_DIRECTORY_SYNC", value, _time_of_day)
+    if graph is None:
+        raise SettingsError("DRP_DIRECTORY_SYNC", f"needs {', '.join(GRAPH_CREDENTIALS)}")
+    if mapping is None:
+        raise SettingsError("DRP_DIRECTORY_SYNC", "needs DRP_GRAPH_MAPPING")
+    return at

@@ -35,13 +35,16 @@ async def test_synced_people_are_added_matched_on_object_id_and_only_changes_wri
         nell = await tx.directory.by_email("new@council.example")
     assert (len(first.added), len(first.updated), first.problems) == (1, 1, [])
     assert (again.added, again.updated, again.unchanged) == ([], [], 2)
-    assert moved.updated == [tom.id] if tom else False
-    assert tom is not None and nell is not None
+    assert tom is not None
+    assert moved.updated == [tom.id]
+    assert tom is not None
+    assert nell is not None
     assert (tom.email, tom.name, tom.source) == ("tom.new@council.example", "Tom Renamed", "graph")
     assert tom.roles == (RoleGrant(Role.SERVICE_MANAGER, "Northgate"),)
     # The deputy the file named is kept: the sync named none.
     assert tom.deputy_id is not None
-    assert nell.has_role(Role.CHAIR) and nell.active
+    assert nell.has_role(Role.CHAIR)
+    assert nell.active
 
 
 async def test_an_email_held_by_someone_else_is_a_problem_and_writes_nothing_for_them(
@@ -53,7 +56,8 @@ async def test_an_email_held_by_someone_else_is_a_problem_and_writes_nothing_for
         applied = await tx.directory_sync.apply([thief], source="graph", at=T0)
         nia = await tx.directory.by_email("nia@council.example")
     assert applied.problems == ["user aad-77: email: already belongs to someone else"]
-    assert nia is not None and nia.name == "Nia Manager"
+    assert nia is not None
+    assert nia.name == "Nia Manager"
 
 
 async def test_a_deputy_named_by_the_source_is_linked_and_an_unknown_one_reported(
@@ -70,7 +74,9 @@ async def test_a_deputy_named_by_the_source_is_linked_and_an_unknown_one_reporte
         ann = await tx.directory.by_email("ann@council.example")
         nell = await tx.directory.by_email(NEW.email)
     assert applied.problems == ["user aad-6: deputy: nobody with that e-mail"]
-    assert ann is not None and nell is not None and ann.deputy_id == nell.id
+    assert ann is not None
+    assert nell is not None
+    assert ann.deputy_id == nell.id
 
 
 async def test_a_leaver_keeps_their_row_loses_their_roles_and_can_come_back(store: Store) -> None:
@@ -84,11 +90,16 @@ async def test_a_leaver_keeps_their_row_loses_their_roles_and_can_come_back(stor
         active = await tx.directory_sync.active_ids("graph")
         back = await tx.directory_sync.apply([TOM], source="graph", at=T0 + timedelta(days=2))
         returned = await tx.directory.person(tom.id)
-    assert gone is not None and not gone.active and gone.roles == ()
+    assert gone is not None
+    assert not gone.active
+    assert gone.roles == ()
     assert gone.left_at == T0 + timedelta(days=1)
-    assert holders == [] and active == {}
+    assert holders == []
+    assert active == {}
     assert back.updated == [tom.id]
-    assert returned is not None and returned.active and returned.roles == TOM.roles
+    assert returned is not None
+    assert returned.active
+    assert returned.roles == TOM.roles
 
 
 async def test_people_kept_by_a_file_are_absent_only_against_that_source(store: Store) -> None:

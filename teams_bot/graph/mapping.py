@@ -1,0 +1,206 @@
+"""The directory mapping: which Entra ID security groups make whom what in the DRP directory.
+
+A TOML file, validated like a policy profile (every error names the file and the dotted field)::
+
+    [attributes]                     # optional
+    role = "jobTitle"                # for groups without roles: the user attribute naming it
+    deputy = "extensionAttribute2"   # a user attribute holding the deputy's e-mail
+
+    [roles]                          # role attribute value -> DRP role (case ignored)
+    "Practice Lead" = "team_manager"
+
+    [[groups]]                       # security group -> roles (and team, for team roles)
+    id = "9f3c1a52-6b1e-4c1f-9a57-0c2d8e5b7a10"
+    name = "DRP chairs"              # for your reading only
+    roles = ["chair"]
+
+    [[groups]]                       # group -> team; each member's role attribute says the role
+    id = "..."
+    team = "Riverside Family Support"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drp.errors import PolicyError
+from drp.policy_reader import Reader
+from drp.roles import TEAM_ROLES, Role
+from store.records import RoleGrant
+
+MAX_GROUPS = 50  # Graph's /groups/delta filter takes at most 50 ids
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+# User properties a role or deputy may come from; extension attributes live in
+# onPremisesExtensionAttributes.
+PLAIN_ATTRIBUTES = ("jobTitle", "department", "employeeType", "officeLocation", "companyName")
+EXTENSION_ATTRIBUTES = tuple(f"extensionAttribute{n}" for n in range(1, 16))
+EXTENSIONS = "onPremisesExtensionAttributes"
+USER_FIELDS = ("id", "displayName", "mail", "userPrincipalName", "accountEnabled")
+
+
+class MappingError(PolicyError):
+    """The mapping file is malformed: names the file, the dotted field and the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRule:
+    """One mapped security group: the roles it gives (none: the role attribute decides)."""
+
+    id: str
+    team: str = ""
+    roles: tuple[Role, ...] = ()
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryMapping:
+    """The whole mapping: groups in file order, and where roles and deputies come from."""
+
+    groups: tuple[GroupRule, ...]
+    role_attribute: str = ""
+    deputy_attribute: str = ""
+    role_names: Mapping[str, Role] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def group_ids(self) -> tuple[str, ...]:
+        """The mapped groups' object ids."""
+        return tuple(rule.id for rule in self.groups)
+
+    @property
+    def digest(self) -> str:
+        """Changes whenever the rules do: stored delta links read under other rules are void."""
+        rules = {
+            "groups": [[g.id, g.team, [r.value for r in g.roles]] for g in self.groups],
+            "role": self.role_attribute,
+            "deputy": self.deputy_attribute,
+            "names": sorted((k, v.value) for k, v in self.role_names.items()),
+        }
+        canonical = json.dumps(rules, sort_keys=True).encode()
+        return hashlib.sha256(canonical).hexdigest()[:32]
+
+    @property
+    def user_fields(self) -> tuple[str, ...]:
+        """The user properties a sync must select."""
+        wanted = [*USER_FIELDS]
+        for attribute in (self.role_attribute, self.deputy_attribute):
+            if attribute:
+                wanted.append(EXTENSIONS if attribute in EXTENSION_ATTRIBUTES else attribute)
+        return tuple(dict.fromkeys(wanted))
+
+    def grants(
+        self, groups: Iterable[str], attributes: Mapping[str, str]
+    ) -> tuple[tuple[RoleGrant, ...], str]:
+        """The roles a member of ``groups`` holds, and their home team ("" if none)."""
+        member_of = set(groups)
+        found: list[RoleGrant] = []
+        home = ""
+        for rule in self.groups:
+            if rule.id not in member_of:
+                continue
+            roles = rule.roles or self._attribute_role(attributes)
+            found += [RoleGrant(r, rule.team if r in TEAM_ROLES else "") for r in roles]
+            if roles and rule.team and not home:
+                home = rule.team
+        return tuple(dict.fromkeys(found)), home
+
+    def _attribute_role(self, attributes: Mapping[str, str]) -> tuple[Role, ...]:
+        value = attributes.get(self.role_attribute, "").strip().lower()
+        role = self.role_names.get(value)
+        return (role,) if role is not None else ()
+
+
+def load_mapping(path: Path) -> DirectoryMapping:
+    """Read and validate a mapping file; MappingError names the file and the field."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise MappingError(str(path), "(file)", "not UTF-8 text") from None
+    except OSError as error:
+        raise MappingError(str(path), "(file)", f"cannot read: {error.strerror}") from None
+    return parse_mapping(text, str(path))
+
+
+def parse_mapping(text: str, source: str) -> DirectoryMapping:
+    """Parse and validate a mapping's TOML text; ``source`` names it in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise MappingError(source, "(file)", f"not valid TOML: {error}") from error
+    try:
+        return _mapping(Reader(data, source, ""))
+    except MappingError:
+        raise
+    except PolicyError as error:  # the shared reader's own errors, re-badged
+        raise MappingError(error.source, error.field, error.reason) from None
+
+
+def _mapping(doc: Reader) -> DirectoryMapping:
+    attributes = doc.table("attributes")
+    role_attribute = deputy_attribute = ""
+    if attributes is not None:
+        role_attribute = _attribute(attributes, "role")
+        deputy_attribute = _attribute(attributes, "deputy")
+        attributes.finish()
+    names = _role_names(doc, role_attribute)
+    groups = tuple(_group(g, role_attribute) for g in doc.tables("groups", required=True))
+    if len(groups) > MAX_GROUPS:
+        doc.fail("groups", f"at most {MAX_GROUPS} groups (Graph's delta filter limit)")
+    seen: dict[str, int] = {}
+    for index, group in enumerate(groups):
+        first = seen.setdefault(group.id.lower(), index)
+        if first != index:
+            doc.fail(f"groups[{index}].id", f"the same group as groups[{first}]")
+    doc.finish()
+    return DirectoryMapping(groups, role_attribute, deputy_attribute, names, doc.source)
+
+
+def _attribute(reader: Reader, field_name: str) -> str:
+    value = reader.text(field_name, "")
+    allowed = (*PLAIN_ATTRIBUTES, *EXTENSION_ATTRIBUTES)
+    if value and value not in allowed:
+        reader.fail(field_name, f"{value!r} is not a user attribute the sync reads ({_listed()})")
+    return value
+
+
+def _listed() -> str:
+    return f"{', '.join(PLAIN_ATTRIBUTES)} or extensionAttribute1-15"
+
+
+def _role_names(doc: Reader, role_attribute: str) -> dict[str, Role]:
+    table = doc.table("roles")
+    if table is None:
+        return {}
+    if not role_attribute:
+        doc.fail("roles", "needs attributes.role (the user attribute these values come from)")
+    names: dict[str, Role] = {}
+    for value in table.fields():
+        names[value.strip().lower()] = table.role(value)
+    table.finish()
+    return names
+
+
+def _group(reader: Reader, role_attribute: str) -> GroupRule:
+    group_id = reader.text("id")
+    if not _GUID.match(group_id):
+        reader.fail("id", f"{group_id!r} is not a group's object id (a GUID)")
+    name = reader.text("name", "")
+    team = reader.text("team", "")
+    roles = reader.roles("roles")
+    if not roles and not role_attribute:
+        reader.fail("roles", "name at least one role, or set attributes.role to read it")
+    if not roles and not team:
+        reader.fail("team", "is required when the role comes from attributes.role")
+    needs_team = [r for r in roles if r in TEAM_ROLES]
+    if needs_team and not team:
+        reader.fail("team", f"is required for {needs_team[0].value}")
+    if len(team) > 200:
+        reader.fail("team", "must be at most 200 characters")
+    reader.finish()
+    return GroupRule(group_id.lower(), team, roles, name)
