@@ -322,14 +322,23 @@ class Scheduler:
     # --- where to reach people -------------------------------------------------------------
 
     async def _origin(self, tx: Transaction, dispute: Dispute) -> Origin:
-        """The connector to use for anyone not yet in a 1:1 chat: the chair's, who raised it
-        through Teams, else the monitoring channel's."""
-        raiser = await tx.directory.person(dispute.raised_by)
-        found = _origin_of(raiser.conversation_ref if raiser else None)
-        return found or await self._default_origin(tx)
+        return await origin_for(tx, dispute)
 
     async def _default_origin(self, tx: Transaction) -> Origin:
-        return _origin_of(await tx.directory.monitoring_channel()) or Origin("", "")
+        return await default_origin(tx)
+
+
+async def origin_for(tx: Transaction, dispute: Dispute) -> Origin:
+    """The connector to use for anyone not yet in a 1:1 chat: the chair's, who raised it
+    through Teams, else the monitoring channel's."""
+    raiser = await tx.directory.person(dispute.raised_by)
+    found = _origin_of(raiser.conversation_ref if raiser else None)
+    return found or await default_origin(tx)
+
+
+async def default_origin(tx: Transaction) -> Origin:
+    """The monitoring channel's connector, or none known."""
+    return _origin_of(await tx.directory.monitoring_channel()) or Origin("", "")
 
 
 def _count(steps: int, result: Tick) -> None:

@@ -7,14 +7,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from drp.errors import PolicyError
+from drp.machine import Context
 from drp.policy import Policy, load_policy
 from drp.roles import Role
+from store.directory import CSV
 from store.directory_file import parse_directory
 from store.errors import Problem
 from store.rows import ImportSummary, Person
 from store.store import Store
+from teams_bot.cli import directory_sync
 from teams_bot.cli.db import add_database_option, database_url, ready, run
 from teams_bot.cli.errors import CliError
+from teams_bot.leavers import Departure, Leavers
 from teams_bot.settings import Settings, SettingsError
 
 
@@ -36,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     importer.add_argument(
         "--policy", help="the profile whose roles the file may grant (default: DRP_POLICY)"
     )
+    importer.add_argument(
+        "--replace",
+        action="store_true",
+        help="the file is the whole directory: people it no longer lists have left (their "
+        "open disputes go to their deputy, or are flagged to the chairs' service manager)",
+    )
     add_database_option(importer)
     importer.set_defaults(handler=_import)
     lister = actions.add_parser("list", help="list the people in the directory")
@@ -43,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     lister.add_argument("--team", metavar="TEAM", help="only people in this team")
     add_database_option(lister)
     lister.set_defaults(handler=_list)
+    directory_sync.register_actions(actions)
 
 
 def _role(text: str) -> Role:
@@ -64,17 +75,30 @@ def _read(path: Path) -> str:
 def _import(args: argparse.Namespace) -> int:
     policy = _running_policy(args.policy)
     entries, problems = parse_directory(_read(args.file), policy.roles)
+    ctx = Context(policy, directory_sync.settings().calendar()) if args.replace else None
 
-    async def work(store: Store) -> ImportSummary:
+    async def work(store: Store) -> tuple[ImportSummary, list[Departure]]:
         await ready(store)
         async with store.transaction() as tx:
             found = problems + await tx.directory.check_entries(entries)
             if found:
                 raise CliError(_refusal(args.file, sorted(found)))
-            return await tx.directory.import_entries(entries, at=datetime.now(UTC))
+            summary = await tx.directory.import_entries(entries, at=datetime.now(UTC))
+            absent = await tx.directory.absent(CSV, [e.email for e in entries])
+        if ctx is None:
+            return summary, []
+        leavers = Leavers(store, ctx, lambda: datetime.now(UTC))
+        return summary, [await leavers.leave(person.id) for person in absent]
 
-    summary = run(work, database_url(args))
+    summary, departures = run(work, database_url(args))
     print(f"{args.file}: {summary}")
+    if args.replace:
+        handed = sum(len(d.handed) for d in departures)
+        flagged = sum(len(d.flagged) for d in departures)
+        print(
+            f"{len(departures)} left ({handed} open disputes handed to deputies, {flagged} "
+            "flagged to the chairs' service manager)"
+        )
     return 0
 
 
@@ -119,4 +143,5 @@ def _line(person: Person) -> str:
     )
     teams_id = person.teams_user_id or "-"
     deputy = " deputy: yes" if person.deputy_id else ""
-    return f"{person.email}\t{person.name}\t{roles}\tteams: {teams_id}{deputy}"
+    left = f" left {person.left_at.date().isoformat()}" if person.left_at else ""
+    return f"{person.email}\t{person.name}\t{roles}\tteams: {teams_id}{deputy}{left}"
