@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -19,6 +21,9 @@ from teams_bot.delivery.mail import Mailer, SmtpMailer
 from teams_bot.delivery.mailboxes import copies_not_sent
 from teams_bot.logs import configure_logging
 from teams_bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from teams_bot.app import Bot
 
 log = logging.getLogger("drp-bot")
 
@@ -74,6 +79,7 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
     if settings.bot.open:
         log.warning(OPEN_WARNING)
     log.info(retention_line(settings))
+    directory = _directory_sync(settings, bot)
     runner = web.AppRunner(bot.web)
     await runner.setup()
     stop = _stop_on_signals()
@@ -89,6 +95,7 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
         await stop.wait()
         log.info("drp-bot stopping")
     finally:
+        await directory.aclose()
         await runner.cleanup()
         await store.close()
 
@@ -112,6 +119,44 @@ def _mailer(settings: Settings) -> Mailer | None:
         return None
     log.info("e-mail goes through %s", settings.smtp.describe())
     return SmtpMailer(settings.smtp)
+
+
+class _Background:
+    """The daily directory sync's task and Graph client, if DRP_DIRECTORY_SYNC is set."""
+
+    def __init__(
+        self,
+        task: asyncio.Task[None] | None = None,
+        close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.task = task
+        self.close = close
+
+    async def aclose(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        if self.close is not None:
+            await self.close()
+
+
+def _directory_sync(settings: Settings, bot: Bot) -> _Background:
+    if settings.directory_sync is None or settings.graph is None or settings.mapping is None:
+        return _Background()
+    from teams_bot.app import utc_now
+    from teams_bot.graph.client import GraphClient
+    from teams_bot.graph.schedule import SyncSchedule
+    from teams_bot.graph.sync import DirectorySync
+    from teams_bot.leavers import Leavers
+
+    graph = GraphClient(settings.graph)
+    service = bot.service
+    leavers = Leavers(bot.store, service.ctx, service.fan_out, utc_now, service.wake)
+    sync = DirectorySync(bot.store, graph, settings.mapping, leavers, utc_now)
+    schedule = SyncSchedule(bot.store, sync, settings.directory_sync, utc_now)
+    log.info("directory sync from Entra ID daily at %s", settings.directory_sync.strftime("%H:%M"))
+    return _Background(asyncio.create_task(schedule.run(), name="directory-sync"), graph.close)
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -22,7 +22,7 @@ from teams_bot.graph.sync import DirectorySync, SyncError, SyncReport
 from teams_bot.leavers import standalone
 from tests.support.graph import MEMBERS_READ, USERS_READ, LoopbackGraph
 from tests.support.graph_directory import User
-from tests.support.graph_tenant import group_id, large_tenant, register
+from tests.support.graph_tenant import CLIENT_ID, group_id, large_tenant, register
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 CTX = Context(load_policy("nottingham"), WorkingDayCalendar())
@@ -143,7 +143,7 @@ async def test_a_missing_permission_stops_the_sync_naming_it_and_changes_nothing
         async with store.transaction(readonly=True) as tx:
             assert (await tx.directory_sync.state("graph")).users_delta is None
         # Granted now: the next sync starts again from the top.
-        graph.apps[register(graph).client_id].permissions.add(MEMBERS_READ)
+        graph.apps[CLIENT_ID].permissions.add(MEMBERS_READ)
         assert (await sync(store, graph, tenant.mapping)).added == 20
 
 
