@@ -33,7 +33,7 @@ from store import Store
 from teams_bot.graph.client import GraphClient
 from teams_bot.graph.mapping import parse_mapping
 from teams_bot.graph.sync import DirectorySync, SyncReport
-from teams_bot.leavers import standalone
+from teams_bot.leavers import Leavers
 from tests.support.graph import LoopbackGraph
 from tests.support.graph_tenant import group_id, large_tenant, register
 
@@ -46,7 +46,7 @@ async def _sync(store: Store, client: GraphClient, mapping: str) -> tuple[SyncRe
         store,
         client,
         parse_mapping(mapping, "bench"),
-        standalone(store, ctx, lambda: NOW),
+        Leavers(store, ctx, lambda: NOW),
         lambda: NOW,
     )
     started = time.perf_counter()

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from drp.roles import Role
-from store.records import RoleGrant, SyncedPerson, SyncState
+from store.rows import RoleGrant, SyncedPerson, SyncState
 from store.schema import directory_members, directory_sync, people, person_roles, teams
 
 CHUNK = 500  # rows per IN list or insert batch (well under both engines' parameter limits)

@@ -10,24 +10,23 @@ the outbox. One transaction per leaver; a dispute moved meanwhile by someone els
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from drp.commands import HandOver
 from drp.events import JsonValue
-from drp.machine import Context, Decision, decide
+from drp.machine import Context, decide
 from drp.model import Actor, Dispute
 from store.errors import StaleVersion
-from store.records import Person
+from store.rows import Person
 from store.store import Store, Transaction
-from teams_bot import notices
+from teams_bot.delivery import notices
+from teams_bot.notifier import fan_out
 from teams_bot.scheduler import origin_for
-from teams_bot.service import Origin
 
 log = logging.getLogger(__name__)
 
-FanOut = Callable[[Transaction, Dispute | None, Decision, Origin, datetime], Awaitable[None]]
 ATTEMPTS = 3
 
 
@@ -49,13 +48,11 @@ class Leavers:
         self,
         store: Store,
         ctx: Context,
-        fan_out: FanOut,
         clock: Callable[[], datetime],
         wake: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
         self.ctx = ctx
-        self.fan_out = fan_out
         self.clock = clock
         self.wake = wake
 
@@ -118,7 +115,7 @@ class Leavers:
         current = await tx.disputes.get(dispute.reference, lock=True)
         decision = decide(current, HandOver(Actor.system(), now, leaver, deputy), self.ctx)
         await tx.disputes.save(decision, expected_version=current.version)
-        await self.fan_out(tx, current, decision, await origin_for(tx, current), now)
+        await fan_out(tx, self.ctx, current, decision, await origin_for(tx, current), now)
 
     async def _flag(
         self, tx: Transaction, dispute: Dispute, person: Person, now: datetime
@@ -155,14 +152,3 @@ def parts_held(dispute: Dispute, person_id: str) -> tuple[str, ...]:
         ("must agree it", dispute.approver == person_id),
     )
     return tuple(part for part, holds in held if holds)
-
-
-def standalone(store: Store, ctx: Context, clock: Callable[[], datetime]) -> Leavers:
-    """Leavers for a command run outside ``serve``: what they owe goes to the outbox, which a
-    running bot delivers."""
-    from cards.verbs import new_key
-    from teams_bot.rendering import Renderer
-    from teams_bot.service import DisputeService
-
-    service = DisputeService(store, ctx, clock, Renderer(ctx, new_key), lambda: None)
-    return Leavers(store, ctx, service.fan_out, clock)

@@ -11,7 +11,7 @@ from store.store import Store
 from teams_bot.cli.db import add_database_option, database_url, ready, run
 from teams_bot.cli.errors import CliError
 from teams_bot.graph.mapping import MappingError, load_mapping
-from teams_bot.leavers import Departure, standalone
+from teams_bot.leavers import Departure, Leavers
 from teams_bot.settings import Settings, SettingsError
 
 
@@ -72,7 +72,7 @@ def _sync(args: argparse.Namespace) -> int:
         await ready(store)
         graph = GraphClient(graph_settings)
         try:
-            leavers = standalone(store, context(found), _now)
+            leavers = Leavers(store, context(found), _now)
             sync = DirectorySync(store, graph, mapping, leavers, _now)
             report = await sync.run(full=args.full)
         except SyncError as error:
@@ -99,7 +99,7 @@ def _hand_over(args: argparse.Namespace) -> int:
             raise CliError(f"--from: {leaver.email} has not left (deputies cover absences)")
         if successor is None or not successor.active:
             raise CliError(f"--to: nobody in the directory with the e-mail {args.successor}")
-        leavers = standalone(store, context(found), _now)
+        leavers = Leavers(store, context(found), _now)
         return await leavers.leave(leaver.id, successor=successor.id)
 
     departure = run(work, database_url(args))

@@ -151,8 +151,7 @@ def _directory_sync(settings: Settings, bot: Bot) -> _Background:
     from teams_bot.leavers import Leavers
 
     graph = GraphClient(settings.graph)
-    service = bot.service
-    leavers = Leavers(bot.store, service.ctx, service.fan_out, utc_now, service.wake)
+    leavers = Leavers(bot.store, bot.deps.ctx, utc_now, bot.deps.wake)
     sync = DirectorySync(bot.store, graph, settings.mapping, leavers, utc_now)
     schedule = SyncSchedule(bot.store, sync, settings.directory_sync, utc_now)
     log.info("directory sync from Entra ID daily at %s", settings.directory_sync.strftime("%H:%M"))

@@ -32,7 +32,7 @@ from pathlib import Path
 from drp.errors import PolicyError
 from drp.policy_reader import Reader
 from drp.roles import TEAM_ROLES, Role
-from store.records import RoleGrant
+from store.rows import RoleGrant
 
 MAX_GROUPS = 50  # Graph's /groups/delta filter takes at most 50 ids
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from store.directory_file import EMAIL
-from store.records import SyncedPerson, SyncState
+from store.rows import SyncedPerson, SyncState
 from store.store import Store
 from teams_bot.graph.client import DirectoryUser, GraphClient, GraphError, Membership
 from teams_bot.graph.mapping import DirectoryMapping

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from drp.roles import Role
 from store import RoleGrant, Store
-from store.records import SyncedPerson, SyncState
+from store.rows import SyncedPerson, SyncState
 from tests.store.scenario import T0
 from tests.store.test_directory import imported
 

@@ -30,8 +30,8 @@ MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
 async def sync(walk: Walk, graph: LoopbackGraph, tenant: Tenant) -> SyncReport:
     """A sync inside the running bot (as ``serve`` runs it on its schedule)."""
     client = GraphClient(register(graph))
-    service = walk.bot.service
-    leavers = Leavers(walk.bot.store, service.ctx, service.fan_out, walk.clock, service.wake)
+    deps = walk.bot.deps
+    leavers = Leavers(walk.bot.store, deps.ctx, walk.clock, deps.wake)
     mapping = parse_mapping(tenant.mapping, "demo.toml")
     try:
         return await DirectorySync(walk.bot.store, client, mapping, leavers, walk.clock).run()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from drp.roles import Role
-from store.records import RoleGrant
+from store.rows import RoleGrant
 from teams_bot.graph.mapping import MappingError, load_mapping, parse_mapping
 
 CHAIRS = "11111111-1111-4111-8111-111111111111"

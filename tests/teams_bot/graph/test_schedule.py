@@ -10,7 +10,7 @@ from teams_bot.graph.client import GraphClient
 from teams_bot.graph.mapping import parse_mapping
 from teams_bot.graph.schedule import SyncSchedule, last_due
 from teams_bot.graph.sync import DirectorySync
-from teams_bot.leavers import standalone
+from teams_bot.leavers import Leavers
 from tests.support.graph import MEMBERS_READ, LoopbackGraph
 from tests.support.graph_tenant import CLIENT_ID, large_tenant, register
 from tests.teams_bot.bot_harness import DrivenClock
@@ -39,7 +39,7 @@ async def test_the_sync_runs_once_a_day_and_waits_an_hour_after_a_refusal(
     async with opened(f"sqlite+aiosqlite:///{tmp_path / 'drp.sqlite3'}") as store:
         client = GraphClient(register(graph))
         sync = DirectorySync(
-            store, client, parse_mapping(tenant.mapping, "m"), standalone(store, CTX, clock), clock
+            store, client, parse_mapping(tenant.mapping, "m"), Leavers(store, CTX, clock), clock
         )
         schedule = SyncSchedule(store, sync, time(2, 30), clock)
         try:

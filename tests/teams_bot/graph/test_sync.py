@@ -19,7 +19,7 @@ from store import RoleGrant, Store
 from teams_bot.graph.client import GraphClient
 from teams_bot.graph.mapping import parse_mapping
 from teams_bot.graph.sync import DirectorySync, SyncError, SyncReport
-from teams_bot.leavers import standalone
+from teams_bot.leavers import Leavers
 from tests.support.graph import MEMBERS_READ, USERS_READ, LoopbackGraph
 from tests.support.graph_directory import User
 from tests.support.graph_tenant import CLIENT_ID, group_id, large_tenant, register
@@ -44,7 +44,7 @@ async def sync(
     """One sync as ``drp-bot directory sync`` runs it."""
     client = GraphClient(replace(register(graph), **settings))  # type: ignore[arg-type]
     try:
-        leavers = standalone(store, CTX, lambda: NOW)
+        leavers = Leavers(store, CTX, lambda: NOW)
         return await DirectorySync(
             store, client, parse_mapping(mapping, "m.toml"), leavers, lambda: NOW
         ).run(full=full)
@@ -132,7 +132,7 @@ async def test_a_missing_permission_stops_the_sync_naming_it_and_changes_nothing
     url = f"sqlite+aiosqlite:///{tmp_path / 'drp.sqlite3'}"
     async with opened(url) as store:
         client = GraphClient(register(graph, permissions=[USERS_READ]))
-        leavers = standalone(store, CTX, lambda: NOW)
+        leavers = Leavers(store, CTX, lambda: NOW)
         run = DirectorySync(
             store, client, parse_mapping(tenant.mapping, "m"), leavers, lambda: NOW
         )
