@@ -28,9 +28,11 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from drp.errors import PolicyError
-from drp.policy_reader import Reader
 from drp.roles import TEAM_ROLES, Role
 from store.rows import RoleGrant
 
@@ -134,73 +136,117 @@ def parse_mapping(text: str, source: str) -> DirectoryMapping:
     except tomllib.TOMLDecodeError as error:
         raise MappingError(source, "(file)", f"not valid TOML: {error}") from error
     try:
-        return _mapping(Reader(data, source, ""))
-    except MappingError:
-        raise
-    except PolicyError as error:  # the shared reader's own errors, re-badged
-        raise MappingError(error.source, error.field, error.reason) from None
+        shape = _File.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise MappingError(source, _dotted(first["loc"]), _reason(first)) from None
+    return _mapping(shape, source)
 
 
-def _mapping(doc: Reader) -> DirectoryMapping:
-    attributes = doc.table("attributes")
-    role_attribute = deputy_attribute = ""
-    if attributes is not None:
-        role_attribute = _attribute(attributes, "role")
-        deputy_attribute = _attribute(attributes, "deputy")
-        attributes.finish()
-    names = _role_names(doc, role_attribute)
-    groups = tuple(_group(g, role_attribute) for g in doc.tables("groups", required=True))
-    if len(groups) > MAX_GROUPS:
-        doc.fail("groups", f"at most {MAX_GROUPS} groups (Graph's delta filter limit)")
+# --- the file's shape (pydantic), then what spans fields ----------------------------------------
+
+
+def _role(name: str) -> Role:
+    try:
+        return Role(name)
+    except ValueError:
+        known = ", ".join(role.value for role in Role)
+        raise ValueError(f"unknown role {name!r} (known: {known})") from None
+
+
+def _role_name(name: str) -> str:
+    return _role(name).value
+
+
+RoleName = Annotated[str, AfterValidator(_role_name)]
+
+
+class _Attributes(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: str = ""
+    deputy: str = ""
+
+    @field_validator("role", "deputy")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        if value and value not in (*PLAIN_ATTRIBUTES, *EXTENSION_ATTRIBUTES):
+            raise ValueError(f"{value!r} is not a user attribute the sync reads ({_listed()})")
+        return value
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str = ""
+    team: str = Field("", max_length=200)
+    roles: list[RoleName] = []
+
+    @field_validator("id")
+    @classmethod
+    def _guid(cls, value: str) -> str:
+        if not _GUID.match(value):
+            raise ValueError(f"{value!r} is not a group's object id (a GUID)")
+        return value.lower()
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    attributes: _Attributes = _Attributes()
+    roles: dict[str, RoleName] = {}
+    groups: list[_Group] = Field(min_length=1, max_length=MAX_GROUPS)
+
+
+def _mapping(shape: _File, source: str) -> DirectoryMapping:
+    attribute = shape.attributes.role
+
+    def fail(field_name: str, reason: str) -> MappingError:
+        return MappingError(source, field_name, reason)
+
+    if shape.roles and not attribute:
+        raise fail("roles", "needs attributes.role (the user attribute these values come from)")
     seen: dict[str, int] = {}
-    for index, group in enumerate(groups):
-        first = seen.setdefault(group.id.lower(), index)
+    groups: list[GroupRule] = []
+    for index, group in enumerate(shape.groups):
+        where = f"groups[{index}]"
+        roles = tuple(_role(name) for name in group.roles)
+        if not roles and not attribute:
+            raise fail(f"{where}.roles", "name at least one role, or set attributes.role")
+        if not roles and not group.team:
+            raise fail(f"{where}.team", "is required when the role comes from attributes.role")
+        needs_team = [r for r in roles if r in TEAM_ROLES]
+        if needs_team and not group.team:
+            raise fail(f"{where}.team", f"is required for {needs_team[0].value}")
+        first = seen.setdefault(group.id, index)
         if first != index:
-            doc.fail(f"groups[{index}].id", f"the same group as groups[{first}]")
-    doc.finish()
-    return DirectoryMapping(groups, role_attribute, deputy_attribute, names, doc.source)
-
-
-def _attribute(reader: Reader, field_name: str) -> str:
-    value = reader.text(field_name, "")
-    allowed = (*PLAIN_ATTRIBUTES, *EXTENSION_ATTRIBUTES)
-    if value and value not in allowed:
-        reader.fail(field_name, f"{value!r} is not a user attribute the sync reads ({_listed()})")
-    return value
+            raise fail(f"{where}.id", f"the same group as groups[{first}]")
+        groups.append(GroupRule(group.id, group.team, roles, group.name))
+    names = {value.strip().lower(): _role(role) for value, role in shape.roles.items()}
+    return DirectoryMapping(tuple(groups), attribute, shape.attributes.deputy, names, source)
 
 
 def _listed() -> str:
     return f"{', '.join(PLAIN_ATTRIBUTES)} or extensionAttribute1-15"
 
 
-def _role_names(doc: Reader, role_attribute: str) -> dict[str, Role]:
-    table = doc.table("roles")
-    if table is None:
-        return {}
-    if not role_attribute:
-        doc.fail("roles", "needs attributes.role (the user attribute these values come from)")
-    names: dict[str, Role] = {}
-    for value in table.fields():
-        names[value.strip().lower()] = table.role(value)
-    table.finish()
-    return names
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    """``('groups', 2, 'roles')`` as the file's reader writes it: ``groups[2].roles``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+    return out or "(file)"
 
 
-def _group(reader: Reader, role_attribute: str) -> GroupRule:
-    group_id = reader.text("id")
-    if not _GUID.match(group_id):
-        reader.fail("id", f"{group_id!r} is not a group's object id (a GUID)")
-    name = reader.text("name", "")
-    team = reader.text("team", "")
-    roles = reader.roles("roles")
-    if not roles and not role_attribute:
-        reader.fail("roles", "name at least one role, or set attributes.role to read it")
-    if not roles and not team:
-        reader.fail("team", "is required when the role comes from attributes.role")
-    needs_team = [r for r in roles if r in TEAM_ROLES]
-    if needs_team and not team:
-        reader.fail("team", f"is required for {needs_team[0].value}")
-    if len(team) > 200:
-        reader.fail("team", "must be at most 200 characters")
-    reader.finish()
-    return GroupRule(group_id.lower(), team, roles, name)
+def _reason(error: Any) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "missing"
+    if kind == "too_short":
+        return "must have at least one entry"
+    if kind == "too_long" and error["loc"] == ("groups",):
+        return f"at most {MAX_GROUPS} groups (Graph's delta filter limit)"
+    return str(error.get("msg", "is not valid")).removeprefix("Value error, ")

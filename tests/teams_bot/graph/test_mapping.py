@@ -67,7 +67,7 @@ def test_the_digest_changes_with_the_rules_not_with_names_or_comments() -> None:
 BAD = [
     ("", "groups", "missing|at least one"),
     (GOOD.replace(CHAIRS, "chairs"), "groups[0].id", "not a group's object id"),
-    (GOOD.replace('"monitor"', '"boss"'), "groups[0].roles", "unknown role 'boss'"),
+    (GOOD.replace('"monitor"', '"boss"'), "groups[0].roles[1]", "unknown role 'boss'"),
     (GOOD.replace('team = "Riverside"\n', ""), "groups[1].team", "required for team_manager"),
     (GOOD.replace('role = "jobTitle"\n', ""), "roles", "needs attributes.role"),
     (GOOD.replace('"jobTitle"', '"salary"'), "attributes.role", "not a user attribute"),
