@@ -15,14 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from drp.commands import HandOver
-from drp.events import JsonValue
 from drp.machine import Context, decide
 from drp.model import Actor, Dispute
 from store.errors import StaleVersion
 from store.rows import Person
 from store.store import Store, Transaction
-from teams_bot.delivery import notices
-from teams_bot.notifier import fan_out
+from teams_bot.notifier import Notifier
 from teams_bot.scheduler import origin_for
 
 log = logging.getLogger(__name__)
@@ -115,25 +113,15 @@ class Leavers:
         current = await tx.disputes.get(dispute.reference, lock=True)
         decision = decide(current, HandOver(Actor.system(), now, leaver, deputy), self.ctx)
         await tx.disputes.save(decision, expected_version=current.version)
-        await fan_out(tx, self.ctx, current, decision, await origin_for(tx, current), now)
+        origin = await origin_for(tx, current)
+        await Notifier(tx, self.ctx).fan_out(current, decision, origin, now)
 
     async def _flag(
         self, tx: Transaction, dispute: Dispute, person: Person, now: datetime
     ) -> bool:
         """Tell the chairs' service manager on the board that nobody took this over."""
-        payload: dict[str, JsonValue] = {
-            "person": person.id,
-            "parts": list(parts_held(dispute, person.id)),
-            "stage": dispute.stage,
-        }
-        return await tx.outbox.enqueue(
-            notices.MONITORING_RECIPIENT,
-            notices.LEAVER_FLAG,
-            f"{notices.LEAVER_FLAG}:{person.id}:{dispute.reference}",
-            payload,
-            due_at=now,
-            reference=dispute.reference,
-        )
+        parts = parts_held(dispute, person.id)
+        return await Notifier(tx, self.ctx).leaver_flag(dispute, person.id, parts, now)
 
 
 async def held_by(tx: Transaction, person_id: str) -> list[Dispute]:

@@ -23,6 +23,7 @@ from teams_bot.outbox_kinds import (
     ComplimentSent,
     Digest,
     EventMessage,
+    LeaverFlag,
     MailboxCopy,
     MonitoringNote,
     Origin,
@@ -175,6 +176,18 @@ class Notifier:
         )
         key = dedupe_key(kind.value, message.id)
         await self.writer.owe(Owed(MONITORING_RECIPIENT, kind, key, note, now, message.reference))
+
+    async def leaver_flag(
+        self, dispute: Dispute, person_id: str, parts: tuple[str, ...], now: datetime
+    ) -> bool:
+        """Flag on the board that someone left holding the dispute with nobody to take it on;
+        once per leaver and dispute."""
+        flag = LeaverFlag(person_id, parts, dispute.stage)
+        key = dedupe_key(OutboxKind.LEAVER_FLAG.value, person_id, dispute.reference)
+        owed = Owed(
+            MONITORING_RECIPIENT, OutboxKind.LEAVER_FLAG, key, flag, now, dispute.reference
+        )
+        return await self.writer.owe(owed)
 
     async def compliment(
         self, compliment_id: int, recipients: Iterable[str], origin: Origin, now: datetime

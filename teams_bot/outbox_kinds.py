@@ -38,11 +38,12 @@ class OutboxKind(StrEnum):
     MENTION = "mention"  # an @mention on the monitoring channel: Teams refused a 1:1 chat
     COMPLIMENT = "compliment"  # recognition of good practice
     MAILBOX_COPY = "mailbox_copy"  # a step e-mailed to a mailbox the policy names
+    LEAVER_FLAG = "leaver_flag"  # someone left holding a dispute and no deputy took it on
 
     @property
     def to_monitoring(self) -> bool:
         """Whether this kind is posted on the monitoring channel rather than to a person."""
-        return self in {OutboxKind.DELIVERY_FAILED, OutboxKind.MENTION}
+        return self in {OutboxKind.DELIVERY_FAILED, OutboxKind.MENTION, OutboxKind.LEAVER_FLAG}
 
 
 def dedupe_key(*parts: object) -> str:
@@ -268,8 +269,36 @@ def mailbox_recipient(key: str) -> str:
     return f"mailbox:{key}"
 
 
+@dataclass(frozen=True, slots=True)
+class LeaverFlag:
+    """For the board: ``person`` left holding these ``parts`` of a dispute at ``stage``, and
+    nobody is named to take it on (ids and codes only)."""
+
+    person: str
+    parts: tuple[str, ...]
+    stage: str
+
+    def to_json(self) -> Json:
+        """The stored payload."""
+        return {"person": self.person, "parts": list(self.parts), "stage": self.stage}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LeaverFlag:
+        """Read a stored payload."""
+        parts = data.get("parts")
+        held = tuple(str(p) for p in parts) if isinstance(parts, list) else ()
+        return cls(str(data.get("person") or ""), held, str(data.get("stage") or ""))
+
+
 Payload = (
-    EventMessage | Refresh | Reminder | Digest | MonitoringNote | ComplimentSent | MailboxCopy
+    EventMessage
+    | Refresh
+    | Reminder
+    | Digest
+    | MonitoringNote
+    | ComplimentSent
+    | MailboxCopy
+    | LeaverFlag
 )
 
 PAYLOADS: dict[OutboxKind, type[Payload]] = {
@@ -282,6 +311,7 @@ PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.MENTION: MonitoringNote,
     OutboxKind.COMPLIMENT: ComplimentSent,
     OutboxKind.MAILBOX_COPY: MailboxCopy,
+    OutboxKind.LEAVER_FLAG: LeaverFlag,
 }
 
 

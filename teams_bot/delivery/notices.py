@@ -7,6 +7,7 @@ manager answered, the dispute moved on) is not sent: ``still_owed`` decides.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from cards import elements as el
 from cards.dispute import notice_card
@@ -21,7 +22,7 @@ from drp.model import Dispute, Status
 from drp.policy import Stage
 from store.rows import Person
 from store.store import Transaction
-from teams_bot.outbox_kinds import REFRESH_RECIPIENT, MonitoringNote
+from teams_bot.outbox_kinds import REFRESH_RECIPIENT, LeaverFlag, MonitoringNote
 from teams_bot.turn import Card
 
 ESCALATE_NOW = "Escalate now"
@@ -50,6 +51,12 @@ _RECIPIENTS = {REFRESH_RECIPIENT: "the cards already posted of the dispute"}
 MENTION_TEXT = (
     "{mention}, the DRP bot has a message for you{about} but Teams would not let it open a "
     "chat with you. Please open the DRP app in Teams (Apps, then DRP) so it can reach you."
+)
+LEAVER_TITLE = "A leaver's dispute has nobody to take it on"
+LEAVER_TEXT = (
+    "{who}: this person has left and no deputy is named for them. Please arrange who takes it "
+    "on: name their deputy in the directory, or have the DRP administrator run "
+    "drp-bot directory hand-over."
 )
 AUTO_ESCALATED_TITLE = "Escalated automatically: no response by the deadline"
 
@@ -150,17 +157,47 @@ def failed_card(note: MonitoringNote, reference: str | None, person: Person | No
 
 def mention_card(person: Person, reference: str) -> Card:
     """A monitoring-channel message @mentioning someone the bot cannot open a chat with."""
-    name = "".join(c for c in person.name if c not in "<>") or "colleague"
-    mention = f"<at>{name}</at>"
+    mention, entity = _mention(person)
     about = f" about {plain(reference)}" if reference else ""
     text = MENTION_TEXT.format(mention=mention, about=about)
+    name = entity["mentioned"]["name"]
     card = el.card([el.text_block(text)], fallback_text=f"{name}: a DRP message is waiting")
+    card["msteams"] = {"entities": [entity]}
+    return card
+
+
+def _mention(person: Person) -> tuple[str, dict[str, Any]]:
+    """``<at>Name</at>`` and the Teams mention entity that makes it notify them."""
+    name = "".join(c for c in person.name if c not in "<>") or "colleague"
+    mention = f"<at>{name}</at>"
     mentioned = person.teams_user_id or person.aad_object_id or person.email
-    card["msteams"] = {
-        "entities": [
-            {"type": "mention", "text": mention, "mentioned": {"id": mentioned, "name": name}}
-        ]
-    }
+    entity = {"type": "mention", "text": mention, "mentioned": {"id": mentioned, "name": name}}
+    return mention, entity
+
+
+def leaver_card(
+    flag: LeaverFlag, reference: str, leaver: Person | None, managers: list[Person]
+) -> Card:
+    """The board's flag: someone left holding a dispute and has no deputy (ids and staff
+    names only, nothing about the child); the chairs' service managers are @mentioned."""
+    facts = [
+        ("Reference", plain(reference or "—")),
+        ("Left", plain(leaver.name if leaver else "—")),
+        ("Held", plain(", ".join(flag.parts) or "—")),
+        ("Stage", plain(flag.stage or "—")),
+    ]
+    mentions = [_mention(m) for m in managers]
+    addressed = ", ".join(m for m, _ in mentions) or "Chairs' service manager"
+    body = [
+        el.container(
+            [el.text_block(LEAVER_TITLE, weight="bolder", size="medium")], style="attention"
+        ),
+        el.fact_set(facts),
+        el.text_block(LEAVER_TEXT.format(who=addressed)),
+    ]
+    card = el.card(body, fallback_text=LEAVER_TITLE)
+    if mentions:
+        card["msteams"] = {"entities": [entity for _, entity in mentions]}
     return card
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from cards.dispute import notice_card
 from drp.deadlines import Occasion, still_owed
 from drp.model import Dispute
+from drp.roles import Role
 from store.rows import OutboxMessage, Person, PostedCard
 from store.store import Transaction
 from teams_bot.delivery import notices
@@ -26,6 +27,7 @@ from teams_bot.outbox_kinds import (
     REFRESH_RECIPIENT,
     Digest,
     EventMessage,
+    LeaverFlag,
     MonitoringNote,
     OutboxKind,
     Reminder,
@@ -62,6 +64,7 @@ def standard_senders() -> Senders:
     senders.register(OutboxKind.REFRESH, refresh)
     senders.register(OutboxKind.DELIVERY_FAILED, to_monitoring)
     senders.register(OutboxKind.MENTION, to_monitoring)
+    senders.register(OutboxKind.LEAVER_FLAG, leaver_flag)
     return senders
 
 
@@ -151,6 +154,21 @@ async def to_monitoring(outlet: Outlet, message: OutboxMessage) -> SendResult:
         raise DeliveryError(404, "the person to mention no longer exists")
     else:
         card = notices.mention_card(person, message.reference or "")
+    await outlet.messenger.send(channel, card)
+    return SendResult()
+
+
+async def leaver_flag(outlet: Outlet, message: OutboxMessage) -> SendResult:
+    """On the monitoring channel: a leaver's dispute that nobody took on, for the chairs'
+    service managers (@mentioned)."""
+    flag = LeaverFlag.from_json(message.payload)
+    async with outlet.store.transaction(readonly=True) as tx:
+        channel = await tx.directory.monitoring_channel()
+        if channel is None:
+            raise DeliveryError(404, "no monitoring channel")
+        leaver = await tx.directory.person(flag.person)
+        managers = await tx.directory.holders(Role.CHAIRS_SERVICE_MANAGER)
+    card = notices.leaver_card(flag, message.reference or "", leaver, managers)
     await outlet.messenger.send(channel, card)
     return SendResult()
 

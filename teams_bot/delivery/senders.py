@@ -88,6 +88,8 @@ def to_person(render: PersonalRender) -> Sender:
             person = await tx.directory.person(message.recipient)
             if person is None:
                 raise DeliveryError(404, "recipient no longer exists")
+            if not person.active:
+                return SendResult(skipped="the recipient has left")
             found = await render(outlet, tx, message, person)
         if isinstance(found, str):
             return SendResult(skipped=found)
