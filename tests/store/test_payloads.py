@@ -79,6 +79,7 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("overdue", {"due_at": "2026-12-30T23:59:59+00:00"}),
     ("overdue", {"due_at": None}),
     ("corrected", {"field": "child_1_name", "reason": "Misspelt when raised."}),
+    ("handed_over", {"leaver": "tm-1", "successor": "tm-2", "parts": ["owner", "raiser"]}),
 ]
 
 _OFFSETS = (UTC, timezone(timedelta(hours=1)), timezone(-timedelta(hours=5, minutes=30)))
@@ -90,6 +91,7 @@ _BY_TYPE: dict[object, st.SearchStrategy[Any]] = {
     datetime: _INSTANT,
     datetime | None: st.none() | _INSTANT,
     tuple[Action, ...]: st.lists(_ACTION, max_size=3).map(tuple),
+    tuple[str, ...]: st.lists(st.text(max_size=12), max_size=4).map(tuple),
 }
 
 
