@@ -175,11 +175,12 @@ class Settings:
         default_url = f"sqlite+aiosqlite:///{data_dir / DATABASE_FILE}"
         bot = _bot_credentials(environ)
         graph = _graph(environ)
-        mapping = _parse(environ, "DRP_GRAPH_MAPPING", "", _mapping)
+        policy = _parse(environ, "DRP_POLICY", DEFAULT_POLICY, _policy)
+        mapping = _parse(environ, "DRP_GRAPH_MAPPING", "", lambda v: _mapping(v, policy))
         return cls(
             data_dir=data_dir,
             database_url=_parse(environ, "DRP_DATABASE_URL", default_url, _database_url),
-            policy=_parse(environ, "DRP_POLICY", DEFAULT_POLICY, _policy),
+            policy=policy,
             nation=_parse(environ, "DRP_NATION", Nation.ENG.value, _nation),
             closure_days=_parse(environ, "DRP_CLOSURE_DAYS", "", _closure_days),
             bot=bot,
@@ -419,8 +420,9 @@ def _default_host(bot: BotCredentials) -> str:
     return "0.0.0.0" if bot.app_id else "127.0.0.1"  # noqa: S104 - authenticated by JWT
 
 
-def _mapping(value: str) -> DirectoryMapping | None:
-    return load_mapping(Path(value).expanduser()) if value else None
+def _mapping(value: str, policy: Policy) -> DirectoryMapping | None:
+    """The directory mapping, its roles checked against the policy's."""
+    return load_mapping(Path(value).expanduser(), policy.roles) if value else None
 
 
 def _graph(environ: Mapping[str, str]) -> GraphSettings | None:

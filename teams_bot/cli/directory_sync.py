@@ -6,11 +6,13 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
+from drp.errors import PolicyError
 from drp.machine import Context
+from drp.policy import load_policy
 from store.store import Store
 from teams_bot.cli.db import add_database_option, database_url, ready, run
 from teams_bot.cli.errors import CliError
-from teams_bot.graph.mapping import MappingError, load_mapping
+from teams_bot.graph.mapping import load_mapping
 from teams_bot.leavers import Departure, Leavers
 from teams_bot.settings import Settings, SettingsError
 
@@ -41,6 +43,7 @@ def register_actions(actions: argparse._SubParsersAction[argparse.ArgumentParser
         "check-mapping", help="validate a directory mapping file (exit 2 naming the field)"
     )
     check.add_argument("file", type=Path, metavar="MAPPING.toml")
+    check.add_argument("--policy", metavar="NAME|FILE", help="whose roles (default DRP_POLICY)")
     check.set_defaults(handler=_check_mapping)
 
 
@@ -109,8 +112,9 @@ def _hand_over(args: argparse.Namespace) -> int:
 
 def _check_mapping(args: argparse.Namespace) -> int:
     try:
-        mapping = load_mapping(args.file)
-    except MappingError as error:
+        policy = load_policy(args.policy) if args.policy else settings().policy
+        mapping = load_mapping(args.file, policy.roles)
+    except PolicyError as error:
         raise CliError(str(error)) from None
     roles = sorted({r.value for g in mapping.groups for r in g.roles})
     source = f"; roles also from {mapping.role_attribute}" if mapping.role_attribute else ""

@@ -30,10 +30,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from drp.errors import PolicyError
-from drp.roles import TEAM_ROLES, Role
+from drp.roles import ROLE_KEY, Role, RoleBook
 from store.rows import RoleGrant
 
 MAX_GROUPS = 50  # Graph's /groups/delta filter takes at most 50 ids
@@ -69,6 +77,7 @@ class DirectoryMapping:
     deputy_attribute: str = ""
     role_names: Mapping[str, Role] = field(default_factory=dict)
     source: str = ""
+    book: RoleBook = field(default_factory=RoleBook.defaults)
 
     @property
     def group_ids(self) -> tuple[str, ...]:
@@ -107,7 +116,7 @@ class DirectoryMapping:
             if rule.id not in member_of:
                 continue
             roles = rule.roles or self._attribute_role(attributes)
-            found += [RoleGrant(r, rule.team if r in TEAM_ROLES else "") for r in roles]
+            found += [RoleGrant(r, rule.team if self.book.per_team(r) else "") for r in roles]
             if roles and rule.team and not home:
                 home = rule.team
         return tuple(dict.fromkeys(found)), home
@@ -118,44 +127,47 @@ class DirectoryMapping:
         return (role,) if role is not None else ()
 
 
-def load_mapping(path: Path) -> DirectoryMapping:
-    """Read and validate a mapping file; MappingError names the file and the field."""
+def load_mapping(path: Path, roles: RoleBook | None = None) -> DirectoryMapping:
+    """Read and validate a mapping file against the policy's ``roles`` (default: the default
+    set); MappingError names the file and the field."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise MappingError(str(path), "(file)", "not UTF-8 text") from None
     except OSError as error:
         raise MappingError(str(path), "(file)", f"cannot read: {error.strerror}") from None
-    return parse_mapping(text, str(path))
+    return parse_mapping(text, str(path), roles)
 
 
-def parse_mapping(text: str, source: str) -> DirectoryMapping:
+def parse_mapping(text: str, source: str, roles: RoleBook | None = None) -> DirectoryMapping:
     """Parse and validate a mapping's TOML text; ``source`` names it in errors."""
+    book = roles or RoleBook.defaults()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise MappingError(source, "(file)", f"not valid TOML: {error}") from error
     try:
-        shape = _File.model_validate(data)
+        shape = _File.model_validate(data, context={"roles": book})
     except ValidationError as error:
         first = error.errors()[0]
         raise MappingError(source, _dotted(first["loc"]), _reason(first)) from None
-    return _mapping(shape, source)
+    return _mapping(shape, source, book)
 
 
 # --- the file's shape (pydantic), then what spans fields ----------------------------------------
 
 
-def _role(name: str) -> Role:
-    try:
-        return Role(name)
-    except ValueError:
-        known = ", ".join(role.value for role in Role)
-        raise ValueError(f"unknown role {name!r} (known: {known})") from None
+def _role(name: str, book: RoleBook) -> Role:
+    role = Role(name) if ROLE_KEY.match(name) else None
+    if role is None or role not in book:
+        raise ValueError(f"unknown role {name!r} (known: {book.known()})")
+    return role
 
 
-def _role_name(name: str) -> str:
-    return _role(name).value
+def _role_name(name: str, info: ValidationInfo) -> str:
+    """A role the policy's role book knows (the book comes in the validation's context)."""
+    context = info.context if isinstance(info.context, dict) else {}
+    return _role(name, context.get("roles") or RoleBook.defaults()).value
 
 
 RoleName = Annotated[str, AfterValidator(_role_name)]
@@ -199,7 +211,7 @@ class _File(BaseModel):
     groups: list[_Group] = Field(min_length=1, max_length=MAX_GROUPS)
 
 
-def _mapping(shape: _File, source: str) -> DirectoryMapping:
+def _mapping(shape: _File, source: str, book: RoleBook) -> DirectoryMapping:
     attribute = shape.attributes.role
 
     def fail(field_name: str, reason: str) -> MappingError:
@@ -211,20 +223,21 @@ def _mapping(shape: _File, source: str) -> DirectoryMapping:
     groups: list[GroupRule] = []
     for index, group in enumerate(shape.groups):
         where = f"groups[{index}]"
-        roles = tuple(_role(name) for name in group.roles)
+        roles = tuple(Role(name) for name in group.roles)
         if not roles and not attribute:
             raise fail(f"{where}.roles", "name at least one role, or set attributes.role")
         if not roles and not group.team:
             raise fail(f"{where}.team", "is required when the role comes from attributes.role")
-        needs_team = [r for r in roles if r in TEAM_ROLES]
+        needs_team = [r for r in roles if book.per_team(r)]
         if needs_team and not group.team:
             raise fail(f"{where}.team", f"is required for {needs_team[0].value}")
         first = seen.setdefault(group.id, index)
         if first != index:
             raise fail(f"{where}.id", f"the same group as groups[{first}]")
         groups.append(GroupRule(group.id, group.team, roles, group.name))
-    names = {value.strip().lower(): _role(role) for value, role in shape.roles.items()}
-    return DirectoryMapping(tuple(groups), attribute, shape.attributes.deputy, names, source)
+    names = {value.strip().lower(): Role(role) for value, role in shape.roles.items()}
+    deputy = shape.attributes.deputy
+    return DirectoryMapping(tuple(groups), attribute, deputy, names, source, book)
 
 
 def _listed() -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from drp.policy import load_policy
 from drp.roles import Role
 from store.rows import RoleGrant
 from teams_bot.graph.mapping import MappingError, load_mapping, parse_mapping
@@ -114,3 +115,14 @@ def test_an_unreadable_file_is_named(tmp_path: Path) -> None:
     latin.write_bytes(b"# caf\xe9\n")
     with pytest.raises(MappingError, match="not UTF-8"):
         load_mapping(latin)
+
+
+def test_roles_are_the_policys_own_and_team_scoped_ones_need_a_team() -> None:
+    policy = load_policy(str(Path(__file__).parents[2] / "profiles" / "wyvern-marches.toml"))
+    text = f'[[groups]]\nid = "{CHAIRS}"\nroles = ["case_lead"]\nteam = "North"\n'
+    mapping = parse_mapping(text, "w.toml", policy.roles)
+    assert mapping.grants({CHAIRS}, {}) == ((RoleGrant(Role("case_lead"), "North"),), "North")
+    with pytest.raises(MappingError, match=r"groups\[0\]\.team: is required for case_lead"):
+        parse_mapping(text.replace('team = "North"\n', ""), "w.toml", policy.roles)
+    with pytest.raises(MappingError, match=r"groups\[0\]\.roles\[0\]: unknown role 'case_lead'"):
+        parse_mapping(text, "w.toml")  # not a role of the default set
