@@ -39,6 +39,9 @@ FACT_FIELDS = frozenset(
         "due_at",
         "on_behalf_of",
         "field",
+        "leaver",  # a hand-over: who left, who took it on (ids), which parts (codes)
+        "successor",
+        "parts",
     }
 )
 MAX_YEARS = 100
