@@ -240,6 +240,18 @@ class Disputes:
         order = (disputes.c.raised_at, disputes.c.reference)
         return await self._load(select(disputes).where(waiting).order_by(*order))
 
+    async def open_holding(self, person_id: str) -> list[Dispute]:
+        """Open disputes this person holds any part in: raised, owes a response on, must
+        agree or decides (a leaver's, to hand over)."""
+        owned = select(dispute_owners.c.reference).where(dispute_owners.c.person_id == person_id)
+        named = select(dispute_people.c.reference).where(dispute_people.c.person_id == person_id)
+        held = (
+            (disputes.c.raised_by == person_id)
+            | disputes.c.reference.in_(owned)
+            | disputes.c.reference.in_(named)
+        )
+        return await self._load(_by_deadline(held & IS_OPEN))
+
     async def open_for_team(self, team: str) -> list[Dispute]:
         """Open disputes about children of this team (the monitoring board)."""
         return await self._load(_by_deadline((disputes.c.team == team) & IS_OPEN))

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from drp import handover
 from drp.commands import HandOver
 from drp.machine import Context, decide
 from drp.model import Actor, Dispute
@@ -125,18 +126,19 @@ class Leavers:
 
 
 async def held_by(tx: Transaction, person_id: str) -> list[Dispute]:
-    """The open disputes a person holds: raised, owes a response on, or must agree."""
-    found = await tx.disputes.open_for_raiser(person_id)
-    found += await tx.disputes.open_for_owner(person_id)
-    found += await tx.disputes.awaiting_approval_by(person_id)
-    return list({d.reference: d for d in found}.values())
+    """The open disputes a person holds: raised, owes a response on, must agree or decides."""
+    return await tx.disputes.open_holding(person_id)
+
+
+_WORDS = {
+    "raiser": "raised it",
+    "owner": "owes a response",
+    "approver": "must agree it",
+    "decider": "decides it",
+    "practitioner": "is its named practitioner",
+}
 
 
 def parts_held(dispute: Dispute, person_id: str) -> tuple[str, ...]:
     """What the person holds in the dispute, in words the board shows."""
-    held = (
-        ("raised it", dispute.raised_by == person_id),
-        ("owes a response", person_id in dispute.owners),
-        ("must agree it", dispute.approver == person_id),
-    )
-    return tuple(part for part, holds in held if holds)
+    return tuple(_WORDS[part] for part in handover.parts(dispute, person_id))
