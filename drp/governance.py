@@ -180,9 +180,9 @@ def corrected(dispute: Dispute, command: Correct, today: date) -> tuple[Dispute,
     if field.position > len(dispute.children):
         count = len(dispute.children)
         raise InvalidInput("field", f"this dispute names {count} child{'ren' * (count != 1)}")
-    reason = check.text("reason", _printable("reason", command.reason))
+    reason = check.text("reason", printable("reason", command.reason))
     child = dispute.children[field.position - 1]
-    fixed = _fixed(child, field, _printable("value", command.value), today)
+    fixed = _fixed(child, field, printable("value", command.value), today)
     if fixed == child:
         raise InvalidInput("value", f"is what {field.label} already says")
     others = [c.local_id for n, c in enumerate(dispute.children) if n != field.position - 1]
@@ -193,7 +193,8 @@ def corrected(dispute: Dispute, command: Correct, today: date) -> tuple[Dispute,
     return replace(dispute, children=tuple(children)), Corrected(field=str(field), reason=reason)
 
 
-def _printable(name: str, value: str) -> str:
+def printable(name: str, value: str) -> str:
+    """``value`` unchanged; InvalidInput naming ``name`` if it holds control characters."""
     if _UNPRINTABLE.search(value or ""):
         raise InvalidInput(name, "contains control characters")
     return value

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from drp.events import Event, EventKind
 from drp.machine import Decision
 from drp.model import Dispute
+from drp.report import child_key
 from store.codec import (
     child_from,
     children_values,
@@ -37,6 +38,7 @@ from store.schema import (
     AWAITING_REVIEW,
     IS_OPEN,
     chair_reviews,
+    child_pseudonyms,
     children,
     dispute_owners,
     dispute_people,
@@ -261,8 +263,14 @@ class Disputes:
         return await self._load(_by_deadline(IS_OPEN))
 
     async def for_child(self, local_id: str) -> list[Dispute]:
-        """Every dispute naming a child with this local ID, oldest first."""
-        named = select(children.c.reference).where(children.c.local_id == local_id)
+        """Every dispute still naming the child with this local ID (case and spaces aside, as
+        the report counts children), oldest first; erased disputes name no one."""
+        linked = select(child_pseudonyms.c.pseudonym).where(
+            child_pseudonyms.c.local_key == child_key(local_id)
+        )
+        named = select(children.c.reference).where(
+            children.c.pseudonym.in_(linked), children.c.local_id != ""
+        )
         statement = select(disputes).where(disputes.c.reference.in_(named))
         return await self._load(statement.order_by(disputes.c.raised_at, disputes.c.reference))
 

@@ -17,6 +17,7 @@ from teams_bot.cli import (
     record,
     report,
     retention,
+    sar,
     serve,
 )
 from teams_bot.cli.errors import CliError
@@ -34,6 +35,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     outstanding,
     due,
     retention,
+    sar,
 )
 
 

@@ -147,3 +147,39 @@ def test_retention_erases_every_identifying_value_and_keeps_every_figure(
     after_raw = asyncio.run(_raw(url))
     assert [s for s in seed.erased if s.encode() in after_raw] == []
     assert [s for s in seed.kept if s.encode() not in after_raw] == []
+
+
+# SHARED's disputes: DRP-2024-000002 (erased by retention, with a sibling) and the kept one.
+_THEIRS_ERASED = ("ERASE-B", "ERASE Gamma Kid", "ERASE-ID-B1")
+_THEIRS_KEPT = ("KEEP", "SHARED")
+
+
+def _sar(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    out = tmp_path / "sar.html"
+    args = ["sar", "--local-id", " shared-id-777 ", "--out", str(out), "--now", NOW_ISO]
+    assert main([*args, "--database-url", url]) == 0
+    capsys.readouterr()
+    return out.read_text(encoding="utf-8")
+
+
+def test_the_sar_of_one_child_holds_all_of_theirs_and_none_of_another_childs(
+    walk_database_url: str, env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = walk_database_url
+    seed = seeded()
+    asyncio.run(_seed(url))
+    theirs = [s for s in seed.erased + seed.kept if s.startswith(_THEIRS_ERASED + _THEIRS_KEPT)]
+    others = [s for s in seed.erased if not s.startswith(_THEIRS_ERASED) and s[0].isalpha()]
+    page = _sar(url, tmp_path, capsys)
+    assert [s for s in theirs if s not in page] == []
+    assert [s for s in others if s in page] == []
+    assert page.count("Sibling on the same dispute") == 2  # ERASE Gamma Kid, KEEP Kept Childname
+    assert page.count("The subject of this request") == 2
+    for other in ("DRP-2024-000001", "DRP-2024-000003", "DRP-2024-000004"):
+        assert other not in page
+
+    assert main(["retention", "--database-url", url, "--now", NOW_ISO]) == 0
+    page = _sar(url, tmp_path, capsys)
+    assert "DRP-2024-000009" in page
+    assert "DRP-2024-000002" not in page  # erased: it no longer names the child
+    assert [s for s in seed.erased if s in page] == []
