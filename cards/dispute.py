@@ -36,7 +36,16 @@ from cards.inputs import InputReader
 from cards.permissions import Options, Target, options
 from cards.text import escape, format_date, format_due, format_instant, plain, shorten
 from cards.verbs import KeyFactory, Verb, new_key
-from cards.views import RAG, DisputeView, Viewer, ViewerKind, deadline, rag, stage_label
+from cards.views import (
+    RAG,
+    DisputeView,
+    Viewer,
+    ViewerKind,
+    deadline,
+    rag,
+    stage_label,
+    step_label,
+)
 from drp.calendar import WorkingDayCalendar
 from drp.events import EventKind
 from drp.model import MAX_SHORT_TEXT, MAX_TEXT, Action, Child, Concern, Dispute, Outcome, Status
@@ -459,6 +468,8 @@ def _viewer_note(render: _Render) -> str:
     if dispute.status == Status.AWAITING_APPROVAL:
         agreeing = " or ".join(render.view.name(p) for p in dispute.approvers)
         to = "it closes" if dispute.pending_outcome else "it is sent"
+        if dispute.pending_stage and not dispute.pending_outcome:
+            to += f" to {step_label(render.process, dispute.pending_stage)}"
         return f"Waiting for {agreeing or 'agreement'} to agree before {to}."
     if dispute.owners:
         return f"With {render.step_title}: waiting for {owners} to record its outcome{by}."
@@ -468,7 +479,8 @@ def _viewer_note(render: _Render) -> str:
 def _agreement_asked(render: _Render) -> str:
     dispute = render.dispute
     if dispute.pending_outcome is None:
-        return "The chair asks your agreement before this is sent."
+        to = step_label(render.process, dispute.pending_stage)
+        return f"The chair asks your agreement before this is sent to {to}."
     how = "resolved" if dispute.pending_outcome == Outcome.RESOLVED else "concluded"
     note = shorten(dispute.pending_note, render.limits.long_text)
     return f"The chair asks your agreement to close this as {how}: {note}"

@@ -64,8 +64,10 @@ def describe(event: Event, process: Process, policy: Policy) -> str:
             return "the response deadline passed"
         case Escalated() as p:
             how = "escalated it automatically" if p.automatic else "escalated it"
-            to = step_label(process, event.to_stage) if event.to_stage else ""
-            words = f"{how} to {to or step_label(process, p.to)}"
+            # Awaiting agreement the dispute stays where it was: name where it is going.
+            to = p.to or event.to_stage
+            pending = " (awaiting agreement to send)" if p.awaiting_approval else ""
+            words = f"{how} to {step_label(process, to)}{pending}"
         case Referred() as p:
             words = f"referred it to {_referral(policy, p.target)}"
         case Extended() as p:

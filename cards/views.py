@@ -109,6 +109,10 @@ def step_label(process: Process, key: str) -> str:
 
 
 def stage_label(policy: Policy, dispute: Dispute) -> str:
-    """Where the dispute is (or, while awaiting agreement to open, where it would go)."""
+    """Where the dispute is (or, while awaiting agreement to open, where it would go); an
+    escalation awaiting agreement names both where it is and where it is going."""
     process = policy.process(dispute.process)
-    return step_label(process, dispute.stage or dispute.pending_stage)
+    here = step_label(process, dispute.stage or dispute.pending_stage)
+    if dispute.stage and dispute.pending_stage:
+        return f"{here}, going to {step_label(process, dispute.pending_stage)} once agreed"
+    return here
