@@ -151,6 +151,18 @@ class Directory:
         if (await self._conn.execute(statement)).rowcount != 1:
             raise NotFound("person", person_id)
 
+    async def forget_conversation_reference(self, person_id: str, conversation_id: str) -> bool:
+        """Forget a person's 1:1 chat that Teams no longer knows, unless a newer one has been
+        stored meanwhile (another replica or a turn from the person); True if forgotten."""
+        statement = select(people.c.conversation_ref).where(people.c.id == person_id)
+        stored = (await self._conn.execute(statement)).scalar_one_or_none()
+        conversation = stored.get("conversation") if isinstance(stored, dict) else None
+        if not isinstance(conversation, dict) or conversation.get("id") != conversation_id:
+            return False
+        forget = update(people).where(people.c.id == person_id).values(conversation_ref=None)
+        await self._conn.execute(forget)
+        return True
+
     async def monitoring_channel(self) -> ConversationRef | None:
         """The monitoring channel's conversation reference, once the bot was added to it."""
         statement = select(conversations.c.conversation_ref).where(

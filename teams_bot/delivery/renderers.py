@@ -37,6 +37,10 @@ from teams_bot.turn import Card, DeliveryError, conversation_id_of
 log = logging.getLogger(__name__)
 
 MONITORING = "monitoring"  # a posted card on the monitoring channel (the board)
+NO_BOARD = (
+    "no monitoring channel to show a %s on: outbox row %s (%s to person %s) was not delivered "
+    "(%s); type `@DRP monitor here` in a channel to set one"
+)
 
 NOTICE_TITLES = {
     "raised": "A dispute was raised",
@@ -145,9 +149,10 @@ async def to_monitoring(outlet: Outlet, message: OutboxMessage) -> SendResult:
     note = MonitoringNote.from_json(message.payload)
     async with outlet.store.transaction(readonly=True) as tx:
         channel = await tx.directory.monitoring_channel()
-        if channel is None:
-            raise DeliveryError(404, "no monitoring channel")
         person = await tx.directory.person(note.person)
+    if channel is None:  # nowhere to show it: the log line is all there is (ids only)
+        log.error(NO_BOARD, message.kind, note.message_id, note.kind, note.person, note.error)
+        return SendResult(skipped="no monitoring channel")
     if message.kind == OutboxKind.DELIVERY_FAILED:
         card = notices.failed_card(note, message.reference, person)
     elif person is None:

@@ -7,8 +7,9 @@ nothing subclasses the deliverer.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,12 @@ from store.store import Store, Transaction
 from teams_bot.outbox_kinds import Origin, OutboxKind
 from teams_bot.rendering import Renderer
 from teams_bot.turn import Card, DeliveryError, Messenger, conversation_id_of
+
+# A stored chat Teams answers with these is gone (ConversationNotFound; the app removed from
+# it, or the chat belongs to another client): a new chat is opened and the send retried once.
+CHAT_GONE = frozenset({403, 404})
+
+log = logging.getLogger(__name__)
 
 POSTED_DISPUTE = "dispute"  # a posted card showing a dispute to its recipient
 
@@ -93,10 +100,8 @@ def to_person(render: PersonalRender) -> Sender:
             found = await render(outlet, tx, message, person)
         if isinstance(found, str):
             return SendResult(skipped=found)
-        reference = person.conversation_ref or await open_chat(
-            outlet, person, Origin.from_json(message.payload)
-        )
-        activity_id = await outlet.messenger.send(reference, found.card)
+        origin = Origin.from_json(message.payload)
+        reference, activity_id = await send_to_chat(outlet, person, origin, found.card)
         if found.keeps_up is None:
             return SendResult()
         posted = PostedCard(
@@ -111,6 +116,41 @@ def to_person(render: PersonalRender) -> Sender:
         return SendResult(posted=posted)
 
     return send
+
+
+async def send_to_chat(
+    outlet: Outlet, person: Person, origin: Origin, card: Card
+) -> tuple[Mapping[str, Any], str]:
+    """Post into the person's 1:1 chat: the stored one, or a new one if there is none or Teams
+    answers that the stored one is gone (404, or 403: the app removed, another client), opened
+    through the connector the gone chat was on (the person's region).
+    Returns the chat's reference and the new activity's id."""
+    stored = person.conversation_ref
+    if stored:
+        try:
+            return stored, await outlet.messenger.send(stored, card)
+        except DeliveryError as error:
+            if error.status not in CHAT_GONE:
+                raise
+            await forget_chat(outlet, person, stored, error.status)
+            person = replace(person, conversation_ref=None)
+            origin = Origin(str(stored.get("serviceUrl") or origin.service_url), origin.tenant_id)
+    reference = await open_chat(outlet, person, origin)
+    try:
+        return reference, await outlet.messenger.send(reference, card)
+    except DeliveryError as error:
+        if stored and error.status in CHAT_GONE:  # a new chat, refused too: Teams will not
+            raise ChatRefused(403, "new chat refused") from None
+        raise
+
+
+async def forget_chat(
+    outlet: Outlet, person: Person, gone: Mapping[str, Any], status: int
+) -> None:
+    """Teams no longer knows the stored chat: forget it, so the next message opens a new one."""
+    async with outlet.store.transaction() as tx:
+        await tx.directory.forget_conversation_reference(person.id, conversation_id_of(gone))
+    log.info("person %s: stored chat answered HTTP %s; opening a new one", person.id, status)
 
 
 async def open_chat(outlet: Outlet, person: Person, origin: Origin) -> Mapping[str, Any]:

@@ -174,3 +174,25 @@ async def test_the_demo_directory_loads_once_with_the_playground_users_in_key_ro
     assert riverside is not None
     for role in (Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE, Role.DIRECTOR):
         assert len(riverside.of(role)) == 1, role
+
+
+async def test_a_chat_teams_no_longer_knows_is_forgotten_unless_a_newer_one_was_stored(
+    store: Store,
+) -> None:
+    await imported(store)
+    async with store.transaction() as tx:
+        nia = await tx.directory.by_email("nia@council.example")
+        assert nia is not None
+        await tx.directory.save_conversation_reference(
+            nia.id, {"conversation": {"id": "a:1"}}, at=T0
+        )
+    async with store.transaction() as tx:
+        assert not await tx.directory.forget_conversation_reference(nia.id, "a:other")
+        kept = await tx.directory.person(nia.id)
+        assert await tx.directory.forget_conversation_reference(nia.id, "a:1")
+        gone = await tx.directory.person(nia.id)
+        assert not await tx.directory.forget_conversation_reference(nia.id, "a:1")
+    assert kept is not None
+    assert kept.conversation_ref == {"conversation": {"id": "a:1"}}
+    assert gone is not None
+    assert gone.conversation_ref is None

@@ -169,7 +169,12 @@ class LoopbackConnector:
         tenant_id: str = DEFAULT_TENANT_ID,
         teams: Mapping[str, Sequence[tuple[str, str]]] | None = None,
         clock: Clock = time.monotonic,
+        port: int = 0,
+        strict: bool = False,
     ) -> None:
+        """``port`` 0 is a free one (pass a stopped connector's to restart it at the same URL);
+        ``strict`` answers 404 ConversationNotFound for a conversation it has not seen: not
+        created by the bot, nor one an activity to the bot came from (a restarted Playground)."""
         self.members: list[Member] = list(members)
         self.tenant_id = tenant_id
         self.teams: dict[str, list[tuple[str, str]]] = {
@@ -179,8 +184,12 @@ class LoopbackConnector:
         self.conversations: dict[str, ConversationState] = {}
         self._clock = clock
         self._ids = itertools.count(1)
+        self._run = uuid.uuid4().hex[:6]  # a restarted connector's chats are new ones
         self._counted: list[_CountedFault] = []
         self._forbidden_users: set[str] = set()
+        self._removed_from: set[str] = set()
+        self._port = port
+        self._strict = strict
         self._conversation_rate: _Rate | None = None
         self._conversation_buckets: dict[str, TokenBucket] = {}
         self._global_bucket: TokenBucket | None = None
@@ -207,9 +216,14 @@ class LoopbackConnector:
         """Listen on a free loopback port; ``service_url`` ends with ``/`` as Teams sends it."""
         self._runner = web.AppRunner(self._app(), handle_signals=False, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, LOOPBACK, 0).start()
-        port = int(self._runner.addresses[0][1])
-        self.service_url = f"http://{LOOPBACK}:{port}/"
+        await web.TCPSite(self._runner, LOOPBACK, self._port).start()
+        self._port = int(self._runner.addresses[0][1])
+        self.service_url = f"http://{LOOPBACK}:{self._port}/"
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (once started)."""
+        return self._port
 
     async def close(self) -> None:
         """Stop listening."""
@@ -252,10 +266,23 @@ class LoopbackConnector:
         """Answer 403 when the bot creates a conversation with ``user_id`` (e.g. app blocked)."""
         self._forbidden_users.add(user_id)
 
+    def forget_conversations(self) -> None:
+        """Every conversation so far is gone: sends and updates into it answer 404
+        ConversationNotFound (the chat deleted, or the Playground restarted)."""
+        self._strict = True
+        self.conversations.clear()
+
+    def remove_app_for(self, user_id: str) -> None:
+        """The user removed the app: sends into the bot's chats with them answer 403, and so
+        does creating a new one."""
+        self._removed_from.add(user_id)
+        self._forbidden_users.add(user_id)
+
     def clear_faults(self) -> None:
         """Remove every injected fault and rate limit."""
         self._counted.clear()
         self._forbidden_users.clear()
+        self._removed_from.clear()
         self.rate_limit()
 
     # -- what the bot did ------------------------------------------------------------------
@@ -356,6 +383,7 @@ class LoopbackConnector:
     ) -> Json:
         """Any activity type as Teams would post it to the bot (no auth header needed)."""
         member = self.member(from_id) if from_id else self.members[0]
+        self._conversation(conversation_id)  # the connector knows where the activity came from
         activity: Json = {
             "type": activity_type,
             "id": f"incoming-{uuid.uuid4()}",
@@ -433,6 +461,8 @@ class LoopbackConnector:
             members = (body or {}).get("members") or []
             if any(m.get("id") in self._forbidden_users for m in members):
                 return _error(403, "Forbidden", "The bot is not part of the conversation roster.")
+        if cid is not None and (gone := self._gone(cid)) is not None:
+            return gone
         for fault in self._counted:
             if fault.matches(cid):
                 fault.remaining -= 1
@@ -441,6 +471,17 @@ class LoopbackConnector:
                     return _error(429, "TooManyRequests", "Throttled.", fault.retry_after)
                 return _error(fault.status, "ServiceError", "Injected failure.")
         return self._rate_fault(cid)
+
+    def _gone(self, cid: str) -> web.Response | None:
+        state = self.conversations.get(cid)
+        if state is None:
+            if self._strict:
+                return _error(404, "ConversationNotFound", "Conversation not found.")
+            return None
+        members = (state.parameters or {}).get("members") or []
+        if any(m.get("id") in self._removed_from for m in members):
+            return _error(403, "BotNotInConversationRoster", "The bot is not part of the roster.")
+        return None
 
     def _rate_fault(self, cid: str | None) -> web.Response | None:
         waits: list[float] = []
@@ -473,7 +514,7 @@ class LoopbackConnector:
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         body = _body(request)
-        cid = self._new_id("a:loopback-conversation-")
+        cid = self._new_id(f"a:loopback-{self._run}-conversation-")
         self._conversation(cid).parameters = body
         answer: Json = {"id": cid, "serviceUrl": self.service_url}
         if body.get("activity"):

@@ -416,15 +416,22 @@ async def running_bot(
     database_url: str = "",
     mailer: Mailer | None = None,
     directory: Path | None = None,
+    *,
+    kept: bool = False,
+    port: int = 0,
 ) -> AsyncIterator[Walk]:
     """The bot on a fresh store (SQLite file unless a URL is given) with the demo directory, or
     with ``directory`` imported as an operator would (``drp-bot directory import --policy``);
-    ``policy`` is a shipped profile's name or a profile file's path."""
+    ``policy`` is a shipped profile's name or a profile file's path. ``kept``: a second run on
+    an earlier run's data, beside a restarted connector (on ``port``) that knows none of the
+    earlier chats, as a second ``make run`` meets a restarted Playground."""
     url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'drp.sqlite3'}"
     store = await Store.open(url)
     await store.upgrade()
     people = PEOPLE
-    if directory is None:
+    if kept:
+        pass
+    elif directory is None:
         await load_demo_directory(store, at=start)
     else:
         argv = ["directory", "import", str(directory), "--policy", policy, "--database-url", url]
@@ -439,7 +446,7 @@ async def running_bot(
         ctx,
         BotCredentials(),
         clock=clock,
-        keys=lambda: f"key-{next(counter)}",
+        keys=lambda: f"key-{'kept-' if kept else ''}{next(counter)}",
         delivery=DeliveryPolicy(base_backoff=0.01, max_backoff=0.05),
         throttle=Throttle.off(),  # pacing sleeps on the wall clock; this one is driven
         deliver_in_background=False,
@@ -447,7 +454,8 @@ async def running_bot(
     )
     members = list(people.values())
     try:
-        async with LoopbackConnector(members) as conn, serve_app(bot.web) as base:
+        connector = LoopbackConnector(members, port=port, strict=kept)
+        async with connector as conn, serve_app(bot.web) as base:
             yield Walk(bot, conn, f"{base}/api/messages", clock, people=people)
     finally:
         await store.close()
