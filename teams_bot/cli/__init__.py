@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from teams_bot.cli import (
+    correct,
     db,
     directory,
     due,
@@ -36,6 +37,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     due,
     retention,
     sar,
+    correct,
 )
 
 

@@ -106,3 +106,101 @@ def test_sar_refuses_hostile_input_naming_the_argument(
     assert message in captured.err
     assert "Child 1" not in captured.out + captured.err
     assert _audit(url) == []
+
+
+# --- correct ----------------------------------------------------------------------------------
+
+
+def _child_one(url: str) -> tuple[str, str, int]:
+    """(reference, name, version) of the first dispute naming LL-1."""
+    ((ref, name, version),) = _rows(
+        url,
+        "SELECT c.reference, c.name, d.version FROM children c JOIN disputes d "
+        "ON d.reference = c.reference WHERE c.local_id = 'LL-1' AND c.position = "
+        "(SELECT MIN(position) FROM children WHERE reference = c.reference) "
+        "ORDER BY c.reference LIMIT 1",
+    )
+    return ref, name, version
+
+
+def _raw(url: str) -> bytes:
+    path = Path(url.removeprefix("sqlite+aiosqlite:///"))
+    files = [path, Path(f"{path}-wal")]
+    return b"".join(f.read_bytes() for f in files if f.exists())
+
+
+def test_correct_rewrites_the_name_keeps_the_reason_and_leaves_no_old_value_on_disk(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref, _, version = _child_one(url)
+    old = "WRONGNAME Sentinel"  # "Child 1" is on other disputes too: a unique wrong name first
+    base = ["correct", ref, "--field", "child_1_name", "--as", CSM, "--now", NOW]
+    assert main([*base, "--value", old, "--reason", "r", "--database-url", url]) == 0
+    assert old.encode() in _raw(url)
+    version += 1
+    args = [*base, "--value", "Corrected Childname", "--reason", "Misspelt on the form"]
+    assert main([*args, "--database-url", url]) == 0
+    assert f"{ref}: child_1_name corrected" in capsys.readouterr().out
+    assert _child_one(url)[1:] == ("Corrected Childname", version + 1)
+    assert old.encode() not in _raw(url)
+    ((kind, texts),) = _rows(
+        url,
+        "SELECT e.kind, t.texts FROM events e JOIN event_texts t ON t.reference = e.reference "
+        f"AND t.sequence = e.sequence WHERE e.reference = '{ref}' AND e.sequence = {version + 1}",
+    )
+    assert kind == "corrected"
+    assert "Misspelt on the form" in str(texts)
+    (_, (action, reference, detail)) = [(a, r, d) for a, _, r, d in _audit(url)]
+    assert (action, reference) == ("corrected", ref)
+    assert "Corrected" not in str(detail)
+    assert "child_1_name" in str(detail)
+    owed = _rows(url, f"SELECT kind FROM outbox WHERE reference = '{ref}' AND kind = 'refresh'")
+    assert owed  # the cards update in place
+    assert main(["record", ref, "--format", "md", "--database-url", url]) == 0
+    record = capsys.readouterr().out
+    assert "child 1's name" in record
+    assert old not in record
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (["--field", "child_1_shoe_size"], "--field: must be child_N_name"),
+        (["--field", "child_9_name"], "--field: this dispute names"),
+        (["--value", "Ann\x07Other"], "--value: contains control characters"),
+        (["--value", "N" * 201], "--value: is too long"),
+        (["--field", "child_1_dob", "--value", "31/02/2015"], "--value: '31/02/2015' is not"),
+        (["--field", "child_1_dob", "--value", "2099-01-01"], "--value: cannot be in the future"),
+        (["--reason", "  "], "--reason: is required"),
+        (["--reason", "why\x00"], "--reason: contains control characters"),
+        (["--as", "nobody@council.example"], "--as: nobody@council.example is not in"),
+    ],
+)
+def test_correct_refuses_hostile_input_naming_the_argument_and_changes_nothing(
+    url: str, change: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref, name, version = _child_one(url)
+    given = {"--field": "child_1_name", "--value": "New Name", "--reason": "typo", "--as": CSM}
+    for flag, value in zip(change[::2], change[1::2], strict=True):
+        given[flag] = value
+    args = ["correct", ref, *(x for pair in given.items() for x in pair), "--now", NOW]
+    assert main([*args, "--database-url", url]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert name not in captured.err
+    assert _child_one(url) == (ref, name, version)
+    assert _audit(url) == []
+
+
+def test_correct_by_anyone_but_the_chairs_service_manager_is_refused_and_audited(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref, name, version = _child_one(url)
+    args = ["correct", ref, "--field", "child_1_name", "--value", "X", "--reason", "r"]
+    assert main([*args, "--as", "jo.qa@council.example", "--database-url", url]) == 2
+    assert "--as: only the chairs' service manager may" in capsys.readouterr().err
+    assert _child_one(url) == (ref, name, version)
+    assert [(a, r) for a, _, r, _ in _audit(url)] == [("refused", ref)]
+    for bad, message in (("DRP-2026-999999", "REF: there is no dispute"), ("x1", "REF: 'X1'")):
+        assert main(["correct", bad, *args[2:], "--as", CSM, "--database-url", url]) == 2
+        assert message in capsys.readouterr().err

@@ -183,3 +183,21 @@ def test_the_sar_of_one_child_holds_all_of_theirs_and_none_of_another_childs(
     assert "DRP-2024-000009" in page
     assert "DRP-2024-000002" not in page  # erased: it no longer names the child
     assert [s for s in seed.erased if s in page] == []
+
+
+def test_a_corrected_value_survives_nowhere_in_the_database(
+    walk_database_url: str, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = walk_database_url
+    asyncio.run(_seed(url))
+    wrong = ("KEEP Kept Childname", "KEEP-ID-555")  # only the kept dispute names this child
+    assert [s for s in wrong if s.encode() not in asyncio.run(_raw(url))] == []
+    base = ["correct", KEPT, "--reason", "KEEP-FIX-WHY", "--now", NOW_ISO, "--database-url", url]
+    assert main([*base, "--field", "child_1_name", "--value", "KEEP Right Name"]) == 0
+    assert main([*base, "--field", "child_1_local_id", "--value", "KEEP-ID-556"]) == 0
+    capsys.readouterr()
+    raw = asyncio.run(_raw(url))
+    assert [s for s in wrong if s.encode() in raw] == []
+    assert [
+        s for s in ("KEEP Right Name", "KEEP-ID-556", "KEEP-FIX-WHY") if s.encode() not in raw
+    ] == []
