@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from teams_bot.cli import (
+    audit,
     correct,
     db,
     directory,
@@ -38,6 +39,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     retention,
     sar,
     correct,
+    audit,
 )
 
 

@@ -5,12 +5,17 @@ exit status 2 naming the argument, nothing written and nothing audited."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cards.audit_trail import CSV_COLUMNS, TrailRow, trail_csv
 from store.store import Store
 from teams_bot.cli import main
 from tests.teams_bot.records_seed import seeded_store
@@ -204,3 +209,72 @@ def test_correct_by_anyone_but_the_chairs_service_manager_is_refused_and_audited
     for bad, message in (("DRP-2026-999999", "REF: there is no dispute"), ("x1", "REF: 'X1'")):
         assert main(["correct", bad, *args[2:], "--as", CSM, "--database-url", url]) == 2
         assert message in capsys.readouterr().err
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+def _listing(url: str, capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, str]]:
+    assert main(["audit", *args, "--database-url", url]) == 0
+    return list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+
+
+def test_audit_lists_reads_exports_refusals_and_changes_with_names_and_no_child_data(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref, name, _ = _child_one(url)
+    fix = ["correct", ref, "--field", "child_1_name", "--value", "Zed Q", "--reason", "typo"]
+    assert main([*fix, "--as", CSM, "--now", NOW, "--database-url", url]) == 0
+    assert main([*fix, "--as", "jo.qa@council.example", "--database-url", url]) == 2
+    record = ["record", ref, "--as", "jo.qa@council.example", "--out", os.devnull]
+    assert main([*record, "--now", NOW, "--database-url", url]) == 0
+    capsys.readouterr()
+
+    rows = _listing(url, capsys, "--reference", ref.lower())
+    assert tuple(rows[0]) == CSV_COLUMNS
+    categories = {(r["category"], r["action"]) for r in rows}
+    assert {("change", "raised"), ("change", "corrected"), ("refusal", "refused")} <= categories
+    assert ("export", "record_exported") in categories
+    assert {r["reference"] for r in rows} == {ref}
+    assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
+    fixed = [r for r in rows if r["action"] == "corrected"]
+    assert {(r["name"], r["email"]) for r in fixed} == {("Cat Service-Manager", CSM)}
+    text = json.dumps(rows)
+    assert name not in text
+    assert "Zed Q" not in text
+    assert "typo" not in text
+
+    mine = _listing(url, capsys, "--person", CSM.upper(), "--from", "2026-04-01")
+    assert {r["email"] for r in mine} == {CSM}
+    assert {r["action"] for r in mine} == {"corrected"}
+    assert _listing(url, capsys, "--from", "2020-01-01", "--to", "2020-12-31") == []
+    assert main(["audit", "--reference", ref, "--format", "md", "--database-url", url]) == 0
+    page = capsys.readouterr().out
+    assert page.startswith(f"# Audit trail · {ref.replace('-', chr(92) + '-')}")
+    assert "| at | category |" in page
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--reference", "DRP-1"], "--reference: 'DRP-1' is not like"),
+        (["--reference", "DRP-2026-999999"], "--reference: there is no dispute DRP-2026-999999"),
+        (["--person", "nobody@council.example"], "--person: nobody@council.example is not in"),
+        (["--person", "cat\x1b[2J@council.example"], "--person: contains control characters"),
+        (["--from", "2026-03-01", "--to", "2026-02-01"], "--to: 2026-02-01 is before --from"),
+    ],
+)
+def test_audit_refuses_hostile_input_naming_the_argument(
+    url: str, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", *args, "--database-url", url]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert captured.out == ""
+
+
+def test_audit_csv_cells_never_start_a_spreadsheet_formula() -> None:
+    at = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    row = TrailRow(at, "refused", "", "=HYPERLINK(x)", "+name", "@e", {"a": "-1"})
+    (_, cells) = list(csv.reader(io.StringIO(trail_csv([row]))))
+    assert cells[4:7] == ["'=HYPERLINK(x)", "'+name", "'@e"]
