@@ -28,6 +28,7 @@ from teams_bot.delivery import compliments, mailboxes
 from teams_bot.delivery.engine import Deliverer, DeliveryPolicy
 from teams_bot.delivery.mail import Mailer
 from teams_bot.delivery.renderers import standard_senders
+from teams_bot.delivery.senders import Installer
 from teams_bot.delivery.throttle import Throttle
 from teams_bot.deps import Deps
 from teams_bot.edge import ServiceUrls
@@ -78,13 +79,15 @@ def build_bot(
     token_keys: TokenKeys | None = None,
     retention: RetentionPeriod | None = None,
     mailer: Mailer | None = None,
+    installer: Installer | None = None,
 ) -> Bot:
     """Wire the bot; tests pass their own clock, keys, delivery policy and throttle (pacing
     sleeps on the wall clock: a test driving its own clock passes ``Throttle.off()``), and may
     drive delivery and the scheduler themselves (``deliverer.run_once``, ``scheduler.tick``)
     instead of the background tasks. ``service_urls`` is DRP_ALLOWED_SERVICE_URLS; tests serve
     their own token-signing keys with ``token_keys``. Without a ``mailer`` (no DRP_SMTP_URL)
-    the policy's mailbox copies are not owed at all."""
+    the policy's mailbox copies are not owed at all. An ``installer`` installs the app for
+    people Teams will not open a chat with (else they are @mentioned on the board)."""
     if mailer is None:
         ctx = mailboxes.without_mailboxes(ctx)
     adapter = make_adapter(credentials, token_keys)
@@ -95,7 +98,14 @@ def build_bot(
     if mailer is not None:
         mailboxes.register(senders, mailer)
     deliverer = Deliverer(
-        store, sender, renderer, clock, delivery, throttle=throttle or Throttle(), senders=senders
+        store,
+        sender,
+        renderer,
+        clock,
+        delivery,
+        throttle=throttle or Throttle(),
+        senders=senders,
+        installer=installer,
     )
     deps = Deps(store, ctx, clock, renderer, deliverer.wake)
     router = build_router(deps)

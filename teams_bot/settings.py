@@ -74,6 +74,10 @@ VARIABLES: Mapping[str, str] = {
     "DRP_GRAPH_URL": f"Microsoft Graph's base URL (default {DEFAULT_GRAPH_URL}; national clouds)",
     "DRP_GRAPH_AUTHORITY": f"the Entra sign-in host (default {DEFAULT_AUTHORITY})",
     "DRP_GRAPH_CA_FILE": "a PEM bundle to trust for Graph and sign-in (a TLS-inspecting proxy)",
+    "DRP_TEAMS_APP_ID": (
+        "the DRP app's id in your Teams app catalog (GUID; Teams admin centre, Manage apps): "
+        "with DRP_GRAPH_*, the app is installed for people who never opened it"
+    ),
     "DRP_DIRECTORY_SYNC": "off (default) or HH:MM, Europe/London: serve syncs the directory daily",
 }
 SMTP_PORTS = {"smtp": 25, "smtps": 465}
@@ -144,6 +148,7 @@ class GraphSettings:
     url: str = DEFAULT_GRAPH_URL
     authority: str = DEFAULT_AUTHORITY
     ca_file: Path | None = None
+    teams_app_id: str = ""  # the bot's app in the organisation's Teams app catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,7 +433,12 @@ def _mapping(value: str, policy: Policy) -> DirectoryMapping | None:
 def _graph(environ: Mapping[str, str]) -> GraphSettings | None:
     """Graph's client credentials, checked together like the bot's; None when unset."""
     tenant, client, secret = (environ.get(n, "").strip() for n in GRAPH_CREDENTIALS)
+    app_id = environ.get("DRP_TEAMS_APP_ID", "").strip()
+    if app_id and not _GUID.match(app_id):
+        raise SettingsError("DRP_TEAMS_APP_ID", "must be a GUID (the app's id in the catalog)")
     if not (tenant or client or secret):
+        if app_id:
+            raise SettingsError("DRP_TEAMS_APP_ID", "needs the DRP_GRAPH_* credentials to install")
         return None
     for name, value in zip(GRAPH_CREDENTIALS[:2], (tenant, client), strict=True):
         if not _GUID.match(value):
@@ -442,6 +452,7 @@ def _graph(environ: Mapping[str, str]) -> GraphSettings | None:
         url=_parse(environ, "DRP_GRAPH_URL", DEFAULT_GRAPH_URL, _https),
         authority=_parse(environ, "DRP_GRAPH_AUTHORITY", DEFAULT_AUTHORITY, _https),
         ca_file=_parse(environ, "DRP_GRAPH_CA_FILE", "", _ca_file),
+        teams_app_id=app_id,
     )
 
 

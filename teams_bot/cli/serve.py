@@ -24,6 +24,8 @@ from teams_bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from teams_bot.app import Bot
+    from teams_bot.graph.client import GraphClient
+    from teams_bot.graph.install import AppInstaller
 
 log = logging.getLogger("drp-bot")
 
@@ -65,6 +67,8 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
     from teams_bot.scheduler import Timing
 
     store = await _open_store(settings, demo=demo)
+    graph = _graph_client(settings)
+    installer = await _installer(settings, graph)
     ctx = Context(settings.policy, settings.calendar())
     timing = Timing(settings.digest_time, float(settings.scheduler_interval))
     bot = build_bot(
@@ -75,11 +79,12 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
         service_urls=settings.allowed_service_urls,
         retention=settings.retention,
         mailer=_mailer(settings),
+        installer=installer,
     )
     if settings.bot.open:
         log.warning(OPEN_WARNING)
     log.info(retention_line(settings))
-    directory = _directory_sync(settings, bot)
+    directory = _directory_sync(settings, bot, graph)
     runner = web.AppRunner(bot.web)
     await runner.setup()
     stop = _stop_on_signals()
@@ -141,21 +146,34 @@ class _Background:
             await self.close()
 
 
-def _directory_sync(settings: Settings, bot: Bot) -> _Background:
-    if settings.directory_sync is None or settings.graph is None or settings.mapping is None:
-        return _Background()
-    from teams_bot.app import utc_now
+def _graph_client(settings: Settings) -> GraphClient | None:
+    if settings.graph is None:
+        return None
     from teams_bot.graph.client import GraphClient
+
+    return GraphClient(settings.graph)
+
+
+async def _installer(settings: Settings, graph: GraphClient | None) -> AppInstaller | None:
+    from teams_bot.graph.install import start_installer
+
+    return await start_installer(graph, settings.graph)
+
+
+def _directory_sync(settings: Settings, bot: Bot, graph: GraphClient | None) -> _Background:
+    close = graph.close if graph is not None else None
+    if settings.directory_sync is None or graph is None or settings.mapping is None:
+        return _Background(close=close)
+    from teams_bot.app import utc_now
     from teams_bot.graph.schedule import SyncSchedule
     from teams_bot.graph.sync import DirectorySync
     from teams_bot.leavers import Leavers
 
-    graph = GraphClient(settings.graph)
     leavers = Leavers(bot.store, bot.deps.ctx, utc_now, bot.deps.wake)
     sync = DirectorySync(bot.store, graph, settings.mapping, leavers, utc_now)
     schedule = SyncSchedule(bot.store, sync, settings.directory_sync, utc_now)
     log.info("directory sync from Entra ID daily at %s", settings.directory_sync.strftime("%H:%M"))
-    return _Background(asyncio.create_task(schedule.run(), name="directory-sync"), graph.close)
+    return _Background(asyncio.create_task(schedule.run(), name="directory-sync"), close)
 
 
 def _stop_on_signals() -> asyncio.Event:

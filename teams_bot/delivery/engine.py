@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from store.rows import OutboxMessage
 from store.store import Store, Transaction
 from teams_bot.delivery.renderers import standard_senders
-from teams_bot.delivery.senders import ChatRefused, Outlet, Senders, SendResult
+from teams_bot.delivery.senders import ChatRefused, Installer, Outlet, Senders, SendResult
 from teams_bot.delivery.throttle import PacedMessenger, Throttle
 from teams_bot.logs import report_incident
 from teams_bot.notifier import Notifier
@@ -84,6 +84,7 @@ class Deliverer:
         throttle: Throttle | None = None,
         *,
         senders: Senders | None = None,
+        installer: Installer | None = None,
     ) -> None:
         self.store = store
         self.policy = policy or DeliveryPolicy()
@@ -96,7 +97,7 @@ class Deliverer:
         self.renderer = renderer
         self.clock = clock
         self.senders = senders or standard_senders()
-        self.outlet = Outlet(store, self.messenger, renderer, clock)
+        self.outlet = Outlet(store, self.messenger, renderer, clock, installer)
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self.owner = f"deliverer-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from drp.model import Dispute
 from store.rows import OutboxMessage, Person, PostedCard
@@ -41,14 +41,25 @@ class ChatRefused(DeliveryError):
     """Teams would not open a 1:1 chat with the recipient (HTTP 403)."""
 
 
+class Installer(Protocol):
+    """Installs the bot's app for someone (proactive installation through Graph)."""
+
+    async def chat_with(self, user_id: str) -> str:
+        """The id of the user's (Entra object id) 1:1 chat with the bot, installing the app
+        for them if need be; DeliveryError if that cannot be done."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Outlet:
-    """What a sender may use: the store, the paced messenger, the renderer and the clock."""
+    """What a sender may use: the store, the paced messenger, the renderer and the clock, and
+    the installer for people who never opened the app (None: they are @mentioned instead)."""
 
     store: Store
     messenger: Messenger
     renderer: Renderer
     clock: Callable[[], datetime]
+    installer: Installer | None = None
 
 
 Sender = Callable[[Outlet, OutboxMessage], Awaitable[SendResult]]
@@ -170,9 +181,32 @@ async def open_chat(outlet: Outlet, person: Person, origin: Origin) -> Mapping[s
     try:
         reference = await outlet.messenger.open_personal(user_id, origin.tenant_id, service_url)
     except DeliveryError as error:
-        if error.status == 403:
-            raise ChatRefused(403, "chat refused") from None
-        raise
+        if error.status != 403:
+            raise
+        reference = await installed_chat(outlet, person, Origin(service_url, origin.tenant_id))
     async with outlet.store.transaction() as tx:
         await tx.directory.save_conversation_reference(person.id, reference, at=outlet.clock())
     return reference
+
+
+async def installed_chat(outlet: Outlet, person: Person, origin: Origin) -> Mapping[str, Any]:
+    """Teams refused a chat (the person never opened the app): install it for them and use
+    the chat the installation opened; ChatRefused when that cannot be done either."""
+    if outlet.installer is None or not person.aad_object_id:
+        raise ChatRefused(403, "chat refused")
+    try:
+        chat_id = await outlet.installer.chat_with(person.aad_object_id)
+    except DeliveryError as error:
+        if error.retryable:
+            raise
+        raise ChatRefused(403, f"chat refused; app not installed ({error})") from None
+    return {
+        "channelId": "msteams",
+        "serviceUrl": origin.service_url,
+        "conversation": {
+            "id": chat_id,
+            "conversationType": "personal",
+            "tenantId": origin.tenant_id or None,
+        },
+        "user": {"id": person.teams_user_id or person.aad_object_id},
+    }

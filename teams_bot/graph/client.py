@@ -8,6 +8,8 @@ retry handler, honouring Retry-After, before they surface.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import ssl
 from collections.abc import Awaitable, Mapping, Sequence
@@ -30,7 +32,13 @@ from msgraph.generated.groups.delta.delta_request_builder import (
     DeltaRequestBuilder as GroupsDelta,
 )
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.models.user_scope_teams_app_installation import (
+    UserScopeTeamsAppInstallation,
+)
 from msgraph.generated.users.delta.delta_request_builder import DeltaRequestBuilder as UsersDelta
+from msgraph.generated.users.item.teamwork.installed_apps.installed_apps_request_builder import (
+    InstalledAppsRequestBuilder,
+)
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 from msgraph_core import GraphClientFactory
 
@@ -43,6 +51,7 @@ _ERRORS: dict[str, Any] = {"XXX": ODataError}
 _EXTENSIONS = frozenset(EXTENSION_ATTRIBUTES)
 USERS_READ = "User.Read.All"
 MEMBERS_READ = "GroupMember.Read.All"
+INSTALL_FOR_USER = "TeamsAppInstallation.ReadWriteSelfForUser.All"
 EXPIRED_CODES = frozenset({"syncStateNotFound", "resyncRequired", "syncStateInvalid"})
 TIMEOUT = httpx.Timeout(100.0, connect=30.0)
 
@@ -131,7 +140,47 @@ class GraphClient:
 
     async def token(self) -> None:
         """Obtain a token (the credentials work), or GraphError."""
-        await _call(self._credential.get_token(self.scope), "sign in", "")
+        await self.granted()
+
+    async def granted(self) -> frozenset[str]:
+        """The application permissions granted to the app (its token's ``roles``), or
+        GraphError when it cannot sign in. The token is read, not verified: it is our own."""
+        token = await _call(self._credential.get_token(self.scope), "sign in", "")
+        return _roles(token.token)
+
+    # --- the bot's Teams app, installed for a person -------------------------------------------
+
+    async def install_app(self, user_id: str, teams_app_id: str) -> bool:
+        """Install the catalog app ``teams_app_id`` in the user's personal scope; False if it
+        was installed already (409)."""
+        bind = f"{self.sdk.request_adapter.base_url}/appCatalogs/teamsApps/{teams_app_id}"
+        body = UserScopeTeamsAppInstallation(additional_data={"teamsApp@odata.bind": bind})
+        installed_apps = self.sdk.users.by_user_id(user_id).teamwork.installed_apps
+        try:
+            await _call(installed_apps.post(body), "POST installedApps", INSTALL_FOR_USER)
+        except GraphError as error:
+            if error.status == 409:
+                return False
+            raise
+        return True
+
+    async def installation_chat(self, user_id: str, teams_app_id: str) -> str | None:
+        """The id of the 1:1 chat between the user and the installed app (None if the app is
+        not installed for them)."""
+        installed_apps = self.sdk.users.by_user_id(user_id).teamwork.installed_apps
+        query = InstalledAppsRequestBuilder.InstalledAppsRequestBuilderGetQueryParameters(
+            filter=f"teamsApp/id eq '{teams_app_id}'", expand=["teamsApp"]
+        )
+        request = installed_apps.to_get_request_information(
+            RequestConfiguration(query_parameters=query)
+        )
+        found = _values(await self._json(request, "GET installedApps", INSTALL_FOR_USER))
+        if not found or not found[0].get("id"):
+            return None
+        item = installed_apps.by_user_scope_teams_app_installation_id(str(found[0]["id"]))
+        request = item.chat.to_get_request_information()
+        chat = await self._json(request, "GET installedApps/{id}/chat", INSTALL_FOR_USER)
+        return str(chat["id"]) if chat.get("id") else None
 
     # --- directory ---------------------------------------------------------------------------
 
@@ -245,6 +294,19 @@ def _api_error(error: APIError, what: str, permission: str) -> GraphError:
         message = str(getattr(inner, "message", "") or "")[:200]
         reason = f"Graph answered {what} with {status} {code}: {message}".rstrip(": ")
     return GraphError(status, code, reason)
+
+
+def _roles(token: str) -> frozenset[str]:
+    """The ``roles`` claim of an access token (a JWT); none if it is not one."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return frozenset()
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (binascii.Error, ValueError):
+        return frozenset()
+    roles = claims.get("roles") if isinstance(claims, dict) else None
+    return frozenset(str(r) for r in roles) if isinstance(roles, list) else frozenset()
 
 
 def _user(body: Json) -> DirectoryUser:

@@ -278,6 +278,13 @@ class LoopbackConnector:
         self._removed_from.add(user_id)
         self._forbidden_users.add(user_id)
 
+    def app_installed_for(self, user_id: str, chat_id: str) -> None:
+        """The app was installed for the user (through Graph): the bot may chat with them, in
+        the chat the installation opened."""
+        self._removed_from.discard(user_id)
+        self._forbidden_users.discard(user_id)
+        self._conversation(chat_id)
+
     def clear_faults(self) -> None:
         """Remove every injected fault and rate limit."""
         self._counted.clear()

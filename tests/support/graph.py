@@ -3,8 +3,11 @@
 The endpoints drp-bot calls, in the shapes of Microsoft's Graph documentation:
 ``POST /{tenant}/oauth2/v2.0/token`` (client credentials), ``GET /v1.0/users[/{id}]``,
 ``/v1.0/users/delta``, ``/v1.0/groups/{id}``, ``/v1.0/groups/delta`` (``members@delta``), with
-``@odata.nextLink`` paging and ``@odata.deltaLink``. Each app is granted application
-permissions; a call without the one it needs is answered 403 Authorization_RequestDenied.
+``@odata.nextLink`` paging and ``@odata.deltaLink``; the bot's Teams app installed for a user
+(``POST /v1.0/users/{id}/teamwork/installedApps`` with ``teamsApp@odata.bind``, 201 or 409 if
+installed; ``GET`` it back filtered on ``teamsApp/id``; ``GET .../installedApps/{id}/chat``).
+Each app is granted application permissions, carried in its token's ``roles`` claim as Entra
+does; a call without the one it needs is answered 403 Authorization_RequestDenied.
 Faults on demand: 429 with Retry-After, expired delta tokens. Every call is recorded. No drp code.
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -46,6 +50,16 @@ class App:
 
 
 @dataclass(frozen=True)
+class Installation:
+    """A Teams app installed in a user's personal scope, and the 1:1 chat it opened."""
+
+    id: str
+    user_id: str
+    teams_app_id: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
 class Call:
     """One request the loopback answered."""
 
@@ -70,6 +84,9 @@ class LoopbackGraph:
         self._runner: web.AppRunner | None = None
         self._ids = itertools.count(1)
         self.origin = ""
+        self.catalog: dict[str, str] = {}  # teams app id (the catalog's) -> manifest id
+        self.installations: dict[tuple[str, str], Installation] = {}
+        self.on_install: Callable[[Installation], None] = lambda installation: None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -101,6 +118,10 @@ class LoopbackGraph:
             app.router.add_get(path, self._guarded(USERS_READ, self._users_delta))
         for path in ("/v1.0/groups/delta", "/v1.0/groups/delta()"):
             app.router.add_get(path, self._guarded(MEMBERS_READ, self._groups_delta))
+        installed = "/v1.0/users/{id}/teamwork/installedApps"
+        app.router.add_post(installed, self._guarded(INSTALL_FOR_USER, self._install))
+        app.router.add_get(installed, self._guarded(INSTALL_FOR_USER, self._installed))
+        app.router.add_get(installed + "/{iid}/chat", self._guarded(INSTALL_FOR_USER, self._chat))
         app.router.add_get("/v1.0/users", self._guarded(USERS_READ, self._users))
         app.router.add_get("/v1.0/users/{id}", self._guarded(USERS_READ, self._user))
         app.router.add_get("/v1.0/groups/{id}", self._guarded(MEMBERS_READ, self._group))
@@ -179,7 +200,9 @@ class LoopbackGraph:
             return _sign_in_error(401, "invalid_client", "AADSTS7000215: Invalid client secret")
         if form.get("grant_type") != "client_credentials":
             return _sign_in_error(400, "unsupported_grant_type", "AADSTS70003")
-        token = f"loopback-{next(self._ids)}-{secrets.token_hex(8)}"
+        token = _jwt(
+            {"tid": app.tenant_id, "appid": app.client_id, "roles": sorted(app.permissions)}
+        )
         self._tokens[token] = app
         body = {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599}
         return web.json_response({**body, "access_token": token})
@@ -187,6 +210,68 @@ class LoopbackGraph:
     def link(self, path: str, **query: str) -> str:
         """An absolute Graph URL, as nextLink and deltaLink are."""
         return f"{self.url}{path}?{urlencode(query)}"
+
+    # --- the Teams app, installed for a user ---------------------------------------------------
+
+    def publish_app(self, teams_app_id: str, manifest_id: str) -> None:
+        """The organisation's app catalog holds the bot's app under ``teams_app_id``."""
+        self.catalog[teams_app_id] = manifest_id
+
+    async def _install(self, request: web.Request) -> web.Response:
+        user_id = request.match_info["id"]
+        body = await request.json()
+        bind = str(body.get("teamsApp@odata.bind", "")) if isinstance(body, dict) else ""
+        app_id = bind.rsplit("/", 1)[-1]
+        if not bind.startswith(f"{self.url}/appCatalogs/teamsApps/"):
+            return error(400, "BadRequest", "teamsApp@odata.bind must name a catalog app.")
+        if user_id not in self.directory.users or app_id not in self.catalog:
+            return error(404, "NotFound", "The user or the app does not exist.")
+        if (user_id, app_id) in self.installations:
+            return error(409, "Conflict", "The app is already installed for this user.")
+        installation = Installation(
+            _b64(f"{user_id}##{app_id}"),
+            user_id,
+            app_id,
+            f"19:{app_id}_{user_id}@unq.gbl.spaces",
+        )
+        self.installations[(user_id, app_id)] = installation
+        self.on_install(installation)
+        return web.Response(status=201)
+
+    async def _installed(self, request: web.Request) -> web.Response:
+        user_id = request.match_info["id"]
+        if user_id not in self.directory.users:
+            return error(404, "Request_ResourceNotFound", "Resource does not exist.")
+        wanted = _FILTER.fullmatch(request.query.get("$filter", ""))
+        expand = "teamsApp" in request.query.get("$expand", "").split(",")
+        value = []
+        for (user, app_id), installation in self.installations.items():
+            if user != user_id or (wanted and wanted.group(1) != app_id):
+                continue
+            item: Json = {"id": installation.id}
+            if expand:
+                item["teamsApp"] = {
+                    "id": app_id,
+                    "externalId": self.catalog[app_id],
+                    "displayName": "DRP",
+                    "distributionMethod": "organization",
+                }
+            value.append(item)
+        context = f"{self.url}/$metadata#users('{user_id}')/teamwork/installedApps"
+        return web.json_response({"@odata.context": context, "value": value})
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        user_id, iid = request.match_info["id"], request.match_info["iid"]
+        for installation in self.installations.values():
+            if installation.id == iid and installation.user_id == user_id:
+                body = {
+                    "@odata.context": f"{self.url}/$metadata#chats/$entity",
+                    "id": installation.chat_id,
+                    "chatType": "oneOnOne",
+                    "tenantId": next(iter(self.apps.values())).tenant_id if self.apps else "",
+                }
+                return web.json_response(body)
+        return error(404, "NotFound", "No such app installation.")
 
     # --- directory ---------------------------------------------------------------------------
 
@@ -272,6 +357,23 @@ def _length(round_: Any, size: int) -> int:
     if round_.kind == "users":
         return len(round_.items)
     return sum(max(1, -(-len(item["_m"]) // size)) for item in round_.items)
+
+
+_FILTER = re.compile(r"teamsApp/id eq '([^']+)'")
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _jwt(claims: Json) -> str:
+    """An access token shaped as Entra issues them (header.claims.signature); the loopback
+    knows its own tokens, so the signature is random."""
+
+    def part(data: Json) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'typ': 'JWT', 'alg': 'RS256'})}.{part(claims)}.{secrets.token_hex(16)}"
 
 
 def _encode(state: Json) -> str:

@@ -28,6 +28,7 @@ from teams_bot.app import Bot, build_bot
 from teams_bot.cli import main as cli_main
 from teams_bot.delivery.engine import DeliveryPolicy
 from teams_bot.delivery.mail import Mailer
+from teams_bot.delivery.senders import Installer
 from teams_bot.delivery.throttle import Throttle
 from teams_bot.settings import BotCredentials
 from tests.support.connector import LoopbackConnector, Member, post_activity
@@ -419,6 +420,7 @@ async def running_bot(
     *,
     kept: bool = False,
     port: int = 0,
+    installer: Installer | None = None,
 ) -> AsyncIterator[Walk]:
     """The bot on a fresh store (SQLite file unless a URL is given) with the demo directory, or
     with ``directory`` imported as an operator would (``drp-bot directory import --policy``);
@@ -451,6 +453,7 @@ async def running_bot(
         throttle=Throttle.off(),  # pacing sleeps on the wall clock; this one is driven
         deliver_in_background=False,
         mailer=mailer,
+        installer=installer,
     )
     members = list(people.values())
     try:
