@@ -49,6 +49,9 @@ class Stage:
     meeting: bool = False
     raiser_sets_deadline: bool = False
     description: str = ""
+    # Told when no response arrives by the deadline, and asked to make ``brief`` aware.
+    overdue_alerts: tuple[Role, ...] = ()
+    brief: tuple[Role, ...] = ()
 
     @property
     def formal(self) -> bool:

@@ -226,6 +226,8 @@ class _Builder:
             meeting=doc.meeting,
             raiser_sets_deadline=doc.raiser_sets_deadline,
             description=doc.description,
+            overdue_alerts=self.roles(f"{path}.overdue_alerts", doc.overdue_alerts),
+            brief=self.roles(f"{path}.brief", doc.brief),
         )
 
     def _admitted(self, doc: StageDoc, path: str) -> tuple[Role, ...]:

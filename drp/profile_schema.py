@@ -177,6 +177,15 @@ class StageDoc(Table):
         "Roles told when the dispute arrives here if the child has a plan or is looked after.",
         ["chair", "iro"],
     )
+    overdue_alerts: Roles = listed(
+        "Roles told when no response arrives here by the deadline.",
+        ["chairs_service_manager"],
+    )
+    brief: Roles = listed(
+        "Roles that those in `overdue_alerts` are asked to make aware of the lack of response "
+        "(seed 001: the chairs' service manager tells the head of service).",
+        ["head_of_service"],
+    )
     approver: Roles = listed(
         "The roles, any of whose holders may agree the moves in `approval_for` at this stage; "
         "leave it out to use the process's `approver` (from its `approval_from` stage on).",

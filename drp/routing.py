@@ -151,6 +151,7 @@ def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event
         found = _people(deciding, Audience.ACT)
     elif kind in {EventKind.EXTENDED, EventKind.OVERDUE}:
         found = _people(after.owners, Audience.ACT) + _people(deciding, Audience.INFORM)
+        found += _overdue_alerts(policy, after) if kind == EventKind.OVERDUE else []
     elif kind == EventKind.IMMEDIATE_HARM:
         found = _harm(policy, after)
     elif isinstance(event.payload, HandedOver):
@@ -169,6 +170,13 @@ def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event
     else:  # resolved, withdrawn: those who were working on it or deciding it
         found = _ended(before, deciding)
     return _dedupe(found, event.actor)
+
+
+def _overdue_alerts(policy: Policy, after: Dispute) -> list[Notice]:
+    process = policy.process(after.process)
+    if not process.has_stage(after.stage):
+        return []
+    return _roles(policy, process.stage(after.stage).overdue_alerts, Audience.ALERT)
 
 
 def _ended(before: Dispute | None, deciding: tuple[str, ...]) -> list[Notice]:

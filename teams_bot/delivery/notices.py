@@ -90,6 +90,18 @@ def _stage_title(dispute: Dispute, ctx: Context) -> str:
     return f"Stage {stage.key}: {stage.title}" if stage.formal else stage.title
 
 
+def brief_text(dispute: Dispute, ctx: Context) -> str:
+    """What someone alerted to an overdue response is asked to do (seed 001: "the service
+    manager for the Child Protection Chairs will also make the head of service aware")."""
+    stage = _stage_title(dispute, ctx)
+    process = ctx.policy.process(dispute.process)
+    roles = process.stage(dispute.stage).brief if process.has_stage(dispute.stage) else ()
+    if not roles:
+        return f" No response arrived at {stage} by the deadline."
+    who = ctx.policy.roles.titles(roles)
+    return f" No response arrived at {stage} by the deadline: please make the {who} aware."
+
+
 def escalate_now(dispute: Dispute, ctx: Context, now: datetime, keys: KeyFactory) -> Card | None:
     """The chair's one-click "Escalate now" on an overdue notice, when the machine would accept
     it with nothing more to fill in (the next stage's deadline is the policy's, not theirs)."""

@@ -103,9 +103,12 @@ async def notice(
         ("Status", dispute.status.label),
     ]
     keys, ctx = outlet.renderer.keys, outlet.renderer.ctx
+    text = f"{dispute.reference}: {title.lower()}."
+    if about.event == "overdue" and about.audience == "alert":
+        text += notices.brief_text(dispute, ctx)
     card = notice_card(
         title,
-        f"{dispute.reference}: {title.lower()}.",
+        text,
         facts,
         urgent=about.event == "immediate_harm",
         reference=dispute.reference,

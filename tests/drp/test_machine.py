@@ -474,8 +474,27 @@ def test_cpc_the_24_hour_extension_is_real_hours_across_the_october_clock_change
     assert due.astimezone(UTC) == datetime(2026, 10, 25, 11, 0, tzinfo=UTC)  # 11:00 GMT
 
 
-def test_cpc_unanswered_stage_1_escalates_automatically_once_overdue() -> None:
+def auto_escalating_cpc() -> Trail:
+    """Seed 001's ladder with ``auto_escalate`` on: agreement still comes before stage 2."""
+    ctx = context("cpc-standard")
+    ctx = replace(ctx, policy=replace(ctx.policy, auto_escalate=True))
+    owners = owners_for(ctx.policy, "1")
+    return Trail(ctx, raise_dispute(raise_command(CHAIR, "1", owners=owners), ctx))
+
+
+def test_seed_001_cpc_unanswered_stage_is_never_escalated_by_the_system() -> None:
     trail = opened("cpc-standard")
+    late = london(2026, 12, 31, 0, 1)
+    error = trail.refuses(
+        Escalate(SYSTEM, late, "No response", approvers=(CHAIRS_MANAGER.id,)), CommandRejected
+    )
+    assert "no automatic escalation" in str(error)
+    trail.do(Escalate(CHAIR, late, "No response", approvers=(CHAIRS_MANAGER.id,)))
+    assert trail.dispute.pending_stage == "2"
+
+
+def test_automatic_escalation_awaits_agreement_where_the_stage_needs_it() -> None:
+    trail = auto_escalating_cpc()
     trail.refuses(
         Escalate(SYSTEM, london(2026, 12, 30, 23), "auto", approvers=(CHAIRS_MANAGER.id,)),
         CommandRejected,
@@ -489,8 +508,8 @@ def test_cpc_unanswered_stage_1_escalates_automatically_once_overdue() -> None:
     assert trail.dispute.due_at == end_of(2027, 1, 8)
 
 
-def test_cpc_automatic_escalation_never_skips_a_stage() -> None:
-    trail = opened("cpc-standard")
+def test_automatic_escalation_never_skips_a_stage() -> None:
+    trail = auto_escalating_cpc()
     trail.refuses(
         Escalate(SYSTEM, london(2027, 1, 4), "auto", to_stage="3", approvers=(CHAIRS_MANAGER.id,)),
         CommandRejected,

@@ -179,8 +179,8 @@ def test_cpc_standard_allows_one_further_24_hours(cpc: Policy) -> None:
     assert cpc.extension.timescale == Timescale(24, TimeUnit.HOURS)
 
 
-def test_cpc_standard_escalates_unanswered_disputes_automatically(cpc: Policy) -> None:
-    assert cpc.auto_escalate
+def test_cpc_standard_leaves_escalating_an_unanswered_dispute_to_the_chair(cpc: Policy) -> None:
+    assert not cpc.auto_escalate  # "If this is unsuccessful the CPC will escalate"
 
 
 def test_cpc_standard_may_open_at_any_stage_directed_at_the_decision_level(

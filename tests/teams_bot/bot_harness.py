@@ -261,6 +261,12 @@ class Walk:
         while await self.bot.deliverer.run_once():
             pass
 
+    async def sweep(self, at: datetime) -> None:
+        """Move the clock to ``at``, run the scheduler's sweep there, deliver what it owes."""
+        self.clock.now = at
+        await self.bot.scheduler.tick(at)
+        await self.deliver()
+
     def conversations_with(self, who: str) -> list[str]:
         """Conversation ids the bot created with this person through the connector."""
         found = []

@@ -71,7 +71,7 @@ def test_policies_show_prints_cpc_standard_agreement_and_extension(
     _, out, _ = run(capsys, "policies", "show", "cpc-standard")
     assert "agreement from Chairs' service manager (Safeguarding & QA) before stage 2+" in out
     assert "extension: 1 x 24 hours" in out
-    assert "no response by the deadline: auto-escalate" in out
+    assert "no response by the deadline: offer escalation" in out
     assert "informal  Informal DRP: team manager: team_manager, deadline set by the raiser" in out
 
 

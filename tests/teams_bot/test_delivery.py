@@ -328,10 +328,11 @@ async def test_two_deliverers_on_postgres_never_send_a_row_twice(
 async def test_two_schedulers_on_postgres_note_each_deadline_once(
     tmp_path: Path, pg_url: str
 ) -> None:
-    async with scene(tmp_path, "cpc-standard", START, database_url=pg_url) as walk:
+    async with scene(tmp_path, "calderdale", START, database_url=pg_url) as walk:
         await walk.step_to(START)
         await walk.say("alex", "help")
-        refs = [await walk.raise_at("1") for _ in range(5)]  # due Mon 30 Nov
+        patti = walk.ids["patti"]
+        refs = [await walk.raise_at("1", practitioner=patti) for _ in range(5)]  # due Mon 30 Nov
         other_store = await Store.open(pg_url)
         try:
             schedulers = [
