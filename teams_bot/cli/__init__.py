@@ -12,6 +12,7 @@ from teams_bot.cli import (
     correct,
     db,
     directory,
+    doctor,
     due,
     manifest,
     outstanding,
@@ -40,6 +41,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     sar,
     correct,
     audit,
+    doctor,
 )
 
 

@@ -87,6 +87,32 @@ class SmtpMailer:
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as error:
             raise DeliveryError(TRANSIENT, f"SMTP: {type(error).__name__}") from None
 
+    async def check(self) -> None:
+        """Connect, say EHLO, upgrade to TLS as configured and log in, sending nothing
+        (``drp-bot doctor``); ``DeliveryError`` saying what failed."""
+        server = self.server
+        client = aiosmtplib.SMTP(
+            hostname=server.host,
+            port=server.port,
+            use_tls=server.implicit_tls,
+            start_tls=server.starttls,
+            tls_context=self._tls_context,
+            timeout=SEND_TIMEOUT,
+        )
+        try:
+            await client.connect()
+            if server.username:
+                await client.login(server.username, server.password)
+            await client.quit()
+        except aiosmtplib.SMTPAuthenticationError as error:
+            raise DeliveryError(LOGIN_REFUSED, f"SMTP {error.code}: login refused") from None
+        except aiosmtplib.SMTPResponseException as error:
+            raise _by_code(error.code, type(error).__name__) from None
+        except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as error:
+            raise DeliveryError(TRANSIENT, f"SMTP: {type(error).__name__}") from None
+        finally:
+            client.close()
+
 
 def _by_code(code: int, what: str) -> DeliveryError:
     status = TRANSIENT if 400 <= code < 500 else PERMANENT
