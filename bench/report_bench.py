@@ -43,7 +43,8 @@ from drp.calendar import LONDON
 from drp.events import Responded
 from drp.machine import Context
 from drp.model import Dispute
-from drp.report import Period, child_key
+from drp.report import Period
+from drp.tally import child_key
 from store import Store, Transaction
 from store.codec import (
     children_values,

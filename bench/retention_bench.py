@@ -13,7 +13,7 @@ database: the loader's own insert rate (rows written per second by bulk inserts)
 says what erasing costs against writing.
 
 Checked: for three past quarters, the report's CSV and the store's SQL counts are the same
-before and after, and the SQL counts equal the domain's tally (``drp.report.tally``) of the
+before and after, and the SQL counts equal the domain's tally (``drp.tally.tally``) of the
 disputes and events as stored, before and after.
 """
 
@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report_bench import NOW, load
 from drp.governance import RetentionPeriod
-from drp.report import Period, PeriodActivity, month_bounds, tally
+from drp.report import Period, PeriodActivity
+from drp.tally import month_bounds, tally
 from store import Store
 from store.reporting import ReportReader
 from store.schema import audit_log

@@ -35,16 +35,8 @@ from cards.elements import Json
 from cards.record import md, page
 from cards.text import escape, format_date, format_due, format_instant, plain
 from cards.verbs import KeyFactory, Verb, new_key
-from drp.report import (
-    ALL,
-    TOTAL,
-    Figures,
-    OutstandingRow,
-    QuarterlyReport,
-    RaiserGroup,
-    day_label,
-    month_label,
-)
+from drp.report import ALL, TOTAL, Figures, QuarterlyReport, RaiserGroup, day_label, month_label
+from drp.supervision import OutstandingRow
 
 CSV_COLUMNS = ("period_from", "period_to", "section", "group", "item", "measure", "value")
 MAX_SUPERVISION_ROWS = 25

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from drp.events import Event, EventKind
 from drp.machine import Decision
 from drp.model import Dispute
-from drp.report import child_key
+from drp.tally import child_key
 from store.codec import (
     child_from,
     children_values,

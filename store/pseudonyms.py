@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from drp.report import child_key
+from drp.tally import child_key
 from store.errors import StoreError
 from store.schema import child_pseudonyms, children
 

@@ -4,7 +4,7 @@ Use inside a transaction: ``tx.reports``. Each count is a range scan of a
 covering index (``ix_events_report`` by kind and time, ``ix_disputes_raised_report``,
 ``ix_disputes_report``, ``ix_responses_report``, ``ix_children_report``), so a quarter of a
 history of 100,000 disputes and a million events is counted without reading table rows (the
-referral routes aside: a few rows). ``drp.report.tally`` counts the same from disputes and
+referral routes aside: a few rows). ``drp.tally.tally`` counts the same from disputes and
 events; the tests hold the two to the same answers.
 """
 
@@ -19,9 +19,10 @@ from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from drp.events import EventKind
+from drp.overdue import OpenDeadline
 from drp.policy import INFORMAL
-from drp.report import CLOSING_KINDS, STEP_KINDS, ChildSeen, OpenDeadline, Tally
 from drp.roles import Role
+from drp.tally import CLOSING_KINDS, STEP_KINDS, ChildSeen, Tally
 from store.compliments import compliment_from
 from store.payloads import REFERRAL_TARGET
 from store.rows import Compliment

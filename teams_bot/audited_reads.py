@@ -20,20 +20,13 @@ from cards.report import (
 )
 from cards.views import DisputeView
 from drp.events import Event, HandedOver, Responded
+from drp.figures import figures, report_of
 from drp.machine import Context
 from drp.model import Dispute
-from drp.report import (
-    OutstandingRow,
-    Period,
-    QuarterlyReport,
-    Recognition,
-    Tally,
-    figures,
-    month_bounds,
-    outstanding,
-    report_of,
-)
+from drp.report import Period, QuarterlyReport, Recognition
 from drp.roles import Role
+from drp.supervision import OutstandingRow, outstanding
+from drp.tally import Tally, month_bounds
 from store.rows import Person
 from store.store import Store, Transaction
 from teams_bot import parties

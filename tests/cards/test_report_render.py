@@ -33,15 +33,12 @@ from cards.report import (
 )
 from cards.views import DisputeView
 from drp.events import Declined, Escalated, Payload, Referred, Responded, Withdrawn
+from drp.figures import quarterly_report
 from drp.model import MAX_TEXT
-from drp.report import (
-    PeriodActivity,
-    QuarterlyReport,
-    open_deadline,
-    outstanding,
-    quarterly_report,
-    tally,
-)
+from drp.overdue import open_deadline
+from drp.report import PeriodActivity, QuarterlyReport
+from drp.supervision import outstanding
+from drp.tally import tally
 from tests.drp.report_seed import NEWHAM, NOW, QUARTER, Story, current, last_year
 
 Json = dict[str, Any]

@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 
 from drp.calendar import LONDON
+from drp.figures import quarterly_report
+from drp.overdue import open_deadline
 from drp.report import (
     ALL,
     TOTAL,
@@ -18,12 +20,10 @@ from drp.report import (
     RaiserGroup,
     Recognition,
     columns,
-    open_deadline,
-    outstanding,
     percent,
-    quarterly_report,
-    tally,
 )
+from drp.supervision import outstanding
+from drp.tally import tally
 from tests.drp.report_seed import (
     ASSESSMENT,
     EXPECTED,

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from drp.machine import Decision
-from drp.report import PeriodActivity, month_bounds, tally
+from drp.report import PeriodActivity
+from drp.tally import month_bounds, tally
 from store import Store, StoreError, migrate
 from store.codec import children_values, dispute_values, owner_values
 from store.payloads import payload_json

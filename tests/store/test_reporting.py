@@ -1,5 +1,5 @@
 """The report's SQL counts (``store.reporting``) agree with the domain's own count
-(``drp.report.tally``) on a generated history saved through the store, on both engines; and
+(``drp.tally.tally``) on a generated history saved through the store, on both engines; and
 the overdue deadlines it reads are those the disputes hold."""
 
 from __future__ import annotations
@@ -7,15 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from drp.report import (
-    Period,
-    PeriodActivity,
-    Tally,
-    child_key,
-    month_bounds,
-    open_deadline,
-    tally,
-)
+from drp.overdue import open_deadline
+from drp.report import Period, PeriodActivity
+from drp.tally import Tally, child_key, month_bounds, tally
 from store.reporting import ReportReader
 from store.store import Store
 from tests.drp.report_seed import NEWHAM, NOW, QUARTER, Story, history

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from drp.machine import Context
-from drp.report import Period, PeriodActivity, month_bounds, tally
+from drp.report import Period, PeriodActivity
+from drp.tally import month_bounds, tally
 from store.reporting import ReportReader
 from store.rows import PostedCard
 from store.store import Store

@@ -1,0 +1,129 @@
+"""One period of the quarterly report counted (``Tally``): from disputes and events here, or by
+SQL in ``store.reporting``; both must agree. ``drp.figures`` turns a tally into figures.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from drp.calendar import WorkingDayCalendar
+from drp.events import EventKind, Referred, Responded
+from drp.model import Outcome
+from drp.policy import INFORMAL
+from drp.report import Period, PeriodActivity, Recognition
+from drp.roles import Role
+
+RaisedKey = tuple[Role, str, str, str]  # raiser's role, team, category, issue type
+StepKey = tuple[EventKind, Role, str, str, str]  # kind, raiser's role, month, from, to stage
+STEP_KINDS = frozenset(
+    {EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED, EventKind.IMMEDIATE_HARM}
+)
+CLOSING_KINDS = frozenset(
+    {
+        EventKind.RESOLVED,
+        EventKind.WITHDRAWN,
+        EventKind.CONCLUDED,
+        EventKind.DECLINED,
+        EventKind.REFERRED,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChildSeen:
+    """A child named on a dispute raised in the period (``key``: see ``child_key``)."""
+
+    reference: str
+    team: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """One period's disputes and events counted, before any total, percentage or median.
+
+    ``tally`` counts it from disputes and events; the store counts the same with SQL
+    (``store.reporting``) so a large history is never loaded row by row. Both must agree.
+    """
+
+    raised: Mapping[RaisedKey, int]
+    children: tuple[ChildSeen, ...]
+    steps: Mapping[StepKey, int]
+    informal_went_formal: int
+    referrals: Mapping[tuple[Role, str, str], int]  # raiser's role, month, referral route
+    responses: Mapping[tuple[str, bool], int]  # stage responded at, on time
+    resolutions: tuple[tuple[datetime, datetime], ...]  # (raised, resolved), oldest first
+    outcomes: Mapping[str, int]  # disputes closed in the period, by outcome
+    compliments: tuple[Recognition, ...] = ()
+
+
+def child_key(local_id: str) -> str:
+    """Who a child is for counting: the local ID (every child has one), case and spaces aside.
+    A stored child is counted by its pseudonym instead, one per such key, kept after retention."""
+    return local_id.strip().upper()
+
+
+def month_of(instant: datetime, calendar: WorkingDayCalendar) -> str:
+    """``YYYY-MM`` of an instant's local date."""
+    local = calendar.local_date(instant)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def month_bounds(period: Period, calendar: WorkingDayCalendar) -> tuple[tuple[str, datetime], ...]:
+    """Each month of the period with the instant it ends (local midnight), for SQL buckets."""
+    found = []
+    for month in period.months():
+        year, number = (int(part) for part in month.split("-"))
+        after = date(year + 1, 1, 1) if number == 12 else date(year, number + 1, 1)
+        found.append((month, datetime.combine(after, time(0), tzinfo=calendar.tz)))
+    return tuple(found)
+
+
+def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar) -> Tally:
+    """Count one period of one policy's disputes and events (anything outside it is ignored)."""
+    start, end = period.bounds(calendar)
+    by_ref = {d.reference: d for d in activity.disputes}
+    raised = [d for d in activity.disputes if start <= d.raised_at < end]
+    steps: Counter[StepKey] = Counter()
+    referrals: Counter[tuple[Role, str, str]] = Counter()
+    responses: Counter[tuple[str, bool]] = Counter()
+    went_formal = 0
+    for e in activity.events:
+        d = by_ref.get(e.reference)
+        if d is None or not start <= e.at < end:
+            continue
+        month = month_of(e.at, calendar)
+        if e.kind in STEP_KINDS:
+            steps[(e.kind, d.raiser_role, month, e.from_stage, e.to_stage)] += 1
+        payload = e.payload
+        if e.kind == EventKind.RAISED and e.to_stage == INFORMAL and d.formal_started_at:
+            went_formal += 1
+        elif isinstance(payload, Referred):
+            referrals[(d.raiser_role, month, payload.target)] += 1
+        elif isinstance(payload, Responded):
+            responses[(e.from_stage, payload.on_time)] += 1
+    closed = [d for d in activity.disputes if d.closed_at and start <= d.closed_at < end]
+    return Tally(
+        raised=Counter(
+            (d.raiser_role, d.team, d.concern.category, d.concern.issue_type) for d in raised
+        ),
+        children=tuple(
+            ChildSeen(d.reference, d.team, c.pseudonym or child_key(c.local_id))
+            for d in raised
+            for c in d.children
+        ),
+        steps=steps,
+        informal_went_formal=went_formal,
+        referrals=referrals,
+        responses=responses,
+        resolutions=tuple(
+            sorted(
+                (d.raised_at, d.closed_at or end) for d in closed if d.outcome == Outcome.RESOLVED
+            )
+        ),
+        outcomes=Counter(d.outcome.value for d in closed if d.outcome is not None),
+        compliments=tuple(c for c in activity.compliments if start <= c.sent_at < end),
+    )
