@@ -16,6 +16,8 @@ from typing import Any
 
 from drp.calendar import WorkingDayCalendar
 from drp.model import Dispute, Status
+from drp.policy import ExtensionRule
+from drp.timescale import TimeUnit
 
 JUST_AFTER = timedelta(seconds=1)  # deadlines are 23:59:59: overdue from midnight
 
@@ -200,3 +202,22 @@ def _same(deadline: datetime | None, payload: Mapping[str, Any]) -> bool:
 def instant_key(instant: datetime) -> str:
     """An instant as dedupe keys and payloads spell it: UTC, to the second."""
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def still_overdue(dispute: Dispute, due: Due, now: datetime) -> bool:
+    """Whether ``due``'s deadline is still the dispute's, passed and not yet noted: a stage's
+    response, or the final step's outcome where the profile gives it a timescale."""
+    return (
+        dispute.status in _OWED
+        and dispute.due_at == due.deadline
+        and not dispute.overdue_noted
+        and now > due.deadline
+    )
+
+
+def extension_span(extension: ExtensionRule) -> timedelta:
+    """How long after it was agreed an extension can end (hours exactly; days generously)."""
+    amount = extension.timescale.amount
+    if extension.timescale.unit is TimeUnit.HOURS:
+        return timedelta(hours=amount)
+    return timedelta(days=2 * amount + 14)

@@ -32,12 +32,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from drp.commands import NoteOverdue
-from drp.deadlines import JUST_AFTER, Due, Moment, moments, morning_of, ready
+from drp.deadlines import (
+    JUST_AFTER,
+    Due,
+    Moment,
+    extension_span,
+    moments,
+    morning_of,
+    ready,
+    still_overdue,
+)
 from drp.errors import DrpError
 from drp.machine import Context, Decision, decide
 from drp.model import Actor, Dispute, Status
-from drp.policy import ExtensionRule
-from drp.timescale import TimeUnit
 from store.errors import StaleVersion, StoreError
 from store.store import Store, Transaction
 from teams_bot.delivery.notices import AUTO_ESCALATION_REASON
@@ -167,7 +174,7 @@ class Scheduler:
         candidates += await schedule.reviews_due(after, horizon)
         extension = self.ctx.policy.extension
         if extension is not None:
-            start = (since or now - CATCH_UP) - _span(extension)
+            start = (since or now - CATCH_UP) - extension_span(extension)
             candidates += await schedule.reviews_after_extension(start - JUST_AFTER, now)
         unique = {d.reference: d for d in candidates}
         set_at = await schedule.deadlines_set(unique)
@@ -257,7 +264,7 @@ class Scheduler:
     ) -> int:
         """Note the deadline passed and, if the policy says so, escalate; 0 if not due now."""
         dispute = await tx.disputes.find(due.reference, lock=save)
-        if dispute is None or not _still_overdue(dispute, due, now):
+        if dispute is None or not still_overdue(dispute, due, now):
             return 0
         noted = decide(dispute, NoteOverdue(Actor.system(), now), self.ctx)
         steps: list[tuple[Dispute, Decision]] = [(dispute, noted)]
@@ -350,27 +357,9 @@ def _by_ref(due: Due) -> str:
     return due.reference
 
 
-def _still_overdue(dispute: Dispute, due: Due, now: datetime) -> bool:
-    # A stage's response, or the final step's outcome where the profile gives it a timescale.
-    return (
-        dispute.status in {Status.AWAITING_RESPONSE, Status.EXTERNAL}
-        and dispute.due_at == due.deadline
-        and not dispute.overdue_noted
-        and now > due.deadline
-    )
-
-
 def _origin_of(reference: Mapping[str, Any] | None) -> Origin | None:
     if not reference or not reference.get("serviceUrl"):
         return None
     conversation = reference.get("conversation")
     tenant = conversation.get("tenantId") if isinstance(conversation, Mapping) else None
     return Origin(str(reference["serviceUrl"]), str(tenant or ""))
-
-
-def _span(extension: ExtensionRule) -> timedelta:
-    """How long after it was agreed an extension can end (hours exactly; days generously)."""
-    amount = extension.timescale.amount
-    if extension.timescale.unit is TimeUnit.HOURS:
-        return timedelta(hours=amount)
-    return timedelta(days=2 * amount + 14)
