@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from cards.dispute import ActionInput, parse_action
+from cards.action_input import ActionInput, parse_action
 from cards.verbs import Verb
 from drp.commands import (
     AlertImmediateHarm,
@@ -30,7 +30,7 @@ from store.store import Transaction
 from teams_bot import parties
 from teams_bot.staffing import close_approvers, escalation, pending_staffing
 
-# Domain field names -> the dispute card's input ids (cards.dispute.VERB_INPUTS), per verb.
+# Domain field names -> the dispute card's input ids (cards.action_input.VERB_INPUTS), per verb.
 FIELD_INPUTS: dict[Verb, dict[str, str]] = {
     Verb.RESOLVE: {"comments": "resolve_comments"},
     Verb.EXTEND: {"agreed_work": "agreed_work"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cards.dispute import error_card, refusal_card, stale_card
+from cards.banners import error_card, refusal_card, stale_card
 from teams_bot.turn import Card
 
 NOT_IN_DIRECTORY = (

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from cards import elements as el
-from cards.dispute import notice_card
+from cards.banners import notice_card
 from cards.lists import dispute_list_card, row_for
 from cards.permissions import options
 from cards.text import format_date, format_due, plain

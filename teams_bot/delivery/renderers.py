@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from cards.dispute import notice_card
+from cards.banners import notice_card
 from drp.deadlines import Occasion, still_owed
 from drp.model import Dispute
 from drp.roles import Role

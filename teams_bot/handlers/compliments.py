@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from cards.banners import refusal_card
 from cards.compliment import (
     ComplimentInput,
     compliment_card,
     compliment_form_card,
     parse_compliment,
 )
-from cards.dispute import refusal_card
 from cards.verbs import nonce_of
 from drp.roles import Role
 from store.errors import DuplicateCommand

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from cards.dispute import refusal_card
+from cards.banners import refusal_card
 from cards.verbs import Verb, nonce_of
 from drp.commands import Command
 from drp.errors import CommandRejected, DrpError, InvalidInput, NotPermitted

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from cards.banners import error_card, notice_card, refusal_card, stale_card
 from cards.board import monitoring_card
 from cards.compliment import (
     ComplimentView,
@@ -16,14 +17,7 @@ from cards.compliment import (
     compliment_form_card,
     parse_compliment,
 )
-from cards.dispute import (
-    dispute_card,
-    dispute_summary_card,
-    error_card,
-    notice_card,
-    refusal_card,
-    stale_card,
-)
+from cards.dispute import dispute_card, dispute_summary_card
 from cards.lists import DisputeRow, dispute_list_card, help_card, row_for, welcome_card
 from cards.text import plain
 from cards.verbs import Verb

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from cards.dispute import VERB_INPUTS, dispute_card, parse_action
+from cards.action_input import VERB_INPUTS, parse_action
+from cards.dispute import dispute_card
 from cards.text import escape
 from cards.verbs import Verb
 from cards.views import ViewerKind
