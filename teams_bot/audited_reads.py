@@ -12,12 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from enum import StrEnum
 
-from cards.record import CaseRecord, Route, record_html, record_markdown
-from cards.report import (
-    report_csv,
-    report_html,
-    report_markdown,
-)
+from cards.record import CaseRecord, Route
 from cards.views import DisputeView
 from drp.events import Event, HandedOver, Responded
 from drp.figures import figures, report_of
@@ -27,6 +22,9 @@ from drp.report import Period, QuarterlyReport, Recognition
 from drp.roles import Role
 from drp.supervision import OutstandingRow, outstanding
 from drp.tally import Tally, month_bounds
+from exports.record import record_html, record_markdown
+from exports.report import report_html, report_markdown
+from exports.report_csv import report_csv
 from store.rows import Person
 from store.store import Store, Transaction
 from teams_bot import parties

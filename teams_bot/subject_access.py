@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from cards.record import CaseRecord
-from cards.sar import HeldDispute, Read, Reader, Shown, SubjectAccess
 from drp import validation as check
 from drp.governance import MAX_LOCAL_ID, printable
 from drp.tally import child_key
+from exports.sar import HeldDispute, Read, Reader, Shown, SubjectAccess
 from store.rows import AuditEntry, Person, PostedCard
 from store.store import Store, Transaction
 from teams_bot.audited_reads import case_record

@@ -29,7 +29,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Disputes per month by stage and referral (IROs and CP chairs apart), by "
         "team, by category, informal and formal, timeliness, overdue now, compliments, and "
         "the same period last year. The HTML opens offline; the CSV's columns are documented "
-        "in cards/report.py.",
+        "in exports/report_csv.py.",
     )
     parser.add_argument("--from", dest="start", required=True, type=iso_date, metavar="DATE")
     parser.add_argument("--to", dest="end", required=True, type=iso_date, metavar="DATE")

@@ -6,8 +6,8 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from cards.sar import SubjectAccess, sar_html
 from drp.errors import InvalidInput
+from exports.sar import SubjectAccess, sar_html
 from store.store import Store
 from teams_bot.cli.db import database_url, ready, run
 from teams_bot.cli.errors import CliError

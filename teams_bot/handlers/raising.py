@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from cards.form import FormInput, form_card, input_id_for, parse_form, practitioner_responds
+from cards.form import form_card, practitioner_responds
+from cards.form_input import FormInput, input_id_for, parse_form
 from cards.verbs import nonce_of
 from drp.commands import AlertImmediateHarm, Raise
 from drp.errors import InvalidInput, NotPermitted

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from cards.form import FormInput, form_card, input_id_for, input_ids, parse_form
+from cards.form import form_card
+from cards.form_input import FormInput, input_id_for, input_ids, parse_form
 from cards.verbs import Verb
 from drp.commands import Raise
 from drp.machine import Context, raise_dispute

@@ -13,24 +13,8 @@ from typing import Any
 
 import pytest
 
-from cards.record import (
-    CARD_BUDGET,
-    CaseRecord,
-    Route,
-    chronology,
-    record_card,
-    record_html,
-    record_markdown,
-)
-from cards.report import (
-    CSV_COLUMNS,
-    outstanding_card,
-    outstanding_text,
-    report_csv,
-    report_html,
-    report_markdown,
-    report_summary_card,
-)
+from cards.record import CARD_BUDGET, CaseRecord, Route, chronology, record_card
+from cards.report import outstanding_card, outstanding_text, report_summary_card
 from cards.views import DisputeView
 from drp.events import Declined, Escalated, Payload, Referred, Responded, Withdrawn
 from drp.figures import quarterly_report
@@ -39,6 +23,9 @@ from drp.overdue import open_deadline
 from drp.report import PeriodActivity, QuarterlyReport
 from drp.supervision import outstanding
 from drp.tally import tally
+from exports.record import record_html, record_markdown
+from exports.report import report_html, report_markdown
+from exports.report_csv import CSV_COLUMNS, report_csv
 from tests.drp.report_seed import NEWHAM, NOW, QUARTER, Story, current, last_year
 
 Json = dict[str, Any]

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from cards.report import CSV_COLUMNS, report_csv, report_html, report_markdown
 from drp.report import TOTAL, QuarterlyReport
+from exports.report import report_html, report_markdown
+from exports.report_csv import CSV_COLUMNS, report_csv
 from store.store import Store
 from teams_bot.audited_reads import (
     RECORD_EXPORTED,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cards.report import CSV_COLUMNS
+from exports.report_csv import CSV_COLUMNS
 from store.store import Store
 from teams_bot.cli import main
 from tests.teams_bot.records_seed import seeded_store

@@ -20,13 +20,13 @@ from cards.record import (
     chronology,
     concern_texts,
     outcome_text,
-    page,
     requested_actions,
     summary_facts,
 )
 from cards.text import format_date, format_instant
 from drp.governance import ChildField
 from drp.policy import Policy
+from exports.markup import page
 
 SUBJECT = "The subject of this request"
 SIBLING = "Sibling on the same dispute"

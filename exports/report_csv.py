@@ -1,0 +1,115 @@
+"""The quarterly report as CSV for other programs.
+
+CSV: one row per figure, always these columns (``CSV_COLUMNS``):
+
+- ``period_from``, ``period_to``: the period's first and last day (ISO dates); the rows of the
+  same period last year carry last year's dates;
+- ``section``: ``summary``, ``stage_entries``, ``team``, ``team_category``, ``category``,
+  ``issue_type``, ``timeliness``, ``outcome``, ``compliments`` or ``overdue_now``;
+- ``group``: ``all``, ``iro``, ``chair`` or ``other`` (the raiser's role), or the team's name
+  in the ``team``, ``team_category`` and ``compliments`` sections;
+- ``item``: what is counted: a summary figure's name, a month ``YYYY-MM`` or ``total``, a
+  category or issue type key, a stage key, an outcome;
+- ``measure``: ``count``, ``percent``, ``working_days``, ``responses``, ``on_time``,
+  ``percent_on_time``, or (stage entries) the column: a stage key or ``referral:<route>``;
+- ``value``: a whole number, a decimal with one place, or empty when there is nothing to
+  divide by.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from cards.report import number
+from drp.report import ALL, TOTAL, Figures, QuarterlyReport, RaiserGroup
+
+CSV_COLUMNS = ("period_from", "period_to", "section", "group", "item", "measure", "value")
+
+Row = tuple[str, str, str, str, str, str, str]
+
+
+def _csv_value(value: Decimal | float | int | None) -> str:
+    return "" if value is None else number(value)
+
+
+def report_csv(report: QuarterlyReport) -> str:
+    """Every figure as CSV rows of ``CSV_COLUMNS`` (this period, then last year, then overdue)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for figures in (report.current, report.last_year):
+        writer.writerows(_figure_rows(report, figures))
+    writer.writerows(_overdue_csv(report))
+    return out.getvalue()
+
+
+def _row(f: Figures, section: str, group: str, item: str, measure: str, value: Any) -> Row:
+    p = f.period
+    return (p.start.isoformat(), p.end.isoformat(), section, group, item, measure, value)
+
+
+def _figure_rows(report: QuarterlyReport, f: Figures) -> Iterable[Row]:
+    yield from _summary_csv(f)
+    months = (*f.period.months(), TOTAL)
+    for group in (ALL, *(g.value for g in f.groups)):
+        for month in months:
+            for column in report.columns:
+                count = f.entry(group, month, column.key)
+                yield _row(f, "stage_entries", group, month, column.key, count)
+    for team in f.teams:
+        for item, value in (("disputes", team.disputes), ("children", team.children)):
+            yield _row(f, "team", team.team, item, "count", value)
+        yield _row(f, "team", team.team, "families", "count", team.families)
+        for key, count in team.categories:
+            yield _row(f, "team_category", team.team, key, "count", count)
+    for section, shares in (("category", f.categories), ("issue_type", f.issue_types)):
+        for share in shares:
+            yield _row(f, section, ALL, share.key, "count", share.count)
+            yield _row(f, section, ALL, share.key, "percent", _csv_value(share.percent))
+    for t in (*f.timeliness, f.responses):
+        yield _row(f, "timeliness", ALL, t.stage, "responses", t.responses)
+        yield _row(f, "timeliness", ALL, t.stage, "on_time", t.on_time)
+        yield _row(f, "timeliness", ALL, t.stage, "percent_on_time", _csv_value(t.percent))
+    for outcome, count in f.outcomes:
+        yield _row(f, "outcome", ALL, outcome, "count", count)
+    for name, sent, acknowledged in f.compliments:
+        yield _row(f, "compliments", name, "sent", "count", sent)
+        yield _row(f, "compliments", name, "acknowledged", "count", acknowledged)
+
+
+def _summary_csv(f: Figures) -> Iterable[Row]:
+    counts = {
+        "disputes_raised": f.raised,
+        "informal": f.informal,
+        "formal": f.formal,
+        "informal_went_formal": f.informal_went_formal,
+        "children": f.children,
+        "families": f.families,
+        "resolved": f.resolved,
+        "immediate_harm_alerts": f.immediate_harm_alerts,
+        "compliments_sent": f.compliments_sent,
+        "compliments_acknowledged": f.compliments_acknowledged,
+    }
+    for item, value in counts.items():
+        yield _row(f, "summary", ALL, item, "count", value)
+    for group in RaiserGroup:
+        raised = f.raised_by_group.get(group, 0)
+        yield _row(f, "summary", group.value, "disputes_raised", "count", raised)
+    median = _csv_value(f.median_days_to_resolution)
+    yield _row(f, "summary", ALL, "median_days_to_resolution", "working_days", median)
+
+
+def _overdue_csv(report: QuarterlyReport) -> Iterable[Row]:
+    f = report.current
+    for group in (ALL, *(g.value for g in RaiserGroup)):
+        mine = [o for o in report.overdue if group in (ALL, o.group.value)]
+        counts: dict[str, int] = {}
+        for o in mine:
+            counts[o.stage] = counts.get(o.stage, 0) + 1
+        yield _row(f, "overdue_now", group, TOTAL, "count", len(mine))
+        for stage, count in sorted(counts.items()):
+            yield _row(f, "overdue_now", group, stage, "count", count)
