@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from cards.audit_trail import TrailRow
+from exports.audit_trail import TrailRow
 from store.rows import AuditEntry, Person
 from store.store import Store
 

@@ -6,11 +6,11 @@ import argparse
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from cards.audit_trail import trail_csv, trail_markdown
 from drp import validation as check
 from drp.calendar import LONDON
 from drp.errors import InvalidInput
 from drp.governance import printable
+from exports.audit_trail import trail_csv, trail_markdown
 from store.store import Store
 from teams_bot.audit_trail import TrailQuery, trail
 from teams_bot.cli.db import add_database_option, database_url, ready, run

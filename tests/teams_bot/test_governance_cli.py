@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cards.audit_trail import CSV_COLUMNS, TrailRow, trail_csv
+from exports.audit_trail import CSV_COLUMNS, TrailRow, trail_csv
 from store.store import Store
 from teams_bot.cli import main
 from tests.teams_bot.records_seed import seeded_store

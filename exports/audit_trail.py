@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from cards.record import md
 from drp.calendar import LONDON
+from exports.markup import md
 
 CSV_COLUMNS = ("at", "category", "action", "reference", "actor", "name", "email", "detail")
 _EXPORTS = frozenset({"record_exported", "report_generated", "sar_exported"})
