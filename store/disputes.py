@@ -254,6 +254,10 @@ class Disputes:
         )
         return await self._load(_by_deadline(held & IS_OPEN))
 
+    async def open_naming(self, person_id: str) -> list[Dispute]:
+        """Open disputes naming this person as the practitioner (the tab's My disputes)."""
+        return await self._load(_by_deadline((disputes.c.practitioner == person_id) & IS_OPEN))
+
     async def open_for_team(self, team: str) -> list[Dispute]:
         """Open disputes about children of this team (the monitoring board)."""
         return await self._load(_by_deadline((disputes.c.team == team) & IS_OPEN))

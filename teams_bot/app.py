@@ -39,6 +39,9 @@ from teams_bot.retention import daily_job
 from teams_bot.router import Router
 from teams_bot.scheduler import Scheduler, Timing
 from teams_bot.settings import BotCredentials
+from teams_bot.tabs.app import PREFIX as TABS_PREFIX
+from teams_bot.tabs.app import make_tabs
+from teams_bot.tabs.sso import ENTRA_KEYS_URL, SsoCheck, tenants_for
 from teams_bot.turn import Messenger
 
 log = logging.getLogger(__name__)
@@ -80,6 +83,8 @@ def build_bot(
     retention: RetentionPeriod | None = None,
     mailer: Mailer | None = None,
     installer: Installer | None = None,
+    tab_domain: str | None = None,
+    tab_keys_url: str = ENTRA_KEYS_URL,
 ) -> Bot:
     """Wire the bot; tests pass their own clock, keys, delivery policy and throttle (pacing
     sleeps on the wall clock: a test driving its own clock passes ``Throttle.off()``), and may
@@ -87,7 +92,9 @@ def build_bot(
     instead of the background tasks. ``service_urls`` is DRP_ALLOWED_SERVICE_URLS; tests serve
     their own token-signing keys with ``token_keys``. Without a ``mailer`` (no DRP_SMTP_URL)
     the policy's mailbox copies are not owed at all. An ``installer`` installs the app for
-    people Teams will not open a chat with (else they are @mentioned on the board)."""
+    people Teams will not open a chat with (else they are @mentioned on the board).
+    ``tab_domain`` (DRP_TAB_DOMAIN) turns on the tab's Teams SSO with an app id; tests serve
+    Entra ID's keys at ``tab_keys_url``."""
     if mailer is None:
         ctx = mailboxes.without_mailboxes(ctx)
     adapter = make_adapter(credentials, token_keys)
@@ -124,10 +131,21 @@ def build_bot(
 
     host = BotFrameworkHost(adapter, DrpActivityHandler(router), credentials, token_keys)
     app = make_app(host, credentials, health, ServiceUrls(service_urls))
+    app.add_subapp(
+        TABS_PREFIX, make_tabs(deps, credentials, _sso(credentials, tab_domain, tab_keys_url))
+    )
     if deliver_in_background:
         app.cleanup_ctx.append(_background(deliverer.run, "outbox-delivery"))
         app.cleanup_ctx.append(_background(scheduler.run, "deadline-scheduler"))
     return Bot(store, deps, deliverer, router, app, scheduler)
+
+
+def _sso(credentials: BotCredentials, domain: str | None, keys_url: str) -> SsoCheck | None:
+    """The tab's SSO check: with an app id and the tab's domain only."""
+    if credentials.open or domain is None:
+        return None
+    tenants = tenants_for(credentials.allowed_tenants, credentials.app_type, credentials.tenant_id)
+    return SsoCheck(credentials.app_id, domain, tenants, keys_url)
 
 
 def _background(

@@ -47,7 +47,7 @@ def build_manifest(
     name: str | None = None,
 ) -> dict[str, Any]:
     """The app manifest for ``app_id``; the bot id defaults to the app id."""
-    host = None if domain is None else _hostname(domain)
+    host = None if domain is None else hostname(domain)
     values = {
         "TEAMS_APP_ID": _guid("app_id", app_id),
         "BOT_ID": _guid("bot_id", app_id if bot_id is None else bot_id),
@@ -117,7 +117,8 @@ def _semver(value: str) -> str:
     return value
 
 
-def _hostname(value: str) -> str:
+def hostname(value: str) -> str:
+    """A host name such as ``drp.example.gov.uk`` (lower-cased); ManifestError if not one."""
     host = value.lower()
     labels = host.split(".")
     if len(host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):

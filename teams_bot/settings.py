@@ -24,6 +24,7 @@ from drp.policy import Policy, load_policy
 from store.engine import parse_url
 from store.errors import InvalidRecord
 from teams_bot.graph.mapping import DirectoryMapping, load_mapping
+from teams_bot.manifest import hostname
 
 PREFIX = "DRP_"
 # Read by the test suite only, never by the bot.
@@ -79,6 +80,10 @@ VARIABLES: Mapping[str, str] = {
         "with DRP_GRAPH_*, the app is installed for people who never opened it"
     ),
     "DRP_DIRECTORY_SYNC": "off (default) or HH:MM, Europe/London: serve syncs the directory daily",
+    "DRP_TAB_DOMAIN": (
+        "the host name Teams loads the tab from (manifest build --domain); with MicrosoftAppId, "
+        "tab SSO tokens must be for api://DOMAIN/APP_ID (unset: the tab signs no one in)"
+    ),
 }
 SMTP_PORTS = {"smtp": 25, "smtps": 465}
 # The Bot Framework's own names for the Azure bot registration.
@@ -171,6 +176,7 @@ class Settings:
     graph: GraphSettings | None = None
     mapping: DirectoryMapping | None = None
     directory_sync: time | None = None
+    tab_domain: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -201,6 +207,7 @@ class Settings:
             graph=graph,
             mapping=mapping,
             directory_sync=_directory_sync(environ, graph, mapping),
+            tab_domain=_parse(environ, "DRP_TAB_DOMAIN", "", lambda v: hostname(v) if v else None),
         )
 
     @classmethod

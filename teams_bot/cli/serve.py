@@ -80,6 +80,7 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
         retention=settings.retention,
         mailer=_mailer(settings),
         installer=installer,
+        tab_domain=settings.tab_domain,
     )
     if settings.bot.open:
         log.warning(OPEN_WARNING)

@@ -29,6 +29,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
             "DRP_NATION": "wls",
             "DRP_CLOSURE_DAYS": "2026-12-31, 2026-12-24,",
             "DRP_ALLOWED_SERVICE_URLS": "https://smba.trafficmanager.net/uk/, http://127.0.0.1:9/",
+            "DRP_TAB_DOMAIN": "DRP.Example.gov.uk",
             "DRP_TEST_POSTGRES_URL": "ignored by the bot",
             "HOME": "not ours",
         }
@@ -43,6 +44,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
         "https://smba.trafficmanager.net/uk/",
         "http://127.0.0.1:9/",
     )
+    assert settings.tab_domain == "drp.example.gov.uk"
 
 
 @pytest.mark.parametrize(
@@ -57,6 +59,8 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
         ("DRP_DATABSE_URL", "sqlite:///x", "unknown setting (known: DRP_DATA_DIR"),
         ("DRP_ALLOWED_SERVICE_URLS", "file:///etc/passwd", "is not an http(s) URL prefix"),
         ("DRP_ALLOWED_SERVICE_URLS", "smba.trafficmanager.net", "is not an http(s) URL prefix"),
+        ("DRP_TAB_DOMAIN", "https://drp.example.gov.uk/", "must be a host name"),
+        ("DRP_TAB_DOMAIN", "drp..example", "must be a host name"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str, reason: str) -> None:

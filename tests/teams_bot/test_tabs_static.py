@@ -1,0 +1,37 @@
+"""The tab's pinned Teams JavaScript library: the version e2e/package.json pins, byte for byte
+the file that npm package ships."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STATIC = ROOT / "teams_bot" / "tabs" / "static"
+NPM = ROOT / "e2e" / "node_modules" / "@microsoft" / "teams-js"
+
+
+def pinned() -> str:
+    return str(
+        json.loads((ROOT / "e2e" / "package.json").read_text())["dependencies"][
+            "@microsoft/teams-js"
+        ]
+    )
+
+
+def test_the_served_library_is_the_pinned_version_and_the_pages_load_it() -> None:
+    version = pinned()
+    assert (STATIC / f"MicrosoftTeams-{version}.min.js").is_file()
+    assert (STATIC / f"MicrosoftTeams-{version}.LICENSE.txt").is_file()
+    base = (ROOT / "teams_bot" / "tabs" / "templates" / "base.html").read_text()
+    assert f'src="/tabs/static/MicrosoftTeams-{version}.min.js"' in base
+
+
+@pytest.mark.browser
+def test_the_served_library_is_the_npm_package_file() -> None:
+    shipped = NPM / "dist" / "umd" / "MicrosoftTeams.min.js"
+    assert shipped.is_file(), "run scripts/e2e-deps.sh"
+    assert json.loads((NPM / "package.json").read_text())["version"] == pinned()
+    assert (STATIC / f"MicrosoftTeams-{pinned()}.min.js").read_bytes() == shipped.read_bytes()
