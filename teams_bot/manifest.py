@@ -58,7 +58,46 @@ def build_manifest(
     }
     template = json.loads(_asset(TEMPLATE_NAME).decode("utf-8"))
     filled: dict[str, Any] = _fill(template, values)
+    if host is not None:
+        filled.update(tabs(host, values["BOT_ID"] or ""))
     return filled
+
+
+# The personal app's tabs: its chat with the bot first, then the pages (teams_bot/tabs).
+STATIC_TABS = (
+    ("drp-mine", "My disputes", "mine"),
+    ("drp-dashboard", "DRP dashboard", "dashboard"),
+    ("drp-report", "DRP report", "report"),
+)
+
+
+def tabs(host: str, bot_id: str) -> dict[str, Any]:
+    """The tabs a package for ``host`` gains: static tabs in the personal app, a configurable
+    channel tab, and the SSO registration (the bot's own Entra app, ``api://host/bot_id``)."""
+    site = f"https://{host}/tabs"
+    static: list[dict[str, Any]] = [{"entityId": "conversations", "scopes": ["personal"]}]
+    static += [
+        {
+            "entityId": entity,
+            "name": name,
+            "contentUrl": f"{site}/{page}?theme={{theme}}",
+            "websiteUrl": f"{site}/{page}",
+            "scopes": ["personal"],
+        }
+        for entity, name, page in STATIC_TABS
+    ]
+    return {
+        "staticTabs": static,
+        "configurableTabs": [
+            {
+                "configurationUrl": f"{site}/configure?theme={{theme}}",
+                "canUpdateConfiguration": True,
+                "scopes": ["team"],
+                "context": ["channelTab"],
+            }
+        ],
+        "webApplicationInfo": {"id": bot_id, "resource": f"api://{host}/{bot_id}"},
+    }
 
 
 def write_package(manifest: dict[str, Any], out: Path) -> Path:

@@ -37,13 +37,36 @@ def _icon(name: str) -> Image.Image:
     return Image.open(BytesIO(resources.files("manifest").joinpath(name).read_bytes()))
 
 
-def test_bot_is_in_personal_and_team_scopes_without_files_or_sso() -> None:
+def test_bot_is_in_personal_and_team_scopes_without_files() -> None:
     manifest = build_manifest(APP_ID)
 
     (bot,) = manifest["bots"]
     assert set(bot["scopes"]) == {"personal", "team"}
     assert bot["supportsFiles"] is False
     assert "webApplicationInfo" not in manifest
+
+
+def test_without_a_domain_the_package_has_no_tabs() -> None:
+    manifest = build_manifest(APP_ID)
+
+    assert not {"staticTabs", "configurableTabs", "webApplicationInfo"} & set(manifest)
+
+
+def test_with_a_domain_the_tabs_and_their_sso_are_declared() -> None:
+    manifest = build_manifest(APP_ID, bot_id=BOT_ID, domain="drp.example.gov.uk")
+
+    entities = [tab["entityId"] for tab in manifest["staticTabs"]]
+    assert entities == ["conversations", "drp-mine", "drp-dashboard", "drp-report"]
+    mine = manifest["staticTabs"][1]
+    assert mine["contentUrl"] == "https://drp.example.gov.uk/tabs/mine?theme={theme}"
+    assert mine["scopes"] == ["personal"]
+    (channel,) = manifest["configurableTabs"]
+    assert channel["configurationUrl"].startswith("https://drp.example.gov.uk/tabs/configure")
+    assert channel["scopes"] == ["team"]
+    assert manifest["webApplicationInfo"] == {
+        "id": BOT_ID,
+        "resource": f"api://drp.example.gov.uk/{BOT_ID}",
+    }
 
 
 def test_each_scope_has_its_own_command_list() -> None:
