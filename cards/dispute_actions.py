@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cards import elements as el
 from cards.action_input import ACTION_ROWS
+from cards.correction import correct_action
 from cards.dispute_render import DisputeRender
 from cards.elements import Json
 from cards.permissions import Target
@@ -101,6 +102,9 @@ def viewer_actions(render: DisputeRender) -> list[Json]:
         found += _raiser_actions(render)  # a decider's verbs are the review's share
     if Verb.RECORD in verbs:
         found.append(render.execute("Case record", Verb.RECORD, with_inputs=False))
+    if Verb.CORRECT in verbs:
+        dispute, values, errors = render.dispute, render.values, render.errors
+        found.append(correct_action(dispute, render.key_factory, values, errors))
     return found
 
 

@@ -8,7 +8,7 @@ is offered and the real input is checked when it is pressed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from cards.verbs import Verb
@@ -19,6 +19,7 @@ from drp.commands import (
     Approve,
     Command,
     Conclude,
+    Correct,
     Decline,
     Escalate,
     Extend,
@@ -28,6 +29,7 @@ from drp.commands import (
     Withdraw,
 )
 from drp.errors import DrpError, InvalidInput
+from drp.governance import CORRECTORS
 from drp.machine import Context, current_stage, decide, escalation_target, process_of
 from drp.model import Actor, Dispute
 from drp.policy import FinalStep, Policy, Referral, Stage
@@ -60,6 +62,23 @@ def options(
 ) -> Options:
     """The verbs the machine would accept from this viewer, with the escalation targets."""
     ctx = Context(policy, calendar)
+    found = _options(dispute, viewer, now, ctx)
+    if _corrects(dispute, viewer, now, ctx):
+        return replace(found, verbs=found.verbs | {Verb.CORRECT})
+    return found
+
+
+def _corrects(dispute: Dispute, viewer: Viewer, now: datetime, ctx: Context) -> bool:
+    """Whether the machine accepts a correction from the viewer in a role they hold."""
+    return any(
+        _accepts(dispute, Correct(Actor(viewer.person_id, role), now, "child_1_name", "", ""), ctx)
+        for role in sorted(viewer.held & CORRECTORS)
+    )
+
+
+def _options(dispute: Dispute, viewer: Viewer, now: datetime, ctx: Context) -> Options:
+    """The verbs of the viewer's part in the dispute."""
+    policy = ctx.policy
     if viewer.kind in (ViewerKind.RAISER, ViewerKind.DECIDER):
         return _reviewer(dispute, viewer, now, ctx)
     verbs: set[Verb] = set()

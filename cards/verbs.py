@@ -42,6 +42,7 @@ class Verb(StrEnum):
     RECORD = "drp.record"
     COMPLIMENT = "drp.compliment"
     ACKNOWLEDGE = "drp.acknowledge"
+    CORRECT = "drp.correct"
 
 
 def new_key() -> str:

@@ -37,6 +37,7 @@ class Viewer:
     kind: ViewerKind
     on_behalf_of: str = ""
     role: Role | None = None
+    held: frozenset[Role] = frozenset()  # every role the person holds in the directory
 
 
 @dataclass(frozen=True, slots=True)

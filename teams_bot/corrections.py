@@ -64,9 +64,12 @@ async def correct(
             if dispute is None:
                 raise NoSuchDispute(correction.reference)
             command = Correct(
-                correction.actor, correction.at, correction.field, correction.value,
+                correction.actor,
+                correction.at,
+                correction.field,
+                correction.value,
                 correction.reason,
-            )  # fmt: skip
+            )
             decision = decide(dispute, command, ctx)
             await tx.disputes.save(decision, expected_version=dispute.version)
             await Notifier(tx, ctx).fan_out(
@@ -77,15 +80,21 @@ async def correct(
                 "sequence": decision.event.sequence,
             }
             await tx.audit.record(
-                CORRECTED, correction.actor.id, at=correction.at, reference=dispute.reference,
+                CORRECTED,
+                correction.actor.id,
+                at=correction.at,
+                reference=dispute.reference,
                 detail=detail,
-            )  # fmt: skip
+            )
     except NotPermitted:
         async with store.transaction() as tx:
             refused: dict[str, JsonValue] = {"command": "correct"}  # not the unchecked field
             await tx.audit.record(
-                REFUSED, correction.actor.id, at=correction.at, reference=correction.reference,
+                REFUSED,
+                correction.actor.id,
+                at=correction.at,
+                reference=correction.reference,
                 detail=refused,
-            )  # fmt: skip
+            )
         raise
     return Corrected(decision.dispute, await store.scrub())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from cards.board import monitoring_card
@@ -51,6 +52,9 @@ class Renderer:
         """The card this person sees: actions only where the machine would accept them."""
         today = self.ctx.calendar.local_date(now)
         who = await parties.viewer(tx, dispute, person_id, today, self.ctx.policy)
+        person = await tx.directory.person(person_id)
+        if person is not None and person.active:
+            who = replace(who, held=frozenset(grant.role for grant in person.roles))
         view, people = await self._view(tx, dispute)
         refresh_ids = parties.teams_ids(people, parties.party_ids(dispute))
         return dispute_card(

@@ -11,6 +11,7 @@ from teams_bot import messages
 from teams_bot.deps import Deps
 from teams_bot.handlers.chat import ChatCommands
 from teams_bot.handlers.compliments import Compliments
+from teams_bot.handlers.corrections import Corrections
 from teams_bot.handlers.disputes import DisputeActions
 from teams_bot.handlers.monitoring import Monitoring
 from teams_bot.handlers.raising import RaiseFlow
@@ -40,6 +41,7 @@ def build_router(deps: Deps) -> Router:
     monitoring = Monitoring(deps)
     reading = ReadingCommands(deps)
     compliments = Compliments(deps)
+    corrections = Corrections(deps)
 
     async def refresh(turn: Turn) -> Reply:
         return await disputes.current(turn, str(turn.data.get("reference") or ""))
@@ -71,6 +73,7 @@ def build_router(deps: Deps) -> Router:
         Verb.RECORD.value: reading.record,
         Verb.COMPLIMENT.value: compliments.send,
         Verb.ACKNOWLEDGE.value: compliments.acknowledge,
+        Verb.CORRECT.value: corrections.correct,
         **{verb.value: disputes.act for verb in ACTION_VERBS},
     }
     return Router(texts, verbs, chat.welcome, unknown_verb, joined=chat.joined)

@@ -1,0 +1,104 @@
+"""The **Correct details** button (issue 21.3): the chairs' service manager corrects a child's
+name, local ID or date of birth with a reason (``teams_bot.corrections`` does the work).
+
+Anyone else who sends the verb is refused and audited; someone who may not see the dispute gets
+a card without its details. Wrong input shows the card again with the inputs kept and the
+error under the one at fault; a click on an out-of-date card gets the current one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from cards import correction
+from cards.banners import refusal_card
+from drp.errors import CommandRejected, InvalidInput, NotPermitted
+from drp.governance import CORRECTORS
+from drp.model import Actor
+from drp.roles import Role
+from store.rows import Person
+from teams_bot import messages, parties
+from teams_bot.corrections import Correction, NoSuchDispute, correct
+from teams_bot.deps import Deps
+from teams_bot.outbox_kinds import Origin
+from teams_bot.turn import Card, Reply, Turn
+
+NOT_YOURS = "only the chairs' service manager corrects a child's details. Nothing was changed."
+
+
+class Corrections:
+    """Runs the Correct details button for the person who pressed it."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def correct(self, turn: Turn) -> Reply:
+        """Correct the chosen detail, or say why not."""
+        reference = str(turn.data.get("reference") or "")
+        now = self.deps.clock()
+        async with self.deps.store.transaction() as tx:
+            person = await self.deps.person(tx, turn, now)
+            if person is None:
+                return Reply(invoke_card=messages.not_in_directory())
+            dispute = await tx.disputes.find(reference)
+            if dispute is None:
+                return Reply(invoke_card=messages.no_such_dispute(reference))
+            if _version(turn.data.get("version")) not in (None, dispute.version):
+                card = await self.deps.render.dispute(tx, dispute, person.id, now)
+                return Reply(invoke_card=messages.stale(card))
+        field, value, reason = correction.read(turn.data)
+        asked = Correction(reference, _actor(person), field, value, reason, now)
+        try:
+            await correct(self.deps.store, self.deps.ctx, asked, Origin.of(turn.where))
+        except NoSuchDispute:
+            return Reply(invoke_card=messages.no_such_dispute(reference))
+        except NotPermitted:
+            return Reply(invoke_card=await self._refused(reference, person, now))
+        except InvalidInput as wrong:
+            values = {correction.FIELD: field, correction.VALUE: value, correction.REASON: reason}
+            errors = {correction.INPUTS.get(wrong.field, correction.VALUE): wrong.reason}
+            return Reply(invoke_card=await self._card(reference, person, now, values, errors))
+        except CommandRejected as rejected:
+            card = await self._card(reference, person, now)
+            return Reply(invoke_card=messages.problem(rejected.reason, card))
+        self.deps.wake()
+        return Reply(invoke_card=await self._card(reference, person, now))
+
+    async def _card(
+        self,
+        reference: str,
+        person: Person,
+        now: datetime,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+    ) -> Card:
+        async with self.deps.store.transaction(readonly=True) as tx:
+            dispute = await tx.disputes.get(reference)
+            return await self.deps.render.dispute(
+                tx, dispute, person.id, now, values=values, errors=errors
+            )
+
+    async def _refused(self, reference: str, person: Person, now: datetime) -> Card:
+        """Refused (and audited by the service): the card only for those who may see it."""
+        async with self.deps.store.transaction(readonly=True) as tx:
+            dispute = await tx.disputes.get(reference)
+            today = self.deps.ctx.calendar.local_date(now)
+            if not await parties.may_see(tx, dispute, person, today):
+                return refusal_card(NOT_YOURS)
+            card = await self.deps.render.dispute(tx, dispute, person.id, now)
+        return messages.refusal(NOT_YOURS, card)
+
+
+def _actor(person: Person) -> Actor:
+    """The person in the correcting role they hold, else in one the domain refuses."""
+    held = parties.acting_role(person, sorted(CORRECTORS))
+    return Actor(person.id, held or (person.roles[0].role if person.roles else Role.PRACTITIONER))
+
+
+def _version(value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        return -1  # a garbled version is never current
