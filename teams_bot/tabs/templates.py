@@ -19,14 +19,16 @@ from teams_bot.tabs.session import set_cookie
 
 THEMES = ("default", "dark", "contrast")
 THEME_COOKIE = "drp_theme"
-# Teams hosts the tab in an iframe; nothing else may frame it. Scripts only from the bot itself.
+# Teams hosts the tab in an iframe; nothing else may frame it. Scripts only from the bot itself;
+# the Teams library fetches its list of valid Teams origins from Microsoft's CDN.
 FRAME_ANCESTORS = (
     "'self' https://teams.microsoft.com https://*.teams.microsoft.com "
     "https://*.cloud.microsoft https://*.office.com https://*.microsoft365.com"
 )
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    f"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {FRAME_ANCESTORS}"
+    "connect-src 'self' https://res.cdn.office.net; form-action 'self'; base-uri 'none'; "
+    f"frame-ancestors {FRAME_ANCESTORS}"
 )
 # The record and report documents carry their own stricter CSP (no scripts, inline styles).
 DOCUMENT_CSP = (

@@ -3,7 +3,10 @@
 (function () {
   "use strict";
   var THEMES = ["default", "dark", "contrast"];
-  var teams = window.microsoftTeams;
+  // The pinned Teams library, loaded only inside a frame (Teams hosts tabs in one): opened
+  // outside Teams, a page loads nothing from anywhere else.
+  var LIBRARY = "/tabs/static/MicrosoftTeams-2.58.0.min.js";
+  var teams = null;
 
   function setTheme(theme) {
     if (THEMES.indexOf(theme) >= 0) {
@@ -43,15 +46,23 @@
     teams.pages.config.setValidityState(true);
   }
 
-  if (!teams || window.parent === window) {
+  function start() {
+    teams = window.microsoftTeams;
+    teams.app.initialize().then(function () {
+      teams.app.getContext().then(function (context) { setTheme(context.app.theme); });
+      teams.app.registerOnThemeChangeHandler(setTheme);
+      var status = document.getElementById("sso-status");
+      if (status) { signIn(status); }
+      var form = document.getElementById("configure");
+      if (form) { configure(form); }
+    }).catch(function () { /* not hosted by Teams after all: the page stands as served */ });
+  }
+
+  if (window.parent === window) {
     return;
   }
-  teams.app.initialize().then(function () {
-    teams.app.getContext().then(function (context) { setTheme(context.app.theme); });
-    teams.app.registerOnThemeChangeHandler(setTheme);
-    var status = document.getElementById("sso-status");
-    if (status) { signIn(status); }
-    var form = document.getElementById("configure");
-    if (form) { configure(form); }
-  }).catch(function () { /* not hosted by Teams after all: the page stands as served */ });
+  var script = document.createElement("script");
+  script.src = LIBRARY;
+  script.onload = start;
+  document.head.appendChild(script);
 }());
