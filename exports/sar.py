@@ -78,6 +78,20 @@ class HeldDispute:
 
 
 @dataclass(frozen=True, slots=True)
+class Praise:
+    """A compliment whose form named the child: who recognised whose good practice, and what
+    they wrote."""
+
+    at: datetime
+    by: Reader
+    to: Reader
+    manager: Reader
+    good_practice: str
+    impact: str
+    acknowledged_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class SubjectAccess:
     """The answer to one subject access request."""
 
@@ -85,6 +99,7 @@ class SubjectAccess:
     generated_at: datetime
     generated_by: str
     held: tuple[HeldDispute, ...]
+    compliments: tuple[Praise, ...] = ()
 
 
 _CSS = """
@@ -109,6 +124,8 @@ def _h(text: object) -> str:
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]], marked: frozenset[int]) -> str:
+    if not rows:
+        return "<p>None recorded.</p>"
     top = "".join(f"<th scope='col'>{_h(h)}</th>" for h in head)
     body = "".join(
         f"<tr{' class=subject' if n in marked else ''}>"
@@ -201,6 +218,23 @@ def _dispute(held: HeldDispute, policy: Policy) -> str:
     return "".join(parts)
 
 
+def _compliments(found: Sequence[Praise]) -> str:
+    """The compliments whose form named the child (recognition of staff's work with them)."""
+    parts = ["<section class='dispute'><h2>Compliments naming the child</h2>"]
+    for praise in found:
+        acknowledged = format_instant(praise.acknowledged_at) if praise.acknowledged_at else "No"
+        facts = [
+            ("Sent", format_instant(praise.at)),
+            ("By", praise.by.name),
+            ("To", praise.to.name),
+            ("Their team manager", praise.manager.name),
+            ("Acknowledged", acknowledged),
+        ]
+        texts = [("Good practice", praise.good_practice), ("Impact", praise.impact)]
+        parts += [_facts(facts), _paragraphs(texts)]
+    return "".join(parts) + "</section>"
+
+
 def sar_html(access: SubjectAccess, policy: Policy) -> str:
     """The subject access export as one printable, self-contained HTML page."""
     count = len(access.held)
@@ -216,6 +250,7 @@ def sar_html(access: SubjectAccess, policy: Policy) -> str:
         ("Exported by", access.generated_by),
         ("Exported", f"{format_instant(access.generated_at)} (Europe/London)"),
         ("Disputes", str(count)),
+        ("Compliments naming the child", str(len(access.compliments))),
     ]
     sections = [
         f"<p class='marking'>{_h(MARKING)}</p>",
@@ -227,4 +262,6 @@ def sar_html(access: SubjectAccess, policy: Policy) -> str:
         "people who took part in, read or were shown the dispute.</p>",
     ]
     sections += [_dispute(held, policy) for held in access.held]
+    if access.compliments:
+        sections.append(_compliments(access.compliments))
     return page(f"Subject access {access.local_id}", "".join(sections), _CSS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, or_, select, update
+from sqlalchemy import Row, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.rows import Compliment
@@ -61,6 +61,13 @@ class Compliments:
             compliments.c.to_practitioner == person_id, compliments.c.team_manager == person_id
         )
         statement = select(compliments).where(mine).order_by(compliments.c.id.desc())
+        return [compliment_from(row) for row in await self._conn.execute(statement)]
+
+    async def mentioning(self, fragment: str) -> list[Compliment]:
+        """Compliments whose text holds ``fragment`` (upper case; a child's local ID, which the
+        compliment form asks for), oldest first: the caller checks the field itself."""
+        holds = func.upper(compliments.c.text).contains(fragment.upper(), autoescape=True)
+        statement = select(compliments).where(holds).order_by(compliments.c.id)
         return [compliment_from(row) for row in await self._conn.execute(statement)]
 
 

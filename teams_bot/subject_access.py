@@ -17,10 +17,11 @@ from cards.record import CaseRecord
 from drp import validation as check
 from drp.governance import MAX_LOCAL_ID, printable
 from drp.tally import child_key
-from exports.sar import HeldDispute, Read, Reader, Shown, SubjectAccess
-from store.rows import AuditEntry, Person, PostedCard
+from exports.sar import HeldDispute, Praise, Read, Reader, Shown, SubjectAccess
+from store.rows import AuditEntry, Compliment, Person, PostedCard
 from store.store import Store, Transaction
 from teams_bot.audited_reads import case_record
+from teams_bot.compliment_views import ComplimentText
 
 SAR_EXPORTED = "sar_exported"
 
@@ -51,11 +52,42 @@ async def subject_access(
             )
             for record, reads, cards in found
         )
+        praise = await _compliments(tx, key)
         entries = [_entry(h, actor, now) for h in held]
+        entries += [
+            AuditEntry(now, actor, SAR_EXPORTED, None, {"compliment": c.id}) for c, _ in praise
+        ]
         await tx.audit.record_many(
             entries or [AuditEntry(now, actor, SAR_EXPORTED, None, {"disputes": 0})]
         )
-    return SubjectAccess(wanted, now, actor_name, held)
+        named = await tx.directory.people_by_id(
+            {p for c, _ in praise for p in (c.from_person, c.to_practitioner, c.team_manager)}
+        )
+    praised = tuple(_praise(c, text, named) for c, text in praise)
+    return SubjectAccess(wanted, now, actor_name, held, praised)
+
+
+async def _compliments(tx: Transaction, key: str) -> list[tuple[Compliment, ComplimentText]]:
+    """Compliments whose form named this child (their text is JSON with the local ID)."""
+    found = []
+    for compliment in await tx.compliments.mentioning(key):
+        text = ComplimentText.loads(compliment.text)
+        if text.child_local_id and child_key(text.child_local_id) == key:
+            found.append((compliment, text))
+    return found
+
+
+def _praise(compliment: Compliment, text: ComplimentText, people: Mapping[str, Person]) -> Praise:
+    c = compliment
+    return Praise(
+        c.created_at,
+        _reader(people, c.from_person),
+        _reader(people, c.to_practitioner),
+        _reader(people, c.team_manager),
+        text.good_practice,
+        text.impact,
+        c.acknowledged_at,
+    )
 
 
 async def _records(tx: Transaction, key: str, actor_name: str, now: datetime) -> list[CaseRecord]:

@@ -52,5 +52,6 @@ def _sar(args: argparse.Namespace) -> int:
     write(sar_html(found, ctx.policy), args.out)
     count = len(found.held)
     if args.out is not None or not count:
-        print(f"{count} dispute{'' if count == 1 else 's'} name this child.", file=sys.stderr)
+        naming = "1 dispute names" if count == 1 else f"{count} disputes name"
+        print(f"{naming} this child.", file=sys.stderr)
     return 0

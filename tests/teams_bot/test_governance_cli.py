@@ -18,6 +18,7 @@ import pytest
 from exports.audit_trail import CSV_COLUMNS, TrailRow, trail_csv
 from store.store import Store
 from teams_bot.cli import main
+from teams_bot.compliment_views import ComplimentText
 from tests.teams_bot.records_seed import seeded_store
 
 NOW = "2026-04-01T12:00:00+01:00"
@@ -58,9 +59,28 @@ def _audit(url: str) -> list[tuple[Any, ...]]:
 # --- sar --------------------------------------------------------------------------------------
 
 
+def _compliment(url: str, local_id: str, good_practice: str) -> None:
+    async def add() -> None:
+        store = await Store.open(url)
+        try:
+            async with store.transaction() as tx:
+                ann = await tx.directory.by_email("ann.chair@council.example")
+                pat = await tx.directory.by_email("pat.worker@council.example")
+                assert ann is not None
+                assert pat is not None
+                text = ComplimentText(good_practice, "Felt heard", local_id, "").dumps()
+                await tx.compliments.add(ann.id, pat.id, pat.id, text, at=datetime.now(UTC))
+        finally:
+            await store.close()
+
+    asyncio.run(add())
+
+
 def test_sar_writes_one_page_of_every_dispute_naming_the_child_and_audits_each(
     url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    _compliment(url, " ll-1 ", "MINE Patient direct work")
+    _compliment(url, "LL-10", "OTHER Direct work with another child")
     out = tmp_path / "sar.html"
     args = ["sar", "--local-id", "ll-1", "--out", str(out), "--as", "jo.qa@council.example"]
     assert main([*args, "--now", NOW, "--database-url", url]) == 0
@@ -74,8 +94,10 @@ def test_sar_writes_one_page_of_every_dispute_naming_the_child_and_audits_each(
     assert "<script" not in page
     assert "Exported by</th><td>Jo Quality" in page
     assert f"{len(refs)} disputes name this child." in capsys.readouterr().err
+    assert "MINE Patient direct work" in page
+    assert "OTHER" not in page
     audited = _audit(url)
-    assert {r for _, _, r, _ in audited} == refs
+    assert {r for _, _, r, _ in audited} == refs | {None}  # the compliment's entry has none
     assert {a for a, *_ in audited} == {"sar_exported"}
     assert all("LL-1" not in str(detail) for *_, detail in audited)
 
