@@ -68,7 +68,7 @@ def reminder_card(dispute: Dispute, occasion: Occasion, ctx: Context, keys: KeyF
     facts = [
         ("Reference", dispute.reference),
         ("Children", dispute.initials),
-        ("Stage", _stage_title(dispute, ctx)),
+        ("Stage", stage_title(dispute, ctx)),
         ("Due", due),
     ]
     return notice_card(
@@ -82,7 +82,8 @@ def reminder_card(dispute: Dispute, occasion: Occasion, ctx: Context, keys: KeyF
     )
 
 
-def _stage_title(dispute: Dispute, ctx: Context) -> str:
+def stage_title(dispute: Dispute, ctx: Context) -> str:
+    """Where the dispute stands: "Stage 2: Service Manager", or an informal step's title."""
     process = ctx.policy.process(dispute.process)
     if not process.has_stage(dispute.stage):
         return dispute.stage
@@ -93,7 +94,7 @@ def _stage_title(dispute: Dispute, ctx: Context) -> str:
 def brief_text(dispute: Dispute, ctx: Context) -> str:
     """What someone alerted to an overdue response is asked to do (seed 001: "the service
     manager for the Child Protection Chairs will also make the head of service aware")."""
-    stage = _stage_title(dispute, ctx)
+    stage = stage_title(dispute, ctx)
     process = ctx.policy.process(dispute.process)
     roles = process.stage(dispute.stage).brief if process.has_stage(dispute.stage) else ()
     if not roles:

@@ -15,7 +15,7 @@ from drp.model import Dispute
 from drp.roles import Role
 from store.rows import OutboxMessage, Person, PostedCard
 from store.store import Transaction
-from teams_bot.delivery import notices
+from teams_bot.delivery import notices, steps
 from teams_bot.delivery.senders import (
     Outlet,
     Rendered,
@@ -42,21 +42,6 @@ NO_BOARD = (
     "(%s); type `@DRP monitor here` in a channel to set one"
 )
 
-NOTICE_TITLES = {
-    "raised": "A dispute was raised",
-    "approved": "Agreed: the dispute has been sent",
-    "declined": "Not agreed: the dispute was not sent",
-    "responded": "A response has arrived",
-    "resolved": "Resolved",
-    "extended": "Further work agreed",
-    "escalated": "Escalated",
-    "referred": "Referred outside the local authority",
-    "immediate_harm": "URGENT: a child may be at immediate harm",
-    "withdrawn": "Withdrawn",
-    "concluded": "Concluded",
-    "overdue": "A response is overdue",
-}
-
 
 def standard_senders() -> Senders:
     """The registry with every kind the bot's own code owes (compliments register theirs)."""
@@ -82,21 +67,44 @@ async def _dispute(tx: Transaction, message: OutboxMessage) -> Dispute:
 async def dispute_card(
     outlet: Outlet, tx: Transaction, message: OutboxMessage, person: Person
 ) -> Rendered:
-    """The card someone must act on, in their view; kept up to date from then on."""
+    """The card someone must act on, in their view; kept up to date from then on. If their
+    chat shows it already, a short message of the step instead (the refresh updates that card)."""
     dispute = await _dispute(tx, message)
+    if await steps.live_card_in_chat(tx, dispute.reference, person):
+        return _step(outlet, dispute, EventMessage.from_json(message.payload), person, acts=True)
     card = await outlet.renderer.dispute(tx, dispute, person.id, outlet.clock())
     return Rendered(card, keeps_up=dispute)
+
+
+def _step(
+    outlet: Outlet, dispute: Dispute, about: EventMessage, person: Person, *, acts: bool
+) -> Rendered:
+    ctx, keys = outlet.renderer.ctx, outlet.renderer.keys
+    button = None
+    if about.event == "overdue" and person.id == dispute.raised_by:
+        button = notices.escalate_now(dispute, ctx, outlet.clock(), keys)
+    card = steps.step_message(
+        dispute,
+        about.event,
+        notices.stage_title(dispute, ctx),
+        acts=acts,
+        automatic=about.automatic,
+        keys=keys,
+        button=button,
+    )
+    return Rendered(card)
 
 
 async def notice(
     outlet: Outlet, tx: Transaction, message: OutboxMessage, person: Person
 ) -> Rendered:
-    """A step someone is told of: initials, reference and status only."""
+    """A step someone is told of: initials, reference and status only (a short message of the
+    step if their chat shows the dispute's card already)."""
     dispute = await _dispute(tx, message)
     about = EventMessage.from_json(message.payload)
-    title = notices.notice_title(about.event, about.automatic) or NOTICE_TITLES.get(
-        about.event, "Dispute update"
-    )
+    if await steps.live_card_in_chat(tx, dispute.reference, person):
+        return _step(outlet, dispute, about, person, acts=False)
+    title = notices.notice_title(about.event, about.automatic) or steps.step_title(about.event)
     facts = [
         ("Reference", dispute.reference),
         ("Children", dispute.initials),

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from drp.model import Dispute
 from store.rows import OutboxMessage, Person, PostedCard
 from store.store import Store, Transaction
+from teams_bot.delivery.steps import POSTED_DISPUTE
 from teams_bot.outbox_kinds import Origin, OutboxKind
 from teams_bot.rendering import Renderer
 from teams_bot.turn import Card, DeliveryError, Messenger, conversation_id_of
@@ -25,8 +26,6 @@ from teams_bot.turn import Card, DeliveryError, Messenger, conversation_id_of
 CHAT_GONE = frozenset({403, 404})
 
 log = logging.getLogger(__name__)
-
-POSTED_DISPUTE = "dispute"  # a posted card showing a dispute to its recipient
 
 
 @dataclass(frozen=True, slots=True)

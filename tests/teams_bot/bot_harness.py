@@ -183,6 +183,13 @@ def reference_of(card: Card) -> str:
     return str(data.get("reference") or "")
 
 
+def version_of(card: Card) -> int:
+    """The dispute version a live dispute card shows (its refresh action carries it)."""
+    refresh = card.get("refresh") or {}
+    data = (refresh.get("action") or {}).get("data") or {}
+    return int(data.get("version") or 0)
+
+
 @dataclass(frozen=True)
 class Shown:
     """A card as a conversation shows it now, and how many versions it has had in place."""
@@ -324,18 +331,24 @@ class Walk:
         return [s for s in self.shown(who) if reference_of(s.card) == reference]
 
     def dispute_card(self, who: str, reference: str) -> Shown:
-        """This person's newest live card of the dispute."""
+        """This person's most current live card of the dispute (the newest of those showing its
+        latest version: a card a ``show`` command replied with is not kept up to date)."""
         found = self.dispute_cards(who, reference)
         assert found, f"{who} has no card of {reference}"
-        return found[-1]
+        newest = max(version_of(s.card) for s in found)
+        return [s for s in found if version_of(s.card) == newest][-1]
 
     def notices(self, who: str, reference: str) -> list[Card]:
-        """The notices (copies, alerts, updates) about a dispute in this person's chats."""
+        """The notices (copies, alerts, updates, a step's short message) about a dispute in
+        this person's chats: every card that is not a live card of it yet names it."""
         return [
             s.card
             for s in self.shown(who)
             if not reference_of(s.card)
-            and any(a.get("data", {}).get("reference") == reference for a in walk_actions(s.card))
+            and (
+                any(a.get("data", {}).get("reference") == reference for a in walk_actions(s.card))
+                or reference in text_of(s.card)
+            )
         ]
 
     def board_cards(self, reference: str = "") -> list[Shown]:

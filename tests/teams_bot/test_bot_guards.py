@@ -149,9 +149,11 @@ async def test_the_chair_is_told_when_a_response_arrives(tmp_path: Path) -> None
         await walk.press("megan", "drp.respond", respond, conversation_id=chat)
         await walk.deliver()
         chair_cards = walk.cards_in(walk.chat("alex"))
-        assert len(chair_cards) == before + 1
-        assert {"drp.resolve", "drp.escalate"} <= verbs(chair_cards[-1])
-        assert "Visit booked." in text_of(chair_cards[-1])
+        assert len(chair_cards) == before + 1  # a short message; the card is updated in place
+        assert "A response has arrived" in text_of(chair_cards[-1])
+        live = walk.dispute_card("alex", REFERENCE)
+        assert {"drp.resolve", "drp.escalate"} <= verbs(live.card)
+        assert "Visit booked." in text_of(live.card)
 
 
 async def test_install_sends_a_welcome_and_remembers_the_chat(tmp_path: Path) -> None:
