@@ -32,7 +32,9 @@ from teams_bot.delivery.senders import Installer
 from teams_bot.delivery.throttle import Throttle
 from teams_bot.deps import Deps
 from teams_bot.edge import ServiceUrls
+from teams_bot.files import Uploads
 from teams_bot.handlers import build_router
+from teams_bot.handlers.files import FileAnswers
 from teams_bot.http import make_app
 from teams_bot.rendering import Renderer
 from teams_bot.retention import daily_job
@@ -115,7 +117,9 @@ def build_bot(
         installer=installer,
     )
     deps = Deps(store, ctx, clock, renderer, deliverer.wake)
-    router = build_router(deps)
+    uploads = Uploads(credentials.open, ServiceUrls(service_urls))
+    tab_base = f"https://{tab_domain}" if tab_domain else ""
+    router = build_router(deps, FileAnswers(deps, uploads, tab_base))
     erase = daily_job(store, retention, ctx)
     daily = (erase,) if erase is not None else ()
     scheduler = Scheduler(store, ctx, clock, timing, deliverer.wake, daily)

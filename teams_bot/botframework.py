@@ -42,9 +42,11 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from teams_bot import messages
 from teams_bot.botframework_keys import SigningKeys
 from teams_bot.edge import HostAnswer, KeysUnavailable, Unauthenticated
+from teams_bot.files import file_attachments
 from teams_bot.logs import quiet_libraries, report_incident
 from teams_bot.settings import BotCredentials
 from teams_bot.turn import (
+    FILE_ANSWER,
     Card,
     ConversationKind,
     DeliveryError,
@@ -60,6 +62,8 @@ log = logging.getLogger(__name__)
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
+FILE_CONSENT = "fileConsent/invoke"
+_ACTIONS = frozenset({ADAPTIVE_CARD_ACTION, FILE_CONSENT})
 TEAMS_CHANNEL = "msteams"
 APOLOGY = "Sorry, something went wrong. Nothing was changed."
 # A connector that does not answer is given this long to accept the connection, and is not
@@ -83,12 +87,15 @@ def to_turn(activity: Activity) -> Turn | None:
     value = activity.value if isinstance(activity.value, dict) else {}
     action = _table(value, "action") if kind == TurnKind.ACTION else {}
     data = _table(action, "data")
+    verb = str(action.get("verb") or "")
+    if activity.type == ActivityTypes.invoke and activity.name == FILE_CONSENT:
+        verb, data = FILE_ANSWER, value  # the answer to a file offer
     return Turn(
         kind=kind,
         user=user,
         where=_where(activity),
         text=_text(activity),
-        verb=str(action.get("verb") or ""),
+        verb=verb,
         data=data,
         activity_id=activity.reply_to_id or activity.id or "",
     )
@@ -97,7 +104,7 @@ def to_turn(activity: Activity) -> Turn | None:
 def _kind(activity: Activity) -> TurnKind | None:
     if activity.type == ActivityTypes.message:
         return TurnKind.MESSAGE
-    if activity.type == ActivityTypes.invoke and activity.name == ADAPTIVE_CARD_ACTION:
+    if activity.type == ActivityTypes.invoke and activity.name in _ACTIONS:
         return TurnKind.ACTION
     if activity.type == ActivityTypes.installation_update:
         removed = (activity.action or "").startswith("remove")
@@ -177,6 +184,8 @@ class DrpActivityHandler(ActivityHandler):
             await _post(turn_context, reply)
         except Exception as error:  # the action is done; its card still answers the invoke
             report_incident(log, f"invoke {turn_context.activity.id}: messages not sent", error)
+        if turn_context.activity.name == FILE_CONSENT:
+            return InvokeResponse(status=200)  # Teams reads only the status of this answer
         return _invoke_response(reply.invoke_card).value
 
 
@@ -185,6 +194,9 @@ async def _post(turn_context: TurnContext, reply: Reply) -> None:
         await turn_context.send_activity(MessageFactory.text(text))
     for card in reply.cards:
         await turn_context.send_activity(MessageFactory.attachment(card_attachment(card)))
+    for shape in file_attachments(reply):
+        attachment = Attachment.deserialize(shape)
+        await turn_context.send_activity(MessageFactory.attachment(attachment))
 
 
 class BotFrameworkMessenger:

@@ -8,6 +8,8 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 Card = dict[str, Any]
+# The verb a file-consent answer (Teams' ``fileConsent/invoke``) is routed by.
+FILE_ANSWER = "teams.fileConsent"
 
 
 class TurnKind(StrEnum):
@@ -62,12 +64,36 @@ class Turn:
 
 
 @dataclass(frozen=True, slots=True)
+class FileOffer:
+    """A file offered in a personal chat through Teams' file consent (a FileConsentCard);
+    ``context`` comes back with the person's answer."""
+
+    name: str
+    size: int
+    description: str
+    context: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class FileSent:
+    """A file uploaded where Teams said, shown in the chat (a FileInfoCard)."""
+
+    name: str
+    content_url: str
+    unique_id: str
+    file_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
-    """What to answer: messages to post in the conversation, and/or the card for an invoke."""
+    """What to answer: messages to post in the conversation, and/or the card for an invoke;
+    files offered for consent, and files sent."""
 
     cards: tuple[Card, ...] = ()
     texts: tuple[str, ...] = ()
     invoke_card: Card | None = None
+    offers: tuple[FileOffer, ...] = ()
+    files: tuple[FileSent, ...] = ()
 
 
 def conversation_id_of(reference: Mapping[str, Any]) -> str:

@@ -13,11 +13,12 @@ from teams_bot.handlers.chat import ChatCommands
 from teams_bot.handlers.compliments import Compliments
 from teams_bot.handlers.corrections import Corrections
 from teams_bot.handlers.disputes import DisputeActions
+from teams_bot.handlers.files import FileAnswers
 from teams_bot.handlers.monitoring import Monitoring
 from teams_bot.handlers.raising import RaiseFlow
 from teams_bot.handlers.reading import ReadingCommands
 from teams_bot.router import Parsed, Router, TextCommand
-from teams_bot.turn import Reply, Turn
+from teams_bot.turn import FILE_ANSWER, Reply, Turn
 
 ACTION_VERBS = (
     Verb.RESPOND,
@@ -33,8 +34,9 @@ ACTION_VERBS = (
 )
 
 
-def build_router(deps: Deps) -> Router:
-    """Every text command and card verb, each mapped to one thin handler."""
+def build_router(deps: Deps, files: FileAnswers | None = None) -> Router:
+    """Every text command and card verb, each mapped to one thin handler; ``files`` answers
+    file offers (the Case record and the report as files in the personal chat)."""
     disputes = DisputeActions(deps)
     raising = RaiseFlow(deps, disputes)
     chat = ChatCommands(deps, disputes)
@@ -76,4 +78,6 @@ def build_router(deps: Deps) -> Router:
         Verb.CORRECT.value: corrections.correct,
         **{verb.value: disputes.act for verb in ACTION_VERBS},
     }
+    if files is not None:
+        verbs[FILE_ANSWER] = files.answer
     return Router(texts, verbs, chat.welcome, unknown_verb, joined=chat.joined)

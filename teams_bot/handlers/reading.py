@@ -27,11 +27,14 @@ from teams_bot.audited_reads import (
     case_record,
     last_full_quarter,
     raisers,
+    render_record,
+    render_report,
     supervision_rows,
 )
 from teams_bot.deps import Deps
+from teams_bot.handlers.files import in_personal_chat, record_offer, report_offer
 from teams_bot.router import Parsed
-from teams_bot.turn import Reply, Turn
+from teams_bot.turn import FileOffer, Reply, Turn
 
 RECORD_HINT = (
     "The printable HTML record for the child's file: "
@@ -85,7 +88,11 @@ class ReadingCommands:
                 RECORD_EXPORTED, person.id, at=now, reference=reference, detail=detail
             )
         hint = RECORD_HINT.format(reference=reference)
-        return Reply(cards=(record_card(record, self.ctx.policy, hint),), invoke_card=current)
+        card = record_card(record, self.ctx.policy, hint)
+        offers: tuple[FileOffer, ...] = ()
+        if in_personal_chat(turn):
+            offers = (record_offer(reference, render_record(record, self.ctx, Format.HTML)),)
+        return Reply(cards=(card,), invoke_card=current, offers=offers)
 
     async def report(self, turn: Turn, parsed: Parsed) -> Reply:
         """``report`` (the last full quarter) or ``report FROM TO``: the summary card."""
@@ -103,7 +110,10 @@ class ReadingCommands:
             self.deps.store, self.ctx, period, now, actor=person.id, fmt=Format.CARD
         )
         hint = REPORT_HINT.format(start=period.start.isoformat(), end=period.end.isoformat())
-        return Reply(cards=(report_summary_card(report, hint),))
+        offers: tuple[FileOffer, ...] = ()
+        if in_personal_chat(turn):
+            offers = (report_offer(period, render_report(report, Format.HTML)),)
+        return Reply(cards=(report_summary_card(report, hint),), offers=offers)
 
     async def supervision(self, turn: Turn, parsed: Parsed) -> Reply:
         """A chair's open disputes (their own; a service manager's: all chairs', or one's)."""

@@ -197,6 +197,8 @@ class LoopbackConnector:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.service_url = ""
+        # OneDrive's side of Teams' file consent: what the bot uploaded, by unique id.
+        self.uploads: dict[str, tuple[bytes, str]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -432,7 +434,26 @@ class LoopbackConnector:
         app.router.add_get(conv + "/pagedmembers", self._paged_members)
         app.router.add_get("/v3/teams/{tid}/conversations", self._team_channels)
         app.router.add_get("/v3/teams/{tid}", self._team_details)
+        app.router.add_put("/onedrive/upload/{uid}", self._upload)
         return app
+
+    def upload_info(self, name: str, file_type: str = "html") -> Json:
+        """``uploadInfo`` as Teams sends it when a person accepts a file: an upload session URL
+        (served here, as OneDrive would), the file's address, its unique id and type."""
+        uid = self._new_id("file")
+        return {
+            "name": name,
+            "uploadUrl": f"{self.service_url}onedrive/upload/{uid}",
+            "contentUrl": f"{self.service_url}onedrive/files/{uid}",
+            "uniqueId": uid,
+            "fileType": file_type,
+        }
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        uid = request.match_info["uid"]
+        self.uploads[uid] = (body, request.headers.get("Content-Range", ""))
+        return web.json_response({"id": uid, "size": len(body)}, status=201)
 
     @web.middleware
     async def _record_and_inject(

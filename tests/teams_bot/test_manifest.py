@@ -37,12 +37,12 @@ def _icon(name: str) -> Image.Image:
     return Image.open(BytesIO(resources.files("manifest").joinpath(name).read_bytes()))
 
 
-def test_bot_is_in_personal_and_team_scopes_without_files() -> None:
+def test_bot_is_in_personal_and_team_scopes_and_sends_files() -> None:
     manifest = build_manifest(APP_ID)
 
     (bot,) = manifest["bots"]
     assert set(bot["scopes"]) == {"personal", "team"}
-    assert bot["supportsFiles"] is False
+    assert bot["supportsFiles"] is True  # the case record and report through file consent
     assert "webApplicationInfo" not in manifest
 
 
