@@ -37,25 +37,44 @@ class Scene:
         return await self.walk.person_id(who)
 
 
-def child_fields(child: tuple[str, str], team: str, practitioner: str) -> dict[str, str]:
+def child_fields(
+    child: tuple[str, str], team: str, practitioner: str, raised: datetime
+) -> dict[str, str]:
     return {
         "child_1_name": child[0],
         "child_1_local_id": child[1],
         "team": team,
         "practitioner": practitioner,
-        "action_1_date": "2026-12-31",
+        "date_of_concern": (raised - timedelta(days=3)).date().isoformat(),
+        "action_1_date": (raised + timedelta(days=60)).date().isoformat(),
     }
 
 
+def weeks_ago(now: datetime, weeks: int) -> datetime:
+    """Monday 09:00 (London) ``weeks`` weeks before ``now``'s week."""
+    local = now.astimezone(LONDON)
+    monday = local.date() - timedelta(days=local.weekday() + 7 * weeks)
+    return datetime(monday.year, monday.month, monday.day, 9, 0, tzinfo=LONDON)
+
+
 @asynccontextmanager
-async def tab_scene(tmp_path: Path, database_url: str = "") -> AsyncIterator[Scene]:
+async def tab_scene(
+    tmp_path: Path, database_url: str = "", start: datetime = START
+) -> AsyncIterator[Scene]:
     """The bot with the three disputes, the clock ten days on from the first two."""
-    async with running_bot(tmp_path, "nottingham", START, database_url) as walk:
+    async with running_bot(tmp_path, "nottingham", start, database_url) as walk:
         patti, casey = await walk.person_id("patti"), await walk.person_id("casey")
-        zara = reference_of(await walk.raise_dispute("alex", **child_fields(ZARA, TEAM, patti)))
-        nia = reference_of(await walk.raise_dispute("sam", **child_fields(NIA, NORTHGATE, casey)))
+        zara = reference_of(
+            await walk.raise_dispute("alex", **child_fields(ZARA, TEAM, patti, start))
+        )
+        nia = reference_of(
+            await walk.raise_dispute("sam", **child_fields(NIA, NORTHGATE, casey, start))
+        )
         walk.clock.advance(days=10)
-        omar = reference_of(await walk.raise_dispute("alex", **child_fields(OMAR, TEAM, "")))
+        later = walk.clock.now
+        omar = reference_of(
+            await walk.raise_dispute("alex", **child_fields(OMAR, TEAM, "", later))
+        )
         base = walk.endpoint.removesuffix("/api/messages")
         yield Scene(walk, base, zara, nia, omar)
 
