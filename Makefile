@@ -21,9 +21,10 @@ lint: $(STAMP)
 
 ## Run the bot on the embedded default (SQLite in ./data, demo directory) with the pinned Agents
 ## Playground beside it, print the URL(s) to open; Ctrl-C stops both. AS= picks the Playground's
-## user(s) from the demo directory: `make run AS=megan`, `make run AS="alex megan"`.
+## user(s) from the demo directory: `make run AS=megan`, `make run AS="alex megan"` (default:
+## whoever raises under DRP_POLICY; the banner prints the AS= that opens the first two stages).
 ifeq ($(origin AS),default)  # make's own AS is the assembler
-AS := alex
+AS :=
 endif
 PLAYGROUND_PORT ?= 56150
 run: $(STAMP)

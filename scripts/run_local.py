@@ -35,6 +35,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # tests/ is not installed; the Playground helpers live there
     sys.path.insert(0, str(REPO_ROOT))
 
+from drp.policy import Policy  # noqa: E402
+from store.demo import demo_directory_text  # noqa: E402
+from store.directory_file import parse_directory  # noqa: E402
+from teams_bot.demo_cast import Cast, Player, cast_of  # noqa: E402
 from teams_bot.settings import Settings, SettingsError  # noqa: E402
 from tests.support.playground import (  # noqa: E402
     CONFIG_FILE_NAME,
@@ -84,9 +88,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         help="demo person(s) to open a Playground as: first name, user id or e-mail; "
-        'several separated by spaces or commas (default alex). One of "'
-        + ", ".join(p.first_name for p in demo_people())
-        + '"',
+        "several separated by spaces or commas (default: whoever raises under the running "
+        'policy). One of "' + ", ".join(p.first_name for p in demo_people()) + '"',
     )
     parser.add_argument(
         "--playground-port",
@@ -97,9 +100,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def chosen_people(values: Sequence[str]) -> list[DemoPerson]:
-    """The demo people named, in the order given, each once."""
-    names = [n for value in values for n in re.split(r"[\s,]+", value) if n] or ["alex"]
+def demo_cast(policy: Policy) -> Cast:
+    """Who plays which part under the running policy, from the demo directory."""
+    entries, problems = parse_directory(demo_directory_text(), policy.roles)
+    if problems:
+        raise RunError(f"the demo directory does not fit policy {policy.key}: {problems[0]}")
+    return cast_of(policy, entries)
+
+
+def chosen_people(values: Sequence[str], cast: Cast) -> list[DemoPerson]:
+    """The demo people named, in the order given, each once (none: the policy's raiser)."""
+    names = [n for value in values for n in re.split(r"[\s,]+", value) if n]
+    names = names or [cast.raiser.teams_user_id or cast.raiser.email]
     try:
         people = [demo_person(name) for name in names]
     except KeyError as error:
@@ -158,13 +170,21 @@ async def _healthy(port: int) -> bool:
         return False
 
 
-async def start_playground(person: DemoPerson, port: int, bot_port: int, data: Path) -> Child:
+def tenant_of(cast: Cast) -> list[str]:
+    """The Playground users to put in each Playground's mock tenant (it takes six), most
+    needed first: who acts in the first two stages, who they copy, then the later stages."""
+    return [player.teams_user_id for player in cast.everyone() if player.teams_user_id]
+
+
+async def start_playground(
+    person: DemoPerson, port: int, bot_port: int, data: Path, tenant: Sequence[str]
+) -> Child:
     """One Playground as ``person``; its output goes to ``<data>/playground/<name>/``."""
     node = shutil.which("node")
     if node is None or not PLAYGROUND_CLI.is_file():
         raise RunError("the Agents Playground is not installed: run scripts/e2e-deps.sh")
     ensure_free(port, f"the Playground for {person.user.name}")
-    config = demo_config(person.user.id)
+    config = demo_config(person.user.id, tenant)
     workdir = data / "playground" / person.first_name
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / CONFIG_FILE_NAME).write_text(json.dumps(config.to_config(), indent=2))
@@ -218,8 +238,9 @@ async def _copy(stream: asyncio.StreamReader, log: IO[bytes]) -> None:
             log.flush()
 
 
-def banner(settings: Settings, opened: Sequence[tuple[DemoPerson, int]]) -> str:
-    """What a newcomer reads once everything listens."""
+def banner(settings: Settings, cast: Cast, opened: Sequence[tuple[DemoPerson, int]]) -> str:
+    """What a newcomer reads once everything listens: where to go, and who does what under
+    the running policy."""
     lines = [
         "",
         f"drp-bot is serving http://127.0.0.1:{settings.port}/api/messages "
@@ -230,25 +251,52 @@ def banner(settings: Settings, opened: Sequence[tuple[DemoPerson, int]]) -> str:
     for person, port in opened:
         roles = " and ".join(person.roles)
         lines.append(f"    http://localhost:{port}    as {person.user.name} ({roles})")
-    lines += ["", *tips([person for person, _ in opened]), "Ctrl-C stops everything.", ""]
+    lines += ["", *who_does_what(settings.policy, cast), ""]
+    lines += [*tips(cast, [person for person, _ in opened]), "Ctrl-C stops everything.", ""]
     return "\n".join(lines)
 
 
-def tips(people: Sequence[DemoPerson]) -> list[str]:
+def who_does_what(policy: Policy, cast: Cast) -> list[str]:
+    """Who raises, who answers (and agrees to) each stage, and the AS= for the first two."""
+    lines = [f"Under {policy.name} ({policy.key}):"]
+    lines.append(f"    raises          {_names([cast.raiser])} ({cast.raiser_role})")
+    for part in cast.stages:
+        said = f"    stage {part.key:<9} {_names(part.answers) or 'nobody in the directory'}"
+        if part.agrees:
+            said += f", once {_names(part.agrees)} agrees"
+        if part.told:
+            said += f"; copied: {_names(part.told)}"
+        lines.append(f"{said}   ({part.title.split(': ', 1)[-1]})")
+    needed = " ".join(p.first_name for p in cast.needed() if p.teams_user_id)
+    lines.append(f'Everyone the first two stages need:  make run AS="{needed}"')
+    missing = [p for p in cast.needed() if not p.teams_user_id]
+    if missing:
+        lines.append(f"    (not Playground users, so not shown: {_names(missing)})")
+    return lines
+
+
+def _names(players: Sequence[Player]) -> str:
+    return ", ".join(player.name for player in players)
+
+
+def tips(cast: Cast, people: Sequence[DemoPerson]) -> list[str]:
     """What to try first, for the people opened."""
     found: list[str] = []
+    first = cast.stages[0] if cast.stages else None
     for person in people:
-        if person.first_name == "alex":
+        if person.user.email == cast.raiser.email and first is not None:
+            named = f", practitioner {cast.practitioner.name}" if cast.practitioner else ""
             found.append(
-                "As Alex Wilber (the chair) type  new , fill in the form (team Riverside Family "
-                "Support)\nand press Raise dispute: Megan Bowen, its team manager, gets the card."
+                f"As {cast.raiser.name} type  new , fill in the form (team {cast.team}{named})\n"
+                f"and press Raise dispute: {_names(first.agrees or first.answers)} "
+                "gets the card."
             )
         else:
             found.append(f"As {person.user.name}, type  inbox  to see what waits for you.")
     if len(people) == 1:
         found.append(
             "A Playground shows only its own user's chats (the others' are in its log panel):\n"
-            'to see both sides, run  make run AS="alex megan"  and open both pages first.'
+            "to see every side, run the AS= above and open every page first."
         )
     else:
         found.append(
@@ -259,11 +307,12 @@ def tips(people: Sequence[DemoPerson]) -> list[str]:
 
 async def run(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    people = chosen_people(args.people)
     try:
         settings = Settings.load()
     except SettingsError as error:
         raise RunError(str(error)) from None
+    cast = demo_cast(settings.policy)
+    people = chosen_people(args.people, cast)
     if not settings.bot.open:
         raise RunError("MicrosoftAppId is set, but the Playground sends no token: unset it")
     stop = asyncio.Event()
@@ -274,9 +323,13 @@ async def run(argv: Sequence[str] | None = None) -> int:
     try:
         children.append(await start_bot(settings))
         opened = [(p, port_of(p, args.playground_port)) for p in people]
+        tenant = tenant_of(cast)
         for person, port in opened:
-            children.append(await start_playground(person, port, settings.port, settings.data_dir))
-        print(banner(settings, opened), flush=True)
+            started = await start_playground(
+                person, port, settings.port, settings.data_dir, tenant
+            )
+            children.append(started)
+        print(banner(settings, cast, opened), flush=True)
         await _until_stopped(stop, children)
     finally:
         for child in reversed(children):

@@ -90,9 +90,12 @@ async def test_make_run_serves_the_form_in_the_playground_and_ctrl_c_stops_both(
 ) -> None:
     url = await launched.wait_for_line(f"http://localhost:{launched.playground_port}")
     assert "as Alex Wilber (Child Protection Chair)" in url
-    config = demo_config()
+    await launched.wait_for_line('make run AS="alex megan adele"')  # the first two stages
     written = launched.data_dir / "playground" / "alex" / CONFIG_FILE_NAME
+    config = demo_config("user-id-0", [u["id"] for u in json.loads(written.read_text())["users"]])
     assert json.loads(written.read_text()) == config.to_config()  # the demo directory's people
+    for needed in ("Megan Bowen", "Adele Vance", "Patti Fernandez"):  # acting, then copied
+        assert needed in [user.name for user in config.users]
 
     playground = Playground("", config, name="run-local")
     await playground.attach(f"http://127.0.0.1:{launched.playground_port}")

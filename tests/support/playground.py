@@ -216,14 +216,23 @@ def demo_person(who: str) -> DemoPerson:
     raise KeyError(f"{who!r} is not a demo Playground user (one of: {known})")
 
 
-def demo_config(current_user_id: str = "user-id-0") -> PlaygroundConfig:
+def demo_config(
+    current_user_id: str = "user-id-0", tenant: Sequence[str] = ()
+) -> PlaygroundConfig:
     """The Playground tenant matching the demo directory, seen by ``current_user_id``.
 
-    Each person's 1:1 chat has its own id (as in Teams), so chats kept by the bot from a run
-    as one person never land in another person's Playground.
+    The Playground takes six users (the current one and five others): ``tenant`` names, in
+    order of preference, the user ids to fill it with (``make run``'s cast for the running
+    policy: who acts in its first stages, then who they copy); the demo directory's other
+    Playground users fill what is left, in id order. Each person's 1:1 chat has its own id (as
+    in Teams), so chats kept by the bot from a run as one person never land in another
+    person's Playground.
     """
+    people = {person.user.id: person.user for person in demo_people()}
+    wanted = [uid for uid in dict.fromkeys([*tenant, *people]) if uid in people]
+    others = [uid for uid in wanted if uid != current_user_id][:5]
     return PlaygroundConfig(
-        users=tuple(person.user for person in demo_people()),
+        users=tuple(people[uid] for uid in [current_user_id, *others]),
         current_user_id=current_user_id,
         bot_name="DRP",
         personal_chat_id=f"personal-{current_user_id}",
