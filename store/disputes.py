@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, tuple_, update
+from sqlalchemy import Select, case, delete, func, insert, select, tuple_, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,7 @@ from store.pseudonyms import Pseudonyms
 from store.rows import ResponseRecord, ReviewRecord, StageVisit
 from store.schema import (
     APPROVER,
+    AT_FINAL_STEP,
     AWAITING_APPROVAL,
     AWAITING_RESPONSE,
     AWAITING_REVIEW,
@@ -49,6 +50,7 @@ from store.schema import (
     responses,
     stage_visits,
 )
+from store.types import UtcDateTime
 
 MAX_PER_YEAR = 999_999
 _CHUNK = 500  # references per IN (...) when loading children and owners
@@ -307,6 +309,29 @@ class Disputes:
             if len(page) < batch:
                 return
             after = (page[-1].raised_at, page[-1].reference)
+
+    async def open_by_deadline(self, now: datetime, soon: datetime) -> tuple[int, int, int]:
+        """Open disputes whose current deadline (the response's, the review's, the final
+        step's, else the overall one, as ``cards.views.deadline``) is past ``now``, falls by
+        ``soon``, or is later or unset: three counts in one statement."""
+        current = type_coerce(
+            case(
+                (AWAITING_RESPONSE & disputes.c.due_at.is_not(None), disputes.c.due_at),
+                (
+                    AWAITING_REVIEW & disputes.c.review_due_at.is_not(None),
+                    disputes.c.review_due_at,
+                ),
+                (AT_FINAL_STEP & disputes.c.due_at.is_not(None), disputes.c.due_at),
+                else_=disputes.c.overall_due_at,
+            ),
+            UtcDateTime,
+        )
+        past = func.sum(case((current < now, 1), else_=0))
+        near = func.sum(case(((current >= now) & (current <= soon), 1), else_=0))
+        statement = select(past, near, func.count()).select_from(disputes).where(IS_OPEN)
+        overdue, due_soon, total = (await self._conn.execute(statement)).one()
+        overdue, due_soon = int(overdue or 0), int(due_soon or 0)
+        return overdue, due_soon, int(total) - overdue - due_soon
 
     async def count(self) -> int:
         """How many disputes are stored."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, or_, select, update
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -126,6 +126,15 @@ class Outbox:
         """Messages not yet sent nor given up, by due instant."""
         statement = select(outbox).where(OUTBOX_PENDING).order_by(outbox.c.due_at).limit(limit)
         return [message_from(row) for row in await self._conn.execute(statement)]
+
+    async def backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many messages are due by ``now`` and neither sent nor given up, and the due
+        instant of the oldest of them (None when there are none)."""
+        statement = select(func.count(), func.min(outbox.c.due_at)).where(
+            OUTBOX_PENDING & (outbox.c.due_at <= now)
+        )
+        count, oldest = (await self._conn.execute(statement)).one()
+        return int(count), oldest
 
 
 def message_from(row: Row[Any]) -> OutboxMessage:

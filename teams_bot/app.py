@@ -36,6 +36,7 @@ from teams_bot.files import Uploads
 from teams_bot.handlers import build_router
 from teams_bot.handlers.files import FileAnswers
 from teams_bot.http import make_app
+from teams_bot.metrics import Metrics, store_observer
 from teams_bot.rendering import Renderer
 from teams_bot.retention import daily_job
 from teams_bot.router import Router
@@ -66,6 +67,7 @@ class Bot:
     router: Router
     web: web.Application
     scheduler: Scheduler
+    metrics: Metrics
 
 
 def build_bot(
@@ -87,6 +89,7 @@ def build_bot(
     installer: Installer | None = None,
     tab_domain: str | None = None,
     tab_keys_url: str = ENTRA_KEYS_URL,
+    metrics: Metrics | None = None,
 ) -> Bot:
     """Wire the bot; tests pass their own clock, keys, delivery policy and throttle (pacing
     sleeps on the wall clock: a test driving its own clock passes ``Throttle.off()``), and may
@@ -102,6 +105,7 @@ def build_bot(
     adapter = make_adapter(credentials, token_keys)
     sender = messenger or BotFrameworkMessenger(adapter, credentials.app_id)
     renderer = Renderer(ctx, keys)
+    metrics = metrics or Metrics()
     senders = standard_senders()
     compliments.register(senders)
     if mailer is not None:
@@ -115,6 +119,7 @@ def build_bot(
         throttle=throttle or Throttle(),
         senders=senders,
         installer=installer,
+        outcomes=metrics.delivered,
     )
     deps = Deps(store, ctx, clock, renderer, deliverer.wake)
     uploads = Uploads(credentials.open, ServiceUrls(service_urls))
@@ -134,14 +139,15 @@ def build_bot(
         return True
 
     host = BotFrameworkHost(adapter, DrpActivityHandler(router), credentials, token_keys)
-    app = make_app(host, credentials, health, ServiceUrls(service_urls))
+    observe = store_observer(metrics, store, clock, ctx.calendar, lambda: scheduler.swept_until)
+    app = make_app(host, credentials, health, ServiceUrls(service_urls), metrics, observe)
     app.add_subapp(
         TABS_PREFIX, make_tabs(deps, credentials, _sso(credentials, tab_domain, tab_keys_url))
     )
     if deliver_in_background:
         app.cleanup_ctx.append(_background(deliverer.run, "outbox-delivery"))
         app.cleanup_ctx.append(_background(scheduler.run, "deadline-scheduler"))
-    return Bot(store, deps, deliverer, router, app, scheduler)
+    return Bot(store, deps, deliverer, router, app, scheduler, metrics)
 
 
 def _sso(credentials: BotCredentials, domain: str | None, keys_url: str) -> SsoCheck | None:

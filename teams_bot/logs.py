@@ -2,7 +2,9 @@
 
 A failure is logged as an incident (its id, the classes of the error and of what caused it, and
 where it happened), never with the exception's message, which may quote user text or SQL
-parameters. The serving process's formatter renders any traceback a library logs the same way.
+parameters. The serving process's formatter renders any traceback a library logs the same way,
+as text lines or (``DRP_LOG_FORMAT=json``) one JSON object a line (python-json-logger): time,
+level, logger, message, and the safe traceback as ``exc_info``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import logging
 import traceback
 import uuid
 from types import TracebackType
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
 
 from store.engine import quiet_sql_logging
 
@@ -49,7 +54,7 @@ def where(error: BaseException, depth: int = 3) -> str:
     return " < ".join(reversed(places)) or "?"
 
 
-class SafeFormatter(logging.Formatter):
+class SafeExceptions:
     """Renders a logged exception as its classes and frames, without its message."""
 
     def formatException(self, ei: ExcInfo) -> str:  # noqa: N802 - logging's name
@@ -62,6 +67,34 @@ class SafeFormatter(logging.Formatter):
         return ""
 
 
+class SafeFormatter(SafeExceptions, logging.Formatter):
+    """Text lines: time, level, logger, message; exceptions as classes and frames."""
+
+
+JSON_FIELDS = {"asctime": "time", "levelname": "level", "name": "logger"}
+JSON_KEPT = frozenset({*JSON_FIELDS.values(), "message", "exc_info"})
+
+
+class SafeJsonFormatter(SafeExceptions, JsonFormatter):
+    """JSON lines with the same content as ``SafeFormatter``'s text: a library's ``extra=``
+    fields (aiohttp's access log passes the request's details) are left out."""
+
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        """The format's fields, the message and the safe traceback; nothing else."""
+        super().add_fields(log_data, record, message_dict)
+        for key in [k for k in log_data if k not in JSON_KEPT]:
+            del log_data[key]
+
+
+def formatter(log_format: str = "text") -> logging.Formatter:
+    """The serving process's formatter: ``text`` (default) or ``json``."""
+    if log_format == "json":
+        return SafeJsonFormatter(LOG_FORMAT, rename_fields=JSON_FIELDS)
+    return SafeFormatter(LOG_FORMAT)
+
+
 def quiet_libraries() -> None:
     """Hold the SDK and HTTP libraries' loggers at WARNING whatever the root level."""
     quiet_sql_logging()
@@ -71,10 +104,10 @@ def quiet_libraries() -> None:
             logger.setLevel(logging.WARNING)
 
 
-def configure_logging(level: int = logging.INFO) -> None:
+def configure_logging(level: int = logging.INFO, log_format: str = "text") -> None:
     """The serving process's logging: one stderr handler with the safe formatter."""
     handler = logging.StreamHandler()
-    handler.setFormatter(SafeFormatter(LOG_FORMAT))
+    handler.setFormatter(formatter(log_format))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -106,6 +106,11 @@ class Scheduler:
         self._full_at: datetime | None = None
         self._digest_day: date | None = None
 
+    @property
+    def swept_until(self) -> datetime | None:
+        """Everything due up to this instant has been owed (None before the first sweep)."""
+        return self._since
+
     def digests_done(self, day: date | None) -> None:
         """Count ``day``'s digests as owed already (None: owe them at the next tick), for a
         benchmark that times the morning's reminders apart from its digests."""

@@ -75,10 +75,8 @@ VARIABLES: Mapping[str, str] = {
     "DRP_GRAPH_URL": f"Microsoft Graph's base URL (default {DEFAULT_GRAPH_URL}; national clouds)",
     "DRP_GRAPH_AUTHORITY": f"the Entra sign-in host (default {DEFAULT_AUTHORITY})",
     "DRP_GRAPH_CA_FILE": "a PEM bundle to trust for Graph and sign-in (a TLS-inspecting proxy)",
-    "DRP_TEAMS_APP_ID": (
-        "the DRP app's id in your Teams app catalog (GUID; Teams admin centre, Manage apps): "
-        "with DRP_GRAPH_*, the app is installed for people who never opened it"
-    ),
+    "DRP_TEAMS_APP_ID": "the app's catalog id (GUID): installed for people who never opened it",
+    "DRP_LOG_FORMAT": "text (default) or json: serve's log lines, or one JSON object a line",
     "DRP_DIRECTORY_SYNC": "off (default) or HH:MM, Europe/London: serve syncs the directory daily",
     "DRP_TAB_DOMAIN": (
         "the host name Teams loads the tab from (manifest build --domain); with MicrosoftAppId, "
@@ -177,6 +175,7 @@ class Settings:
     mapping: DirectoryMapping | None = None
     directory_sync: time | None = None
     tab_domain: str | None = None
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -203,6 +202,7 @@ class Settings:
             ),
             allowed_service_urls=_parse(environ, "DRP_ALLOWED_SERVICE_URLS", "", _url_prefixes),
             retention=_parse(environ, "DRP_RETENTION", "", _retention),
+            log_format=_parse(environ, "DRP_LOG_FORMAT", "text", _log_format),
             smtp=_smtp(environ),
             graph=graph,
             mapping=mapping,
@@ -298,6 +298,12 @@ def _closure_days(value: str) -> tuple[date, ...]:
         except ValueError:
             raise ValueError(f"{item!r} is not an ISO date (YYYY-MM-DD)") from None
     return tuple(sorted(days))
+
+
+def _log_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise ValueError(f"{value!r} must be text or json")
+    return value
 
 
 def _port(value: str) -> int:

@@ -49,11 +49,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _serve(args: argparse.Namespace) -> int:
-    configure_logging(logging.INFO)
     try:
         settings = Settings.load()
     except SettingsError as error:
         raise CliError(str(error)) from None
+    configure_logging(logging.INFO, settings.log_format)
     host = args.host or settings.host
     port = args.port or settings.port
     if not 1 <= port <= 65535:

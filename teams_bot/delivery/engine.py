@@ -37,6 +37,7 @@ from teams_bot.delivery.renderers import standard_senders
 from teams_bot.delivery.senders import ChatRefused, Installer, Outlet, Senders, SendResult
 from teams_bot.delivery.throttle import PacedMessenger, Throttle
 from teams_bot.logs import report_incident
+from teams_bot.metrics import Outcome
 from teams_bot.notifier import Notifier
 from teams_bot.outbox_kinds import REFRESH_RECIPIENT, OutboxKind
 from teams_bot.rendering import Renderer
@@ -85,6 +86,7 @@ class Deliverer:
         *,
         senders: Senders | None = None,
         installer: Installer | None = None,
+        outcomes: Callable[[Outcome], None] = lambda outcome: None,
     ) -> None:
         self.store = store
         self.policy = policy or DeliveryPolicy()
@@ -98,6 +100,7 @@ class Deliverer:
         self.clock = clock
         self.senders = senders or standard_senders()
         self.outlet = Outlet(store, self.messenger, renderer, clock, installer)
+        self.outcomes = outcomes  # counted by /metrics
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self.owner = f"deliverer-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
@@ -177,6 +180,7 @@ class Deliverer:
             if outcome.posted is not None:
                 await tx.posted_cards.record(outcome.posted)
             marked = await tx.outbox.mark_sent(message.id, self.owner, self.clock())
+        self.outcomes(Outcome.SKIPPED if outcome.skipped else Outcome.SENT)
         if outcome.skipped:
             log.info("delivery %s (%s) not needed: %s", message.id, message.kind, outcome.skipped)
         if not marked:
@@ -197,6 +201,7 @@ class Deliverer:
             await tx.outbox.mark_failed(message.id, self.owner, str(error), retry_at)
             if retry_at is None and not _to_monitoring(message):
                 await self._owe_monitoring(tx, message, OutboxKind.DELIVERY_FAILED, str(error))
+        self.outcomes(Outcome.RETRYING if retry_at is not None else Outcome.GIVEN_UP)
         if retry_at is not None:
             log.warning(
                 "delivery %s (%s to %s) failed: HTTP %s; retrying at %s",
@@ -220,6 +225,7 @@ class Deliverer:
         async with self.store.transaction() as tx:
             await tx.outbox.mark_failed(message.id, self.owner, f"HTTP 403: {CHAT_REFUSED}", None)
             await self._owe_monitoring(tx, message, OutboxKind.MENTION, "HTTP 403")
+        self.outcomes(Outcome.MENTIONED)
         log.warning("delivery %s to %s: %s", message.id, message.recipient, CHAT_REFUSED)
 
     async def _owe_monitoring(

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from cards.views import deadline
 from drp.machine import Decision
 from drp.model import Action, Dispute, Status
 from store import DuplicateReference, InvalidRecord, NotFound, Store
@@ -192,6 +193,25 @@ async def test_due_before_finds_exactly_the_passed_response_and_review_deadlines
         found = await tx.disputes.due_before(instant)
     assert found == expected
     assert days < 40 or len(found) == 5
+
+
+@pytest.mark.parametrize("days", [0, 3, 8, 40])
+async def test_open_disputes_are_counted_by_their_current_deadline(
+    store: Store, days: int
+) -> None:
+    stories = variety()
+    await keep(store, stories)
+    now, soon = T0 + timedelta(days=days), T0 + timedelta(days=days + 1)
+    counts = [0, 0, 0]
+    for dispute in finals(stories):
+        if dispute.status == Status.CLOSED:
+            continue
+        due = deadline(dispute)
+        counts[0 if due and due < now else 1 if due and due <= soon else 2] += 1
+    async with store.transaction(readonly=True) as tx:
+        found = await tx.disputes.open_by_deadline(now, soon)
+    assert found == tuple(counts)
+    assert sum(found) == sum(1 for d in finals(stories) if d.status != Status.CLOSED)
 
 
 async def test_the_report_streams_the_window_in_batches_oldest_first(store: Store) -> None:

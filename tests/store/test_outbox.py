@@ -121,3 +121,18 @@ async def test_a_claimer_skips_rows_another_holds_instead_of_waiting(store: Stor
     held = await slow
     assert [m.dedupe_key for m in held] == [f"key-{n}" for n in range(5)]
     assert [m.dedupe_key for m in fast] == [f"key-{n}" for n in range(5, 10)]
+
+
+async def test_the_backlog_is_what_is_due_and_unsettled_with_its_oldest_due_instant(
+    store: Store,
+) -> None:
+    await enqueue(store, 5)
+    async with store.transaction(readonly=True) as tx:
+        assert await tx.outbox.backlog(T0 - timedelta(seconds=1)) == (0, None)
+        assert await tx.outbox.backlog(T0 + timedelta(seconds=2)) == (3, T0)
+    (sent, failed, *_) = await claim(store, "sender-a", after=10)
+    async with store.transaction() as tx:
+        await tx.outbox.mark_sent(sent.id, "sender-a", T0)
+        await tx.outbox.mark_failed(failed.id, "sender-a", "HTTP 404", None)
+        after = await tx.outbox.backlog(T0 + timedelta(seconds=10))
+    assert after == (3, T0 + timedelta(seconds=2))  # leased rows are still owed

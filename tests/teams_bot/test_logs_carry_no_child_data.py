@@ -9,6 +9,7 @@ any traceback, chained messages included) and searched for every sentinel.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from teams_bot.logs import formatter
 from tests.support.connector import post_activity
 from tests.teams_bot.bot_harness import LONDON, Walk, action, assert_stranger_cannot, running_bot
 
@@ -67,11 +69,14 @@ def everything_logged() -> Iterator[Capture]:
 
 
 def leaks(records: list[logging.LogRecord]) -> list[str]:
-    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    """Sentinels in any record as the standard formatter renders it (tracebacks with their
+    messages) or as ``DRP_LOG_FORMAT=json`` writes it (with every field it keeps)."""
+    formatters = (logging.Formatter("%(name)s %(levelname)s %(message)s"), formatter("json"))
     found = []
     for record in records:
-        line = formatter.format(record)
-        found += [f"{s!r} in: {line[:300]}" for s in SENTINELS if s in line]
+        for rendering in formatters:
+            line = rendering.format(record)
+            found += [f"{s!r} in: {line[:300]}" for s in SENTINELS if s in line]
     return found
 
 
@@ -158,7 +163,8 @@ async def test_no_log_record_carries_child_data(tmp_path: Path, walk_database_ur
 
 
 def test_sentinels_would_be_found(tmp_path: Path) -> None:
-    """The search itself works: a record quoting a sentinel, even in a chained traceback."""
+    """The search itself works: a record quoting a sentinel, even in a chained traceback, and
+    in JSON lines (its message, escaped as JSON escapes it)."""
     try:
         try:
             raise ValueError(f"bad name {NAME}")
@@ -167,3 +173,7 @@ def test_sentinels_would_be_found(tmp_path: Path) -> None:
     except RuntimeError:
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", None, sys.exc_info())
     assert leaks([record])
+    quoted = logging.LogRecord("x", logging.INFO, __file__, 1, "name %s", (NAME,), None)
+    json_line = formatter("json").format(quoted)
+    assert NAME in json.loads(json_line)["message"]
+    assert leaks([quoted])
