@@ -284,6 +284,7 @@ def _actions_section(form: _Form) -> list[Json]:
         row = [el.column(form.field(text), "2"), el.column(form.field(when))]
         items.append(el.column_set(row))
     evidence = "Evidence that will show the concern is resolved"
+    evidence += " (required)" if form.policy.evidence_required else ""
     items += form.field(_long_text(form, "evidence", evidence))
     return items
 

@@ -77,6 +77,7 @@ class Extend(Command):
     """Not resolved, but further work agreed within the policy's short extension."""
 
     agreed_work: str
+    due: date | None = None  # the date the raiser sets, where the policy lets them
 
 
 @dataclass(frozen=True, slots=True)

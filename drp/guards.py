@@ -134,7 +134,7 @@ def extension_left(dispute: Dispute, command: Extend, ctx: Context) -> None:
     rule = ctx.policy.extension
     if rule is None:
         raise CommandRejected(dispute.status, "Extend", "this policy has no extension")
-    if dispute.extensions_used >= rule.max_extensions:
+    if rule.used_up(dispute.extensions_used):
         raise CommandRejected(dispute.status, "Extend", "the extension has already been used")
 
 

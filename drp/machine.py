@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from drp import governance, guards, handover
@@ -48,7 +49,7 @@ from drp.events import (
     Withdrawn,
 )
 from drp.model import SYSTEM, Dispute, Outcome, Status
-from drp.policy import FinalStep, Process, Stage
+from drp.policy import ExtensionRule, FinalStep, Process, Stage
 from drp.stage_entry import enter_final, escalation_target, route, stage_due
 
 __all__ = [
@@ -93,7 +94,7 @@ class Transition(Generic[C]):
 def _respond(dispute: Dispute, command: Respond, ctx: Context) -> Change:
     text = check.text("response", command.response)
     actions = check.actions("actions", command.actions, ctx.calendar.local_date(command.at))
-    review = ctx.policy.chair_review
+    review = ctx.policy.review_time(dispute.stage)
     answered = replace(
         dispute,
         status=Status.AWAITING_REVIEW,
@@ -123,7 +124,7 @@ def _extend(dispute: Dispute, command: Extend, ctx: Context) -> Change:
     work = check.text("agreed_work", command.agreed_work)
     rule = ctx.policy.extension
     assert rule is not None  # guarded by _extension_left
-    due = ctx.calendar.due(command.at, rule.timescale)
+    due = extension_due(rule, command, ctx)
     extended = replace(
         dispute,
         status=Status.AWAITING_RESPONSE,
@@ -134,6 +135,23 @@ def _extend(dispute: Dispute, command: Extend, ctx: Context) -> Change:
         overdue_noted=False,
     )
     return Change(extended, Extended(agreed_work=work, due_at=due))
+
+
+def extension_due(rule: ExtensionRule, command: Extend, ctx: Context) -> datetime:
+    """When agreed further work is due: the policy's timescale, or the raiser's date within it."""
+    limit = ctx.calendar.due(command.at, rule.timescale)
+    if not rule.raiser_sets_deadline:
+        if command.due is not None:
+            raise InvalidInput("due", "the further time is fixed by the policy")
+        return limit
+    if command.due is None:
+        raise InvalidInput("due", "say when the further work is due")
+    if command.due < ctx.calendar.local_date(command.at):
+        raise InvalidInput("due", "the date cannot be in the past")
+    due = ctx.calendar.end_of_day(command.due)
+    if due > limit:
+        raise InvalidInput("due", f"must be no later than {limit:%d %b %Y} ({rule.timescale})")
+    return due
 
 
 def _escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Change:

@@ -190,10 +190,16 @@ class Mailbox:
 
 @dataclass(frozen=True, slots=True)
 class ExtensionRule:
-    """Further work agreed at review instead of escalating (seed 001: once, 24 hours)."""
+    """Further work agreed at review instead of escalating (seed 001: once, 24 hours; seed
+    003: "state what further action is needed with timescale", the raiser sets the date)."""
 
-    max_extensions: int
-    timescale: Timescale
+    max_extensions: int | None  # None: as often as the raiser agrees further work
+    timescale: Timescale  # how long (the most, if the raiser sets the date)
+    raiser_sets_deadline: bool = False
+
+    def used_up(self, used: int) -> bool:
+        """Whether a dispute extended ``used`` times may be extended no more."""
+        return self.max_extensions is not None and used >= self.max_extensions
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +243,10 @@ class Policy:
     # Team roles alerted on immediate harm are the raiser's agency's, not the child's team's.
     immediate_harm_in_raisers_agency: bool = False
     chair_review: Timescale | None = None
+    # The stages whose responses the chair_review applies to; none: every stage (seed 003: 2-4).
+    chair_review_stages: tuple[str, ...] = ()
+    # The raiser must say what evidence will close the dispute (seed 003).
+    evidence_required: bool = False
     extension: ExtensionRule | None = None
     auto_escalate: bool = False
     raise_within: Timescale | None = None
@@ -290,6 +300,11 @@ class Policy:
             return ()
         approval = process.stage(stage_key).approval
         return approval.approvers if approval else ()
+
+    def review_time(self, stage_key: str) -> Timescale | None:
+        """How long the raiser has to review a response at this stage (None: no deadline)."""
+        stages = self.chair_review_stages
+        return self.chair_review if not stages or stage_key in stages else None
 
     def role_title(self, role: str) -> str:
         """A role's title as this profile names it."""

@@ -148,6 +148,8 @@ class _Builder:
             immediate_harm_alerts=self.roles("immediate_harm_alerts", doc.immediate_harm_alerts),
             immediate_harm_in_raisers_agency=doc.immediate_harm_in_raisers_agency,
             chair_review=_timescale(doc.chair_review),
+            chair_review_stages=self._review_stages(processes),
+            evidence_required=doc.evidence_required,
             extension=self._extension(),
             auto_escalate=doc.auto_escalate,
             raise_within=_timescale(doc.raise_within),
@@ -347,7 +349,15 @@ class _Builder:
         doc = self.doc.extension
         if doc is None:
             return None
-        return ExtensionRule(doc.max_extensions, Timescale.parse(doc.timescale))
+        timescale = Timescale.parse(doc.timescale)
+        return ExtensionRule(doc.max_extensions, timescale, doc.raiser_sets_deadline)
+
+    def _review_stages(self, processes: Sequence[Process]) -> tuple[str, ...]:
+        keys = {stage.key for process in processes for stage in process.all_stages()}
+        for n, key in enumerate(self.doc.chair_review_stages):
+            if key not in keys:
+                self.fail(f"chair_review_stages[{n}]", f"no stage {key!r}")
+        return tuple(self.doc.chair_review_stages)
 
 
 class _Shared:

@@ -112,8 +112,21 @@ class ApprovalRule(Table):
 class ExtensionDoc(Table):
     """Further work agreed at review instead of escalating (`[extension]`; seed 001)."""
 
-    max_extensions: Count = field("How many times a dispute may be extended.", 1)
-    timescale: TimescaleText = field("How long each extension lasts.", "24 hours")
+    max_extensions: Count | None = field(
+        "How many times a dispute may be extended; leave it out for no limit but the process's "
+        "overall limit.",
+        1,
+        default=None,
+    )
+    timescale: TimescaleText = field(
+        "How long each extension lasts (the most, if the raiser sets the date).", "24 hours"
+    )
+    raiser_sets_deadline: Flag = field(
+        "The raiser sets the date the further work is due, at most `timescale` away (seed 003: "
+        '"state what further action is needed with timescale").',
+        True,
+        default=False,
+    )
 
 
 class StageDoc(Table):
@@ -405,6 +418,16 @@ class ProfileDoc(Table):
     )
     chair_review: TimescaleText | None = field(
         "How long the raiser has to review a response.", "2 calendar days", default=None
+    )
+    chair_review_stages: Texts = listed(
+        "The stages (`informal`, `1`, `2`, ...) whose responses `chair_review` applies to; "
+        "leave it out for every stage.",
+        ["2", "3", "4"],
+    )
+    evidence_required: Flag = field(
+        "The raiser must say on the form what evidence will close the dispute.",
+        True,
+        default=False,
     )
     immediate_harm_alerts: Roles = listed(
         "Roles alerted at once when the raiser says a child may be at immediate harm. Leave "

@@ -102,7 +102,7 @@ def concern(
         summary=text("summary", value.summary),
         impact=text("impact", value.impact),
         requested_actions=requested,
-        evidence=text("evidence", value.evidence, required=False),
+        evidence=text("evidence", value.evidence, required=policy.evidence_required),
         category_other=other,
         issue_type=value.issue_type,
     )

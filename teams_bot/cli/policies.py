@@ -88,7 +88,10 @@ def _print_rules(policy: Policy) -> None:
     for line in _agreements(policy):
         print(line)
     if policy.extension:
-        print(f"extension: {policy.extension.max_extensions} x {policy.extension.timescale}")
+        rule = policy.extension
+        times = rule.max_extensions or "any number"
+        setter = ", the date set by the raiser" if rule.raiser_sets_deadline else ""
+        print(f"extension: {times} x {rule.timescale}{setter}")
     if policy.chair_review:
         print(f"chair review within {policy.chair_review} of a response")
     no_response = "auto-escalate" if policy.auto_escalate else "offer escalation"

@@ -196,7 +196,7 @@ def test_parse_form_reads_a_complete_form() -> None:
 
 def test_a_parsed_form_raises_a_dispute_in_the_real_domain() -> None:
     policy = load_policy("newham")
-    parsed = parse_form(complete_values(), TODAY)
+    parsed = parse_form({**complete_values(), "evidence": "Visits on the record."}, TODAY)
     command = Raise(
         actor=Actor("chair-1", Role.CHAIR),
         at=T0,

@@ -423,7 +423,8 @@ EXPECTED = {
     "outcomes": (("resolved", 3), ("withdrawn", 1), ("concluded", 1)),
     "immediate_harm_alerts": 1,
     # reference, stage, group, working days over at NOW
-    "overdue": [("DRP-2026-000004", "3", "iro", 17), ("DRP-2026-000006", "informal", "chair", 13)],
+    # D6's informal response waits for the chair with no deadline (seed 003: stages 2-4 only).
+    "overdue": [("DRP-2026-000004", "3", "iro", 17)],
     "last_year": {
         "raised": 2,
         "entries": {"chair": {"2025-01": {"1": 1}}, "iro": {"2025-02": {"1": 1}}},

@@ -221,8 +221,10 @@ def assert_legal(dispute: Dispute, policy: Policy) -> None:
         assert (dispute.owners, dispute.due_at) == ((), None), dispute
     if closed:
         assert dispute.owners == (), dispute
-    limit = policy.extension.max_extensions if policy.extension else 0
-    assert 0 <= dispute.extensions_used <= limit, dispute
+    rule = policy.extension
+    assert dispute.extensions_used >= 0, dispute
+    if rule is None or rule.max_extensions is not None:
+        assert dispute.extensions_used <= (rule.max_extensions if rule else 0), dispute
     if dispute.formal_started_at is not None and process.overall_limit is not None:
         assert dispute.overall_due_at is not None, dispute
     assert set(dispute.referrals) <= {r.key for r in policy.referrals}, dispute

@@ -719,9 +719,15 @@ def test_newham_cp_chair_bypasses_stage_2_straight_to_the_operations_director() 
 
 
 def test_newham_chair_records_the_resolution_within_2_calendar_days() -> None:
-    trail = opened("newham")
-    trail.do(Respond(TEAM_MANAGER, london(2026, 12, 24, 15), "Visits booked."))
+    trail = opened("newham", IRO, "2")
+    respond(trail, london(2026, 12, 24, 15))
     assert trail.dispute.review_due_at == end_of(2026, 12, 26)  # calendar days: Boxing Day
+
+
+def test_seed_003_newham_no_review_deadline_at_stage_1() -> None:
+    trail = opened("newham")
+    respond(trail, london(2026, 12, 24, 15))
+    assert trail.dispute.review_due_at is None  # the form gives stage 1's resolution none
 
 
 def test_newham_requested_actions_must_be_due_within_5_working_days() -> None:
@@ -1102,3 +1108,29 @@ def test_every_walk_above_leaves_a_legal_dispute() -> None:
     assert_legal(decision.dispute, trail.policy)
     assert decision.dispute.closed_at == at + timedelta(days=9)
     assert decision.dispute.closed_at.tzinfo is LONDON
+
+
+def test_seed_003_newham_chair_sets_the_further_action_timescale_within_5_working_days() -> None:
+    trail = opened("newham")
+    respond(trail, london(2026, 12, 21, 12))
+    at = london(2026, 12, 21, 14)
+    trail.refuses(Extend(CHAIR, at, "Visit by Wednesday."), InvalidInput)  # no date given
+    error = trail.refuses(Extend(CHAIR, at, "Visit.", due=date(2027, 1, 4)), InvalidInput)
+    assert "no later than 30 Dec 2026" in str(error)  # 22-24, 29, 30: Christmas skipped
+    trail.do(Extend(CHAIR, at, "Visit by Wednesday.", due=date(2026, 12, 23)))
+    assert trail.dispute.due_at == end_of(2026, 12, 23)
+    respond(trail, london(2026, 12, 23, 12))
+    trail.do(Extend(CHAIR, london(2026, 12, 23, 14), "And the plan.", due=date(2026, 12, 24)))
+
+
+def test_seed_001_cpc_extension_is_24_hours_the_chair_cannot_set() -> None:
+    trail = opened("cpc-standard")
+    respond(trail, london(2026, 12, 21, 12))
+    at = london(2026, 12, 21, 14)
+    trail.refuses(Extend(CHAIR, at, "Plan.", due=date(2026, 12, 22)), InvalidInput)
+
+
+def test_seed_003_newham_evidence_that_will_close_the_dispute_is_required() -> None:
+    command = raise_command(concern=concern("statutory", evidence=""))
+    with pytest.raises(InvalidInput, match="evidence"):
+        Trail.open("newham", command)

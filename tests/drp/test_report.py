@@ -189,8 +189,9 @@ def test_supervision_list_gives_working_days_open_and_overdue_flags() -> None:
     rows = outstanding([s.dispute for s in stories.values()], NOW, NEWHAM.calendar)
     got = [(r.reference, r.stage, r.days_open, r.overdue, r.flags) for r in rows]
     # D4 raised Mon 2 Mar, D6 Mon 9 Mar; NOW is Wed 1 Apr: 22 and 17 working days. D4's
-    # 20 working days (Newham's overall limit) ended on Mon 30 Mar; D6 is still informal.
+    # 20 working days (Newham's overall limit) ended on Mon 30 Mar; D6 is still informal,
+    # its response waiting for a review the form gives no deadline (seed 003: stages 2-4 only).
     assert got == [
         ("DRP-2026-000004", "3", 22, True, ("OVERDUE", "OVER OVERALL LIMIT")),
-        ("DRP-2026-000006", "informal", 17, True, ("OVERDUE",)),
+        ("DRP-2026-000006", "informal", 17, False, ()),
     ]

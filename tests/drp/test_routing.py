@@ -32,7 +32,9 @@ def _raise(ctx: Context, stage: str = "1", actor: Actor = CHAIR, **extra: object
         stage=stage,
         children=(Child("Sam Smith", "LL-1", date(2015, 1, 1)),),
         team="team-a",
-        concern=Concern(category=ctx.policy.categories[0].key, summary="s", impact="i"),
+        concern=Concern(
+            category=ctx.policy.categories[0].key, summary="s", impact="i", evidence="e"
+        ),
         date_of_concern=date(2026, 11, 20),
         owners=("tm-1",),
         practitioner="sw-1",

@@ -125,6 +125,7 @@ class Scene:
         stage: str,
         *,
         who: str = "alex",
+        role: Role = Role.CHAIR,
         due: date | None = None,
         practitioner: str = "",
         deliver: bool = True,
@@ -140,14 +141,20 @@ class Scene:
             raising = _Raising(process.key, TEAM, raiser.team, practitioner, raiser.id)
             staffing = await staff_stage(tx, self.ctx, raising, target)
             command = Raise(
-                Actor(raiser.id, Role.CHAIR),
+                Actor(raiser.id, role),
                 now,
                 await tx.disputes.next_reference(now.year),
                 process.key,
                 stage,
                 children=(Child("Zara Quint", "AV-100001", date(2016, 2, 3)),),
                 team=TEAM,
-                concern=Concern("other", "The plan drifts.", "Risk remains.", category_other="x"),
+                concern=Concern(
+                    "other",
+                    "The plan drifts.",
+                    "Risk remains.",
+                    evidence="Minutes on the file.",
+                    category_other="x",
+                ),
                 date_of_concern=self.ctx.calendar.local_date(now),
                 owners=staffing.owners,
                 approvers=staffing.approvers,

@@ -73,9 +73,9 @@ async def test_newham_resolved_at_each_stage(tmp_path: Path, stage: str) -> None
 async def test_newham_chairs_review_is_due_within_2_calendar_days(tmp_path: Path) -> None:
     async with running_bot(tmp_path, "newham", MONDAY) as walk:
         await walk.monitor_here()
-        await climb(walk, "1")
+        await climb(walk, "2")  # stage 2: the form's "Response expected within 2 calendar days"
         walk.clock.advance(days=3)  # Thursday 26 November, 12:30
-        await walk.act("megan", REF, "drp.respond", response="Visit done.")
+        await walk.act("adele", REF, "drp.respond", response="Visit done.")
         assert_board_shows(walk, REF, "Sat 28 Nov 2026", "Awaiting chair's review")
 
 

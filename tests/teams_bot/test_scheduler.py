@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from drp.roles import Role
 from teams_bot.delivery.notices import AUTO_ESCALATED_TITLE, ESCALATE_NOW
 from teams_bot.scheduler import Scheduler, Timing
 from tests.teams_bot.scheduler_scene import (
@@ -233,15 +234,16 @@ async def test_newham_chair_review_is_chased_two_calendar_days_after_the_respons
         await walk.say("alex", "help")
         await walk.monitor_here()
         walk.clock.now = london(2026, 11, 23, 10, 0)
-        ref = await walk.raise_at("1")
+        # An IRO opens at stage 2: the form gives the chair's 2 days at stages 2-4 only.
+        ref = await walk.raise_at("2", who="robin", role=Role.IRO)
         await walk.drive(london(2026, 11, 26, 15, 0))
-        await respond(walk, "megan", ref, "Core group booked.")  # Thu: review due Sat 28 Nov
+        await respond(walk, "adele", ref, "Core group booked.")  # Thu: review due Sat 28 Nov
         await walk.drive(london(2026, 11, 29, 9, 0))
 
-        chair = [row for row in named(walk, at(await walk.sent("reminder"))) if row[1] == "alex"]
+        chair = [row for row in named(walk, at(await walk.sent("reminder"))) if row[1] == "robin"]
         assert chair == [
-            ("Fri 27 Nov 08:30", "alex", "reminder", "review_due"),  # Sat is no working day
-            ("Sun 29 Nov 00:00", "alex", "reminder", "review_overdue"),
+            ("Fri 27 Nov 08:30", "robin", "reminder", "review_due"),  # Sat is no working day
+            ("Sun 29 Nov 00:00", "robin", "reminder", "review_overdue"),
         ]
         refreshes = [(w, a) for w, _, _, a in at(await walk.sent("refresh")) if a != "raised"]
         assert ("Fri 27 Nov 00:00", "amber") in refreshes
