@@ -19,6 +19,7 @@ from store.store import Store
 from teams_bot.cli.errors import CliError
 from teams_bot.delivery.mail import Mailer, SmtpMailer
 from teams_bot.delivery.mailboxes import copies_not_sent
+from teams_bot.http import AccessLog
 from teams_bot.logs import configure_logging
 from teams_bot.settings import Settings, SettingsError
 
@@ -86,7 +87,7 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
         log.warning(OPEN_WARNING)
     log.info(retention_line(settings))
     directory = _directory_sync(settings, bot, graph)
-    runner = web.AppRunner(bot.web)
+    runner = web.AppRunner(bot.web, access_log_class=AccessLog)
     await runner.setup()
     stop = _stop_on_signals()
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.ports import free_port
-from tests.teams_bot.tab_scene import NIA, assert_no_child, tab_scene, weeks_ago
+from tests.teams_bot.tab_scene import NIA, ZARA, assert_no_child, tab_scene, weeks_ago
 from tests.teams_bot.test_tabs_browser import SHOTS, browser_page, references, shot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -71,6 +71,11 @@ async def test_a_chairs_service_manager_against_drp_bot_serve_demo(tmp_path: Pat
         rows = await page.locator("table.disputes tbody tr").all_inner_texts()
         assert references(rows) == {zara, nia, omar}
         await shot(page, "serve-dashboard-overdue")
+        await page.get_by_label("Reference or local ID").fill(ZARA[1])
+        await page.get_by_role("button", name="Apply").click()
+        await page.wait_for_url(f"**q={ZARA[1]}*")
+        found = await page.locator("table.disputes tbody tr").all_inner_texts()
+        assert references(found) == {zara}
         await page.get_by_role("link", name=zara).click()
         await page.get_by_role("link", name="Case record (printable)").click()
         await page.locator("h1", has_text=f"Dispute Resolution record {zara}").wait_for()
@@ -93,3 +98,5 @@ async def test_a_chairs_service_manager_against_drp_bot_serve_demo(tmp_path: Pat
     said = "".join(log)
     assert "Traceback" not in said
     assert "NO MicrosoftAppId IS SET" in said
+    assert "GET /tabs/dashboard 200" in said  # the access log names the page...
+    assert ZARA[1] not in said  # ...but never the query: the search was a child's local ID
