@@ -8,7 +8,8 @@ Input ids on the dispute card (Teams merges them into the action's ``data``):
 ``drp.resolve``    ``resolve_comments``
 ``drp.extend``     ``agreed_work``
 ``drp.escalate``   ``escalate_reason``; ``updated_concerns``; ``to_stage`` (bypass only);
-                   ``escalate_due`` (when the next stage's deadline is the raiser's)
+                   ``escalate_due`` (when the next stage's deadline is the raiser's);
+                   ``escalate_consulted`` (when the next stage names whom to consult first)
 ``drp.refer``      ``refer_target``; ``refer_reason``; ``consulted``; ``concurrent``
 ``drp.harm``       ``harm_details``
 ``drp.withdraw``   ``withdraw_reason``
@@ -40,7 +41,13 @@ VERB_INPUTS: Mapping[Verb, tuple[str, ...]] = {
     ),
     Verb.RESOLVE: ("resolve_comments",),
     Verb.EXTEND: ("agreed_work",),
-    Verb.ESCALATE: ("escalate_reason", "updated_concerns", "to_stage", "escalate_due"),
+    Verb.ESCALATE: (
+        "escalate_reason",
+        "updated_concerns",
+        "to_stage",
+        "escalate_due",
+        "escalate_consulted",
+    ),
     Verb.REFER: ("refer_target", "refer_reason", "consulted", "concurrent"),
     Verb.HARM: ("harm_details",),
     Verb.WITHDRAW: ("withdraw_reason",),
@@ -100,6 +107,7 @@ def parse_action(verb: Verb, data: Mapping[str, object], today: date | None = No
         elif input_id == "concurrent":
             flags[input_id] = read.flag(input_id)
         else:
-            limit = MAX_SHORT_TEXT if input_id in {"to_stage", "refer_target"} else MAX_TEXT
+            short = {"to_stage", "refer_target", "escalate_consulted"}
+            limit = MAX_SHORT_TEXT if input_id in short else MAX_TEXT
             texts[input_id] = read.text(input_id, input_id in REQUIRED, limit)
     return ActionInput(verb, texts, dates, flags, actions, read.values, read.errors)

@@ -185,6 +185,7 @@ def _escalate_action(render: DisputeRender, status: Status) -> Json:
     body += render.text_input("escalate_reason", "Reason for escalation (required)")
     body += render.text_input("updated_concerns", "Updated concerns and recommendations")
     body += _escalate_due(render)
+    body += _escalate_consulted(render)
     confirm = render.execute("Escalate", Verb.ESCALATE, style="destructive")
     return el.action_show_card(title, body, [confirm])
 
@@ -228,6 +229,19 @@ def _escalate_due(render: DisputeRender) -> list[Json]:
         minimum=render.today,
     )
     return render.field(element)
+
+
+def _escalate_consulted(render: DisputeRender) -> list[Json]:
+    """Whom the raiser consulted first, where a stage they may escalate to names whom."""
+    targets = render.options.bypass_targets or (
+        (render.options.next_step,) if render.options.next_step else ()
+    )
+    asking = [t for t in targets if isinstance(t, Stage) and t.consult]
+    if not asking:
+        return []
+    who = "; ".join(f"{_target_label(render, t)}: {t.consult}" for t in asking)
+    label = f"Who you consulted, and when (needed for {who})"
+    return render.text_input("escalate_consulted", label)
 
 
 def _more_sections(render: DisputeRender) -> list[Json]:

@@ -137,6 +137,7 @@ def _label(form: _Form, input_id: str) -> str:
         "stage": "Starting stage",
         "practitioner": "Practitioner",
         "due": "Deadline",
+        "consulted": "Consulted first",
         "harm_details": "Immediate harm",
     }
     if input_id in labels:
@@ -312,6 +313,14 @@ def _stage_section(form: _Form) -> list[Json]:
     setters = [s for s in form.stages if s.raiser_sets_deadline]
     if setters:
         items += form.field(_due_input(form, setters))
+    asking = [s for s in form.stages if s.consult]
+    if asking:
+        who = "; ".join(f"{_stage_title(s)}: {s.consult}" for s in asking)
+        label = f"Who you consulted, and when (needed for {who})"
+        consulted = el.input_text(
+            "consulted", label, value=form.value("consulted"), max_length=MAX_SHORT_TEXT
+        )
+        items += form.field(consulted)
     return items
 
 

@@ -22,6 +22,8 @@ Input ids are a stable contract with the handlers (Teams merges them into ``data
                                stage 1 and, where a stage's respondent is the practitioner
                                (City & Hackney stage 1), the one who responds
 ``due``                        the raiser-set deadline, where a stage needs one
+``consulted``                  whom the raiser consulted first, and when (where a stage the
+                               raiser may open names whom: ``Stage.consult``)
 ``child_on_plan``              ``"true"``/``"false"`` (two-sided policies only)
 ``immediate_harm``             ``"true"``/``"false"`` (only where the policy names a harm route)
 ``harm_details``               what the immediate harm is (required when it is ``"true"``)
@@ -57,6 +59,7 @@ def input_ids(children: int = CHILD_ROWS, actions: int = ACTION_ROWS) -> tuple[s
         "stage",
         "practitioner",
         "due",
+        "consulted",
         "child_on_plan",
         "immediate_harm",
         "harm_details",
@@ -102,6 +105,7 @@ class FormInput:
     stage: str = ""
     practitioner: str = ""
     due: date | None = None
+    consulted: str = ""
     child_on_plan: bool = False
     immediate_harm: bool = False
     harm_details: str = ""
@@ -154,6 +158,7 @@ def parse_form(
         stage=read.text("stage", required=True, limit=MAX_SHORT_TEXT),
         practitioner=read.text("practitioner", limit=MAX_SHORT_TEXT),
         due=read.day("due", when="future"),
+        consulted=read.text("consulted", limit=MAX_SHORT_TEXT),
         child_on_plan=read.flag("child_on_plan"),
         immediate_harm=harm,
         harm_details=read.text("harm_details", required=harm),

@@ -57,7 +57,8 @@ def describe(event: Event, process: Process, policy: Policy) -> str:
         case Raised() as p:
             pending = " (awaiting agreement to send)" if p.awaiting_approval else ""
             late = " (raised late)" if p.late else ""
-            return f"raised it at {step_label(process, p.to)}{pending}{late}"
+            said = f"raised it at {step_label(process, p.to)}{pending}{late}"
+            return said + _consulted(p.consulted)
         case Responded() as p:
             return "responded" + ("" if p.on_time else " after the deadline")
         case OverdueNoted():
@@ -67,7 +68,7 @@ def describe(event: Event, process: Process, policy: Policy) -> str:
             # Awaiting agreement the dispute stays where it was: name where it is going.
             to = p.to or event.to_stage
             pending = " (awaiting agreement to send)" if p.awaiting_approval else ""
-            words = f"{how} to {step_label(process, to)}{pending}"
+            words = f"{how} to {step_label(process, to)}{pending}{_consulted(p.consulted)}"
         case Referred() as p:
             words = f"referred it to {_referral(policy, p.target)}"
         case Extended() as p:
@@ -106,6 +107,11 @@ def written(payload: Payload) -> str:
         case Responded(response=text) | Corrected(reason=text) | CloseProposed(text=text):
             return text
     return ""
+
+
+def _consulted(who: str) -> str:
+    """Whom the raiser consulted before the step, where the stage asks (Stage.consult)."""
+    return f" (consulted: {_short(who)})" if who.strip() else ""
 
 
 def _with(text: str, value: str) -> str:

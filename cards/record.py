@@ -218,7 +218,7 @@ def _raised(process: Process, payload: Raised) -> Described:
         facts.append(("Agreement", "asked before sending"))
     if payload.late:
         facts.append(("Raised late", "after the policy's time limit for raising"))
-    return "Dispute raised", tuple(facts), ()
+    return "Dispute raised", tuple(facts), _texts(("Consulted first", payload.consulted))
 
 
 def _responded(
@@ -247,6 +247,7 @@ def _escalated(process: Process, payload: Escalated, stage: str) -> Described:
     texts = _texts(
         ("Reason for escalation", payload.reason),
         ("Updated concerns and recommendations", payload.updated_concerns),
+        ("Consulted first", payload.consulted),
     )
     return "Chair's review: not resolved, escalated", tuple(facts), texts
 

@@ -34,6 +34,7 @@ class Raise(Command):
     practitioner: str = ""
     raiser_team: str = ""
     child_on_plan: bool = False
+    consulted: str = ""  # whom the raiser consulted first, where the stage asks (Stage.consult)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,7 @@ class Escalate(Command):
     approvers: tuple[str, ...] = ()
     deciders: tuple[str, ...] = ()
     due: date | None = None
+    consulted: str = ""  # whom the raiser consulted first, where the target stage asks
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,7 @@ class Raised:
     awaiting_approval: bool = False
     to: str
     late: bool
+    consulted: str = ""  # whom the raiser consulted first, where the stage asks
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +118,7 @@ class Escalated:
     final_step: bool = False
     awaiting_approval: bool = False
     to: str = ""
+    consulted: str = ""  # whom the raiser consulted first, where the stage asks
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

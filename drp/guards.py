@@ -62,7 +62,8 @@ def is_owner(dispute: Dispute, command: Respond, ctx: Context) -> None:
     stage = current_stage(dispute, ctx)
     meeting_note = stage is not None and stage.meeting and command.actor.id == dispute.raised_by
     # A deputy answers for a named owner and must hold one of the stage's responding roles.
-    deputy = stage is not None and command.actor.role in (*stage.responsible, *stage.raiser_side)
+    roles = (*stage.responsible, *stage.raiser_side, *stage.raiser_line) if stage else ()
+    deputy = command.actor.role in roles
     if command.actor.id in dispute.owners or (deputy and command.on_behalf_of in dispute.owners):
         return
     if not meeting_note:
@@ -119,6 +120,9 @@ def _may_auto_escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Non
         raise CommandRejected(dispute.status, "Escalate", "only the raiser may go further")
     if command.to_stage and command.to_stage != following.key:
         raise CommandRejected(dispute.status, "Escalate", "automatic escalation skips no stage")
+    if following.consult:
+        # Only the raiser can say whom they consulted first (Stage.consult).
+        raise CommandRejected(dispute.status, "Escalate", "the raiser consults first")
 
 
 def has_harm_route(dispute: Dispute, command: AlertImmediateHarm, ctx: Context) -> None:

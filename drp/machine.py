@@ -48,7 +48,7 @@ from drp.events import (
     Responded,
     Withdrawn,
 )
-from drp.model import SYSTEM, Dispute, Outcome, Status
+from drp.model import MAX_SHORT_TEXT, SYSTEM, Dispute, Outcome, Status
 from drp.policy import ExtensionRule, FinalStep, Process, Stage
 from drp.stage_entry import enter_final, escalation_target, route, stage_due
 
@@ -166,6 +166,7 @@ def _escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Change:
             reason=reason, updated_concerns=concerns, automatic=automatic, final_step=True
         )
         return Change(external, final)
+    consulted = _consulted(target, command.consulted)
     routed, awaiting = route(dispute, target, command, ctx)
     payload = Escalated(
         reason=reason,
@@ -173,6 +174,7 @@ def _escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Change:
         automatic=automatic,
         awaiting_approval=awaiting,
         to=target.key,
+        consulted=consulted,
     )
     return Change(routed, payload)
 
@@ -293,8 +295,10 @@ def raise_dispute(command: Raise, ctx: Context) -> Decision:
         raiser_team=command.raiser_team,
         child_on_plan=command.child_on_plan,
     )
+    consulted = _consulted(stage, command.consulted)
     routed, awaiting = route(draft, stage, command, ctx)
-    raised = Raised(awaiting_approval=awaiting, to=stage.key, late=_raised_late(command, ctx))
+    late = _raised_late(command, ctx)
+    raised = Raised(awaiting_approval=awaiting, to=stage.key, late=late, consulted=consulted)
     change = Change(routed, raised)
     return _record(draft, change, command)
 
@@ -314,6 +318,13 @@ def _opening(command: Raise, ctx: Context) -> tuple[Process, Stage]:
     if not stage.may_open(role):
         raise NotPermitted("new", "Raise", f"a {title} may not open at stage {stage.key}")
     return process, stage
+
+
+def _consulted(stage: Stage, consulted: str) -> str:
+    """Who the raiser consulted before the dispute goes to ``stage``: required where the stage
+    names whom (seed 002: the CPCC's line manager before the formal stages)."""
+    required = bool(stage.consult)
+    return check.text("consulted", consulted, required=required, max_length=MAX_SHORT_TEXT)
 
 
 def _raised_late(command: Raise, ctx: Context) -> bool:

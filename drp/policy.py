@@ -40,6 +40,8 @@ class Stage:
     copied: tuple[Role, ...] = ()
     openers: tuple[Role, ...] = ()
     raiser_side: tuple[Role, ...] = ()
+    # The raiser's side when the raiser has no team (a chair or IRO): their own line.
+    raiser_line: tuple[Role, ...] = ()
     alerts: tuple[Role, ...] = ()
     notify_if_on_plan: tuple[Role, ...] = ()
     admitted: tuple[Role, ...] = ()
@@ -48,6 +50,10 @@ class Stage:
     deciders: tuple[Role, ...] = ()
     meeting: bool = False
     raiser_sets_deadline: bool = False
+    # Whom the raiser consults before the dispute goes here (recorded; "" = nobody).
+    consult: str = ""
+    # The outcome of a dispute closed here goes to everyone who took part (seed 002's panel).
+    outcome_to_all: bool = False
     description: str = ""
     # Told when no response arrives by the deadline, and asked to make ``brief`` aware.
     overdue_alerts: tuple[Role, ...] = ()

@@ -82,6 +82,8 @@ def _stage_row(policy: Policy, stage: Stage) -> LadderRow:
     responds = titles(stage.responsible)
     if stage.raiser_side:
         responds += f"; raiser's side: {titles(stage.raiser_side)}"
+    if stage.raiser_line:
+        responds += f" (a raiser with no team: {titles(stage.raiser_line)})"
     told = [titles(stage.copied + stage.alerts)] if stage.copied or stage.alerts else []
     if stage.notify_if_on_plan:
         told.append(f"if on a plan: {titles(stage.notify_if_on_plan)}")
@@ -231,9 +233,8 @@ def needed_roles(policy: Policy) -> dict[Role, list[str]]:
     for process in policy.processes:
         need(process.raisers, f"{process.key}: raises")
         for stage in process.all_stages():
-            need(
-                stage.responsible + stage.raiser_side, f"{process.key} stage {stage.key}: responds"
-            )
+            responding = stage.responsible + stage.raiser_side + stage.raiser_line
+            need(responding, f"{process.key} stage {stage.key}: responds")
     return needs
 
 

@@ -220,6 +220,7 @@ class _Builder:
             copied=self.roles(f"{path}.copied", doc.copied),
             openers=openers,
             raiser_side=self.roles(f"{path}.raiser_side", doc.raiser_side),
+            raiser_line=self._raiser_line(doc, path),
             alerts=self.roles(f"{path}.alerts", doc.alerts),
             notify_if_on_plan=self.roles(f"{path}.notify_if_on_plan", doc.notify_if_on_plan),
             admitted=self._admitted(doc, path),
@@ -227,10 +228,18 @@ class _Builder:
             deciders=self.roles(f"{path}.deciders", doc.deciders),
             meeting=doc.meeting,
             raiser_sets_deadline=doc.raiser_sets_deadline,
+            consult=doc.consult,
+            outcome_to_all=doc.outcome_to_all,
             description=doc.description,
             overdue_alerts=self.roles(f"{path}.overdue_alerts", doc.overdue_alerts),
             brief=self.roles(f"{path}.brief", doc.brief),
         )
+
+    def _raiser_line(self, doc: StageDoc, path: str) -> tuple[Role, ...]:
+        line = self.roles(f"{path}.raiser_line", doc.raiser_line)
+        if line and not doc.raiser_side:
+            self.fail(f"{path}.raiser_line", "only a two-sided stage has one (set raiser_side)")
+        return line
 
     def _admitted(self, doc: StageDoc, path: str) -> tuple[Role, ...]:
         if not doc.iro_only:

@@ -150,6 +150,12 @@ class StageDoc(Table):
         "holders in the raiser's team or agency). A stage with these is two-sided.",
         ["team_manager"],
     )
+    raiser_line: Roles = listed(
+        "Two-sided stages: the roles that respond on the raiser's side when the raiser has no "
+        "team or agency of their own (a CP chair or IRO): their holders council-wide, e.g. "
+        "the chairs' service manager at the first two-sided stage and their manager above.",
+        ["chairs_service_manager"],
+    )
     timescale: DaysText | None = field(
         "How long the responsible manager has, in working or calendar days. Required unless "
         "`raiser_sets_deadline`.",
@@ -220,6 +226,20 @@ class StageDoc(Table):
     meeting: Flag = field(
         "The stage is a meeting the raiser convenes: the raiser may record its outcome as the "
         "response and review it.",
+        True,
+        default=False,
+    )
+    consult: OptionalText = field(
+        "Whom the raiser must consult (or engage) before the dispute goes to this stage, by "
+        "raising at it or escalating to it: the form or the card asks who was consulted and "
+        "when, and the record keeps it. Leave it out if the policy asks for none.",
+        "The CPCC's line manager",
+        default="",
+    )
+    outcome_to_all: Flag = field(
+        "The outcome of the dispute closed at this stage, resolved or concluded, goes to "
+        "everyone who took part: the practitioner named on it and everyone copied on or "
+        "alerted to this stage or an earlier one (seed 002's panel outcome).",
         True,
         default=False,
     )

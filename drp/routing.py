@@ -162,14 +162,41 @@ def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event
         target = event.payload.target
         alerts = policy.referral(target).alerts if target else ()
         found = _roles(policy, alerts, Audience.ALERT) + _ended(before, deciding)
-    elif kind == EventKind.CONCLUDED:
-        # The outcome of a panel or external step goes to all who were told of it (seed 002).
-        found = _ended(before, deciding) + _told_of_step(policy, before)
+    elif kind in {EventKind.CONCLUDED, EventKind.RESOLVED}:
+        found = _outcome(policy, before, deciding, kind)
     elif kind == EventKind.DECLINED:
         found = _people(deciding, Audience.INFORM)
-    else:  # resolved, withdrawn: those who were working on it or deciding it
+    else:  # withdrawn: those who were working on it or deciding it
         found = _ended(before, deciding)
     return _dedupe(found, event.actor)
+
+
+def _outcome(
+    policy: Policy, before: Dispute | None, deciding: tuple[str, ...], kind: EventKind
+) -> list[Notice]:
+    """Who hears how a dispute ended, resolved or concluded."""
+    found = _ended(before, deciding) + _took_part(policy, before)
+    if kind == EventKind.CONCLUDED:
+        # The outcome of a panel or external step goes to all who were told of it (seed 002).
+        found += _told_of_step(policy, before)
+    return found
+
+
+def _took_part(policy: Policy, before: Dispute | None) -> list[Notice]:
+    """Where the stage closed at says its outcome goes to everyone who took part (seed 002's
+    panel): the named practitioner and all copied on or alerted to it or an earlier stage."""
+    if before is None:
+        return []
+    process = policy.process(before.process)
+    if not process.has_stage(before.stage) or not process.stage(before.stage).outcome_to_all:
+        return []
+    rank = process.rank(before.stage)
+    found = _people((before.practitioner,), Audience.INFORM)
+    for stage in process.all_stages():
+        if process.rank(stage.key) <= rank:
+            found += _copied(policy, stage, before, Audience.INFORM)
+            found += _roles(policy, stage.alerts, Audience.INFORM)
+    return found
 
 
 def _overdue_alerts(policy: Policy, after: Dispute) -> list[Notice]:

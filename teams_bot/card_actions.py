@@ -39,6 +39,7 @@ FIELD_INPUTS: dict[Verb, dict[str, str]] = {
         "due": "escalate_due",
         "owners": "to_stage",
         "approver": "to_stage",
+        "consulted": "escalate_consulted",
     },
     Verb.REFER: {"target": "refer_target", "reason": "refer_reason"},
     Verb.HARM: {"details": "harm_details"},
@@ -79,7 +80,7 @@ def actor_for(person: Person, dispute: Dispute, ctx: Context) -> Actor:
     stage_roles: tuple[Role, ...] = ()
     if process.has_stage(dispute.stage):
         stage = process.stage(dispute.stage)
-        stage_roles = stage.responsible + stage.raiser_side
+        stage_roles = stage.responsible + stage.raiser_side + stage.raiser_line
         if person.id in dispute.deciders:
             stage_roles = stage.deciders + stage_roles
     if process.final_step is not None and dispute.stage == process.final_step.key:
@@ -129,6 +130,7 @@ async def build_command(
             updated_concerns=read.texts.get("updated_concerns", ""),
             to_stage=read.texts.get("to_stage", ""),
             due=read.dates.get("escalate_due"),
+            consulted=read.texts.get("escalate_consulted", ""),
         )
     if verb == Verb.APPROVE:
         return await _approve(tx, ctx, dispute, actor, read, now)

@@ -69,7 +69,8 @@ async def stage_owners(
             found.append(practitioner)
         else:
             found.extend(await holders(tx, role, book, team))
-    for role in stage.raiser_side:
+    # A raiser with no team of their own (a CP chair, an IRO): their own line answers.
+    for role in stage.raiser_side if raiser_team else stage.raiser_line:
         found.extend(await holders(tx, role, book, raiser_team))
     return _unique(found)
 

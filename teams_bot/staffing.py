@@ -94,6 +94,7 @@ async def escalation(
     updated_concerns: str = "",
     to_stage: str = "",
     due: date | None = None,
+    consulted: str = "",
 ) -> Escalate:
     """The Escalate command to ``to_stage`` ("" = the next one), staffed; the chair's card and
     the scheduler's automatic escalation both ask for it here."""
@@ -112,6 +113,7 @@ async def escalation(
         approvers=staffing.approvers,
         deciders=staffing.deciders,
         due=due,
+        consulted=consulted,
     )
 
 

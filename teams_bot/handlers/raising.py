@@ -168,6 +168,7 @@ class RaiseFlow:
             practitioner=practitioner,
             raiser_team=person.team,
             child_on_plan=form.child_on_plan,
+            consulted=form.consulted,
         )
         try:
             return raise_dispute(command, self.ctx)

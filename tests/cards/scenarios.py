@@ -13,7 +13,7 @@ from drp.commands import Command, Escalate, Raise, Respond
 from drp.events import Event
 from drp.machine import Context, decide, raise_dispute
 from drp.model import Action, Actor, Child, Concern, Dispute
-from drp.policy import Policy, load_policy
+from drp.policy import Policy, Process, load_policy
 from drp.roles import Role
 
 CALENDAR = WorkingDayCalendar()
@@ -96,6 +96,7 @@ class Story:
                 to_stage=to_stage,
                 owners=(OWNERS.get(target, "dir-1"),),
                 approvers=(CSM,),
+                consulted=_consulted(process, target),
             )
         )
 
@@ -113,6 +114,7 @@ def raise_story(
 ) -> Story:
     """A dispute raised at ``stage`` at ``T0`` by ``raiser`` in ``role``."""
     policy = load_policy(policy_name)
+    chosen = policy.process(process) if process else policy.main
     command = Raise(
         actor=Actor(raiser, role),
         at=T0,
@@ -133,9 +135,16 @@ def raise_story(
         approvers=(CSM,),
         due=due,
         practitioner=PRACTITIONER,
+        consulted=_consulted(chosen, stage),
     )
     decision = raise_dispute(command, Context(policy, CALENDAR))
     return Story(policy, decision.dispute, (decision.event,))
+
+
+def _consulted(process: Process, stage: str) -> str:
+    """Whom the raiser consulted, where the stage asks (seed 002: the CPCC's line manager)."""
+    asks = process.has_stage(stage) and process.stage(stage).consult
+    return "The raiser's line manager, the day before" if asks else ""
 
 
 def viewer(kind: ViewerKind, person: str) -> Viewer:

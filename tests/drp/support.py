@@ -23,6 +23,7 @@ from drp.roles import Role
 # Monday 21 December 2026, 10:00 London: Christmas and New Year fall in the first stages.
 MON_21_DEC = datetime(2026, 12, 21, 10, 0, tzinfo=LONDON)
 
+CONSULTED = "The raiser's line manager, the day before"
 CHAIR = Actor("chair-ann", Role.CHAIR)
 IRO = Actor("iro-ike", Role.IRO)
 PRACTITIONER = Actor("sw-pat", Role.PRACTITIONER)
@@ -112,6 +113,8 @@ def raise_command(
         "concern": concern("other", category_other="No core group"),
         "date_of_concern": at.date(),
         "owners": (TEAM_MANAGER.id,),
+        # Seeds 002 and 004 ask whom the raiser consulted before some stages.
+        "consulted": CONSULTED,
     }
     fields.update(changes)
     return Raise(**fields)

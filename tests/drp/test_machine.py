@@ -37,6 +37,7 @@ from tests.drp.support import (
     BEN,
     CHAIR,
     CHAIRS_MANAGER,
+    CONSULTED,
     DIRECTOR,
     HEAD_OF_SERVICE,
     IRO,
@@ -65,7 +66,8 @@ OTHER_TEAM_MANAGER = OTHER_SIDE[Role.TEAM_MANAGER]
 
 def opened(policy: str, actor: Actor = CHAIR, stage: str = "1", **changes: Any) -> Trail:
     """A dispute raised on Mon 21 Dec 2026 10:00 under a shipped profile."""
-    changes.setdefault("owners", owners_for(context(policy).policy, stage))
+    profile = context(policy).policy
+    changes.setdefault("owners", owners_for(profile, stage))
     return Trail.open(policy, raise_command(actor, stage, **changes))
 
 
@@ -86,9 +88,11 @@ def climb(trail: Trail, to_stage: str, at: datetime, raiser: Actor = CHAIR) -> d
             else ()
         )
         owners = owners_for(trail.policy, following.key)
-        trail.do(
-            Escalate(raiser, at, "Not resolved.", owners=owners, approvers=approvers, due=due)
+        consulted = "The Board members, the day before" if following.consult else ""
+        escalate = Escalate(
+            raiser, at, "Not resolved.", owners=owners, approvers=approvers, due=due
         )
+        trail.do(replace(escalate, consulted=consulted))
         if trail.dispute.status is Status.AWAITING_APPROVAL:
             trail.do(Approve(CHAIRS_MANAGER, at, owners))
     assert trail.dispute.status is Status.AWAITING_RESPONSE
@@ -190,7 +194,7 @@ def test_nottingham_stage_1_deadline_and_overall_20_working_days_skip_christmas(
     assert trail.dispute.owners == (TEAM_MANAGER.id,)
     assert trail.dispute.due_at == end_of(2026, 12, 30)
     assert trail.dispute.overall_due_at == end_of(2027, 1, 21)
-    assert trail.last.payload == Raised(to="1", late=False)
+    assert trail.last.payload == Raised(to="1", late=False, consulted=CONSULTED)
 
 
 def test_unresolved_stage_1_escalates_to_service_manager() -> None:
@@ -578,7 +582,8 @@ def test_calderdale_informal_deadline_defaults_to_the_10_day_limit() -> None:
 def test_calderdale_chair_goes_formal_after_informal_and_the_15_days_start() -> None:
     trail = opened("calderdale", stage="informal", due=date(2026, 12, 23))
     trail.refuses(Escalate(SYSTEM, london(2026, 12, 24, 9), "auto", owners=(TEAM_MANAGER.id,)))
-    trail.do(Escalate(CHAIR, london(2026, 12, 24, 9), "Not remedied", owners=(TEAM_MANAGER.id,)))
+    formal = Escalate(CHAIR, london(2026, 12, 24, 9), "Not remedied", owners=(TEAM_MANAGER.id,))
+    trail.do(replace(formal, consulted=CONSULTED))
     assert trail.dispute.stage == "1"
     assert trail.dispute.due_at == end_of(2027, 1, 5)  # 29,30,31 Dec, 4,5 Jan
     assert trail.dispute.overall_due_at == end_of(2027, 1, 19)  # 15 WD from 24 Dec

@@ -198,6 +198,9 @@ def test_the_ladder_says_who_responds_who_is_told_by_when_and_who_agrees() -> No
 def test_the_ladder_of_a_two_sided_stage_names_both_sides_and_plan_notices() -> None:
     hackney = load_policy("city-hackney")
     row = ladder(hackney, hackney.main)[1]
-    assert row.responds == "Team manager; raiser's side: Team manager"
+    assert row.responds == (
+        "Team manager; raiser's side: Team manager"
+        " (a raiser with no team: Chairs' service manager (Safeguarding & QA))"
+    )
     assert row.told == "if on a plan: Child Protection Chair, Independent Reviewing Officer"
     assert row.timescale == "raiser sets"

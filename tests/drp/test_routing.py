@@ -38,6 +38,7 @@ def _raise(ctx: Context, stage: str = "1", actor: Actor = CHAIR, **extra: object
         date_of_concern=date(2026, 11, 20),
         owners=("tm-1",),
         practitioner="sw-1",
+        consulted="The raiser's line manager",
         **extra,  # type: ignore[arg-type]
     )
     return raise_dispute(command, ctx)
@@ -97,7 +98,9 @@ def test_referral_alerts_its_named_roles_and_escalation_reaches_next_owner() -> 
     raised = _raise(ctx)
     referred = decide(raised.dispute, Refer(CHAIR, AT, "scb", "serious", "IRS TM"), ctx)
     found = _notices(ctx, raised, referred)
-    assert Notice(Audience.ALERT, role=Role.HEAD_OF_SERVICE, side=Side.RESPONDENT) in found
+    # Seed 002 §6.11: the Head of Service Commissioning and Partnerships, a post of its own.
+    assert Notice(Audience.ALERT, role=Role("head_of_commissioning"), side=Side.ORG) in found
+    assert all(n.role != Role.HEAD_OF_SERVICE for n in found)
     answered = decide(referred.dispute, Respond(TM, AT, "no"), ctx)
     escalated = decide(answered.dispute, Escalate(CHAIR, AT, "not enough", owners=("sm-1",)), ctx)
     assert Notice(Audience.ACT, person="sm-1") in _notices(ctx, answered, escalated)

@@ -25,6 +25,7 @@ from tests.store.scenario import raised
 STORED: list[tuple[str, dict[str, Any]]] = [
     ("raised", {"to": "1", "late": False}),
     ("raised", {"awaiting_approval": True, "to": "2", "late": True}),
+    ("raised", {"to": "1", "late": False, "consulted": "Line manager, 23 Nov"}),
     ("approved", {"comments": ""}),
     ("declined", {"reason": "Try stage 1 first."}),
     (
@@ -53,6 +54,16 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("resolved", {"comments": "Plan back on track.", "agreed": True}),
     ("extended", {"agreed_work": "Visit by 2pm.", "due_at": "2026-12-23T14:00:00+00:00"}),
     ("escalated", {"reason": "No.", "updated_concerns": "", "automatic": False, "to": "2"}),
+    (
+        "escalated",
+        {
+            "reason": "No.",
+            "updated_concerns": "",
+            "automatic": False,
+            "to": "4",
+            "consulted": "Board members, 10 Dec",
+        },
+    ),
     (
         "escalated",
         {

@@ -29,12 +29,15 @@ OTHER_AGENCY = "Hillcrest Children in Care"  # Patti's agency is Riverside Famil
 # Who answers at each stage: the other agency's, then the raiser's own (two-sided stages).
 OWNERS = {"1": ("riley",), "2": ("taylor", "megan"), "3": ("avery", "adele"), "4": ("frankie",)}
 DEADLINE = {"2": "2026-11-30", "3": "2026-12-04", "4": "2026-12-11"}
+SUPERVISOR = "Megan Bowen, my supervisor, Mon 23 Nov"
+BOARD_MEMBERS = "Both agencies' CHSCP Board members, 10 Dec"
 
 
 async def raise_difference(walk: Walk, who: str = "patti", **fields: str) -> dict[str, object]:
     riley = await walk.person_id("riley")
     values = {"team": OTHER_AGENCY, "category": "levels-of-need", "category_other": ""}
-    values.update({"practitioner": riley, "due": "2026-11-26", **fields})
+    values.update({"practitioner": riley, "due": "2026-11-26", "consulted": SUPERVISOR})
+    values.update(fields)
     return await walk.raise_dispute(who, **values)
 
 
@@ -45,8 +48,14 @@ async def respond(walk: Walk, who: str, text: str = "Discussed; our position sta
 
 async def escalate(walk: Walk, to: str, raiser: str = "patti") -> None:
     walk.clock.advance(hours=1)
+    consulted = BOARD_MEMBERS if to == "4" else ""
     await walk.act(
-        raiser, REF, "drp.escalate", escalate_reason="Not resolved.", escalate_due=DEADLINE[to]
+        raiser,
+        REF,
+        "drp.escalate",
+        escalate_reason="Not resolved.",
+        escalate_due=DEADLINE[to],
+        escalate_consulted=consulted,
     )
 
 
