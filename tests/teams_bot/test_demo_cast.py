@@ -26,7 +26,7 @@ POLICIES = ("nottingham", "cpc-standard", "calderdale", "newham", "city-hackney"
 FIRST_TWO_STAGES = {
     "nottingham": "alex megan adele",
     "cpc-standard": "alex megan isaiah adele",
-    "calderdale": "alex megan adele",
+    "calderdale": "alex megan adele ellis",  # stage 2: the next tier or the designated CP lead
     "newham": "alex megan adele",
     "city-hackney": "patti casey jordan megan",
 }
