@@ -237,6 +237,14 @@ async def graph(settings: Settings) -> Check:
             "grant those application permissions in the app registration and an "
             "administrator's consent",
         )
+    bot_id = settings.bot.app_id
+    if settings.graph.teams_app_id and bot_id and settings.graph.client_id != bot_id:
+        return problem(
+            name,
+            "DRP_GRAPH_CLIENT_ID is not MicrosoftAppId: an app may install only itself (the "
+            "manifest's webApplicationInfo names the bot)",
+            "use the bot's app registration for Graph too, or unset DRP_TEAMS_APP_ID",
+        )
     return ok(name, f"granted {', '.join(sorted(needed))}")
 
 

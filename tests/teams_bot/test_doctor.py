@@ -19,8 +19,8 @@ from tests.support.graph_tenant import CLIENT_ID, SECRET, TENANT_ID, demo_tenant
 from tests.support.smtp import local_smtp
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-BOT_APP_ID = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
-BOT_SECRET = "bot-client-secret"
+BOT_APP_ID = CLIENT_ID  # one app registration: the bot, and the Graph app that installs it
+BOT_SECRET = SECRET
 TEAMS_APP_ID = "3c1f0a2b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 READER_ONLY = "0f1e2d3c-4b5a-4697-8877-665544332211"  # a Graph app granted User.Read.All only
 CHANNEL = {"conversation": {"id": "19:board@thread.tacv2"}, "serviceUrl": "https://x/"}
@@ -101,7 +101,6 @@ async def test_doctor_passes_on_the_demo_and_names_each_broken_part(tmp_path: Pa
     async with LoopbackGraph(tmp_path) as graph, local_smtp("none") as smtp:
         register(graph, (USERS_READ, MEMBERS_READ, INSTALL_FOR_USER))
         graph.register_app(TENANT_ID, READER_ONLY, SECRET, (USERS_READ,))
-        graph.register_app(TENANT_ID, BOT_APP_ID, BOT_SECRET)
         demo_tenant(graph)
         healthy = {
             "DRP_DATABASE_URL": urls["demo"],
