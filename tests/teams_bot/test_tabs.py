@@ -4,6 +4,7 @@ the record and the report, the audit, and hostile addresses (never a 5xx, never 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -287,3 +288,18 @@ async def test_every_page_a_signed_in_person_opens_is_audited(scene: Scene) -> N
     actions = [a for a, _, _ in await audit_of(scene, "jamie")][before:]
     # the report's form shows no child and writes nothing; every other page writes one entry
     assert actions == ["tab_viewed"] * 4 + ["record_exported"]
+
+
+async def test_no_child_detail_reaches_a_log_line_at_debug(
+    scene: Scene, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Pages, searches, refusals and hostile addresses: the bot's own log records (the test
+    server's access log aside: serve uses teams_bot.http.AccessLog, which drops the query)."""
+    urls = [*tab_urls(scene), f"/tabs/dashboard?q={ZARA[1]}", f"/tabs/dashboard?q={NIA[1]}"]
+    with caplog.at_level(logging.DEBUG):
+        for who in ("isaiah", "patti", "lynne"):
+            async with signed_in(scene, who) as client:
+                for url in [*urls, *HOSTILE[:6]]:
+                    await get(client, url)
+    ours = [r for r in caplog.records if not r.name.startswith("aiohttp.access")]
+    assert_no_child("\n".join(r.getMessage() for r in ours))
