@@ -18,10 +18,6 @@ from drp.roles import Role
 
 MAX_ROWS = 25  # keeps a list card well under Teams' 28 KB message limit
 
-_MANAGERS = frozenset({Role.CHAIRS_SERVICE_MANAGER})
-_REPORTERS = frozenset({Role.CHAIRS_SERVICE_MANAGER, Role.MONITOR})
-_SUPERVISED = frozenset({Role.CHAIR, Role.IRO, Role.CHAIRS_SERVICE_MANAGER})
-
 
 @dataclass(frozen=True, slots=True)
 class DisputeRow:
@@ -115,7 +111,7 @@ def help_card(policy: Policy, role: Role, key_factory: KeyFactory = new_key) -> 
         el.text_block(escape(policy.title), subtle=True, spacing="none"),
         el.fact_set(facts),
     ]
-    if role in _MANAGERS:
+    if role in policy.access.monitoring:
         channel = "In a team channel, mention me with **monitor here** to make it the "
         body.append(el.text_block(channel + "monitoring channel for open escalations."))
     actions = []
@@ -138,9 +134,9 @@ def _commands(policy: Policy, role: Role) -> list[tuple[str, str]]:
     ]
     if raiser and policy.compliments:
         found.append(("compliment", "recognise good practice by a practitioner"))
-    if role in _SUPERVISED:
+    if role in (*policy.raising_roles, *policy.access.supervise):
         found.append(("supervision", "open disputes with days open, for supervision"))
-    if role in _REPORTERS:
+    if role in policy.access.reports:
         found.append(("report", "the quarterly report"))
     found.append(("help", "this list"))
     return found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -218,6 +218,11 @@ class Access:
     supervise: tuple[Role, ...] = ()  # read every raiser's supervision list
     monitoring: tuple[Role, ...] = ()  # choose the monitoring channel
 
+    @staticmethod
+    def grants(allowed: tuple[Role, ...], held: Iterable[Role]) -> bool:
+        """Whether any role held is one of those ``allowed``."""
+        return any(role in allowed for role in held)
+
 
 DEFAULT_ACCESS = Access(
     oversee=(Role.CHAIRS_SERVICE_MANAGER, Role.MONITOR),
@@ -263,6 +268,11 @@ class Policy:
     mailboxes: tuple[Mailbox, ...] = ()
     # What the reader read in an old form, and what to write instead (``policies check``).
     notes: tuple[str, ...] = ()
+
+    @property
+    def raising_roles(self) -> tuple[Role, ...]:
+        """Every role that may raise a dispute in any of the policy's processes."""
+        return tuple(dict.fromkeys(r for process in self.processes for r in process.raisers))
 
     @property
     def main(self) -> Process:

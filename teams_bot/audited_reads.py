@@ -18,6 +18,7 @@ from drp.events import Event, HandedOver, Responded
 from drp.figures import figures, report_of
 from drp.machine import Context
 from drp.model import Dispute
+from drp.policy import Policy
 from drp.report import Period, QuarterlyReport, Recognition
 from drp.roles import Role
 from drp.supervision import OutstandingRow, outstanding
@@ -32,10 +33,8 @@ from teams_bot import parties
 RECORD_EXPORTED = "record_exported"
 REPORT_GENERATED = "report_generated"
 REFUSED = "refused"
-# Who may read any dispute's record besides its raiser; who may run the report.
-RECORD_READERS = frozenset({Role.MONITOR, Role.CHAIRS_SERVICE_MANAGER})
-REPORTERS = frozenset({Role.MONITOR, Role.CHAIRS_SERVICE_MANAGER})
-SUPERVISORS = frozenset({Role.CHAIRS_SERVICE_MANAGER})
+# Who may send compliments (seed 000: the chair recognises good practice). Who may read any
+# record, run the report or read every raiser's supervision list is the profile's [access].
 RAISERS = frozenset({Role.CHAIR, Role.IRO})
 
 
@@ -192,7 +191,16 @@ async def supervision_rows(
     return outstanding(await open_by_raiser(tx, raiser_ids), now, ctx.calendar)
 
 
-async def raisers(tx: Transaction) -> list[Person]:
-    """Everyone who may raise a dispute (chairs and IROs)."""
-    found = {p.id: p for role in RAISERS for p in await tx.directory.holders(role)}
+def may_read_record(policy: Policy, person: Person, dispute: Dispute) -> bool:
+    """The raiser, and those the profile lets read any record (``[access] records``; by
+    default QA and the chairs' service manager)."""
+    return person.id == dispute.raised_by or any(
+        person.has_role(role) for role in policy.access.records
+    )
+
+
+async def raisers(tx: Transaction, policy: Policy) -> list[Person]:
+    """Everyone who may raise a dispute under the policy (by default chairs and IROs)."""
+    roles = policy.raising_roles
+    found = {p.id: p for role in roles for p in await tx.directory.holders(role)}
     return sorted(found.values(), key=lambda p: p.email)

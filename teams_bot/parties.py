@@ -7,7 +7,7 @@ from datetime import date
 
 from cards.views import Viewer, ViewerKind
 from drp.model import Dispute, Status
-from drp.policy import Policy, Stage
+from drp.policy import Access, Policy, Stage
 from drp.roles import Role, RoleBook
 from drp.routing import Notice, Side
 from store.rows import Person
@@ -124,7 +124,7 @@ async def viewer(
         role = await _deputy_role(tx, person_id, principal)
         return Viewer(person_id, ViewerKind.OWNER, on_behalf_of=principal, role=role)
     person = await tx.directory.person(person_id)
-    if person is not None and any(grant.role in OVERSIGHT for grant in person.roles):
+    if person is not None and oversees(policy.access, person):
         return Viewer(person_id, ViewerKind.MONITOR)
     return Viewer(person_id, ViewerKind.OTHER)
 
@@ -161,16 +161,20 @@ async def is_party(tx: Transaction, dispute: Dispute, person_id: str, today: dat
     return bool(await deputising_owner(tx, dispute, person_id, today))
 
 
-# Roles that oversee every dispute: they see any card (the monitoring board stays name-free).
-OVERSIGHT = frozenset({Role.CHAIRS_SERVICE_MANAGER, Role.MONITOR})
+def oversees(access: Access, person: Person) -> bool:
+    """Whether the person holds a role the profile lets see every dispute's card
+    (``[access] oversee``; the monitoring board stays name-free)."""
+    return access.grants(access.oversee, (g.role for g in person.roles))
 
 
-async def may_see(tx: Transaction, dispute: Dispute, person: Person, today: date) -> bool:
+async def may_see(
+    tx: Transaction, dispute: Dispute, person: Person, today: date, access: Access
+) -> bool:
     """Whether a person may see the dispute's details (the children's names among them):
-    its parties now or before, and those who oversee the process."""
+    its parties now or before, and those the profile lets oversee the process."""
     if await is_party(tx, dispute, person.id, today):
         return True
-    if any(grant.role in OVERSIGHT for grant in person.roles):
+    if oversees(access, person):
         return True
     visits = await tx.disputes.visits(dispute.reference)
     if any(person.id in visit.owners for visit in visits):

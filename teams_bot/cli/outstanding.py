@@ -6,6 +6,7 @@ import argparse
 from datetime import UTC, datetime
 
 from cards.report import outstanding_text
+from drp.policy import Policy
 from store.rows import Person
 from store.store import Store
 from teams_bot.audited_reads import raisers, supervision_rows
@@ -37,7 +38,7 @@ def _outstanding(args: argparse.Namespace) -> int:
     async def work(store: Store) -> str:
         await ready(store)
         async with store.transaction(readonly=True) as tx:
-            chairs = await _chairs(store, args.chair)
+            chairs = await _chairs(store, args.chair, ctx.policy)
             parts = []
             for chair in chairs:
                 rows = await supervision_rows(tx, ctx, [chair.id], now)
@@ -49,10 +50,10 @@ def _outstanding(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _chairs(store: Store, email: str | None) -> list[Person]:
+async def _chairs(store: Store, email: str | None, policy: Policy) -> list[Person]:
     async with store.transaction(readonly=True) as tx:
         if not email:
-            return await raisers(tx)
+            return await raisers(tx, policy)
         person = await tx.directory.by_email(email.strip().lower())
     if person is None:
         raise CliError(f"--chair: {email} is not in the directory")

@@ -183,10 +183,16 @@ async def leaver_flag(outlet: Outlet, message: OutboxMessage) -> SendResult:
         if channel is None:
             raise DeliveryError(404, "no monitoring channel")
         leaver = await tx.directory.person(flag.person)
-        managers = await tx.directory.holders(Role.CHAIRS_SERVICE_MANAGER)
+        managers = await _holders(tx, outlet.renderer.ctx.policy.access.monitoring)
     card = notices.leaver_card(flag, message.reference or "", leaver, managers)
     await outlet.messenger.send(channel, card)
     return SendResult()
+
+
+async def _holders(tx: Transaction, roles: tuple[Role, ...]) -> list[Person]:
+    """Everyone holding any of the roles, each once (the board's @mentions)."""
+    found = {p.id: p for role in roles for p in await tx.directory.holders(role)}
+    return list(found.values())
 
 
 async def refresh(outlet: Outlet, message: OutboxMessage) -> SendResult:

@@ -83,7 +83,7 @@ class Corrections:
         async with self.deps.store.transaction(readonly=True) as tx:
             dispute = await tx.disputes.get(reference)
             today = self.deps.ctx.calendar.local_date(now)
-            if not await parties.may_see(tx, dispute, person, today):
+            if not await parties.may_see(tx, dispute, person, today, self.deps.ctx.policy.access):
                 return refusal_card(NOT_YOURS)
             card = await self.deps.render.dispute(tx, dispute, person.id, now)
         return messages.refusal(NOT_YOURS, card)

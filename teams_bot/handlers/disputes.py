@@ -174,7 +174,9 @@ class DisputeActions:
         dispute = await tx.disputes.find(reference)
         if dispute is None:
             return messages.no_such_dispute(reference)
-        if not await parties.may_see(tx, dispute, person, self.ctx.calendar.local_date(now)):
+        if not await parties.may_see(
+            tx, dispute, person, self.ctx.calendar.local_date(now), self.ctx.policy.access
+        ):
             return None  # audited as view_refused by the writing path
         return await self.deps.render.dispute(tx, dispute, person.id, now)
 
@@ -197,7 +199,9 @@ class DisputeActions:
         dispute = await tx.disputes.find(reference)
         if dispute is None:
             return messages.no_such_dispute(reference)
-        if not await parties.may_see(tx, dispute, person, self.ctx.calendar.local_date(now)):
+        if not await parties.may_see(
+            tx, dispute, person, self.ctx.calendar.local_date(now), self.ctx.policy.access
+        ):
             detail = {"state": str(dispute.status)}
             await tx.audit.record(
                 "view_refused", person.id, at=now, reference=reference, detail=detail

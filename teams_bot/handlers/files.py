@@ -14,15 +14,14 @@ from datetime import date
 
 from drp.report import Period
 from drp.validation import REFERENCE
-from store.rows import Json, Person
+from store.rows import Json
 from teams_bot.audited_reads import (
     RECORD_EXPORTED,
-    RECORD_READERS,
     REFUSED,
-    REPORTERS,
     Format,
     build_report,
     case_record,
+    may_read_record,
     render_record,
     render_report,
 )
@@ -117,10 +116,10 @@ class FileAnswers:
             if person is None:
                 return None
             if context.get("kind") == "report":
-                allowed = any(person.has_role(role) for role in REPORTERS)
+                allowed = any(person.has_role(r) for r in ctx.policy.access.reports)
             else:
                 dispute = await tx.disputes.find(reference)
-                allowed = dispute is not None and _may_read(person, dispute.raised_by)
+                allowed = dispute is not None and may_read_record(ctx.policy, person, dispute)
             detail: Json = {"verb": FILE_ANSWER, "kind": context.get("kind", "")}
             if not allowed:
                 ref = reference or None
@@ -140,10 +139,6 @@ class FileAnswers:
             self.deps.store, ctx, period, now, actor=person.id, fmt=Format.HTML
         )
         return render_report(report, Format.HTML)
-
-
-def _may_read(person: Person, raised_by: str) -> bool:
-    return person.id == raised_by or any(person.has_role(r) for r in RECORD_READERS)
 
 
 def _period(context: Mapping[str, str]) -> Period | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drp.roles import Role
 from teams_bot.deps import Deps
 from teams_bot.notifier import Notifier
 from teams_bot.router import Parsed
@@ -34,7 +33,7 @@ class Monitoring:
             person = await self.deps.person(tx, turn, now)
             if person is None:
                 return Reply(texts=(NOT_IN_DIRECTORY,))
-            if not person.has_role(Role.CHAIRS_SERVICE_MANAGER):
+            if not any(person.has_role(r) for r in self.deps.ctx.policy.access.monitoring):
                 detail = {"command": "monitor here", "conversation": turn.where.conversation_id}
                 await tx.audit.record("refused", person.id, at=now, detail=detail)
                 return Reply(texts=(ONLY_CSM,))

@@ -5,27 +5,26 @@ Each is one store read, written to the audit log ("who read what") in the same t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from cards.record import record_card
 from cards.report import outstanding_card, report_summary_card
-from drp.model import Dispute
+from drp.policy import Policy
 from drp.report import Period
+from drp.roles import Role
 from store.rows import Person
 from store.store import Transaction
 from teams_bot import messages
 from teams_bot.audited_reads import (
-    RAISERS,
     RECORD_EXPORTED,
-    RECORD_READERS,
     REFUSED,
-    REPORTERS,
-    SUPERVISORS,
     Format,
     build_report,
     case_record,
     last_full_quarter,
+    may_read_record,
     raisers,
     render_record,
     render_report,
@@ -75,7 +74,7 @@ class ReadingCommands:
             if dispute is None:
                 return Reply(invoke_card=messages.no_such_dispute(reference))
             current = await self.deps.render.dispute(tx, dispute, person.id, now)
-            if not may_read_record(person, dispute):
+            if not may_read_record(self.ctx.policy, person, dispute):
                 detail = {"verb": "drp.record", "state": dispute.status.value}
                 await tx.audit.record(
                     REFUSED, person.id, at=now, reference=reference, detail=detail
@@ -102,7 +101,7 @@ class ReadingCommands:
             return Reply(texts=(BAD_PERIOD,))
         async with self.deps.store.transaction() as tx:
             person = await self.deps.person(tx, turn, now)
-            refusal = await _may_report(tx, person, now)
+            refusal = await _may_report(tx, self.ctx.policy, person, now)
         if refusal is not None:
             return Reply(texts=(refusal.text,))
         assert person is not None
@@ -118,11 +117,12 @@ class ReadingCommands:
     async def supervision(self, turn: Turn, parsed: Parsed) -> Reply:
         """A chair's open disputes (their own; a service manager's: all chairs', or one's)."""
         now = self.deps.clock()
-        async with self.deps.store.transaction(readonly=True) as tx:
+        # Not read-only: a first message from someone remembers their chat (deps.person).
+        async with self.deps.store.transaction() as tx:
             person = await self.deps.person(tx, turn, now)
             if person is None:
                 return Reply(cards=(messages.not_in_directory(),))
-            chosen = await _supervised(tx, person, parsed.argument)
+            chosen = await _supervised(tx, self.ctx.policy, person, parsed.argument)
             if isinstance(chosen, _Refusal):
                 return Reply(texts=(chosen.text,))
             title, ids = chosen
@@ -130,31 +130,32 @@ class ReadingCommands:
         return Reply(cards=(outstanding_card(title, rows, self.deps.keys),))
 
 
-def may_read_record(person: Person, dispute: Dispute) -> bool:
-    """The raiser, and the monitoring service (QA, chairs' service manager)."""
-    return person.id == dispute.raised_by or any(person.has_role(r) for r in RECORD_READERS)
+def _holds(person: Person, roles: Iterable[Role]) -> bool:
+    return any(person.has_role(role) for role in roles)
 
 
-async def _may_report(tx: Transaction, person: Person | None, now: datetime) -> _Refusal | None:
+async def _may_report(
+    tx: Transaction, policy: Policy, person: Person | None, now: datetime
+) -> _Refusal | None:
     if person is None:
         return _Refusal(messages.NOT_IN_DIRECTORY)
-    if any(person.has_role(role) for role in REPORTERS):
+    if _holds(person, policy.access.reports):
         return None
     await tx.audit.record(REFUSED, person.id, at=now, detail={"command": "report"})
     return _Refusal(ONLY_REPORTERS)
 
 
 async def _supervised(
-    tx: Transaction, person: Person, argument: str
+    tx: Transaction, policy: Policy, person: Person, argument: str
 ) -> tuple[str, list[str]] | _Refusal:
-    if any(person.has_role(role) for role in SUPERVISORS):
+    if _holds(person, policy.access.supervise):
         if argument:
             chair = await tx.directory.by_email(argument.strip().lower())
             if chair is None:
                 return _Refusal(NO_SUCH_CHAIR)
             return f"Open disputes of {chair.name}", [chair.id]
-        return "Open disputes of every chair", [p.id for p in await raisers(tx)]
-    if any(person.has_role(role) for role in RAISERS):
+        return "Open disputes of every chair", [p.id for p in await raisers(tx, policy)]
+    if _holds(person, policy.raising_roles):
         return "Your open disputes, for supervision", [person.id]
     return _Refusal(ONLY_SUPERVISION)
 

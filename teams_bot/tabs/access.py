@@ -47,4 +47,4 @@ class Reader:
         """A party to the dispute (now or before), or someone who oversees the process."""
         if self.oversees:
             return True
-        return await parties.may_see(tx, dispute, self.person, today)
+        return await parties.may_see(tx, dispute, self.person, today, self.access)

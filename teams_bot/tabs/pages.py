@@ -118,7 +118,7 @@ class Pages:
         return board.Choices(
             teams=tuple(sorted(team.name for team in await tx.directory.teams())),
             stages=tuple(stages.items()),
-            chairs=tuple((p.id, p.name) for p in await raisers(tx)),
+            chairs=tuple((p.id, p.name) for p in await raisers(tx, policy)),
         )
 
     async def _search(self, tx: Transaction, query: board.Query) -> list[Dispute]:

@@ -164,3 +164,29 @@ async def test_referred_to_the_lado_ends_it(walk: Walk) -> None:
     )
     assert_closed_everywhere(walk, REF, "Referred", ("cora", "cal"))
     assert walk.notices("otto", REF), "the Assurance Officer is alerted to the referral"
+
+
+async def test_what_the_profile_grants_beyond_the_parties_is_its_access_table(walk: Walk) -> None:
+    """[access]: the Assurance Officer oversees every dispute and runs the report; the
+    Principal for Safeguarding chooses the monitoring channel and reads every convenor's
+    supervision list; the Case Lead, a party to nothing here, is refused each."""
+    await raised(walk)
+    await walk.say("otto", f"show {REF}")
+    assert "Zara Quint" in text_of(walk.shown_in(walk.chat("otto"))[-1].card), "oversees"
+    await walk.say("dee", f"show {REF}")
+    assert "Zara Quint" not in text_of(walk.shown_in(walk.chat("dee"))[-1].card)
+
+    await walk.say("otto", "report")
+    assert "report" in text_of(walk.shown_in(walk.chat("otto"))[-1].card).lower()
+    await walk.say("cal", "report")
+    assert walk.conn.texts(walk.chat("cal"))[-1].startswith("Only ")
+
+    await walk.say("pia", "supervision")
+    assert REF in text_of(walk.shown_in(walk.chat("pia"))[-1].card), "every convenor's"
+    await walk.say("cora", "supervision")
+    assert REF in text_of(walk.shown_in(walk.chat("cora"))[-1].card), "her own"
+
+    await walk.monitor_here("otto")
+    assert walk.board_cards(REF) == [], "only the Principal chooses the board"
+    await walk.monitor_here("pia")
+    assert len(walk.board_cards(REF)) == 1
