@@ -86,6 +86,7 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
     if settings.bot.open:
         log.warning(OPEN_WARNING)
     log.info(retention_line(settings))
+    log.info(tab_line(settings, host, port))
     directory = _directory_sync(settings, bot, graph)
     runner = web.AppRunner(bot.web, access_log_class=AccessLog)
     await runner.setup()
@@ -105,6 +106,16 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
         await directory.aclose()
         await runner.cleanup()
         await store.close()
+
+
+def tab_line(settings: Settings, host: str, port: int) -> str:
+    """What ``serve`` says at start about the DRP tab and how people sign in to it."""
+    if settings.bot.open:
+        return f"the DRP tab: http://{host}:{port}/tabs/sign-in (local sign-in, no app id)"
+    if settings.tab_domain is None:
+        return "the DRP tab signs no one in: DRP_TAB_DOMAIN is not set (Teams SSO needs it)"
+    audience = f"api://{settings.tab_domain}/{settings.bot.app_id}"
+    return f"the DRP tab: https://{settings.tab_domain}/tabs/mine (Teams SSO for {audience})"
 
 
 def retention_line(settings: Settings) -> str:

@@ -204,3 +204,30 @@ def test_mail_needs_a_from_address(sender: str) -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_env({"DRP_SMTP_URL": "smtp://mail", "DRP_SMTP_FROM": sender})
     assert caught.value.variable == "DRP_SMTP_FROM"
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({}, "the DRP tab: http://127.0.0.1:3978/tabs/sign-in (local sign-in, no app id)"),
+        (
+            {
+                "MicrosoftAppId": "6f1c2a3b-4d5e-4f60-8a9b-0c1d2e3f4a5b",
+                "MicrosoftAppPassword": "x",
+            },
+            "the DRP tab signs no one in: DRP_TAB_DOMAIN is not set",
+        ),
+        (
+            {
+                "MicrosoftAppId": "6f1c2a3b-4d5e-4f60-8a9b-0c1d2e3f4a5b",
+                "MicrosoftAppPassword": "x",
+                "DRP_TAB_DOMAIN": "drp.example.gov.uk",
+            },
+            "(Teams SSO for api://drp.example.gov.uk/6f1c2a3b-4d5e-4f60-8a9b-0c1d2e3f4a5b)",
+        ),
+    ],
+)
+def test_serve_says_how_the_tab_signs_people_in(env: dict[str, str], said: str) -> None:
+    from teams_bot.cli.serve import tab_line
+
+    assert said in tab_line(Settings.from_env(env), "127.0.0.1", 3978)

@@ -98,5 +98,6 @@ async def test_a_chairs_service_manager_against_drp_bot_serve_demo(tmp_path: Pat
     said = "".join(log)
     assert "Traceback" not in said
     assert "NO MicrosoftAppId IS SET" in said
+    assert f"the DRP tab: {base}/tabs/sign-in (local sign-in, no app id)" in said
     assert "GET /tabs/dashboard 200" in said  # the access log names the page...
     assert ZARA[1] not in said  # ...but never the query: the search was a child's local ID
