@@ -40,7 +40,7 @@ VERB_INPUTS: Mapping[Verb, tuple[str, ...]] = {
         "practice_issues",
     ),
     Verb.RESOLVE: ("resolve_comments",),
-    Verb.EXTEND: ("agreed_work",),
+    Verb.EXTEND: ("agreed_work", "extend_due"),
     Verb.ESCALATE: (
         "escalate_reason",
         "updated_concerns",
@@ -102,7 +102,7 @@ def parse_action(verb: Verb, data: Mapping[str, object], today: date | None = No
     for input_id in VERB_INPUTS.get(verb, ()):
         if input_id.startswith("action_"):
             continue
-        if input_id == "escalate_due":
+        if input_id in {"escalate_due", "extend_due"}:
             dates[input_id] = read.day(input_id, when="future")
         elif input_id == "concurrent":
             flags[input_id] = read.flag(input_id)

@@ -169,6 +169,17 @@ def _extend_action(render: DisputeRender) -> Json:
         el.text_block(escape(f"The manager gets a further deadline{within} for the agreed work.")),
         *render.text_input("agreed_work", "Further work agreed (required)"),
     ]
+    if rule is not None and rule.raiser_sets_deadline:
+        # Seed 003: "state what further action is needed with timescale".
+        latest = render.calendar.local_date(render.calendar.due(render.now, rule.timescale))
+        due = el.input_date(
+            "extend_due",
+            "Complete by (required)",
+            value=render.values.get("extend_due", ""),
+            minimum=render.today,
+            maximum=latest,
+        )
+        body += render.field(due)
     confirm = render.execute("Agree further work", Verb.EXTEND)
     return el.action_show_card("Not resolved: agree further work", body, [confirm])
 

@@ -33,7 +33,7 @@ from teams_bot.staffing import close_approvers, escalation, pending_staffing
 # Domain field names -> the dispute card's input ids (cards.action_input.VERB_INPUTS), per verb.
 FIELD_INPUTS: dict[Verb, dict[str, str]] = {
     Verb.RESOLVE: {"comments": "resolve_comments"},
-    Verb.EXTEND: {"agreed_work": "agreed_work"},
+    Verb.EXTEND: {"agreed_work": "agreed_work", "due": "extend_due"},
     Verb.ESCALATE: {
         "reason": "escalate_reason",
         "due": "escalate_due",
@@ -156,7 +156,9 @@ def _simple(verb: Verb, actor: Actor, now: datetime, read: ActionInput) -> Comma
             concurrent=concurrent,
         )
     builders: dict[Verb, Callable[[], Command]] = {
-        Verb.EXTEND: lambda: Extend(actor, now, text("agreed_work", "")),
+        Verb.EXTEND: lambda: Extend(
+            actor, now, text("agreed_work", ""), due=read.dates.get("extend_due")
+        ),
         Verb.HARM: lambda: AlertImmediateHarm(actor, now, text("harm_details", "")),
         Verb.WITHDRAW: lambda: Withdraw(actor, now, text("withdraw_reason", "")),
         Verb.DECLINE: lambda: Decline(actor, now, text("decline_reason", "")),

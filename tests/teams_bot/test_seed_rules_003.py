@@ -44,3 +44,32 @@ async def test_seed_003_newham_evidence_that_will_close_the_dispute_is_required(
         assert "Evidence: is required" in text_of(shown)
         assert await walk.events(REF) == []
         assert not walk.dispute_cards("megan", REF)
+
+
+async def test_seed_003_newham_chair_states_further_action_with_timescale(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, "newham", MONDAY) as walk:
+        await walk.raise_dispute("alex", category="statutory", category_other="")
+        await respond(walk, "1")
+        chair = walk.dispute_card("alex", REF).card
+        assert "extend_due" in str(chair), "the chair sets the further action's date"
+
+        too_late = await walk.act(
+            "alex", REF, "drp.extend", agreed_work="Visit.", extend_due="2026-12-01"
+        )
+        assert "no later than 30 Nov 2026" in text_of(too_late)  # 5 working days
+        assert await walk.events(REF) == ["raised", "responded"]
+        await walk.act(
+            "alex",
+            REF,
+            "drp.extend",
+            agreed_work="Visit the child alone.",
+            extend_due="2026-11-25",
+        )
+        megan = text_of(walk.dispute_card("megan", REF).card)
+        assert "Wed 25 Nov 2026" in megan
+        assert "Visit the child alone." in megan
+        await respond(walk, "1")
+        await walk.act(
+            "alex", REF, "drp.extend", agreed_work="And the plan.", extend_due="2026-11-26"
+        )
+        assert await walk.events(REF) == ["raised", *["responded", "extended"] * 2]
