@@ -11,6 +11,7 @@ from typing import Any
 
 from cards.banners import notice_card
 from drp.deadlines import Occasion, still_owed
+from drp.machine import Context
 from drp.model import Dispute
 from drp.roles import Role
 from store.rows import OutboxMessage, Person, PostedCard
@@ -91,8 +92,16 @@ def _step(
         automatic=about.automatic,
         keys=keys,
         button=button,
+        note=_brief(dispute, about, ctx),
     )
     return Rendered(card)
+
+
+def _brief(dispute: Dispute, about: EventMessage, ctx: Context) -> str:
+    """Someone alerted to an overdue response is asked to make a senior aware (seed 001)."""
+    if about.event == "overdue" and about.audience == "alert":
+        return notices.brief_text(dispute, ctx)
+    return ""
 
 
 async def notice(
@@ -111,9 +120,7 @@ async def notice(
         ("Status", dispute.status.label),
     ]
     keys, ctx = outlet.renderer.keys, outlet.renderer.ctx
-    text = f"{dispute.reference}: {title.lower()}."
-    if about.event == "overdue" and about.audience == "alert":
-        text += notices.brief_text(dispute, ctx)
+    text = f"{dispute.reference}: {title.lower()}." + _brief(dispute, about, ctx)
     card = notice_card(
         title,
         text,

@@ -65,6 +65,7 @@ def step_message(
     automatic: bool = False,
     keys: KeyFactory,
     button: Card | None = None,
+    note: str = "",
 ) -> Card:
     """The short message of one step: the reference, what changed and where it stands (no
     child's details, no copy of the card; ``button`` is a one-click action, if any)."""
@@ -72,6 +73,7 @@ def step_message(
     text = (STEP_TEXT_ACT if acts else STEP_TEXT).format(
         status=dispute.status.label.lower(), stage=stage
     )
+    text += note  # what the person is asked to do, if anything (seed 001's briefing)
     card = notice_card(
         f"{dispute.reference}: {what}",
         text,
