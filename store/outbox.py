@@ -6,6 +6,7 @@ or failed. A sender that dies leaves its lease to expire and another claims the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -121,6 +122,20 @@ class Outbox:
         """Every message owed or sent about one dispute, oldest first."""
         statement = select(outbox).where(outbox.c.reference == reference).order_by(outbox.c.id)
         return [message_from(row) for row in await self._conn.execute(statement)]
+
+    async def told(self, reference: str, recipient: str, kinds: Sequence[str]) -> bool:
+        """Whether a message of one of ``kinds`` about the dispute was ever owed to this person
+        (a copy, an alert, a card): what lets someone copied open the dispute read-only."""
+        statement = (
+            select(outbox.c.id)
+            .where(
+                outbox.c.reference == reference,
+                outbox.c.recipient == recipient,
+                outbox.c.kind.in_(list(kinds)),
+            )
+            .limit(1)
+        )
+        return (await self._conn.execute(statement)).first() is not None
 
     async def pending(self, limit: int = 100) -> list[OutboxMessage]:
         """Messages not yet sent nor given up, by due instant."""

@@ -11,7 +11,7 @@ from datetime import datetime
 from cards.verbs import KeyFactory
 from drp.machine import Context
 from store.rows import Person
-from store.store import Store, Transaction
+from store.store import Store
 from teams_bot import parties
 from teams_bot.rendering import Renderer
 from teams_bot.turn import ConversationKind, Turn, conversation_id_of
@@ -36,16 +36,20 @@ class Deps:
         """Idempotency keys for the buttons of cards built now."""
         return self.render.keys
 
-    async def person(self, tx: Transaction, turn: Turn, now: datetime) -> Person | None:
-        """The directory entry of whoever sent the turn; remembers their 1:1 chat."""
-        person = await parties.identify(tx, turn.user)
+    async def caller(self, turn: Turn) -> Person | None:
+        """Who sent the turn, from the directory (None: nobody the bot acts for); remembers
+        their 1:1 chat when it is new. Read-only unless there is a chat to remember."""
+        async with self.store.transaction(readonly=True) as tx:
+            person = await parties.identify(tx, turn.user)
         if person is None:
             log.info("turn from a user not in the directory: activity=%s", turn.activity_id)
             return None
         if self.chat_changed(person, turn):
-            await tx.directory.save_conversation_reference(
-                person.id, turn.where.reference, at=now, teams_user_id=turn.user.id or None
-            )
+            now = self.clock()
+            async with self.store.transaction() as tx:
+                await tx.directory.save_conversation_reference(
+                    person.id, turn.where.reference, at=now, teams_user_id=turn.user.id or None
+                )
         return person
 
     @staticmethod

@@ -14,6 +14,15 @@ INCIDENT = (
     "Sorry, something went wrong and nothing was changed. If it happens again, tell your DRP "
     "administrator: incident {incident}."
 )
+NOT_A_PARTY = (
+    "You can't do that: only the people taking part in this dispute can act on it. "
+    "Nothing was changed."
+)
+USED_BY_SOMEONE_ELSE = (
+    "This button was already used, and not by you, so nothing of it is shown. Nothing was changed."
+)
+UNREADABLE = "This button's data could not be read. Nothing was changed."
+READ_ONLY = "You were told of this dispute, so you can read it; only its parties act on it."
 UNKNOWN_VERB = "That button is not one this bot knows. Nothing was changed."
 NOT_YOURS = (
     "{reference} is not one of your disputes, so its details are not shown. "
@@ -51,6 +60,17 @@ def no_such_dispute(reference: str) -> Card:
 def not_yours(reference: str) -> Card:
     """For someone with no part in a dispute who asked to see it."""
     return error_card("Not one of your disputes", [NOT_YOURS.format(reference=reference)])
+
+
+def outsider(reference: str, text: str = NOT_A_PARTY) -> Card:
+    """For someone with no part in a dispute, whatever they pressed: the reference they sent
+    and nothing else."""
+    return error_card(reference or "Dispute", [text])
+
+
+def unreadable() -> Card:
+    """For a button whose own data (reference, nonce, version) is malformed."""
+    return error_card("Nothing was changed", [UNREADABLE])
 
 
 def unknown_verb() -> Card:

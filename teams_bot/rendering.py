@@ -9,12 +9,13 @@ from datetime import datetime
 from cards.board import monitoring_card
 from cards.dispute import dispute_card, dispute_summary_card
 from cards.verbs import KeyFactory
-from cards.views import DisputeView
+from cards.views import DisputeView, Viewer, ViewerKind
 from drp.machine import Context, current_stage
 from drp.model import Dispute
 from store.rows import Person
 from store.store import Transaction
-from teams_bot import parties
+from teams_bot import messages, parties
+from teams_bot.gate import Sight, Standing, sight_of
 from teams_bot.turn import Card
 
 
@@ -42,17 +43,18 @@ class Renderer:
     async def dispute(
         self,
         tx: Transaction,
-        dispute: Dispute,
-        person_id: str,
+        sight: Sight,
         now: datetime,
         *,
         values: Mapping[str, str] | None = None,
         errors: Mapping[str, str] | None = None,
     ) -> Card:
-        """The card this person sees: actions only where the machine would accept them."""
-        today = self.ctx.calendar.local_date(now)
-        who = await parties.viewer(tx, dispute, person_id, today, self.ctx.policy)
-        person = await tx.directory.person(person_id)
+        """The card the gate lets this person see: actions only where the machine would
+        accept them; read-only for someone copied or alerted. An outsider's sight has no
+        dispute to render (``gate.Hidden``)."""
+        dispute = sight.dispute
+        who = await self._viewer(tx, sight, now)
+        person = await tx.directory.person(sight.person_id)
         if person is not None and person.active:
             who = replace(who, held=frozenset(grant.role for grant in person.roles))
         view, people = await self._view(tx, dispute)
@@ -68,6 +70,22 @@ class Renderer:
             values=values,
             errors=errors,
         )
+
+    async def posted(
+        self, tx: Transaction, dispute: Dispute, person_id: str, now: datetime
+    ) -> Card:
+        """A card the bot itself sends or keeps up to date, through the gate all the same (a
+        card in the chat of someone who no longer may see it shows only the reference)."""
+        sight = await sight_of(tx, self.ctx, dispute, person_id, now)
+        if not sight.sees:
+            return messages.not_yours(dispute.reference)
+        return await self.dispute(tx, sight, now)
+
+    async def _viewer(self, tx: Transaction, sight: Sight, now: datetime) -> Viewer:
+        if sight.standing == Standing.INFORMED:
+            return Viewer(sight.person_id, ViewerKind.OTHER)
+        today = self.ctx.calendar.local_date(now)
+        return await parties.viewer(tx, sight.dispute, sight.person_id, today, self.ctx.policy)
 
     async def summary(self, tx: Transaction, dispute: Dispute, now: datetime) -> Card:
         """The short card for people copied or alerted: initials, stage, due date."""

@@ -73,7 +73,7 @@ async def dispute_card(
     dispute = await _dispute(tx, message)
     if await steps.live_card_in_chat(tx, dispute.reference, person):
         return _step(outlet, dispute, EventMessage.from_json(message.payload), person, acts=True)
-    card = await outlet.renderer.dispute(tx, dispute, person.id, outlet.clock())
+    card = await outlet.renderer.posted(tx, dispute, person.id, outlet.clock())
     return Rendered(card, keeps_up=dispute)
 
 
@@ -216,7 +216,7 @@ async def refresh(outlet: Outlet, message: OutboxMessage) -> SendResult:
             if posted.kind == MONITORING:
                 card = renderer.monitoring(dispute, now)
             else:
-                card = await renderer.dispute(tx, dispute, posted.recipient, now)
+                card = await renderer.posted(tx, dispute, posted.recipient, now)
             updates.append((posted, card))
         channel = await tx.directory.monitoring_channel()
     for posted, card in updates:

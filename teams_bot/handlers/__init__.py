@@ -1,12 +1,15 @@
 """The handlers: one thin action per text command and card verb, and the router that maps them.
 
-A turn's path: ``botframework.to_turn`` → ``router.Router.handle`` → a handler here → the store
-(one transaction) and the outbox → a ``Reply`` back through ``botframework``.
+A turn's path: ``botframework.to_turn`` → ``router.Router.handle`` (the button's data checked by
+``inputs``, the person resolved once by ``Deps.caller``) → a handler here, which asks
+``gate.look`` before it shows anything of a dispute → the store (one transaction) and the
+outbox → a ``Reply`` back through ``botframework``.
 """
 
 from __future__ import annotations
 
 from cards.verbs import Verb
+from store.rows import Person
 from teams_bot import messages
 from teams_bot.deps import Deps
 from teams_bot.handlers.chat import ChatCommands
@@ -17,7 +20,8 @@ from teams_bot.handlers.files import FileAnswers
 from teams_bot.handlers.monitoring import Monitoring
 from teams_bot.handlers.raising import RaiseFlow
 from teams_bot.handlers.reading import ReadingCommands
-from teams_bot.router import Parsed, Router, TextCommand
+from teams_bot.handlers.strangers import Strangers
+from teams_bot.router import Router, Steps, TextCommand
 from teams_bot.turn import FILE_ANSWER, Reply, Turn
 
 ACTION_VERBS = (
@@ -35,8 +39,9 @@ ACTION_VERBS = (
 
 
 def build_router(deps: Deps, files: FileAnswers | None = None) -> Router:
-    """Every text command and card verb, each mapped to one thin handler; ``files`` answers
-    file offers (the Case record and the report as files in the personal chat)."""
+    """Every text command and card verb, each mapped to one thin handler, behind the
+    pipeline's steps (button data checked, person resolved once); ``files`` answers file
+    offers (the Case record and the report as files in the personal chat)."""
     disputes = DisputeActions(deps)
     raising = RaiseFlow(deps, disputes)
     chat = ChatCommands(deps, disputes)
@@ -45,17 +50,17 @@ def build_router(deps: Deps, files: FileAnswers | None = None) -> Router:
     compliments = Compliments(deps)
     corrections = Corrections(deps)
 
-    async def refresh(turn: Turn) -> Reply:
-        return await disputes.current(turn, str(turn.data.get("reference") or ""))
+    async def refresh(turn: Turn, person: Person) -> Reply:
+        return await disputes.current(turn, person, str(turn.data.get("reference") or ""))
 
     async def unknown_verb(turn: Turn) -> Reply:
         return Reply(invoke_card=messages.unknown_verb())
 
-    async def new_text(turn: Turn, parsed: Parsed) -> Reply:
-        return await raising.form(turn)
+    async def unreadable(turn: Turn) -> Reply:
+        return Reply(invoke_card=messages.unreadable())
 
     texts = {
-        TextCommand.NEW: new_text,
+        TextCommand.NEW: raising.text_form,
         TextCommand.MINE: chat.mine,
         TextCommand.INBOX: chat.inbox,
         TextCommand.SHOW: chat.show,
@@ -80,4 +85,5 @@ def build_router(deps: Deps, files: FileAnswers | None = None) -> Router:
     }
     if files is not None:
         verbs[FILE_ANSWER] = files.answer
-    return Router(texts, verbs, chat.welcome, unknown_verb, joined=chat.joined)
+    steps = Steps(deps.caller, Strangers(deps).reply, unreadable)
+    return Router(texts, verbs, chat.welcome, unknown_verb, steps)

@@ -25,11 +25,12 @@ from drp.roles import Role
 from store.errors import DuplicateCommand
 from store.rows import Person
 from store.store import Transaction
-from teams_bot import messages
+from teams_bot import inputs
 from teams_bot.audited_reads import RAISERS, home_team
 from teams_bot.compliment_views import ComplimentText, compliment_view
 from teams_bot.deps import Deps
 from teams_bot.notifier import Notifier
+from teams_bot.once import Earlier, Keep, idempotent
 from teams_bot.outbox_kinds import Origin
 from teams_bot.router import Parsed
 from teams_bot.turn import Card, Reply, Turn
@@ -40,6 +41,7 @@ ACKNOWLEDGED = "compliment_acknowledged"
 ONLY_CHAIRS = "Compliments are sent by chairs and IROs."
 NOT_FOR_YOU = "Only the practitioner and their team manager acknowledge this compliment."
 UNKNOWN = "There is no such compliment."
+ALREADY_SENT = "this compliment has already been sent"
 NO_TEAM_MANAGER = "No team manager is recorded for {team}; add one to the directory first."
 NOT_A_PRACTITIONER = "Choose a practitioner from the list."
 
@@ -57,13 +59,9 @@ class Compliments:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    async def form(self, turn: Turn, parsed: Parsed) -> Reply:
+    async def form(self, turn: Turn, person: Person, parsed: Parsed) -> Reply:
         """The compliment form, for chairs and IROs."""
-        now = self.deps.clock()
-        async with self.deps.store.transaction() as tx:
-            person = await self.deps.person(tx, turn, now)
-            if person is None:
-                return Reply(cards=(messages.not_in_directory(),))
+        async with self.deps.store.transaction(readonly=True) as tx:
             if not any(person.has_role(role) for role in RAISERS):
                 return Reply(texts=(ONLY_CHAIRS,))
             card = await self._form(tx, {}, {})
@@ -79,35 +77,39 @@ class Compliments:
         teams = [(t.name, t.name) for t in await tx.directory.teams()]
         return compliment_form_card(people, teams, values, errors, self.deps.keys)
 
-    async def send(self, turn: Turn) -> Reply:
+    async def send(self, turn: Turn, person: Person) -> Reply:
         """Store the compliment and owe it to the practitioner and their team manager."""
         now = self.deps.clock()
-        key = nonce_of(turn.data)
         form = parse_compliment(turn.data)
         try:
             async with self.deps.store.transaction() as tx:
-                card = await self._send(tx, turn, form, key, now)
+
+                async def work() -> tuple[Card, Keep | None]:
+                    return await self._send(tx, turn, person, form, now)
+
+                async def replay(earlier: Earlier) -> Card:
+                    if not earlier.yours:
+                        return refusal_card(ALREADY_SENT)
+                    return await self._sent_card(tx, int(str(earlier.result.get("compliment", 0))))
+
+                card = await idempotent(tx, nonce_of(turn.data), person.id, now, work, replay)
         except DuplicateCommand:
-            card = refusal_card("this compliment has already been sent")
+            card = refusal_card(ALREADY_SENT)
         self.deps.wake()
         return Reply(invoke_card=card)
 
     async def _send(
-        self, tx: Transaction, turn: Turn, form: ComplimentInput, key: str, now: datetime
-    ) -> Card:
-        person = await self.deps.person(tx, turn, now)
-        if person is None:
-            return messages.not_in_directory()
+        self, tx: Transaction, turn: Turn, person: Person, form: ComplimentInput, now: datetime
+    ) -> tuple[Card, Keep | None]:
         if not any(person.has_role(role) for role in RAISERS):
-            return refusal_card(ONLY_CHAIRS)
-        stored = await tx.idempotency.get(key) if key else None
-        if stored is not None:
-            return await self._sent_card(tx, int(str(stored.result.get("compliment", 0))))
-        if not form.ok:
-            return await self._form(tx, form.values, form.errors)
+            return refusal_card(ONLY_CHAIRS), None
+        typed = inputs.field_errors(turn.data)
+        if not form.ok or typed:
+            values = {**form.values, **inputs.kept(turn.data)} if typed else form.values
+            return await self._form(tx, values, {**form.errors, **typed}), None
         chosen = await self._recipients(tx, form)
         if isinstance(chosen, dict):
-            return await self._form(tx, form.values, chosen)
+            return await self._form(tx, form.values, chosen), None
         practitioner, manager, team = chosen
         text = ComplimentText(form.good_practice, form.impact, form.child_local_id, team)
         compliment_id = await tx.compliments.add(
@@ -117,10 +119,8 @@ class Compliments:
         await notifier.compliment(
             compliment_id, (practitioner.id, manager), Origin.of(turn.where), now
         )
-        if key:
-            await tx.idempotency.put(key, {"compliment": compliment_id}, at=now)
         log.info("compliment %s sent by %s", compliment_id, person.id)
-        return await self._sent_card(tx, compliment_id)
+        return await self._sent_card(tx, compliment_id), Keep({"compliment": compliment_id})
 
     async def _recipients(
         self, tx: Transaction, form: ComplimentInput
@@ -141,15 +141,12 @@ class Compliments:
             return refusal_card(UNKNOWN)
         return compliment_card(await compliment_view(tx, compliment), False, self.deps.keys)
 
-    async def acknowledge(self, turn: Turn) -> Reply:
+    async def acknowledge(self, turn: Turn, person: Person) -> Reply:
         """The practitioner or team manager acknowledges; the first one is kept on the row,
         every one in the audit log."""
         now = self.deps.clock()
         compliment_id = _compliment_id(turn.data)
         async with self.deps.store.transaction() as tx:
-            person = await self.deps.person(tx, turn, now)
-            if person is None:
-                return Reply(invoke_card=messages.not_in_directory())
             found = await tx.compliments.get(compliment_id) if compliment_id else None
             if found is None:
                 return Reply(invoke_card=refusal_card(UNKNOWN))

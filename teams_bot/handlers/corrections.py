@@ -11,15 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from cards import correction
-from cards.banners import refusal_card
+from cards.verbs import Verb
 from drp.errors import CommandRejected, InvalidInput, NotPermitted
 from drp.governance import CORRECTORS
 from drp.model import Actor
 from drp.roles import Role
 from store.rows import Person
-from teams_bot import messages, parties
+from teams_bot import gate, messages, parties
 from teams_bot.corrections import Correction, NoSuchDispute, correct
 from teams_bot.deps import Deps
+from teams_bot.gate import Attempt
 from teams_bot.outbox_kinds import Origin
 from teams_bot.turn import Card, Reply, Turn
 
@@ -27,24 +28,26 @@ NOT_YOURS = "only the chairs' service manager corrects a child's details. Nothin
 
 
 class Corrections:
-    """Runs the Correct details button for the person who pressed it."""
+    """Runs the Correct details button for the person who pressed it, behind the gate."""
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    async def correct(self, turn: Turn) -> Reply:
+    async def correct(self, turn: Turn, person: Person) -> Reply:
         """Correct the chosen detail, or say why not."""
         reference = str(turn.data.get("reference") or "")
         now = self.deps.clock()
+        verb = Verb.CORRECT.value
         async with self.deps.store.transaction() as tx:
-            person = await self.deps.person(tx, turn, now)
-            if person is None:
-                return Reply(invoke_card=messages.not_in_directory())
-            dispute = await tx.disputes.find(reference)
-            if dispute is None:
+            sight = await gate.look(tx, self.deps.ctx, person, reference, now)
+            if sight is None:
                 return Reply(invoke_card=messages.no_such_dispute(reference))
-            if _version(turn.data.get("version")) not in (None, dispute.version):
-                card = await self.deps.render.dispute(tx, dispute, person.id, now)
+            if not sight.sees:
+                await gate.record(tx, sight, verb, Attempt.ACT, now)
+                return Reply(invoke_card=messages.outsider(reference, NOT_YOURS))
+            if _version(turn.data.get("version")) not in (None, sight.dispute.version):
+                await gate.record(tx, sight, verb, Attempt.STALE, now)
+                card = await self.deps.render.dispute(tx, sight, now)
                 return Reply(invoke_card=messages.stale(card))
         field, value, reason = correction.read(turn.data)
         asked = Correction(reference, _actor(person), field, value, reason, now)
@@ -53,7 +56,8 @@ class Corrections:
         except NoSuchDispute:
             return Reply(invoke_card=messages.no_such_dispute(reference))
         except NotPermitted:
-            return Reply(invoke_card=await self._refused(reference, person, now))
+            card = await self._card(reference, person, now)
+            return Reply(invoke_card=messages.refusal(NOT_YOURS, card))
         except InvalidInput as wrong:
             values = {correction.FIELD: field, correction.VALUE: value, correction.REASON: reason}
             errors = {correction.INPUTS.get(wrong.field, correction.VALUE): wrong.reason}
@@ -72,21 +76,12 @@ class Corrections:
         values: dict[str, str] | None = None,
         errors: dict[str, str] | None = None,
     ) -> Card:
+        """The card as the gate lets this person see it now."""
         async with self.deps.store.transaction(readonly=True) as tx:
-            dispute = await tx.disputes.get(reference)
-            return await self.deps.render.dispute(
-                tx, dispute, person.id, now, values=values, errors=errors
-            )
-
-    async def _refused(self, reference: str, person: Person, now: datetime) -> Card:
-        """Refused (and audited by the service): the card only for those who may see it."""
-        async with self.deps.store.transaction(readonly=True) as tx:
-            dispute = await tx.disputes.get(reference)
-            today = self.deps.ctx.calendar.local_date(now)
-            if not await parties.may_see(tx, dispute, person, today, self.deps.ctx.policy.access):
-                return refusal_card(NOT_YOURS)
-            card = await self.deps.render.dispute(tx, dispute, person.id, now)
-        return messages.refusal(NOT_YOURS, card)
+            sight = await gate.look(tx, self.deps.ctx, person, reference, now)
+            if sight is None or not sight.sees:
+                return messages.outsider(reference, NOT_YOURS)
+            return await self.deps.render.dispute(tx, sight, now, values=values, errors=errors)
 
 
 def _actor(person: Person) -> Actor:

@@ -1,8 +1,10 @@
 """The buttons of a dispute card: load, apply one domain command, save it with its outbox,
 render; and the card as it is now (refresh, a stale or repeated click, ``show``).
 
-Every change is one transaction: the dispute row, its event, the projections, the outbox rows
-for everyone who must hear of it, and the idempotency key of the click that caused it.
+Every path asks the gate first (``teams_bot.gate``): who is asking decides what is rendered,
+and the renderer takes only the gate's ``Sight``. Every change is one transaction: the dispute
+row, its event, the projections, the outbox rows for everyone who must hear of it, and the
+idempotency key of the click that caused it (``teams_bot.once``).
 """
 
 from __future__ import annotations
@@ -12,26 +14,24 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from cards.banners import refusal_card
 from cards.verbs import Verb, nonce_of
 from drp.commands import Command
 from drp.errors import CommandRejected, DrpError, InvalidInput, NotPermitted
 from drp.events import JsonValue
 from drp.machine import Decision, decide
-from drp.model import Dispute
 from store.errors import DuplicateCommand, StaleVersion
 from store.rows import Person, PostedCard
 from store.store import Transaction
-from teams_bot import messages, parties
+from teams_bot import gate, inputs, messages
 from teams_bot.card_actions import CardInputError, build_command, input_for
 from teams_bot.deps import Deps
+from teams_bot.gate import Attempt, Sight, Standing
 from teams_bot.notifier import Notifier
+from teams_bot.once import Earlier, Keep, idempotent
 from teams_bot.outbox_kinds import Origin
 from teams_bot.turn import Card, Reply, Turn
 
 log = logging.getLogger(__name__)
-
-NOT_A_PARTY = "only the people taking part in this dispute can act on it. Nothing was changed."
 
 
 class DisputeActions:
@@ -43,51 +43,76 @@ class DisputeActions:
 
     # --- acting on a dispute -------------------------------------------------------------------
 
-    async def act(self, turn: Turn) -> Reply:
+    async def act(self, turn: Turn, person: Person) -> Reply:
         """A button on a dispute card: respond, review, escalate, refer, approve..."""
         verb = Verb(turn.verb)
         reference = str(turn.data.get("reference") or "")
-        key = nonce_of(turn.data)
         now = self.deps.clock()
         try:
-            return await self._act(turn, verb, reference, key, now)
+            async with self.deps.store.transaction() as tx:
+
+                async def work() -> tuple[Card | Decision, Keep | None]:
+                    return await self._move(tx, turn, person, verb, now)
+
+                async def replay(earlier: Earlier) -> Card | Decision:
+                    return await self.replayed(tx, person, reference, verb.value, earlier, now)
+
+                done = await idempotent(tx, nonce_of(turn.data), person.id, now, work, replay)
         except (StaleVersion, DuplicateCommand):
             # Someone else (or the same double click) got there first: show what is true now.
-            return await self.current(turn, reference, stale=True)
+            return await self.current(turn, person, reference, stale=True, verb=verb.value)
+        if not isinstance(done, Decision):
+            return Reply(invoke_card=done)
+        log.info("dispute %s: %s by %s", reference, done.event.kind, person.id)
+        return Reply(invoke_card=await self.committed_card(done, person.id, now))
 
-    async def _act(self, turn: Turn, verb: Verb, reference: str, key: str, now: datetime) -> Reply:
-        async with self.deps.store.transaction() as tx:
-            person = await self.deps.person(tx, turn, now)
-            if person is None:
-                return Reply(invoke_card=messages.not_in_directory())
-            if key and await tx.idempotency.get(key) is not None:
-                return Reply(invoke_card=await self._current_card(tx, reference, person, now))
-            dispute = await tx.disputes.find(reference)
-            if dispute is None:
-                return Reply(invoke_card=messages.no_such_dispute(reference))
-            if _version(turn.data) not in (None, dispute.version):
-                card = await self.deps.render.dispute(tx, dispute, person.id, now)
-                return Reply(invoke_card=messages.stale(card))
-            outcome = await self._decide(tx, verb, dispute, person, turn.data, now)
-            if isinstance(outcome, dict):
-                return Reply(invoke_card=outcome)
-            await tx.disputes.save(outcome, expected_version=dispute.version)
-            await Notifier(tx, self.ctx).fan_out(dispute, outcome, Origin.of(turn.where), now)
-            if key:
-                result: dict[str, JsonValue] = {
-                    "reference": reference,
-                    "version": outcome.dispute.version,
-                }
-                await tx.idempotency.put(key, result, at=now, reference=reference)
-        log.info("dispute %s: %s by %s", reference, outcome.event.kind, person.id)
-        return Reply(invoke_card=await self.committed_card(outcome.dispute, person.id, now))
+    async def _move(
+        self, tx: Transaction, turn: Turn, person: Person, verb: Verb, now: datetime
+    ) -> tuple[Card | Decision, Keep | None]:
+        reference = str(turn.data.get("reference") or "")
+        sight = await gate.look(tx, self.ctx, person, reference, now)
+        if sight is None:
+            return messages.no_such_dispute(reference), None
+        if not sight.sees:
+            await gate.record(tx, sight, verb.value, Attempt.ACT, now)
+            return messages.outsider(reference), None
+        dispute = sight.dispute
+        if _version(turn.data) not in (None, dispute.version):
+            await gate.record(tx, sight, verb.value, Attempt.STALE, now)
+            return messages.stale(await self.deps.render.dispute(tx, sight, now)), None
+        outcome = await self._decide(tx, verb, sight, person, turn.data, now)
+        if not isinstance(outcome, Decision):
+            return outcome, None
+        await tx.disputes.save(outcome, expected_version=dispute.version)
+        await Notifier(tx, self.ctx).fan_out(dispute, outcome, Origin.of(turn.where), now)
+        result: dict[str, JsonValue] = {"reference": reference, "version": outcome.dispute.version}
+        return outcome, Keep(result, reference)
 
-    async def committed_card(self, dispute: Dispute, person_id: str, now: datetime) -> Card:
+    async def replayed(
+        self,
+        tx: Transaction,
+        person: Person,
+        reference: str,
+        verb: str,
+        earlier: Earlier,
+        now: datetime,
+    ) -> Card:
+        """A nonce used before: its dispute as it is now, to the person who used it (as the
+        gate lets them see it); anyone else learns nothing of it, and is audited."""
+        if earlier.yours:
+            sight = await gate.look(tx, self.ctx, person, earlier.reference, now)
+            if sight is not None and sight.sees:
+                await gate.record(tx, sight, verb, Attempt.REPLAYED, now)
+                return await self.deps.render.dispute(tx, sight, now)
+        await gate.record_replay(tx, person.id, reference, verb, now)
+        return messages.outsider(reference, messages.USED_BY_SOMEONE_ELSE)
+
+    async def committed_card(self, decision: Decision, person_id: str, now: datetime) -> Card:
         """The actor's card of a change just committed, then the outbox woken. Rendered in a
         read-only transaction after the commit, so no writer waits while it is built."""
         try:
             async with self.deps.store.transaction(readonly=True) as tx:
-                return await self.deps.render.dispute(tx, dispute, person_id, now)
+                return await self.deps.render.posted(tx, decision.dispute, person_id, now)
         finally:
             self.deps.wake()
 
@@ -95,30 +120,33 @@ class DisputeActions:
         self,
         tx: Transaction,
         verb: Verb,
-        dispute: Dispute,
+        sight: Sight,
         person: Person,
         data: Mapping[str, Any],
         now: datetime,
     ) -> Decision | Card:
         """The decision, or the card that explains why nothing changed."""
         try:
+            errors = inputs.field_errors(data)
+            if errors:
+                raise CardInputError(inputs.kept(data), errors)
+            dispute = sight.dispute
             command: Command = await build_command(tx, self.ctx, verb, dispute, person, data, now)
             return decide(dispute, command, self.ctx)
         except (CardInputError, DrpError) as wrong:
-            today = self.ctx.calendar.local_date(now)
-            if await parties.is_party(tx, dispute, person.id, today):
-                return await self._explain(tx, verb, dispute, person, data, wrong, now)
-            # Someone with no part in the dispute is refused whatever they sent, and is not
-            # shown the children's details.
-            await self._audit_refusal(tx, verb, dispute, person, now)
-            return refusal_card(wrong.reason if isinstance(wrong, NotPermitted) else NOT_A_PARTY)
+            if sight.standing == Standing.PARTY:
+                return await self._explain(tx, verb, sight, data, wrong, now)
+            # Copied, alerted or overseeing: they may read it, never act on it.
+            await gate.record(tx, sight, verb.value, Attempt.ACT, now)
+            reason = wrong.reason if isinstance(wrong, NotPermitted) else messages.NOT_A_PARTY
+            current = await self.deps.render.dispute(tx, sight, now)
+            return messages.refusal(reason.removeprefix("You can't do that: "), current)
 
     async def _explain(
         self,
         tx: Transaction,
         verb: Verb,
-        dispute: Dispute,
-        person: Person,
+        sight: Sight,
         data: Mapping[str, Any],
         wrong: CardInputError | DrpError,
         now: datetime,
@@ -127,63 +155,47 @@ class DisputeActions:
         if isinstance(wrong, CardInputError):
             values, errors = wrong.values, wrong.errors
         elif isinstance(wrong, InvalidInput):
-            values = {k: v for k, v in data.items() if isinstance(v, str)}
+            values = inputs.kept(data)
             errors = {input_for(verb, wrong.field): wrong.reason}
         else:
-            current = await self.deps.render.dispute(tx, dispute, person.id, now)
+            current = await self.deps.render.dispute(tx, sight, now)
             if isinstance(wrong, NotPermitted):
-                await self._audit_refusal(tx, verb, dispute, person, now)
+                await _audit_refusal(tx, verb, sight, now)
                 return messages.refusal(wrong.reason, current)
             return messages.problem(_problem_text(wrong), current)
-        return await self.deps.render.dispute(
-            tx, dispute, person.id, now, values=values, errors=errors
-        )
+        return await self.deps.render.dispute(tx, sight, now, values=values, errors=errors)
 
-    async def _audit_refusal(
-        self, tx: Transaction, verb: Verb, dispute: Dispute, person: Person, now: datetime
-    ) -> None:
-        # Recorded so the file shows who tried what; the detail is codes, never a payload.
-        detail = {"verb": verb.value, "state": str(dispute.status)}
-        await tx.audit.record(
-            "refused", person.id, at=now, reference=dispute.reference, detail=detail
-        )
+    # --- the card as it is now ------------------------------------------------------------------
 
-    async def current(self, turn: Turn, reference: str, *, stale: bool = False) -> Reply:
+    async def current(
+        self,
+        turn: Turn,
+        person: Person,
+        reference: str,
+        *,
+        stale: bool = False,
+        verb: str = Verb.REFRESH.value,
+    ) -> Reply:
         """The card as it is now for whoever asked (a refresh, a stale or repeated click).
 
         Read-only when there is nothing to record (Teams refreshes cards each time a chat is
-        opened); a chat the bot has not seen yet, or a refusal to audit, takes a write."""
+        opened); a non-party's attempt is audited in a write of its own."""
         now = self.deps.clock()
+        attempt = Attempt.STALE if stale else Attempt.VIEW
         async with self.deps.store.transaction(readonly=True) as tx:
-            card = await self._current_read_only(tx, turn, reference, now)
-        if card is None:
+            sight = await gate.look(tx, self.ctx, person, reference, now)
+            if sight is None:
+                return Reply(invoke_card=messages.no_such_dispute(reference))
+            card = await self._shown(tx, sight, now)
+        if gate.needs_record(sight, attempt):
             async with self.deps.store.transaction() as tx:
-                person = await self.deps.person(tx, turn, now)
-                if person is None:
-                    return Reply(invoke_card=messages.not_in_directory())
-                card = await self._current_card(tx, reference, person, now)
-        return Reply(invoke_card=messages.stale(card) if stale else card)
+                await gate.record(tx, sight, verb, attempt, now)
+        return Reply(invoke_card=messages.stale(card) if stale and sight.sees else card)
 
-    async def _current_read_only(
-        self, tx: Transaction, turn: Turn, reference: str, now: datetime
-    ) -> Card | None:
-        """The card, or None when showing it means writing something down."""
-        person = await parties.identify(tx, turn.user)
-        if person is None or self.deps.chat_changed(person, turn):
-            return None
-        dispute = await tx.disputes.find(reference)
-        if dispute is None:
-            return messages.no_such_dispute(reference)
-        if not await parties.may_see(
-            tx, dispute, person, self.ctx.calendar.local_date(now), self.ctx.policy.access
-        ):
-            return None  # audited as view_refused by the writing path
-        return await self.deps.render.dispute(tx, dispute, person.id, now)
-
-    async def _current_card(
-        self, tx: Transaction, reference: str, person: Person, now: datetime
-    ) -> Card:
-        return await self.card_for(tx, reference, person, now)
+    async def _shown(self, tx: Transaction, sight: Sight, now: datetime) -> Card:
+        if not sight.sees:
+            return messages.not_yours(sight.reference)
+        return await self.deps.render.dispute(tx, sight, now)
 
     async def card_for(
         self,
@@ -194,22 +206,23 @@ class DisputeActions:
         *,
         shown_in: Turn | None = None,
     ) -> Card:
-        """The dispute's card for this person, if they may see it; ``shown_in`` is the turn
-        whose card now shows it (kept up to date from then on)."""
-        dispute = await tx.disputes.find(reference)
-        if dispute is None:
+        """The dispute's card for this person, as the gate lets them see it; ``shown_in`` is
+        the turn whose card now shows it (kept up to date from then on)."""
+        sight = await gate.look(tx, self.ctx, person, reference, now)
+        if sight is None:
             return messages.no_such_dispute(reference)
-        if not await parties.may_see(
-            tx, dispute, person, self.ctx.calendar.local_date(now), self.ctx.policy.access
-        ):
-            detail = {"state": str(dispute.status)}
-            await tx.audit.record(
-                "view_refused", person.id, at=now, reference=reference, detail=detail
-            )
-            return messages.not_yours(reference)
-        if shown_in is not None:
+        await gate.record(tx, sight, Verb.SHOW.value, Attempt.VIEW, now)
+        if sight.sees and shown_in is not None:
             await remember_card(tx, shown_in, reference, person.id, now)
-        return await self.deps.render.dispute(tx, dispute, person.id, now)
+        return await self._shown(tx, sight, now)
+
+
+async def _audit_refusal(tx: Transaction, verb: Verb, sight: Sight, now: datetime) -> None:
+    # A party pressed what the machine refuses: recorded so the file shows who tried what.
+    detail = {"verb": verb.value, "state": sight.state}
+    await tx.audit.record(
+        gate.REFUSED, sight.person_id, at=now, reference=sight.reference, detail=detail
+    )
 
 
 async def remember_card(

@@ -14,7 +14,8 @@ from datetime import date
 
 from drp.report import Period
 from drp.validation import REFERENCE
-from store.rows import Json
+from store.rows import Json, Person
+from teams_bot import gate
 from teams_bot.audited_reads import (
     RECORD_EXPORTED,
     REFUSED,
@@ -72,7 +73,7 @@ class FileAnswers:
         self.uploads = uploads
         self.tab_base = tab_base
 
-    async def answer(self, turn: Turn) -> Reply:
+    async def answer(self, turn: Turn, person: Person) -> Reply:
         """The person's answer to a FileConsentCard."""
         answer = answer_of(turn.data)
         link = self._link(answer.context) if answer is not None else None
@@ -81,7 +82,7 @@ class FileAnswers:
             return Reply()
         if not answer.accepted or answer.upload is None:
             return Reply(texts=(DECLINED.format(link=link),))
-        document = await self._document(turn, answer.context)
+        document = await self._document(person, answer.context)
         if document is None:
             return Reply(texts=(REFUSED_FILE,))
         return await self._upload(answer, document, link)
@@ -107,19 +108,20 @@ class FileAnswers:
             return f"{self.tab_base}/tabs/report?from={start}&to={end}"
         return None
 
-    async def _document(self, turn: Turn, context: Mapping[str, str]) -> str | None:
+    async def _document(self, person: Person, context: Mapping[str, str]) -> str | None:
         """The document, made and audited for the person answering, if they may read it."""
         now, ctx = self.deps.clock(), self.deps.ctx
         reference = context.get("reference", "")
         async with self.deps.store.transaction() as tx:
-            person = await self.deps.person(tx, turn, now)
-            if person is None:
-                return None
             if context.get("kind") == "report":
                 allowed = any(person.has_role(r) for r in ctx.policy.access.reports)
             else:
-                dispute = await tx.disputes.find(reference)
-                allowed = dispute is not None and may_read_record(ctx.policy, person, dispute)
+                sight = await gate.look(tx, ctx, person, reference, now)
+                allowed = (
+                    sight is not None
+                    and sight.sees
+                    and may_read_record(ctx.policy, person, sight.dispute)
+                )
             detail: Json = {"verb": FILE_ANSWER, "kind": context.get("kind", "")}
             if not allowed:
                 ref = reference or None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from store.rows import Person
 from teams_bot.deps import Deps
 from teams_bot.notifier import Notifier
 from teams_bot.router import Parsed
@@ -15,7 +16,6 @@ NOW_MONITORING = (
     "This channel is now the DRP monitoring channel: one card per open formal dispute, "
     "kept up to date, showing initials and local IDs only."
 )
-NOT_IN_DIRECTORY = "You are not in the DRP directory, so I cannot act for you here."
 
 
 class Monitoring:
@@ -24,15 +24,12 @@ class Monitoring:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    async def monitor_here(self, turn: Turn, parsed: Parsed) -> Reply:
+    async def monitor_here(self, turn: Turn, person: Person, parsed: Parsed) -> Reply:
         """Make this channel the monitoring channel (chairs' service managers only)."""
         if turn.where.kind != ConversationKind.CHANNEL:
             return Reply(texts=(ONLY_IN_CHANNEL,))
         now = self.deps.clock()
         async with self.deps.store.transaction() as tx:
-            person = await self.deps.person(tx, turn, now)
-            if person is None:
-                return Reply(texts=(NOT_IN_DIRECTORY,))
             if not any(person.has_role(r) for r in self.deps.ctx.policy.access.monitoring):
                 detail = {"command": "monitor here", "conversation": turn.where.conversation_id}
                 await tx.audit.record("refused", person.id, at=now, detail=detail)

@@ -9,7 +9,7 @@ from typing import Any
 
 from cards.form import form_card, practitioner_responds
 from cards.form_input import FormInput, input_id_for, parse_form
-from cards.verbs import nonce_of
+from cards.verbs import Verb, nonce_of
 from drp.commands import AlertImmediateHarm, Raise
 from drp.errors import InvalidInput, NotPermitted
 from drp.events import JsonValue
@@ -20,11 +20,13 @@ from drp.roles import Role
 from store.errors import DuplicateCommand
 from store.rows import Person
 from store.store import Transaction
-from teams_bot import messages, parties
+from teams_bot import inputs, messages, parties
 from teams_bot.deps import Deps
 from teams_bot.handlers.disputes import DisputeActions, remember_card
 from teams_bot.notifier import Notifier
+from teams_bot.once import Earlier, Keep, earlier_of, idempotent
 from teams_bot.outbox_kinds import Origin
+from teams_bot.router import Parsed
 from teams_bot.staffing import staff_stage
 from teams_bot.turn import Card, Reply, Turn, TurnKind
 
@@ -82,58 +84,62 @@ class RaiseFlow:
             key_factory=self.deps.keys,
         )
 
-    async def form(self, turn: Turn) -> Reply:
+    async def form(self, turn: Turn, person: Person) -> Reply:
         """The blank form (``new``, or the New button), or the preview with input kept."""
         now = self.deps.clock()
-        async with self.deps.store.transaction() as tx:
-            person = await self.deps.person(tx, turn, now)
-            if person is None:
-                card = messages.not_in_directory()
-            else:
-                data = turn.data if turn.kind == TurnKind.ACTION else {}
-                card = await self._card(tx, person, self.ctx.calendar.local_date(now), data, {})
+        async with self.deps.store.transaction(readonly=True) as tx:
+            data = turn.data if turn.kind == TurnKind.ACTION else {}
+            card = await self._card(tx, person, self.ctx.calendar.local_date(now), data, {})
         if turn.kind == TurnKind.ACTION:
             return Reply(invoke_card=card)
         return Reply(cards=(card,))
 
-    async def submit(self, turn: Turn) -> Reply:
-        """Validate the form, raise the dispute and route it; errors come back on the form."""
-        try:
-            return await self._submit(turn)
-        except DuplicateCommand as replay:
-            reference = str(replay.result.get("reference", ""))
-            return await self.disputes.current(turn, reference)
+    async def text_form(self, turn: Turn, person: Person, parsed: Parsed) -> Reply:
+        """``new`` typed in the chat."""
+        return await self.form(turn, person)
 
-    async def _submit(self, turn: Turn) -> Reply:
+    async def submit(self, turn: Turn, person: Person) -> Reply:
+        """Validate the form, raise the dispute and route it; errors come back on the form.
+        A nonce used before shows its dispute only to whoever raised it with that nonce."""
         now = self.deps.clock()
-        today = self.ctx.calendar.local_date(now)
-        key = nonce_of(turn.data)
-        async with self.deps.store.transaction() as tx:
-            person = await self.deps.person(tx, turn, now)
-            if person is None:
-                return Reply(invoke_card=messages.not_in_directory())
-            stored = await tx.idempotency.get(key) if key else None
-            if stored is not None:
-                reference = str(stored.result.get("reference", ""))
-                dispute = await tx.disputes.get(reference)
-                return Reply(
-                    invoke_card=await self.deps.render.dispute(tx, dispute, person.id, now)
-                )
-            form = parse_form(turn.data, today, self.ctx.policy)
-            outcome = await self._decide(tx, person, form, now) if not form.errors else form.errors
-            if not isinstance(outcome, Decision):
-                card = await self._card(tx, person, today, turn.data, outcome)
-                return Reply(invoke_card=card)
-            decisions = await self._record(tx, turn, person, form, outcome, now)
-            reference = outcome.dispute.reference
-            if key:
-                result: dict[str, JsonValue] = {
-                    "reference": reference,
-                    "version": decisions[-1].dispute.version,
-                }
-                await tx.idempotency.put(key, result, at=now, reference=reference)
-        card = await self.disputes.committed_card(decisions[-1].dispute, person.id, now)
+        try:
+            async with self.deps.store.transaction() as tx:
+
+                async def work() -> tuple[Card | list[Decision], Keep | None]:
+                    return await self._submit(tx, turn, person, now)
+
+                async def replay(earlier: Earlier) -> Card | list[Decision]:
+                    return await self.disputes.replayed(
+                        tx, person, earlier.reference, Verb.RAISE.value, earlier, now
+                    )
+
+                done = await idempotent(tx, nonce_of(turn.data), person.id, now, work, replay)
+        except DuplicateCommand as raced:
+            earlier = earlier_of(raced.result, None, person.id)
+            if not earlier.yours:
+                return Reply(invoke_card=messages.outsider("", messages.USED_BY_SOMEONE_ELSE))
+            return await self.disputes.current(turn, person, earlier.reference)
+        if not isinstance(done, list):
+            return Reply(invoke_card=done)
+        card = await self.disputes.committed_card(done[-1], person.id, now)
         return Reply(invoke_card=card)
+
+    async def _submit(
+        self, tx: Transaction, turn: Turn, person: Person, now: datetime
+    ) -> tuple[Card | list[Decision], Keep | None]:
+        today = self.ctx.calendar.local_date(now)
+        form = parse_form(turn.data, today, self.ctx.policy)
+        errors = {**form.errors, **inputs.field_errors(turn.data)}
+        outcome = errors or await self._decide(tx, person, form, now)
+        if not isinstance(outcome, Decision):
+            return await self._card(tx, person, today, turn.data, outcome), None
+        decisions = await self._record(tx, turn, person, form, outcome, now)
+        reference = outcome.dispute.reference
+        result: dict[str, JsonValue] = {
+            "reference": reference,
+            "version": decisions[-1].dispute.version,
+        }
+        return decisions, Keep(result, reference)
 
     async def _decide(
         self, tx: Transaction, person: Person, form: FormInput, now: datetime

@@ -11,12 +11,13 @@ from datetime import date, datetime
 
 from cards.record import record_card
 from cards.report import outstanding_card, report_summary_card
+from cards.verbs import Verb
 from drp.policy import Policy
 from drp.report import Period
 from drp.roles import Role
 from store.rows import Person
 from store.store import Transaction
-from teams_bot import messages
+from teams_bot import gate, messages
 from teams_bot.audited_reads import (
     RECORD_EXPORTED,
     REFUSED,
@@ -31,6 +32,7 @@ from teams_bot.audited_reads import (
     supervision_rows,
 )
 from teams_bot.deps import Deps
+from teams_bot.gate import Attempt
 from teams_bot.handlers.files import in_personal_chat, record_offer, report_offer
 from teams_bot.router import Parsed
 from teams_bot.turn import FileOffer, Reply, Turn
@@ -62,20 +64,20 @@ class ReadingCommands:
         self.deps = deps
         self.ctx = deps.ctx
 
-    async def record(self, turn: Turn) -> Reply:
+    async def record(self, turn: Turn, person: Person) -> Reply:
         """The Case record button: the record as a card in the chat; the clicked card stays."""
         reference = str(turn.data.get("reference") or "")
         now = self.deps.clock()
         async with self.deps.store.transaction() as tx:
-            person = await self.deps.person(tx, turn, now)
-            if person is None:
-                return Reply(invoke_card=messages.not_in_directory())
-            dispute = await tx.disputes.find(reference)
-            if dispute is None:
+            sight = await gate.look(tx, self.ctx, person, reference, now)
+            if sight is None:
                 return Reply(invoke_card=messages.no_such_dispute(reference))
-            current = await self.deps.render.dispute(tx, dispute, person.id, now)
-            if not may_read_record(self.ctx.policy, person, dispute):
-                detail = {"verb": "drp.record", "state": dispute.status.value}
+            if not sight.sees:
+                await gate.record(tx, sight, Verb.RECORD.value, Attempt.VIEW, now)
+                return Reply(invoke_card=messages.not_yours(reference))
+            current = await self.deps.render.dispute(tx, sight, now)
+            if not may_read_record(self.ctx.policy, person, sight.dispute):
+                detail = {"verb": Verb.RECORD.value, "state": sight.state}
                 await tx.audit.record(
                     REFUSED, person.id, at=now, reference=reference, detail=detail
                 )
@@ -93,18 +95,16 @@ class ReadingCommands:
             offers = (record_offer(reference, render_record(record, self.ctx, Format.HTML)),)
         return Reply(cards=(card,), invoke_card=current, offers=offers)
 
-    async def report(self, turn: Turn, parsed: Parsed) -> Reply:
+    async def report(self, turn: Turn, person: Person, parsed: Parsed) -> Reply:
         """``report`` (the last full quarter) or ``report FROM TO``: the summary card."""
         now = self.deps.clock()
         period = _period(parsed.argument, self.ctx.calendar.local_date(now))
         if period is None:
             return Reply(texts=(BAD_PERIOD,))
         async with self.deps.store.transaction() as tx:
-            person = await self.deps.person(tx, turn, now)
             refusal = await _may_report(tx, self.ctx.policy, person, now)
         if refusal is not None:
             return Reply(texts=(refusal.text,))
-        assert person is not None
         report = await build_report(
             self.deps.store, self.ctx, period, now, actor=person.id, fmt=Format.CARD
         )
@@ -114,14 +114,10 @@ class ReadingCommands:
             offers = (report_offer(period, render_report(report, Format.HTML)),)
         return Reply(cards=(report_summary_card(report, hint),), offers=offers)
 
-    async def supervision(self, turn: Turn, parsed: Parsed) -> Reply:
+    async def supervision(self, turn: Turn, person: Person, parsed: Parsed) -> Reply:
         """A chair's open disputes (their own; a service manager's: all chairs', or one's)."""
         now = self.deps.clock()
-        # Not read-only: a first message from someone remembers their chat (deps.person).
-        async with self.deps.store.transaction() as tx:
-            person = await self.deps.person(tx, turn, now)
-            if person is None:
-                return Reply(cards=(messages.not_in_directory(),))
+        async with self.deps.store.transaction(readonly=True) as tx:
             chosen = await _supervised(tx, self.ctx.policy, person, parsed.argument)
             if isinstance(chosen, _Refusal):
                 return Reply(texts=(chosen.text,))
@@ -135,10 +131,8 @@ def _holds(person: Person, roles: Iterable[Role]) -> bool:
 
 
 async def _may_report(
-    tx: Transaction, policy: Policy, person: Person | None, now: datetime
+    tx: Transaction, policy: Policy, person: Person, now: datetime
 ) -> _Refusal | None:
-    if person is None:
-        return _Refusal(messages.NOT_IN_DIRECTORY)
     if _holds(person, policy.access.reports):
         return None
     await tx.audit.record(REFUSED, person.id, at=now, detail={"command": "report"})

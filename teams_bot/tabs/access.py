@@ -16,7 +16,7 @@ from drp.policy import Access
 from drp.roles import Role
 from store.rows import Person
 from store.store import Transaction
-from teams_bot import parties
+from teams_bot import gate
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,4 +47,4 @@ class Reader:
         """A party to the dispute (now or before), or someone who oversees the process."""
         if self.oversees:
             return True
-        return await parties.may_see(tx, dispute, self.person, today, self.access)
+        return await gate.may_see(tx, self.access, dispute, self.person, today)

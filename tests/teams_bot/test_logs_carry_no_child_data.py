@@ -17,6 +17,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import text as sql
+
+from store.engine import create_engine, parse_url
 from teams_bot.logs import formatter
 from tests.support.connector import post_activity
 from tests.teams_bot.bot_harness import LONDON, Walk, action, assert_stranger_cannot, running_bot
@@ -133,6 +136,25 @@ async def hostile_values(walk: Walk) -> None:
     await walk.press("alex", "drp.raise", surrogate, conversation_id=form.conversation)
 
 
+async def a_turn_fails(walk: Walk, database_url: str) -> None:
+    """The database refuses mid-turn (its idempotency table is gone): the turn becomes an
+    incident, logged at ERROR with its class and id, never the values it carried."""
+    engine = create_engine(parse_url(database_url))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(sql("ALTER TABLE idempotency_keys RENAME TO keys_gone"))
+    finally:
+        await engine.dispose()
+    card = walk.dispute_card("alex", REF).card
+    data = {**action(card, "drp.resolve"), "resolve_comments": CONCERN}
+    value = {"action": {"type": "Action.Execute", "verb": "drp.resolve", "data": data}}
+    activity = walk.conn.invoke_activity(
+        "adaptiveCard/action", value, from_id="user-id-0", conversation_id=walk.chat("alex")
+    )
+    status, _ = await post_activity(walk.endpoint, activity)
+    assert status == 200, status
+
+
 async def malformed(walk: Walk) -> None:
     base = walk.conn.message_activity(f"show {NAME}", from_id="user-id-0")
     for change in (
@@ -150,6 +172,7 @@ async def test_no_log_record_carries_child_data(tmp_path: Path, walk_database_ur
         async with running_bot(tmp_path, "nottingham", MONDAY, walk_database_url) as walk:
             await drive_every_path(walk)
             events = await walk.events(REF)
+            await a_turn_fails(walk, walk_database_url)
     assert len(events) >= 4, events
     seen = {
         record.name.split(".")[0] + "." + record.name.split(".")[1]

@@ -18,6 +18,8 @@ from tests.teams_bot.bot_harness import (
     action,
     form_values,
     running_bot,
+    text_of,
+    walk_nodes,
 )
 from tests.teams_bot.fuzz_target import fingerprint
 
@@ -62,9 +64,10 @@ async def test_a_hostile_nonce_is_answered_with_a_card_and_changes_nothing(
         assert status == 200
         assert body["type"] == "application/vnd.microsoft.card.adaptive"
         assert await walk.events(REF) == before
-    # Item 7 (a 501) is gone: the turn is answered. Whether it is a field error or an incident
-    # card is the handlers' input checks' business (12.3); either way nothing of it is logged.
+        assert "could not be read" in text_of(body["value"])  # refused before any query
+    # Item 7 (a 501) is gone, and so is the incident: a clean refusal, nothing of it logged.
     assert nonce[:50] not in caplog.text
+    assert incidents(caplog) == []
 
 
 async def test_a_lone_surrogate_in_a_childs_name_is_answered_not_a_5xx_nor_logged(
@@ -74,12 +77,17 @@ async def test_a_lone_surrogate_in_a_childs_name_is_answered_not_a_5xx_nor_logge
         form = await walk.open_form("alex")
         data = {**action(form.card, "drp.raise"), **form_values(child_1_name="Zara \ud800Quint")}
         with caplog.at_level(logging.INFO):
-            status, _ = await invoke(walk, "alex", "drp.raise", data)
+            status, body = await invoke(walk, "alex", "drp.raise", data)
         assert status == 200
         assert "Zara" not in caplog.text
         assert "AV-100001" not in caplog.text
         async with walk.bot.store.transaction() as tx:
             assert await tx.disputes.count() == 0
+        # The form comes back with the field's error and the input kept.
+        card = body["value"]
+        assert "cannot be stored" in text_of(card)
+        assert "Zara \ud800Quint" in [n.get("value") for n in walk_nodes(card)]
+    assert incidents(caplog) == []
 
 
 async def test_report_over_the_whole_calendar_is_answered_not_an_overflow(
