@@ -57,14 +57,16 @@ class Pages:
         return now, self.deps.ctx.calendar.local_date(now)
 
     async def mine(self, request: web.Request) -> web.StreamResponse:
-        """The disputes the signed-in person raised, owes a response on, must agree or is
-        named in as the practitioner."""
+        """The disputes the signed-in person raised, owes a response on (or deputises for its
+        owner), must agree or is named in as the practitioner."""
         reader: Reader = request[keys.READER]
-        now, _ = self._now()
+        now, today = self._now()
         pid = reader.person.id
         async with self.deps.store.transaction() as tx:
             found = {d.reference: d for d in await tx.disputes.open_holding(pid)}
             found |= {d.reference: d for d in await tx.disputes.open_naming(pid)}
+            for principal in await tx.directory.deputising_for(pid, today):  # a deputy's too
+                found |= {d.reference: d for d in await tx.disputes.open_for_owner(principal.id)}
             rows = await self._rows(tx, list(found.values()), now)
             await tx.audit.record(
                 TAB_VIEWED, pid, at=now, detail={"page": "mine", "rows": len(rows)}

@@ -237,6 +237,15 @@ async def test_a_person_with_no_part_reaches_no_dispute_by_any_url(scene: Scene)
     assert set(refs) <= set(refused)
 
 
+async def test_a_deputy_sees_the_disputes_of_the_manager_they_cover(scene: Scene) -> None:
+    async with signed_in(scene, "jordan") as client:  # Megan's deputy; owns Northgate's
+        status, mine, _ = await get(client, "/tabs/mine")
+        assert status == 200
+        assert set(rows_of(mine)) == {scene.zara, scene.nia, scene.omar}
+        status, _, _ = await get(client, f"/tabs/disputes/{scene.zara}")
+    assert status == 200
+
+
 async def test_an_owner_sees_the_dispute_but_not_the_record(scene: Scene) -> None:
     async with signed_in(scene, "megan") as client:
         status, page, _ = await get(client, f"/tabs/disputes/{scene.zara}")
