@@ -170,12 +170,6 @@ async def _healthy(port: int) -> bool:
         return False
 
 
-def tenant_of(cast: Cast) -> list[str]:
-    """The Playground users to put in each Playground's mock tenant (it takes six), most
-    needed first: who acts in the first two stages, who they copy, then the later stages."""
-    return [player.teams_user_id for player in cast.everyone() if player.teams_user_id]
-
-
 async def start_playground(
     person: DemoPerson, port: int, bot_port: int, data: Path, tenant: Sequence[str]
 ) -> Child:
@@ -323,7 +317,7 @@ async def run(argv: Sequence[str] | None = None) -> int:
     try:
         children.append(await start_bot(settings))
         opened = [(p, port_of(p, args.playground_port)) for p in people]
-        tenant = tenant_of(cast)
+        tenant = cast.playground_users()
         for person, port in opened:
             started = await start_playground(
                 person, port, settings.port, settings.data_dir, tenant

@@ -75,6 +75,11 @@ class Cast:
         later = [p for part in self.stages for p in (*part.answers, *part.agrees, *part.told)]
         return _unique([*self.needed(), *self.told(), *later])
 
+    def playground_users(self) -> tuple[str, ...]:
+        """The Agents Playground user ids to fill a mock tenant with (it takes six), most
+        needed first: who acts in the first two stages, who they copy, then later stages."""
+        return tuple(p.teams_user_id for p in self.everyone() if p.teams_user_id)
+
 
 class _Directory:
     """The directory's holders of each role, in each team."""

@@ -52,14 +52,16 @@ class RunningDrpBot:
 
 
 @asynccontextmanager
-async def serve_drp_bot(database: Path) -> AsyncIterator[RunningDrpBot]:
+async def serve_drp_bot(
+    database: Path, policy: str = "nottingham"
+) -> AsyncIterator[RunningDrpBot]:
     """drp-bot as ``drp-bot serve --demo`` runs it (SQLite file, demo directory, the outbox
     delivered in the background, no credentials), on a clock the test moves by hand."""
     store = await Store.open(f"sqlite+aiosqlite:///{database}")
     await store.upgrade()
     await load_demo_directory(store, at=WALK_START)
     clock = DrivenClock(WALK_START)
-    ctx = Context(load_policy("nottingham"), WorkingDayCalendar())
+    ctx = Context(load_policy(policy), WorkingDayCalendar())
     bot = build_bot(
         store,
         ctx,

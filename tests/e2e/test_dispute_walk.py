@@ -9,9 +9,9 @@ what each role's cards show is saved as JSON under ``test-output/e2e/dispute-wal
 streams, and any connector status >= 400 fails the test.
 
 The Playground cannot show: the people picker, the app manifest, other users' chats in its UI,
-or a user outside its six (the demo directory's principal manager, copied from stage 2, gets
-``UserNotFound``); ``tests/teams_bot/test_walk.py`` covers those deliveries over real HTTP with
-the loopback connector, which knows every person.
+or a user outside its six (in this tenant, the demo directory's principal manager, copied from
+stage 2, gets ``UserNotFound``); ``tests/teams_bot/test_walk.py`` covers those deliveries over
+real HTTP with the loopback connector, which knows every person.
 """
 
 from __future__ import annotations
@@ -257,10 +257,13 @@ def invoke_card(body: Json) -> Json:
     return card
 
 
-def outside_playground() -> set[str]:
-    """Ids the bot uses for demo people who are not Playground users (AAD object ids)."""
+def outside_playground(pg: Playground) -> set[str]:
+    """Ids the bot uses for demo people who are not users of this Playground's tenant (their
+    Teams user id if they have one, else their AAD object id)."""
+    inside = {user.id for user in pg.config.users}
     entries, _ = parse_directory(demo_directory_text())
-    return {e.aad_object_id or "" for e in entries if not e.teams_user_id}
+    ids = {e.teams_user_id or e.aad_object_id or "" for e in entries}
+    return ids - inside
 
 
 # -- the test -------------------------------------------------------------------------------
@@ -286,7 +289,7 @@ async def test_chair_raises_managers_respond_chair_escalates_and_resolves_board_
     assert events == ["raised", "responded", "escalated", "responded", "resolved"]
     pg.assert_no_connector_errors(outside_tenant_ok=True)
     unreachable = {member for members in pg.outside_tenant_failures() for member in members}
-    assert unreachable <= outside_playground()
+    assert unreachable <= outside_playground(pg)
     assert not playground_refuses(pg)
 
 

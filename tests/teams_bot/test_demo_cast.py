@@ -79,7 +79,7 @@ def test_each_playground_tenant_holds_who_acts_and_who_is_copied_in_the_first_tw
     policy: str,
 ) -> None:
     found = cast(policy)
-    tenant = run_local().tenant_of(found)
+    tenant = found.playground_users()
     wanted = {p.teams_user_id for p in (*found.needed(), *found.told()) if p.teams_user_id}
     for player in found.needed():
         config = demo_config(player.teams_user_id, tenant)
