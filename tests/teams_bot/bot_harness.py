@@ -98,6 +98,9 @@ CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 BOARD = "19:drp-monitoring@thread.tacv2"
 # Buttons that read or refresh, and never change a dispute.
 READING_VERBS = frozenset({"drp.show", "drp.refresh", "drp.record"})
+# Correcting a child's details (the chairs' service manager's button, issue 21.3) changes what
+# the dispute says about the child, not where it is: a closed card may keep it.
+CORRECTING_VERBS = frozenset({"drp.correct"})
 Card = dict[str, Any]
 
 
@@ -124,8 +127,8 @@ def verbs(card: Card) -> set[str]:
 
 
 def moving_verbs(card: Card) -> set[str]:
-    """The buttons that would change the dispute."""
-    return verbs(card) - READING_VERBS
+    """The buttons that would move the dispute on (not reading it, not correcting details)."""
+    return verbs(card) - READING_VERBS - CORRECTING_VERBS
 
 
 def action(card: Card, verb: str) -> dict[str, Any]:
