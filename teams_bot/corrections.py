@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from cards.verbs import Verb
 from drp.commands import Correct
 from drp.errors import NotPermitted
 from drp.events import JsonValue
@@ -88,7 +89,7 @@ async def correct(
             )
     except NotPermitted:
         async with store.transaction() as tx:
-            refused: dict[str, JsonValue] = {"command": "correct"}  # not the unchecked field
+            refused: dict[str, JsonValue] = {"verb": Verb.CORRECT.value, "command": "correct"}
             await tx.audit.record(
                 REFUSED,
                 correction.actor.id,

@@ -13,6 +13,7 @@ from drp.errors import CommandRejected, DrpError, InvalidInput, NotPermitted
 from drp.governance import CORRECTORS
 from drp.model import Actor
 from drp.roles import Role
+from store.errors import StaleVersion
 from store.store import Store
 from teams_bot.cli.db import add_database_option, database_url, ready, run
 from teams_bot.cli.errors import CliError
@@ -70,6 +71,10 @@ def _correct(args: argparse.Namespace) -> int:
         done = run(work, database_url(args))
     except NoSuchDispute:
         raise CliError(f"REF: there is no dispute {reference}") from None
+    except StaleVersion:
+        raise CliError(
+            f"REF: {reference} changed while it was being corrected; run it again"
+        ) from None
     except DrpError as error:
         raise CliError(_message(error)) from None
     print(f"{reference}: {args.field} corrected (version {done.dispute.version}).")

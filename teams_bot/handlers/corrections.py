@@ -16,6 +16,7 @@ from drp.errors import CommandRejected, InvalidInput, NotPermitted
 from drp.governance import CORRECTORS
 from drp.model import Actor
 from drp.roles import Role
+from store.errors import StaleVersion
 from store.rows import Person
 from teams_bot import gate, messages, parties
 from teams_bot.corrections import Correction, NoSuchDispute, correct
@@ -55,6 +56,8 @@ class Corrections:
             await correct(self.deps.store, self.deps.ctx, asked, Origin.of(turn.where))
         except NoSuchDispute:
             return Reply(invoke_card=messages.no_such_dispute(reference))
+        except StaleVersion:  # someone else changed it between the check and the save
+            return Reply(invoke_card=messages.stale(await self._card(reference, person, now)))
         except NotPermitted:
             card = await self._card(reference, person, now)
             return Reply(invoke_card=messages.refusal(NOT_YOURS, card))

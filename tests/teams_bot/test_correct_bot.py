@@ -82,7 +82,7 @@ async def test_anyone_else_is_refused_audited_and_shown_no_child_they_may_not_se
         assert NAME not in text_of(lynne)
         assert LOCAL_ID not in text_of(lynne)
         assert await _version(walk) == version
-        assert {"action": "refused", "reference": REF, "command": "correct"} in (
+        assert {"action": "refused", "reference": REF, "verb": VERB, "command": "correct"} in (
             await walk.refusals("megan")
         )
         # Lynne has no part in it: the gate refuses her before the service is asked.
