@@ -16,7 +16,7 @@ from cards import elements as el
 from cards.dispute_actions import viewer_actions, viewer_panel
 from cards.dispute_render import COMPACT, DisputeRender, Limits
 from cards.elements import Json
-from cards.history import history_facts, latest_response, written
+from cards.history import conference_date, history_facts, latest_response, written
 from cards.permissions import options
 from cards.text import escape, format_date, format_due, format_instant, plain, shorten
 from cards.verbs import KeyFactory, Verb, new_key
@@ -176,6 +176,9 @@ def _concern(render: DisputeRender) -> list[Json]:
     dispute = render.dispute
     concern = dispute.concern
     facts = [("Date of concern", format_date(dispute.date_of_concern))]
+    conference = conference_date(render.view.events)
+    if conference is not None:
+        facts.append(("Date of the child protection conference", format_date(conference)))
     if render.policy.categories:
         category = _category_title(render.policy, concern.category, concern)
         facts.insert(0, ("Category", plain(category)))

@@ -40,6 +40,7 @@ class _Form:
     values: Mapping[str, str]
     errors: Mapping[str, str]
     practitioners: Sequence[tuple[str, str]] = ()
+    plan_chairs: Sequence[tuple[str, str]] = ()
 
     def value(self, input_id: str) -> str:
         return self.values.get(input_id, "")
@@ -70,11 +71,13 @@ def form_card(
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
     practitioners: Sequence[tuple[str, str]] = (),
+    plan_chairs: Sequence[tuple[str, str]] = (),
     key_factory: KeyFactory = new_key,
 ) -> Json:
     """The DRP form, pre-filled with ``values`` and showing ``errors`` (input id → message).
 
-    ``teams`` and ``practitioners`` are (id, display title) pairs for the drop-downs.
+    ``teams``, ``practitioners`` and ``plan_chairs`` (the chairs and IROs a raiser who is
+    neither names as the child's own) are (id, display title) pairs for the drop-downs.
     """
     form = _Form(
         policy,
@@ -86,6 +89,7 @@ def form_card(
         values or {},
         errors or {},
         practitioners,
+        plan_chairs,
     )
     body = [
         el.text_block(escape(process.title), size="large", weight="bolder", heading=True),
@@ -138,6 +142,8 @@ def _label(form: _Form, input_id: str) -> str:
         "practitioner": "Practitioner",
         "due": "Deadline",
         "consulted": "Consulted first",
+        "plan_chair": "The child's CP chair or IRO",
+        "conference_date": "Date of the child protection conference",
         "harm_details": "Immediate harm",
     }
     if input_id in labels:
@@ -248,6 +254,14 @@ def _concern_texts(form: _Form) -> list[Json]:
         ("impact", "Impact on the child (required)"),
     ]
     items = form.field(concern_date)
+    if form.process.conference_date:  # seed 002's form: "Date of Child Protection Conference"
+        conference = el.input_date(
+            "conference_date",
+            "Date of the child protection conference (required)",
+            value=form.value("conference_date"),
+            maximum=form.today,
+        )
+        items += form.field(conference)
     for input_id, label in texts:
         suffix = " (required)" if input_id == "summary" else ""
         items += form.field(_long_text(form, input_id, label + suffix))
@@ -379,6 +393,10 @@ def _flags_section(form: _Form) -> list[Json]:
                 value=form.value("child_on_plan") == "true",
             )
         )
+    if form.plan_chairs:  # seed 004 §2.6: the child's own chair or IRO, never all of them
+        label = "The child's own CP chair or IRO (told if the child has a plan)"
+        choices = [(title, person_id) for person_id, title in form.plan_chairs]
+        items += form.field(_choice(form, "plan_chair", label, choices))
     if not form.policy.harm_route:  # the policy names nobody to alert
         return items if len(items) > 1 else []
     items.append(

@@ -22,6 +22,10 @@ Input ids are a stable contract with the handlers (Teams merges them into ``data
                                stage 1 and, where a stage's respondent is the practitioner
                                (City & Hackney stage 1), the one who responds
 ``due``                        the raiser-set deadline, where a stage needs one
+``plan_chair``                 the child's own CP chair or IRO: a directory person id (where a
+                               stage notifies them and the raiser is neither)
+``conference_date``            ``YYYY-MM-DD``, the child protection conference the dispute
+                               follows (where the process asks: ``Process.conference_date``)
 ``consulted``                  whom the raiser consulted first, and when (where a stage the
                                raiser may open names whom: ``Stage.consult``)
 ``child_on_plan``              ``"true"``/``"false"`` (two-sided policies only)
@@ -60,6 +64,8 @@ def input_ids(children: int = CHILD_ROWS, actions: int = ACTION_ROWS) -> tuple[s
         "practitioner",
         "due",
         "consulted",
+        "plan_chair",
+        "conference_date",
         "child_on_plan",
         "immediate_harm",
         "harm_details",
@@ -106,6 +112,8 @@ class FormInput:
     practitioner: str = ""
     due: date | None = None
     consulted: str = ""
+    plan_chair: str = ""
+    conference_date: date | None = None
     child_on_plan: bool = False
     immediate_harm: bool = False
     harm_details: str = ""
@@ -159,6 +167,8 @@ def parse_form(
         practitioner=read.text("practitioner", limit=MAX_SHORT_TEXT),
         due=read.day("due", when="future"),
         consulted=read.text("consulted", limit=MAX_SHORT_TEXT),
+        plan_chair=read.text("plan_chair", limit=MAX_SHORT_TEXT),
+        conference_date=read.day("conference_date", when="past"),
         child_on_plan=read.flag("child_on_plan"),
         immediate_harm=harm,
         harm_details=read.text("harm_details", required=harm),

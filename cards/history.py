@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+
 from cards.text import format_due, format_instant, plain
 from cards.views import DisputeView, step_label
 from drp.events import (
@@ -107,6 +110,14 @@ def written(payload: Payload) -> str:
         case Responded(response=text) | Corrected(reason=text) | CloseProposed(text=text):
             return text
     return ""
+
+
+def conference_date(events: Sequence[Event]) -> date | None:
+    """The date of the child protection conference the raiser gave (seed 002's form), if any."""
+    for event in events:
+        if isinstance(event.payload, Raised) and event.payload.conference_date:
+            return date.fromisoformat(event.payload.conference_date)
+    return None
 
 
 def _consulted(who: str) -> str:

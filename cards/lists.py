@@ -138,5 +138,6 @@ def _commands(policy: Policy, role: Role) -> list[tuple[str, str]]:
         found.append(("supervision", "open disputes with days open, for supervision"))
     if role in policy.access.reports:
         found.append(("report", "the quarterly report"))
+        found.append(("quarter 2026-Q4", "the quarter's comments, issues and action log"))
     found.append(("help", "this list"))
     return found

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from cards import elements as el
 from cards.elements import Json
@@ -218,6 +218,9 @@ def _raised(process: Process, payload: Raised) -> Described:
         facts.append(("Agreement", "asked before sending"))
     if payload.late:
         facts.append(("Raised late", "after the policy's time limit for raising"))
+    if payload.conference_date:
+        conference = format_date(date.fromisoformat(payload.conference_date))
+        facts.append(("Date of the child protection conference", conference))
     return "Dispute raised", tuple(facts), _texts(("Consulted first", payload.consulted))
 
 

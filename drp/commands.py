@@ -34,6 +34,8 @@ class Raise(Command):
     practitioner: str = ""
     raiser_team: str = ""
     child_on_plan: bool = False
+    plan_chair: str = ""  # the child's own CP chair or IRO (seed 004 §2.6)
+    conference_date: date | None = None  # where the process asks it (seed 002)
     consulted: str = ""  # whom the raiser consulted first, where the stage asks (Stage.consult)
 
 

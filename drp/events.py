@@ -57,6 +57,7 @@ class Raised:
     to: str
     late: bool
     consulted: str = ""  # whom the raiser consulted first, where the stage asks
+    conference_date: str = ""  # ISO date of the child protection conference (seed 002)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

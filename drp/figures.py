@@ -103,7 +103,7 @@ def figures(
         informal_went_formal=counted.informal_went_formal,
         children=len({c.key for c in counted.children}),
         families=_families(counted.children),
-        entries=_entries(counted),
+        entries=_entries(counted, policy),
         teams=_teams(counted),
         categories=_categories(counted, raised, policy),
         issue_types=_issue_types(counted, raised, policy),
@@ -160,7 +160,13 @@ def _families(children: Iterable[ChildSeen]) -> int:
     return len({root(n) for n in disputes.values()})
 
 
-def _entries(counted: Tally) -> dict[str, dict[str, dict[str, int]]]:
+def _counted_as_referrals(policy: Policy) -> dict[str, str]:
+    """Final steps that are a referral route too, by key: the route's key."""
+    finals = (p.final_step for p in policy.processes)
+    return {f.key: f.counts_as for f in finals if f is not None and f.counts_as}
+
+
+def _entries(counted: Tally, policy: Policy) -> dict[str, dict[str, dict[str, int]]]:
     table: dict[str, dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(int))
     )
@@ -170,9 +176,12 @@ def _entries(counted: Tally) -> dict[str, dict[str, dict[str, int]]]:
             table[group][month][column] += n
             table[group][TOTAL][column] += n
 
+    also = _counted_as_referrals(policy)
     for (kind, role, month, before, after), n in counted.steps.items():
         if kind in _ENTRY_KINDS and after and after != before:
             add(role, month, after, n)
+            if after in also:  # Newham's stage 5 is the IRO's CAFCASS escalation
+                add(role, month, REFERRAL_PREFIX + also[after], n)
     for (role, month, route), n in counted.referrals.items():
         add(role, month, REFERRAL_PREFIX + route, n)
     return {g: {m: dict(c) for m, c in months.items()} for g, months in table.items()}

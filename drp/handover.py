@@ -15,13 +15,15 @@ from drp.model import SYSTEM, Dispute
 
 
 def parts(dispute: Dispute, person: str) -> tuple[str, ...]:
-    """What a person holds in a dispute: raiser, owner, approver, decider, practitioner."""
+    """What a person holds in a dispute: raiser, owner, approver, decider, practitioner, the
+    child's own chair or IRO."""
     held = (
         ("raiser", dispute.raised_by == person),
         ("owner", person in dispute.owners),
         ("approver", person in dispute.approvers),
         ("decider", person in dispute.deciders),
         ("practitioner", dispute.practitioner == person),
+        ("plan_chair", dispute.plan_chair == person),
     )
     return tuple(part for part, holds in held if holds)
 
@@ -53,6 +55,7 @@ def hand_over(dispute: Dispute, command: HandOver, ctx: Context) -> Change:
         approvers=swapped(dispute.approvers),
         deciders=swapped(dispute.deciders),
         practitioner=swap(dispute.practitioner),
+        plan_chair=swap(dispute.plan_chair),
     )
     payload = HandedOver(leaver=leaver, successor=successor, parts=parts(dispute, leaver))
     return Change(handed, payload)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from drp import governance, guards, handover
@@ -294,11 +294,19 @@ def raise_dispute(command: Raise, ctx: Context) -> Decision:
         practitioner=command.practitioner,
         raiser_team=command.raiser_team,
         child_on_plan=command.child_on_plan,
+        plan_chair=command.plan_chair,
     )
     consulted = _consulted(stage, command.consulted)
+    conference = _conference_date(process, command.conference_date, today)
     routed, awaiting = route(draft, stage, command, ctx)
     late = _raised_late(command, ctx)
-    raised = Raised(awaiting_approval=awaiting, to=stage.key, late=late, consulted=consulted)
+    raised = Raised(
+        awaiting_approval=awaiting,
+        to=stage.key,
+        late=late,
+        consulted=consulted,
+        conference_date=conference,
+    )
     change = Change(routed, raised)
     return _record(draft, change, command)
 
@@ -325,6 +333,15 @@ def _consulted(stage: Stage, consulted: str) -> str:
     names whom (seed 002: the CPCC's line manager before the formal stages)."""
     required = bool(stage.consult)
     return check.text("consulted", consulted, required=required, max_length=MAX_SHORT_TEXT)
+
+
+def _conference_date(process: Process, day: date | None, today: date) -> str:
+    """The conference the dispute follows, where the process asks (seed 002's form)."""
+    if not process.conference_date:
+        return ""
+    if day is None:
+        raise InvalidInput("conference_date", "is required")
+    return check.not_future("conference_date", day, today).isoformat()
 
 
 def _raised_late(command: Raise, ctx: Context) -> bool:

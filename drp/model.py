@@ -114,6 +114,8 @@ class Dispute:
     practitioner: str = ""
     raiser_team: str = ""
     child_on_plan: bool = False
+    # The child's own CP chair or IRO, told at stages that notify them (seed 004 §2.6).
+    plan_chair: str = ""
     owners: tuple[str, ...] = ()
     due_at: datetime | None = None
     review_due_at: datetime | None = None

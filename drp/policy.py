@@ -106,6 +106,8 @@ class FinalStep:
     kind: StepKind = StepKind.REFERRAL
     acts: tuple[Role, ...] = ()
     timescale: Timescale | None = None
+    # The referral route the step is too, for the report (Newham: stage 5 is CAFCASS).
+    counts_as: str = ""
     description: str = ""
 
 
@@ -121,6 +123,8 @@ class Process:
     final_step: FinalStep | None = None
     overall_limit: Timescale | None = None
     bypass: bool = False
+    # The form asks the date of the child protection conference (seed 002).
+    conference_date: bool = False
     description: str = ""
 
     def all_stages(self) -> Iterator[Stage]:

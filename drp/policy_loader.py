@@ -190,6 +190,7 @@ class _Builder:
             final_step=self._final(doc.final_step, f"{path}.final_step", len(stages) + 1),
             overall_limit=_timescale(doc.overall_limit),
             bypass=doc.bypass,
+            conference_date=doc.conference_date,
             description=doc.description,
         )
         final = process.final_step
@@ -277,8 +278,15 @@ class _Builder:
             kind=StepKind(doc.kind),
             acts=self.roles(f"{path}.acts", doc.acts),
             timescale=_timescale(doc.timescale),
+            counts_as=self._counts_as(doc, path),
             description=doc.description,
         )
+
+    def _counts_as(self, doc: FinalStepDoc, path: str) -> str:
+        routes = [r.key for r in self.doc.referrals]
+        if doc.counts_as and doc.counts_as not in routes:
+            self.fail(f"{path}.counts_as", f"not a referral route: {', '.join(routes) or 'none'}")
+        return doc.counts_as
 
     # --- the rest of the profile ----------------------------------------------------------
 

@@ -282,6 +282,13 @@ class FinalStepDoc(Table):
         examples=[["director"]],
         json_schema_extra=OLD_FORM,
     )
+    counts_as: OptionalText = field(
+        "The key of a `[[referrals]]` route this step is too: the quarterly report counts a "
+        "dispute taken to the step under that route's column as well as the step's (Newham's "
+        "stage 5 is the IRO's escalation to CAFCASS).",
+        "cafcass",
+        default="",
+    )
     timescale: DaysText | None = field(
         "How long whoever acts has to record the outcome, in working or calendar days; leave "
         "it out for no deadline.",
@@ -330,6 +337,12 @@ class ProcessDoc(Table):
         "(escalating to it), `conclude` (closing it there, resolved or concluded).",
         ["raise", "escalate"],
         default=["raise", "escalate"],
+    )
+    conference_date: Flag = field(
+        "The form asks the date of the child protection conference the dispute follows "
+        "(seed 002's notification form), required; the card and the record show it.",
+        True,
+        default=False,
     )
     informal: StageDoc | None = field(
         "The informal stage before the formal ones, if the policy has one.",

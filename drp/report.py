@@ -18,6 +18,7 @@ from drp.calendar import WorkingDayCalendar
 from drp.events import Event
 from drp.model import Dispute
 from drp.policy import INFORMAL, Policy
+from drp.quarter_notes import ReportNotes
 from drp.roles import Role
 
 ALL = "all"
@@ -42,7 +43,9 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "month of entry — opened there, escalated or bypassed to it, or sent there once "
         "agreed. A dispute escalated from stage 1 to 2 in one month counts once at each; "
         "a dispute still waiting for agreement has entered no stage yet. The last column "
-        "group counts external referrals made in the month (e.g. CAFCASS), concurrent or not.",
+        "group counts external referrals made in the month (e.g. CAFCASS), concurrent or not, "
+        "and escalations to a final step that is that route too (Newham's stage 5: the "
+        "IRO's escalation to CAFCASS counts under CAFCASS as well as under stage 5).",
     ),
     (
         "IRO / CP chair",
@@ -306,6 +309,8 @@ class QuarterlyReport:
     columns: tuple[Column, ...]
     overdue: tuple[Overdue, ...] = ()
     definitions: tuple[tuple[str, str], ...] = field(default=DEFINITIONS)
+    # What the QA manager wrote for the period's quarters, and the action log (seed 003 §10).
+    notes: ReportNotes = field(default_factory=ReportNotes)
 
     @property
     def period(self) -> Period:

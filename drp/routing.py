@@ -93,8 +93,20 @@ def _entered_stage(policy: Policy, dispute: Dispute) -> list[Notice]:
     notices += _copied(policy, stage, dispute, Audience.COPY)
     notices += _roles(policy, stage.alerts, Audience.ALERT)
     if dispute.child_on_plan:
-        notices += _roles(policy, stage.notify_if_on_plan, Audience.INFORM)
+        notices += _on_plan(policy, stage, dispute)
     return notices
+
+
+def _on_plan(policy: Policy, stage: Stage, dispute: Dispute) -> list[Notice]:
+    """Those told because the child has a plan: seed 004's "the Child Protection Chair and/or
+    IRO" is the child's own (named on the form, or the raiser if they are one), never every
+    holder; roles found by team or agency are the dispute's own holders."""
+    roles = stage.notify_if_on_plan
+    if not roles:
+        return []
+    own = dispute.plan_chair or (dispute.raised_by if dispute.raiser_role in roles else "")
+    local = tuple(r for r in roles if policy.roles.per_team(r))
+    return _people((own,), Audience.INFORM) + _roles(policy, local, Audience.INFORM)
 
 
 def _routed(policy: Policy, dispute: Dispute) -> list[Notice]:

@@ -13,7 +13,7 @@ from drp.governance import split_payload
 from drp.model import Child, Concern, Dispute, Outcome, Status
 from drp.roles import Role
 from store.payloads import actions_from, actions_json, payload_from, payload_json
-from store.schema import APPROVER, DECIDER
+from store.schema import APPROVER, DECIDER, PLAN_CHAIR
 
 Values = dict[str, Any]
 
@@ -93,10 +93,13 @@ def owner_values(dispute: Dispute) -> list[Values]:
 
 
 def people_values(dispute: Dispute) -> list[Values]:
-    """One ``dispute_people`` row per approver and decider, in the order given."""
+    """One ``dispute_people`` row per approver and decider, in the order given, and one for
+    the child's own chair or IRO if named."""
+    chair = (dispute.plan_chair,) if dispute.plan_chair else ()
+    named = ((APPROVER, dispute.approvers), (DECIDER, dispute.deciders), (PLAN_CHAIR, chair))
     return [
         {"reference": dispute.reference, "part": part, "position": n, "person_id": person}
-        for part, people in ((APPROVER, dispute.approvers), (DECIDER, dispute.deciders))
+        for part, people in named
         for n, person in enumerate(people)
     ]
 
@@ -136,6 +139,7 @@ def dispute_from(
         practitioner=m["practitioner"],
         raiser_team=m["raiser_team"],
         child_on_plan=bool(m["child_on_plan"]),
+        plan_chair=next(iter(named.get(PLAN_CHAIR, ())), ""),
         owners=tuple(owners),
         due_at=m["due_at"],
         review_due_at=m["review_due_at"],

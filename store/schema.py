@@ -171,6 +171,7 @@ Index("ix_dispute_owners_person_id", dispute_owners.c.person_id, dispute_owners.
 # and its deciders (who share the review with the raiser). "Waiting for this person's agreement".
 APPROVER = "approver"
 DECIDER = "decider"
+PLAN_CHAIR = "plan_chair"  # the child's own CP chair or IRO (seed 004), at most one
 dispute_people = Table(
     "dispute_people",
     metadata,
@@ -466,3 +467,19 @@ compliments = Table(
 )
 Index("ix_compliments_to_practitioner", compliments.c.to_practitioner)
 Index("ix_compliments_team_manager", compliments.c.team_manager)
+
+# What the QA manager writes for a quarter's report (seed 003 §10): comments and issues, and the
+# action log (an action, then progress and done notes naming it). Notes are added, never changed.
+quarter_notes = Table(
+    "quarter_notes",
+    metadata,
+    Column("id", id_type(), primary_key=True, autoincrement=True),
+    Column("policy", String(KEY), nullable=False),
+    Column("quarter", String(7), nullable=False),  # 2026-Q4
+    Column("kind", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("action_id", id_type()),  # the action a progress or done note is about
+    Column("author", String(PERSON), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+Index("ix_quarter_notes_policy", quarter_notes.c.policy, quarter_notes.c.quarter)

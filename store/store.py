@@ -21,6 +21,7 @@ from store.errors import StoreError, StoreUnavailable
 from store.idempotency import Idempotency
 from store.outbox import Outbox
 from store.posted_cards import PostedCards
+from store.quarter_notes import QuarterNotes
 from store.reporting import ReportReader
 from store.schedule import Schedule
 from store.writers import WriterQueue, WriterTimeout
@@ -42,6 +43,7 @@ class Transaction:
         "idempotency",
         "outbox",
         "posted_cards",
+        "quarter_notes",
         "reports",
         "schedule",
     )
@@ -58,6 +60,7 @@ class Transaction:
         self.compliments = Compliments(connection)
         self.schedule = Schedule(connection)
         self.reports = ReportReader(connection)
+        self.quarter_notes = QuarterNotes(connection)
         self.erasure = Erasure(connection)
 
 

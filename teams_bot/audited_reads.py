@@ -19,6 +19,7 @@ from drp.figures import figures, report_of
 from drp.machine import Context
 from drp.model import Dispute
 from drp.policy import Policy
+from drp.quarter_notes import Quarter, report_notes
 from drp.report import Period, QuarterlyReport, Recognition
 from drp.roles import Role
 from drp.supervision import OutstandingRow, outstanding
@@ -146,13 +147,16 @@ async def build_report(
         before = period.last_year()
         last_year = figures(before, await period_tally(tx, before, ctx), policy, calendar)
         late = await tx.reports.open_deadlines(ctx.policy.key, now)
+        last_quarter = Quarter.of(period.end)
+        written = await tx.quarter_notes.up_to(policy.key, last_quarter)
         detail = {
             "from": period.start.isoformat(),
             "to": period.end.isoformat(),
             "format": fmt.value,
         }
         await tx.audit.record(REPORT_GENERATED, actor, at=now, detail=detail)
-    return report_of(current, last_year, late, policy=policy, calendar=calendar, now=now)
+    report = report_of(current, last_year, late, policy=policy, calendar=calendar, now=now)
+    return replace(report, notes=report_notes(written, period.start, period.end))
 
 
 def render_report(report: QuarterlyReport, fmt: Format) -> str:

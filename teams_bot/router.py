@@ -25,6 +25,7 @@ class TextCommand(StrEnum):
     COMPLIMENT = "compliment"
     SUPERVISION = "supervision"
     REPORT = "report"
+    QUARTER = "quarter"
     HELP = "help"
     MONITOR_HERE = "monitor here"
     UNKNOWN = "unknown"
@@ -41,6 +42,7 @@ _ALIASES = {
     "compliment": TextCommand.COMPLIMENT,
     "supervision": TextCommand.SUPERVISION,
     "report": TextCommand.REPORT,
+    "quarter": TextCommand.QUARTER,
     "help": TextCommand.HELP,
     "?": TextCommand.HELP,
     "hi": TextCommand.HELP,

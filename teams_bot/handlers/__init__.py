@@ -18,6 +18,7 @@ from teams_bot.handlers.corrections import Corrections
 from teams_bot.handlers.disputes import DisputeActions
 from teams_bot.handlers.files import FileAnswers
 from teams_bot.handlers.monitoring import Monitoring
+from teams_bot.handlers.quarter import QuarterNotesFlow
 from teams_bot.handlers.raising import RaiseFlow
 from teams_bot.handlers.reading import ReadingCommands
 from teams_bot.handlers.strangers import Strangers
@@ -49,6 +50,7 @@ def build_router(deps: Deps, files: FileAnswers | None = None) -> Router:
     reading = ReadingCommands(deps)
     compliments = Compliments(deps)
     corrections = Corrections(deps)
+    quarter = QuarterNotesFlow(deps)
 
     async def refresh(turn: Turn, person: Person) -> Reply:
         return await disputes.current(turn, person, str(turn.data.get("reference") or ""))
@@ -69,6 +71,7 @@ def build_router(deps: Deps, files: FileAnswers | None = None) -> Router:
         TextCommand.MONITOR_HERE: monitoring.monitor_here,
         TextCommand.REPORT: reading.report,
         TextCommand.SUPERVISION: reading.supervision,
+        TextCommand.QUARTER: quarter.notes,
         TextCommand.COMPLIMENT: compliments.form,
     }
     verbs = {

@@ -15,7 +15,7 @@ from drp.errors import InvalidInput, NotPermitted
 from drp.events import JsonValue
 from drp.machine import Decision, decide, raise_dispute
 from drp.model import Actor
-from drp.policy import Process, Stage
+from drp.policy import Policy, Process, Stage
 from drp.roles import Role
 from store.errors import DuplicateCommand
 from store.rows import Person
@@ -35,6 +35,8 @@ NAME_PRACTITIONER = "Name the practitioner who responds at this stage."
 UNKNOWN_PRACTITIONER = "Choose a practitioner from the directory."
 PRACTITIONER_TEAM = "Choose a practitioner in the team you chose."
 NOT_YOURSELF = "Name the other practitioner, not yourself."
+NAME_PLAN_CHAIR = "Name the child's CP chair or IRO: they are told when the child has a plan."
+UNKNOWN_PLAN_CHAIR = "Choose the child's CP chair or IRO from the list."
 
 
 class RaiseFlow:
@@ -81,6 +83,7 @@ class RaiseFlow:
             values=values,
             errors=errors,
             practitioners=await _practitioners(tx, self.ctx.policy.practitioner_role),
+            plan_chairs=await _plan_chairs(tx, self.ctx.policy, process, role),
             key_factory=self.deps.keys,
         )
 
@@ -155,6 +158,9 @@ class RaiseFlow:
         practitioner, wrong = await _named_practitioner(tx, person, form, stage, named)
         if wrong:
             return {"practitioner": wrong}
+        plan_chair, wrong = await _named_plan_chair(tx, self.ctx.policy, process, role, form)
+        if wrong:
+            return {"plan_chair": wrong}
         raising = _Raising(process.key, form.team, person.team, practitioner, person.id)
         staffing = await staff_stage(tx, self.ctx, raising, stage)
         command = Raise(
@@ -174,6 +180,8 @@ class RaiseFlow:
             practitioner=practitioner,
             raiser_team=person.team,
             child_on_plan=form.child_on_plan,
+            plan_chair=plan_chair,
+            conference_date=form.conference_date,
             consulted=form.consulted,
         )
         try:
@@ -244,6 +252,40 @@ async def _named_practitioner(
         return "", PRACTITIONER_TEAM
     if person.id == raiser.id:
         return "", NOT_YOURSELF
+    return person.id, ""
+
+
+def plan_roles(policy: Policy, process: Process, raiser: Role) -> tuple[Role, ...]:
+    """The council-wide roles a stage tells when the child has a plan (a CP chair, an IRO),
+    whose one holder for this child the raiser must name: none if the raiser holds one."""
+    roles = dict.fromkeys(r for s in process.all_stages() for r in s.notify_if_on_plan)
+    found = tuple(r for r in roles if not policy.roles.per_team(r))
+    return () if raiser in found else found
+
+
+async def _plan_chairs(
+    tx: Transaction, policy: Policy, process: Process, raiser: Role
+) -> list[tuple[str, str]]:
+    """The people a raiser may name as the child's own chair or IRO: (id, "Name (role)")."""
+    found: dict[str, str] = {}
+    for role in plan_roles(policy, process, raiser):
+        for person in await tx.directory.holders(role, None):
+            found.setdefault(person.id, f"{person.name} ({policy.role_title(role)})")
+    return sorted(found.items(), key=lambda item: item[1])
+
+
+async def _named_plan_chair(
+    tx: Transaction, policy: Policy, process: Process, raiser: Role, form: FormInput
+) -> tuple[str, str]:
+    """The child's own chair or IRO named on the form ("" if none), or why it cannot be."""
+    roles = plan_roles(policy, process, raiser)
+    if not roles or not (form.plan_chair or form.child_on_plan):
+        return "", ""
+    if not form.plan_chair:
+        return "", NAME_PLAN_CHAIR
+    person = await tx.directory.person(form.plan_chair)
+    if person is None or parties.acting_role(person, roles) is None:
+        return "", UNKNOWN_PLAN_CHAIR
     return person.id, ""
 
 

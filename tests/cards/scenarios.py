@@ -136,6 +136,7 @@ def raise_story(
         due=due,
         practitioner=PRACTITIONER,
         consulted=_consulted(chosen, stage),
+        conference_date=TODAY - timedelta(days=3),
     )
     decision = raise_dispute(command, Context(policy, CALENDAR))
     return Story(policy, decision.dispute, (decision.event,))

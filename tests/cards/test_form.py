@@ -177,10 +177,14 @@ def test_errors_are_shown_under_their_inputs_with_the_users_input_kept(
 
 
 def test_every_documented_input_id_is_on_the_fullest_form() -> None:
-    card = form("city-hackney", Role.PRACTITIONER)
+    chairs = [("chair-1", "Ann Chair (Child Protection Chair)")]
+    card = form("city-hackney", Role.PRACTITIONER, plan_chairs=chairs)
 
-    documented = set(input_ids()) - {"issue_type"}  # Hackney has no issue types
+    # Hackney has no issue types; the conference date is Calderdale's form's.
+    documented = set(input_ids()) - {"issue_type", "conference_date"}
     assert set(card_input_ids(card)) == documented
+    calderdale = set(card_input_ids(form("calderdale")))
+    assert "conference_date" in calderdale
 
 
 def test_parse_form_reads_a_complete_form() -> None:

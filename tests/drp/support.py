@@ -113,8 +113,10 @@ def raise_command(
         "concern": concern("other", category_other="No core group"),
         "date_of_concern": at.date(),
         "owners": (TEAM_MANAGER.id,),
-        # Seeds 002 and 004 ask whom the raiser consulted before some stages.
+        # Seeds 002 and 004 ask whom the raiser consulted before some stages; seed 002 the
+        # date of the conference (read only where the process asks).
         "consulted": CONSULTED,
+        "conference_date": at.date(),
     }
     fields.update(changes)
     return Raise(**fields)

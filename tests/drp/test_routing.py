@@ -39,6 +39,7 @@ def _raise(ctx: Context, stage: str = "1", actor: Actor = CHAIR, **extra: object
         owners=("tm-1",),
         practitioner="sw-1",
         consulted="The raiser's line manager",
+        conference_date=date(2026, 11, 16),
         **extra,  # type: ignore[arg-type]
     )
     return raise_dispute(command, ctx)

@@ -41,6 +41,7 @@ def _raise(stage: str, consulted: str = "") -> Decision:
         practitioner="sw-1",
         due=date(2026, 11, 27) if stage == "informal" else None,
         consulted=consulted,
+        conference_date=date(2026, 11, 16),
     )
     return raise_dispute(command, CALDERDALE)
 

@@ -112,6 +112,9 @@ def raised(
         practitioner=PRACTITIONER,
         raiser_team="Safeguarding Standards",
         child_on_plan=True,
+        plan_chair="iro-ivy",  # the child's own IRO (seed 004)
+        consulted="The chair's line manager",  # where the stage asks (seeds 002, 004)
+        conference_date=date(2026, 2, 23),  # where the process asks (seed 002)
     )
     return raise_dispute(command, ctx)
 

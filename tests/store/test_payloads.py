@@ -25,7 +25,15 @@ from tests.store.scenario import raised
 STORED: list[tuple[str, dict[str, Any]]] = [
     ("raised", {"to": "1", "late": False}),
     ("raised", {"awaiting_approval": True, "to": "2", "late": True}),
-    ("raised", {"to": "1", "late": False, "consulted": "Line manager, 23 Nov"}),
+    (
+        "raised",
+        {
+            "to": "1",
+            "late": False,
+            "consulted": "Line manager, 23 Nov",
+            "conference_date": "2026-11-16",
+        },
+    ),
     ("approved", {"comments": ""}),
     ("declined", {"reason": "Try stage 1 first."}),
     (

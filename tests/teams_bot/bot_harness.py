@@ -83,6 +83,7 @@ def form_values(**overrides: str) -> dict[str, str]:
         "category": "other",
         "category_other": "Plan drift",
         "date_of_concern": "2026-11-20",
+        "conference_date": "2026-11-16",  # read only where the process asks (seed 002)
         "summary": "The child protection plan has not progressed since conference.",
         "impact": "The risks the plan was meant to reduce remain.",
         "action_1_text": "Complete the updated assessment",

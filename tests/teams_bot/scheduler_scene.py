@@ -160,7 +160,9 @@ class Scene:
                 approvers=staffing.approvers,
                 due=due,
                 practitioner=practitioner,
-                consulted="The chair's line manager",  # where the stage asks (seeds 002, 004)
+                # Read only where the profile asks (seeds 002, 004).
+                consulted="The chair's line manager",
+                conference_date=self.ctx.calendar.local_date(now),
             )
             decision = raise_dispute(command, self.ctx)
             await tx.disputes.add(decision)

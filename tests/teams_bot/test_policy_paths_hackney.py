@@ -141,12 +141,14 @@ async def test_hackney_stage_2_notifies_the_chair_and_iro_when_the_child_has_a_p
     tmp_path: Path,
 ) -> None:
     async with running_bot(tmp_path, "city-hackney", MONDAY) as walk:
-        await raise_difference(walk, child_on_plan="true")
+        alex = await walk.person_id("alex")
+        await raise_difference(walk, child_on_plan="true", plan_chair=alex)
         await respond(walk, "riley")
         assert not walk.notices("alex", REF)
         await escalate(walk, "2")
-        for told in ("alex", "robin"):  # CP chair and IRO
-            assert walk.notices(told, REF), told
+        assert walk.notices("alex", REF), "the child's own CP chair"
+        for other in ("robin", "sam"):  # not every IRO and chair in the directory
+            assert not walk.notices(other, REF), other
 
 
 async def test_hackney_stage_3_copies_the_head_of_service(tmp_path: Path) -> None:

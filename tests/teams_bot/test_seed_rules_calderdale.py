@@ -71,6 +71,32 @@ async def test_calderdale_formal_stages_begin_after_consulting_the_cpccs_line_ma
             assert await tx.disputes.count() == 1
 
 
+async def test_calderdale_form_has_the_date_of_the_child_protection_conference(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, "calderdale", MONDAY) as walk:
+        patti = await walk.person_id("patti")
+        form = await walk.open_form("alex")
+        assert "Date of the child protection conference (required)" in text_of(form.card)
+        missing = await walk.raise_dispute(
+            "alex", practitioner=patti, consulted=LINE_MANAGER, conference_date=""
+        )
+        assert "drp.raise" in moving_verbs(missing)
+        assert "is required" in text_of(missing)
+        async with walk.bot.store.transaction() as tx:
+            assert await tx.disputes.count() == 0
+
+        await walk.raise_dispute(
+            "alex", practitioner=patti, consulted=LINE_MANAGER, conference_date="2026-11-16"
+        )
+        async with walk.bot.store.transaction() as tx:
+            (raised,) = await tx.disputes.open_all()
+        for who in ("alex", "megan"):
+            card = walk.dispute_card(who, raised.reference).card
+            assert "Date of the child protection conference" in text_of(card), who
+            assert "Mon 16 Nov 2026" in text_of(card), who
+
+
 async def test_calderdale_stage_2_is_answered_by_the_next_tier_or_the_designated_cp_lead(
     tmp_path: Path,
 ) -> None:

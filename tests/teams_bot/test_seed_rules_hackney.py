@@ -14,6 +14,7 @@ from tests.teams_bot.bot_harness import (
     LONDON,
     Walk,
     assert_closed_everywhere,
+    choices,
     moving_verbs,
     running_bot,
     text_of,
@@ -104,3 +105,57 @@ async def test_hackney_raised_by_a_chair_or_iro_climbs_with_their_own_line_on_th
         assert_closed_everywhere(walk, REF, "Resolved", parties)
         # The chairs' service manager keeps only the button to correct a child's details.
         assert "Outcome: Resolved" in text_of(walk.dispute_card("isaiah", REF).card)
+
+
+async def test_hackney_only_the_childs_own_chair_or_iro_is_told_when_the_child_has_a_plan(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, "city-hackney", MONDAY) as walk:
+        form = await walk.open_form("patti")
+        offered = choices(form.card, "plan_chair")
+        assert set(offered) == {await walk.person_id(w) for w in ("alex", "sam", "robin")}
+        unnamed = await raise_difference(walk, child_on_plan="true")
+        assert "Name the child's CP chair or IRO" in text_of(unnamed)
+        stranger = await raise_difference(
+            walk, child_on_plan="true", plan_chair=await walk.person_id("megan")
+        )
+        assert "from the list" in text_of(stranger)
+        async with walk.bot.store.transaction() as tx:
+            assert await tx.disputes.count() == 0
+
+        robin = await walk.person_id("robin")
+        await raise_difference(walk, child_on_plan="true", plan_chair=robin)
+        reference = await only_reference(walk)
+        walk.clock.advance(hours=2)
+        await walk.act("riley", reference, "drp.respond", response="No.")
+        walk.clock.advance(hours=1)
+        await walk.act(
+            "patti",
+            reference,
+            "drp.escalate",
+            escalate_reason="Not resolved.",
+            escalate_due=DEADLINE["2"],
+        )
+        assert walk.notices("robin", reference), "the child's own IRO"
+        for other in ("alex", "sam"):
+            assert not walk.notices(other, reference), other
+
+
+async def test_hackney_a_chair_raising_is_the_childs_chair_and_no_other_is_told(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, "city-hackney", MONDAY) as walk:
+        form = await walk.open_form("alex")
+        assert "plan_chair" not in text_of(form.card)
+        await raise_difference(walk, "alex", child_on_plan="true", consulted="Isaiah, 23 Nov")
+        await respond(walk, "riley")
+        await escalate(walk, "alex", "2")
+        for other in ("robin", "sam"):
+            assert not walk.notices(other, REF), other
+
+
+async def only_reference(walk: Walk) -> str:
+    async with walk.bot.store.transaction() as tx:
+        found = await tx.disputes.open_all()
+    assert len(found) == 1
+    return found[0].reference
