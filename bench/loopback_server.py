@@ -4,7 +4,9 @@ landing on the load generator's event loop.
 
 Prints its service URL and its inspection URL on the first line of stdout, then serves until
 SIGTERM. ``GET {inspect}/activities/{conversation id}`` lists what a conversation shows now;
-``GET {inspect}/summary`` counts the calls received by method, kind and status.
+``GET {inspect}/summary`` counts the calls received by method, kind and status;
+``GET {inspect}/posts`` lists every message accepted as new (not an update): its conversation
+and what identifies it (the dispute it names and its first line), for counting repeats.
 
     python bench/loopback_server.py [--limit 50]   # optional: 429 + Retry-After above 50 calls/s
 """
@@ -14,10 +16,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import signal
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -35,6 +39,14 @@ def _kind(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
+def _identity(activity: Any) -> str:
+    """What makes a posted message the same message: the dispute it names and its first line."""
+    text = json.dumps(activity, sort_keys=True)
+    reference = re.search(r"DRP-\d{4}-\d{6}", text)
+    first = re.search(r'"text": "([^"]{0,80})', text)
+    return f"{reference.group(0) if reference else '-'} {first.group(1) if first else '-'}"
+
+
 def inspection(conn: LoopbackConnector) -> web.Application:
     """Read-only views of what the connector received."""
 
@@ -45,7 +57,16 @@ def inspection(conn: LoopbackConnector) -> web.Application:
         counts = Counter(f"{r.method} {_kind(r.path)} {r.status}" for r in conn.requests)
         return web.json_response(dict(sorted(counts.items())))
 
+    async def posts(request: web.Request) -> web.Response:
+        found = [
+            {"conversation": r.conversation_id, "identity": _identity(r.json)}
+            for r in conn.requests
+            if r.method == "POST" and r.path.endswith("/activities") and r.status < 300
+        ]
+        return web.json_response(found)
+
     app = web.Application()
+    app.router.add_get("/posts", posts)
     app.router.add_get("/activities/{cid}", activities)
     app.router.add_get("/summary", summary)
     return app

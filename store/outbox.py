@@ -101,6 +101,19 @@ class Outbox:
             values["due_at"] = retry_at
         return await self._settle(message_id, owner, values)
 
+    async def extend_lease(self, message_id: int, owner: str, until: datetime) -> bool:
+        """Hold a leased row longer (a slow send still running); False if ``owner`` lost it."""
+        statement = (
+            update(outbox)
+            .where(
+                outbox.c.id == message_id,
+                outbox.c.lease_owner == owner,
+                outbox.c.sent_at.is_(None),
+            )
+            .values(lease_expires_at=until)
+        )
+        return (await self._conn.execute(statement)).rowcount == 1
+
     async def _settle(self, message_id: int, owner: str, values: dict[str, Any]) -> bool:
         statement = (
             update(outbox)

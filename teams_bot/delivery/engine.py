@@ -15,8 +15,13 @@ Crash windows, and what a restart (even ``kill -9``) can repeat:
   the first did or newer, and every button on either copy carries the dispute's version and its
   own idempotency key: pressing both acts once, the second shows the current card. The posted
   card is recorded in the same transaction as ``mark_sent``.
-- a send is never started with less than ``lease_margin`` of the lease left, and is cut off
-  (``send_timeout``) before the lease ends, so a slow send is not overtaken by a second replica.
+- a send is never started with less than ``lease_margin`` of the lease left.
+- a send slower than ``send_timeout`` is not given up: botbuilder's connector client sends from a
+  thread that no cancellation stops, so the call may still land. The row's lease is extended and
+  the call waited for (``late_wait``, longer than the client's own connect and read timeouts);
+  if it lands the row is marked sent, so it is not sent again. Only a call still running after
+  that is abandoned and retried. The lease therefore outlives the send: ``DeliveryPolicy``
+  refuses a lease shorter than ``send_timeout + late_wait + lease_margin``.
 """
 
 from __future__ import annotations
@@ -55,6 +60,9 @@ class DeliveryPolicy:
     lease_seconds: float = 120.0
     lease_margin: float = 15.0
     send_timeout: float = 60.0
+    # How long a send past its timeout is still waited for: more than the connector client's
+    # connect + read timeouts (botframework.CONNECT/READ_TIMEOUT_SECONDS: 3 + 30).
+    late_wait: float = 40.0
     max_attempts: int = 6
     max_throttled_attempts: int = 30
     base_backoff: float = 2.0
@@ -63,6 +71,14 @@ class DeliveryPolicy:
     concurrency: int = 8
     inline_retries: int = 3
     max_inline_wait: float = 5.0
+
+    def __post_init__(self) -> None:
+        needed = self.send_timeout + self.late_wait + self.lease_margin
+        if self.lease_seconds < needed:
+            raise ValueError(
+                f"lease_seconds ({self.lease_seconds}) must outlive a send: at least "
+                f"send_timeout + late_wait + lease_margin ({needed})"
+            )
 
 
 def backoff(attempt: int, policy: DeliveryPolicy, rng: random.Random) -> float:
@@ -153,8 +169,7 @@ class Deliverer:
             log.info("delivery %s: earlier attempt ended unrecorded; sending again", message.id)
         timeout = min(self.policy.send_timeout, left - self.policy.lease_margin)
         try:
-            sender = self.senders.sender(message.kind)
-            result = await asyncio.wait_for(sender(self.outlet, message), timeout)
+            result = await self._send(message, timeout)
         except ChatRefused:
             await self._mention_instead(message)
         except DeliveryError as error:
@@ -168,6 +183,33 @@ class Deliverer:
             await self._failed(message, DeliveryError(500, type(error).__name__))
         else:
             await self._settle(message, result)
+
+    async def _send(self, message: OutboxMessage, within: float) -> SendResult:
+        """Send ``within`` seconds; past that, keep the row and wait for the call to end."""
+        sender = self.senders.sender(message.kind)
+        call = asyncio.ensure_future(sender(self.outlet, message))
+        try:
+            return await asyncio.wait_for(asyncio.shield(call), within)
+        except TimeoutError:
+            pass
+        except asyncio.CancelledError:
+            call.cancel()  # the deliverer is stopping: the lease returns the row to the queue
+            raise
+        late = self.policy.late_wait
+        until = self.clock() + timedelta(seconds=late + self.policy.lease_margin)
+        async with self.store.transaction() as tx:
+            held = await tx.outbox.extend_lease(message.id, self.owner, until)
+        log.info(
+            "delivery %s: slower than %.1f s; waiting for it (lease held: %s)",
+            message.id,
+            within,
+            held,
+        )
+        done, _ = await asyncio.wait({call}, timeout=late)
+        if call in done:
+            return call.result()
+        call.cancel()
+        raise TimeoutError
 
     def _lease_left(self, message: OutboxMessage) -> float:
         expires = message.lease_expires_at
