@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
@@ -15,20 +14,15 @@ from tests.cards.validator import (
     own_problems,
     schema_problems,
 )
+from tests.support.offline import refuse_network
 
 Json = dict[str, Any]
-
-
-def _refuse(*_args: object, **_kwargs: object) -> NoReturn:
-    pytest.fail("cards are pure: a network connection was attempted")
 
 
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the test on any socket connect from this process (npm runs in a subprocess)."""
-    monkeypatch.setattr(socket.socket, "connect", _refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", _refuse)
-    monkeypatch.setattr(socket, "create_connection", _refuse)
+    refuse_network(monkeypatch, "cards are pure")
 
 
 @pytest.fixture(scope="session")

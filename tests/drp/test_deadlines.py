@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -26,18 +25,6 @@ from drp.roles import Role
 
 CAL = WorkingDayCalendar()
 MORNING = time(8, 30)
-
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A unit test that opens a socket fails (PTB's OfflineRequest idea)."""
-
-    def refuse(*args: Any, **kwargs: Any) -> None:
-        raise AssertionError("a unit test tried to open a network connection")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    return
 
 
 def dispute(due: datetime, status: Status = Status.AWAITING_RESPONSE, **extra: Any) -> Dispute:

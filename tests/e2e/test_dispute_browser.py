@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.drp_support import FORM, REFERENCE, TEAM, RunningDrpBot, action, verbs
+from tests.e2e.drp_support import FORM, REFERENCE, TEAM, RunningDrpBot
+from tests.support.cards import action, verbs
 from tests.support.playground import (
     PLAYGROUND_SIDE,
     Browser,

@@ -25,18 +25,16 @@ import pytest
 
 from store.demo import demo_directory_text
 from store.directory_file import parse_directory
-from tests.e2e.drp_support import (
-    FORM,
-    REFERENCE,
-    RunningDrpBot,
+from tests.e2e.drp_support import FORM, REFERENCE, RunningDrpBot
+from tests.support.cards import (
     action,
     choice,
     facts,
     input_ids,
-    nodes,
     summary,
-    text,
+    text_of,
     verbs,
+    walk_nodes,
 )
 from tests.support.playground import (
     BOT_SIDE,
@@ -64,7 +62,7 @@ CardTest = Callable[[Json], bool]
 
 
 def about_dispute(card: Json) -> bool:
-    return REFERENCE in text(card)
+    return REFERENCE in text_of(card)
 
 
 def can(verb: str) -> CardTest:
@@ -302,7 +300,7 @@ def playground_refuses(pg: Playground) -> list[str]:
             str(node.get("verb"))
             for activity in posted
             for attachment in activity["attachments"]
-            for node in nodes(attachment.get("content"))
+            for node in walk_nodes(attachment.get("content"))
             if node.get("type") == "Action.Execute" and "key" in (node.get("data") or {})
         }
     )
@@ -340,15 +338,15 @@ async def chair_raises(walk: Walk) -> None:
     raised = invoke_card(await walk.pg.execute(walk.form_id, "drp.raise", data))
 
     assert about_dispute(raised)
-    assert "Sam Smith" in text(raised)
+    assert "Sam Smith" in text_of(raised)
     assert "drp.raise" not in verbs(raised)
     await walk.chair_sees(about_dispute, events)
     card = await walk.user_gets(STAGE_1.id, can("drp.respond"), log)
-    assert "Sam Smith" in text(card)
+    assert "Sam Smith" in text_of(card)
     copy = await walk.user_gets(PRACTITIONER.id, about_dispute, log)  # copied on stage 1
     assert "drp.respond" not in verbs(copy)
     board = await walk.board_sees(board_shows(Stage="Stage 1", Status="Awaiting response"), events)
-    assert "Sam Smith" not in text(board)  # the board shows initials and local ids only
+    assert "Sam Smith" not in text_of(board)  # the board shows initials and local ids only
     await walk.settle(log)
     walk.record("raised", since, raised)
 
@@ -369,7 +367,7 @@ async def stage_1_manager_responds(walk: Walk) -> None:
 
     assert "drp.respond" not in verbs(answered)
     chair = await walk.chair_sees(can("drp.escalate"), events)
-    assert "Assessment booked for Thursday." in text(chair)
+    assert "Assessment booked for Thursday." in text_of(chair)
     await walk.user_sees(STAGE_1.id, cannot("drp.respond"), log)
     await walk.board_sees(board_shows(Stage="Stage 1", Status="Awaiting chair's review"), events)
     await walk.settle(log)
@@ -392,7 +390,7 @@ async def chair_escalates(walk: Walk) -> None:
     assert at_stage_2(escalated)
     await walk.chair_sees(at_stage_2, events)
     card = await walk.user_gets(STAGE_2.id, can("drp.respond"), log)
-    assert "The plan still drifts." in text(card)
+    assert "The plan still drifts." in text_of(card)
     await walk.user_sees(STAGE_1.id, at_stage_2, log)
     await walk.board_sees(board_shows(Stage="Stage 2", Status="Awaiting response"), events)
     await walk.settle(log)
@@ -411,7 +409,7 @@ async def stage_2_manager_responds(walk: Walk) -> None:
 
     assert "drp.respond" not in verbs(answered)
     chair = await walk.chair_sees(can("drp.resolve"), events)
-    assert "Assessment allocated to a senior practitioner." in text(chair)
+    assert "Assessment allocated to a senior practitioner." in text_of(chair)
     await walk.user_sees(STAGE_2.id, cannot("drp.respond"), log)
     await walk.board_sees(board_shows(Stage="Stage 2", Status="Awaiting chair's review"), events)
     await walk.settle(log)
@@ -426,7 +424,7 @@ async def chair_resolves(walk: Walk) -> None:
         "drp.resolve", {"resolve_comments": "Assessment allocated; resolved."}
     )
 
-    assert "Resolved" in text(closed)
+    assert "Resolved" in text_of(closed)
     assert verbs(closed) <= {"drp.show", "drp.refresh", "drp.record"}
     await walk.chair_sees(lambda c: about_dispute(c) and "drp.resolve" not in verbs(c), events)
     for manager in (STAGE_1.id, STAGE_2.id):

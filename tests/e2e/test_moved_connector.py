@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.e2e.drp_support import FORM, RunningDrpBot, action, verbs
+from tests.e2e.drp_support import FORM, RunningDrpBot
+from tests.support.cards import action, verbs
 from tests.support.playground import (
     PLAYGROUND_SIDE,
     Json,

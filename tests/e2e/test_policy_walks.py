@@ -19,18 +19,8 @@ from drp.policy import Policy, load_policy
 from store.demo import demo_directory_text
 from store.directory_file import parse_directory
 from teams_bot.demo_cast import Cast, Player, cast_of
-from tests.e2e.drp_support import (
-    FORM,
-    REFERENCE,
-    WALK_START,
-    RunningDrpBot,
-    action,
-    nodes,
-    serve_drp_bot,
-    summary,
-    text,
-    verbs,
-)
+from tests.e2e.drp_support import FORM, REFERENCE, WALK_START, RunningDrpBot, serve_drp_bot
+from tests.support.cards import action, summary, text_of, verbs, walk_nodes
 from tests.support.playground import Json, Playground, StartPlayground, demo_config
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +40,7 @@ def filled(card: Json, verb: str, known: Json) -> Json:
     """What a person sends with the button: ``known`` values, and something sensible in every
     other required input (so a field a profile adds does not stall the walk)."""
     data = {**action(card, verb), **known}
-    for node in nodes(card):
+    for node in walk_nodes(card):
         key, kind = str(node.get("id", "")), str(node.get("type", ""))
         if not kind.startswith("Input.") or key in data or not node.get("isRequired"):
             continue
@@ -67,7 +57,7 @@ def filled(card: Json, verb: str, known: Json) -> Json:
 
 def choice_of(card: Json, input_id: str, title: str) -> str:
     """The value of the choice whose title starts with ``title`` (the form's team, person)."""
-    for node in nodes(card):
+    for node in walk_nodes(card):
         if node.get("id") == input_id:
             for option in node.get("choices") or []:
                 if str(option["title"]).startswith(title):
@@ -76,7 +66,7 @@ def choice_of(card: Json, input_id: str, title: str) -> str:
 
 
 def can(verb: str) -> Callable[[Json], bool]:
-    return lambda card: REFERENCE in text(card) and verb in verbs(card)
+    return lambda card: REFERENCE in text_of(card) and verb in verbs(card)
 
 
 class PolicyWalk:
@@ -106,7 +96,7 @@ class PolicyWalk:
             known["category"] = _first_choice(card, "category")
         body = await self.pg.execute(self.form_id, "drp.raise", filled(card, "drp.raise", known))
         raised = body.get("value") or {}
-        assert REFERENCE in text(raised), summary(raised)["text"]
+        assert REFERENCE in text_of(raised), summary(raised)["text"]
 
     async def gets_card(self, player: Player, verb: str, mark: int) -> Json:
         """``player`` is sent a card they can press ``verb`` on, in their own chat."""
@@ -129,7 +119,7 @@ class PolicyWalk:
         card = self.pg.shown_cards(chat)[message_id]
         data = filled(card, verb, known)
         body = await self.pg.execute_as(player.teams_user_id, message_id, verb, data, chat)
-        assert verb not in verbs(body.get("value") or {}), text(body.get("value") or {})
+        assert verb not in verbs(body.get("value") or {}), text_of(body.get("value") or {})
 
     async def raiser_presses(self, verb: str, known: Json, mark: int) -> None:
         shown = await self.pg.wait_for_message(
@@ -142,15 +132,17 @@ class PolicyWalk:
         card = body.get("value") or {}
         said = summary(card)["text"]
         assert not any("Please correct" in line for line in said), said
-        assert "Stage 2" in text(card), said  # (Newham's chair may escalate on: no verb check)
+        assert "Stage 2" in text_of(card), said  # (Newham's chair may escalate on: no verb check)
 
 
 def _inputs(card: Json) -> set[str]:
-    return {str(n.get("id")) for n in nodes(card) if str(n.get("type", "")).startswith("Input.")}
+    return {
+        str(n.get("id")) for n in walk_nodes(card) if str(n.get("type", "")).startswith("Input.")
+    }
 
 
 def _first_choice(card: Json, input_id: str) -> str:
-    for node in nodes(card):
+    for node in walk_nodes(card):
         if node.get("id") == input_id:
             return str((node.get("choices") or [{"value": ""}])[0]["value"])
     return ""
@@ -194,6 +186,6 @@ async def test_the_readme_walk_holds_for_the_first_two_stages_of_every_policy(
         await walk.presses(player, "drp.approve", {"approve_comments": "Agreed."})
     for player in second.answers:
         card = await walk.gets_card(player, "drp.respond", mark)
-        assert "Not resolved." in text(card)
+        assert "Not resolved." in text_of(card)
 
     pg.assert_no_connector_errors()

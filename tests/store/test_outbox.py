@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from store import OutboxMessage, Store
-from tests.store.conftest import POSTGRES_ONLY
 from tests.store.scenario import T0
+from tests.support.databases import POSTGRES_ONLY
 
 LEASE = 60.0
 

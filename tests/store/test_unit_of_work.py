@@ -12,8 +12,8 @@ from drp.model import Dispute
 from store import DuplicateCommand, StaleVersion, Store, StoreError, Transaction
 from store.audit import Audit
 from store.disputes import Disputes
-from tests.store.conftest import POSTGRES_ONLY
 from tests.store.scenario import CHAIR, T0, later, raised, refer, respond
+from tests.support.databases import POSTGRES_ONLY
 
 REFERENCE = "DRP-2026-000001"
 

@@ -9,8 +9,7 @@ import asyncio
 import csv
 import io
 import itertools
-import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,19 +17,22 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cards.text import ONE_DOT_LEADER, WORD_JOINER
-from drp.calendar import WorkingDayCalendar
-from drp.machine import Context
-from drp.policy import load_policy
-from store.demo import demo_directory_text, load_demo_directory
-from store.store import Store
-from teams_bot.app import Bot, build_bot
+from store.demo import demo_directory_text
+from teams_bot.app import Bot
 from teams_bot.cli import main as cli_main
-from teams_bot.delivery.engine import DeliveryPolicy
 from teams_bot.delivery.mail import Mailer
 from teams_bot.delivery.senders import Installer
-from teams_bot.delivery.throttle import Throttle
-from teams_bot.settings import BotCredentials
+from tests.support.bot import FAST_DELIVERY, DrivenClock, bot_under_test, opened_store
+from tests.support.cards import (
+    CARD_TYPE,
+    Card,
+    action,
+    choices,
+    moving_verbs,
+    reference_of,
+    text_of,
+    walk_actions,
+)
 from tests.support.connector import LoopbackConnector, Member, post_activity
 from tests.support.ports import serve_app
 
@@ -95,96 +97,7 @@ def form_values(**overrides: str) -> dict[str, str]:
     return values
 
 
-CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 BOARD = "19:drp-monitoring@thread.tacv2"
-# Buttons that read or refresh, and never change a dispute.
-READING_VERBS = frozenset({"drp.show", "drp.refresh", "drp.record"})
-# Correcting a child's details (the chairs' service manager's button, issue 21.3) changes what
-# the dispute says about the child, not where it is: a closed card may keep it.
-CORRECTING_VERBS = frozenset({"drp.correct"})
-Card = dict[str, Any]
-
-
-def walk_actions(card: Card) -> Iterator[Card]:
-    """Every action in a card, including those inside ShowCards, ActionSets and refresh."""
-
-    def visit(node: Any) -> Iterator[Card]:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Action."):
-                yield node
-            for value in node.values():
-                yield from visit(value)
-        elif isinstance(node, list):
-            for item in node:
-                yield from visit(item)
-
-    yield from visit(card)
-
-
-def verbs(card: Card) -> set[str]:
-    """The verbs of the card's Action.Execute buttons (its refresh excluded)."""
-    body = {k: v for k, v in card.items() if k != "refresh"}
-    return {a["verb"] for a in walk_actions(body) if a.get("type") == "Action.Execute"}
-
-
-def moving_verbs(card: Card) -> set[str]:
-    """The buttons that would move the dispute on (not reading it, not correcting details)."""
-    return verbs(card) - READING_VERBS - CORRECTING_VERBS
-
-
-def action(card: Card, verb: str) -> dict[str, Any]:
-    """The data of the card's Action.Execute with this verb (what Teams would send back)."""
-    for found in walk_actions(card):
-        if found.get("verb") == verb and found.get("type") == "Action.Execute":
-            return dict(found.get("data") or {})
-    raise AssertionError(f"no {verb} action on the card; verbs: {sorted(verbs(card))}")
-
-
-def text_of(card: Card) -> str:
-    """Every string in the card as a person reads it (markdown escapes undone), one a line."""
-    return "\n".join(_unescape(s) for s in _strings(card))
-
-
-def _strings(node: Any) -> Iterator[str]:
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from _strings(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _strings(item)
-
-
-def _unescape(text: str) -> str:
-    text = text.replace(WORD_JOINER, "").replace(ONE_DOT_LEADER, ".")
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def choices(card: Card, input_id: str) -> list[str]:
-    """The values a ChoiceSet input offers."""
-    for node in walk_nodes(card):
-        if node.get("id") == input_id and node.get("type") == "Input.ChoiceSet":
-            return [str(choice["value"]) for choice in node.get("choices", [])]
-    raise AssertionError(f"no choice set {input_id!r} on the card")
-
-
-def walk_nodes(node: Any) -> Iterator[Card]:
-    """Every object in a card."""
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from walk_nodes(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from walk_nodes(item)
-
-
-def reference_of(card: Card) -> str:
-    """The dispute a live dispute card shows (its refresh action names it), else ""."""
-    refresh = card.get("refresh") or {}
-    data = (refresh.get("action") or {}).get("data") or {}
-    return str(data.get("reference") or "")
 
 
 def version_of(card: Card) -> int:
@@ -202,19 +115,6 @@ class Shown:
     activity_id: str
     card: Card
     versions: int
-
-
-@dataclass
-class DrivenClock:
-    """A clock the test moves by hand."""
-
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @dataclass
@@ -451,29 +351,21 @@ async def running_bot(
     an earlier run's data, beside a restarted connector (on ``port``) that knows none of the
     earlier chats, as a second ``make run`` meets a restarted Playground."""
     url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'drp.sqlite3'}"
-    store = await Store.open(url)
-    await store.upgrade()
+    demo = not kept and directory is None
+    store = await opened_store(url, demo_at=start if demo else None)
     people = PEOPLE
-    if kept:
-        pass
-    elif directory is None:
-        await load_demo_directory(store, at=start)
-    else:
+    if directory is not None and not kept:
         argv = ["directory", "import", str(directory), "--policy", policy, "--database-url", url]
         assert await asyncio.to_thread(cli_main, argv) == 0, f"{directory} did not import"
         people = people_of(await asyncio.to_thread(directory.read_text, encoding="utf-8"))
     clock = DrivenClock(start)
-    counter = itertools.count(1)
-    ctx = Context(load_policy(policy), WorkingDayCalendar())
     # The test drives delivery itself (Walk.deliver), so nothing races it.
-    bot = build_bot(
+    bot = bot_under_test(
         store,
-        ctx,
-        BotCredentials(),
-        clock=clock,
-        keys=lambda: f"key-{'kept-' if kept else ''}{next(counter)}",
-        delivery=DeliveryPolicy(base_backoff=0.01, max_backoff=0.05),
-        throttle=Throttle.off(),  # pacing sleeps on the wall clock; this one is driven
+        policy,
+        clock,
+        keys="key-kept-" if kept else "key-",
+        delivery=FAST_DELIVERY,
         deliver_in_background=False,
         mailer=mailer,
         installer=installer,

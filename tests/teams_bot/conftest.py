@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.store.postgres import Databases, NoPostgres, find_or_start
+from tests.store.postgres import Databases, Server
 
 ENGINES = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session")
-def bot_pg_databases() -> Iterator[Databases]:
-    """Throwaway PostgreSQL databases for the walks; never skipped when missing."""
-    try:
-        server = find_or_start()
-    except (NoPostgres, subprocess.CalledProcessError, OSError) as error:
-        pytest.fail(f"no PostgreSQL for the bot walks: {error}")
-    databases = Databases(server)
+def bot_pg_databases(pg_server: Server) -> Iterator[Databases]:
+    """Empty PostgreSQL databases for the walks on the session's one server (the root
+    conftest's ``pg_server``); never skipped when missing."""
+    databases = Databases(pg_server)
     yield databases
     asyncio.run(databases.drop_all())
-    server.stop()
 
 
 @pytest.fixture(params=ENGINES)

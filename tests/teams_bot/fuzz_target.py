@@ -33,10 +33,11 @@ from teams_bot.app import Bot, build_bot
 from teams_bot.botframework import TokenKeys
 from teams_bot.delivery.engine import DeliveryPolicy
 from teams_bot.settings import BotCredentials
+from tests.support.bot import DrivenClock
 from tests.support.connector import LoopbackConnector
 from tests.support.jwks import TokenIssuer, loopback_outbound, serving_keys
 from tests.support.ports import serve_app
-from tests.teams_bot.bot_harness import LONDON, PEOPLE, DrivenClock, Walk
+from tests.teams_bot.bot_harness import LONDON, PEOPLE, Walk
 
 T = TypeVar("T")
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)

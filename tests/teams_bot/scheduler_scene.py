@@ -5,7 +5,6 @@ own fan-out (the raise form is not what these tests are about); everything after
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -13,28 +12,25 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from drp.calendar import WorkingDayCalendar
 from drp.commands import Raise
 from drp.machine import Context, raise_dispute
 from drp.model import Actor, Child, Concern
-from drp.policy import load_policy
 from drp.roles import Role
-from store.demo import load_demo_directory
 from store.outbox import message_from
 from store.rows import OutboxMessage
 from store.schema import outbox
 from store.store import Store
-from teams_bot.app import Bot, build_bot
+from teams_bot.app import Bot
 from teams_bot.delivery.engine import DeliveryPolicy
-from teams_bot.delivery.throttle import Throttle
 from teams_bot.notifier import Notifier
 from teams_bot.outbox_kinds import Origin
 from teams_bot.scheduler import Timing
-from teams_bot.settings import BotCredentials
 from teams_bot.staffing import staff_stage
+from tests.support.bot import FAST_DELIVERY, DrivenClock, bot_under_test, opened_store
+from tests.support.cards import CARD_TYPE, Card
 from tests.support.connector import LoopbackConnector, Member, post_activity
 from tests.support.ports import serve_app
-from tests.teams_bot.bot_harness import LONDON, PEOPLE, DrivenClock
+from tests.teams_bot.bot_harness import LONDON, PEOPLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +46,6 @@ class _Raising:
 
 TEAM = "Riverside Family Support"
 BOARD = "19:drp-scheduler-board@thread.tacv2"
-CARD_TYPE = "application/vnd.microsoft.card.adaptive"
-Card = dict[str, Any]
 
 
 def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -282,21 +276,14 @@ async def scene(
 ) -> AsyncIterator[Scene]:
     """A bot on a fresh store with the demo directory, the clock at ``start``."""
     url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'drp.sqlite3'}"
-    store = await Store.open(url)
-    await store.upgrade()
-    await load_demo_directory(store, at=start)
+    store = await opened_store(url, demo_at=start)
     clock = DrivenClock(start)
-    counter = itertools.count(1)
-    ctx = Context(load_policy(policy), WorkingDayCalendar())
-    bot = build_bot(
+    bot = bot_under_test(
         store,
-        ctx,
-        BotCredentials(),
-        clock=clock,
-        keys=lambda: f"key-{next(counter)}",
-        delivery=delivery or DeliveryPolicy(base_backoff=0.01, max_backoff=0.05),
+        policy,
+        clock,
+        delivery=delivery or FAST_DELIVERY,
         timing=timing or Timing(),
-        throttle=Throttle.off(),  # pacing sleeps on the wall clock; this one is driven
         deliver_in_background=False,
     )
     try:
@@ -314,36 +301,3 @@ async def scene(
             yield found
     finally:
         await store.close()
-
-
-def text_of(card: Card) -> str:
-    """Every string of a card, one a line (markdown escapes undone)."""
-
-    def strings(node: Any) -> list[str]:
-        if isinstance(node, str):
-            return [node]
-        if isinstance(node, dict):
-            return [s for value in node.values() for s in strings(value)]
-        if isinstance(node, list):
-            return [s for item in node for s in strings(item)]
-        return []
-
-    return "\n".join(s.replace("\\", "") for s in strings(card))
-
-
-def actions(card: Card) -> list[Card]:
-    """Every action of a card, nested ones included."""
-    found: list[Card] = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Action."):
-                found.append(node)
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for item in node:
-                visit(item)
-
-    visit(card)
-    return found

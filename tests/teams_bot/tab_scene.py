@@ -12,7 +12,8 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.teams_bot.bot_harness import LONDON, TEAM, Walk, reference_of, running_bot
+from tests.support.cards import reference_of
+from tests.teams_bot.bot_harness import LONDON, TEAM, Walk, running_bot
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)  # Monday
 NORTHGATE = "Northgate Child Protection"

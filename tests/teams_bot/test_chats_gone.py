@@ -13,7 +13,8 @@ from store.outbox import message_from
 from store.rows import OutboxMessage
 from store.schema import outbox
 from teams_bot.delivery.engine import DeliveryPolicy
-from tests.teams_bot.bot_harness import CHILD, TEAM, Walk, reference_of, running_bot, text_of
+from tests.support.cards import reference_of, text_of
+from tests.teams_bot.bot_harness import CHILD, TEAM, Walk, running_bot
 from tests.teams_bot.scheduler_scene import london
 
 START = london(2026, 11, 23, 9, 0)

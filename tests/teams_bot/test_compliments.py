@@ -11,15 +11,8 @@ from drp.report import Period
 from teams_bot.audited_reads import Format, build_report
 from teams_bot.compliment_views import ComplimentText
 from teams_bot.outbox_kinds import OutboxKind
-from tests.teams_bot.bot_harness import (
-    LONDON,
-    TEAM,
-    Walk,
-    action,
-    running_bot,
-    text_of,
-    verbs,
-)
+from tests.support.cards import action, text_of, verbs
+from tests.teams_bot.bot_harness import LONDON, TEAM, Walk, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
 PRAISE = {

@@ -22,12 +22,10 @@ from teams_bot.delivery.engine import CHAT_REFUSED, Deliverer, DeliveryPolicy
 from teams_bot.delivery.throttle import Throttle
 from teams_bot.scheduler import Scheduler
 from teams_bot.turn import Card, Messenger
-from tests.store.conftest import pg_databases, pg_server
 from tests.store.postgres import Databases
+from tests.support.cards import action, text_of
 from tests.teams_bot.bot_harness import PEOPLE
-from tests.teams_bot.scheduler_scene import BOARD, Scene, actions, london, scene, text_of
-
-__all__ = ["pg_databases", "pg_server"]  # the store suite's PostgreSQL fixtures, reused
+from tests.teams_bot.scheduler_scene import BOARD, Scene, london, scene
 
 START = london(2026, 11, 23, 9, 0)
 ALEX_CHAT = f"a:personal-{PEOPLE['alex'].id}"
@@ -273,14 +271,10 @@ async def test_a_sender_killed_between_send_and_mark_sent_loses_nothing_and_its_
 
         # ...is harmless: either copy acts once, the other is out of date and changes nothing.
         for chat, activity_id, card in (copies[1], copies[0]):
-            data = {**_data(card, "drp.respond"), "response": "Visit booked."}
+            data = {**action(card, "drp.respond"), "response": "Visit booked."}
             await walk.press("megan", chat, activity_id, data, "drp.respond")
         await walk.deliver()
         assert [kind for kind, _ in await walk.events(ref)] == ["raised", "responded"]
-
-
-def _data(card: Card, verb: str) -> dict[str, Any]:
-    return dict(next(a for a in actions(card) if a.get("verb") == verb)["data"])
 
 
 @pytest.mark.postgres

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import socket
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,17 +10,13 @@ import pytest
 
 from teams_bot.delivery.throttle import PacedMessenger, Throttle, Window
 from teams_bot.turn import Card, DeliveryError
+from tests.support.offline import refuse_network
 
 
 @pytest.fixture(autouse=True)
 def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     """A unit test that opens a socket fails."""
-
-    def refuse(*args: Any, **kwargs: Any) -> None:
-        raise AssertionError("a unit test tried to open a network connection")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+    refuse_network(monkeypatch, "the throttle's unit tests")
 
 
 class FakeTime:

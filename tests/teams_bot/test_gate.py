@@ -10,19 +10,8 @@ import ast
 from datetime import datetime
 from pathlib import Path
 
-from tests.teams_bot.bot_harness import (
-    CHILD,
-    FILLER,
-    LONDON,
-    Walk,
-    action,
-    form_values,
-    moving_verbs,
-    reference_of,
-    running_bot,
-    text_of,
-    walk_actions,
-)
+from tests.support.cards import action, moving_verbs, reference_of, text_of, walk_actions
+from tests.teams_bot.bot_harness import CHILD, FILLER, LONDON, Walk, form_values, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
 REF = "DRP-2026-000001"

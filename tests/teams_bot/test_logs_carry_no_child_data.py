@@ -21,8 +21,9 @@ from sqlalchemy import text as sql
 
 from store.engine import create_engine, parse_url
 from teams_bot.logs import formatter
+from tests.support.cards import action
 from tests.support.connector import post_activity
-from tests.teams_bot.bot_harness import LONDON, Walk, action, assert_stranger_cannot, running_bot
+from tests.teams_bot.bot_harness import LONDON, Walk, assert_stranger_cannot, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
 REF = "DRP-2026-000001"

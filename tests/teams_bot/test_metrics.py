@@ -15,8 +15,9 @@ from pathlib import Path
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support.cards import reference_of
 from tests.support.ports import free_port
-from tests.teams_bot.bot_harness import CHILD, PEOPLE, TEAM, Walk, reference_of, running_bot
+from tests.teams_bot.bot_harness import CHILD, PEOPLE, TEAM, Walk, running_bot
 from tests.teams_bot.scheduler_scene import london
 
 START = london(2026, 11, 23, 9, 0)

@@ -7,17 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from tests.teams_bot.bot_harness import (
-    LONDON,
-    Card,
-    Shown,
-    Walk,
-    moving_verbs,
-    reference_of,
-    running_bot,
-    text_of,
-    walk_nodes,
-)
+from tests.support.cards import Card, moving_verbs, reference_of, text_of, walk_nodes
+from tests.teams_bot.bot_harness import LONDON, Shown, Walk, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
 REF = "DRP-2026-000001"

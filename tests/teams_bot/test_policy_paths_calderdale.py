@@ -10,17 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cards import Card, action, moving_verbs, text_of
 from tests.teams_bot.bot_harness import (
     LONDON,
-    Card,
     Walk,
-    action,
     assert_board_shows,
     assert_closed_everywhere,
     assert_stranger_cannot,
-    moving_verbs,
     running_bot,
-    text_of,
 )
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)

@@ -9,17 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cards import action, choices, moving_verbs, text_of
 from tests.teams_bot.bot_harness import (
     LONDON,
     Walk,
-    action,
     assert_board_shows,
     assert_closed_everywhere,
     assert_stranger_cannot,
-    choices,
-    moving_verbs,
     running_bot,
-    text_of,
 )
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)

@@ -8,20 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cards import action, moving_verbs, reference_of, text_of
 from tests.teams_bot.bot_harness import (
     CHILD,
     LONDON,
     SIBLING,
     Walk,
-    action,
     assert_board_shows,
     assert_closed_everywhere,
     assert_no_child_name,
     assert_stranger_cannot,
-    moving_verbs,
-    reference_of,
     running_bot,
-    text_of,
 )
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)

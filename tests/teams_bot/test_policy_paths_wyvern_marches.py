@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cards import moving_verbs, text_of
 from tests.teams_bot.bot_harness import (
     LONDON,
     Walk,
     assert_closed_everywhere,
     assert_stranger_cannot,
-    moving_verbs,
     running_bot,
-    text_of,
 )
 
 PROFILES = Path(__file__).parents[1] / "profiles"

@@ -12,15 +12,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tests.support.cards import action, text_of
 from tests.support.connector import post_activity
-from tests.teams_bot.bot_harness import (
-    FILLER,
-    LONDON,
-    Walk,
-    action,
-    running_bot,
-    text_of,
-)
+from tests.teams_bot.bot_harness import FILLER, LONDON, Walk, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
 REF = "DRP-2026-000001"  # the dispute under attack

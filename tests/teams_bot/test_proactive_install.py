@@ -16,9 +16,10 @@ import pytest
 from teams_bot.graph.client import GraphClient
 from teams_bot.graph.install import NO_APP_ID, NO_PERMISSION, ON, AppInstaller, start_installer
 from teams_bot.settings import GraphSettings
+from tests.support.cards import reference_of, text_of
 from tests.support.graph import INSTALL_FOR_USER, MEMBERS_READ, USERS_READ, LoopbackGraph
 from tests.support.graph_tenant import demo_tenant, register
-from tests.teams_bot.bot_harness import BOARD, TEAM, Walk, reference_of, running_bot, text_of
+from tests.teams_bot.bot_harness import BOARD, TEAM, Walk, running_bot
 from tests.teams_bot.scheduler_scene import london
 
 START = london(2026, 11, 23, 9, 0)

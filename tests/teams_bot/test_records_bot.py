@@ -7,14 +7,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.teams_bot.bot_harness import (
-    LONDON,
-    Walk,
-    action,
-    reference_of,
-    running_bot,
-    text_of,
-)
+from tests.support.cards import action, reference_of, text_of
+from tests.teams_bot.bot_harness import LONDON, Walk, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
 REF = "DRP-2026-000001"

@@ -11,22 +11,14 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from drp.roles import Role
 from teams_bot.delivery.notices import AUTO_ESCALATED_TITLE, ESCALATE_NOW
 from teams_bot.scheduler import Scheduler, Timing
-from tests.teams_bot.scheduler_scene import (
-    BOARD,
-    Scene,
-    Sent,
-    actions,
-    london,
-    scene,
-    text_of,
-)
+from tests.support.cards import action, text_of, verbs, walk_actions
+from tests.teams_bot.scheduler_scene import BOARD, Scene, Sent, london, scene
 
 MORNING_BEFORE = london(2026, 12, 21, 8, 0)
 RAISED = london(2026, 12, 21, 10, 0)  # Mon: stage 1, 5 working days -> Wed 30 Dec
@@ -123,7 +115,7 @@ async def test_the_chairs_overdue_notice_escalates_in_one_click(tmp_path: Path) 
         ]
         assert len(notice) == 1
         chat, activity_id, card = notice[0]
-        button = next(a for a in actions(card) if a.get("title", "").startswith(ESCALATE_NOW))
+        button = next(a for a in walk_actions(card) if a.get("title", "").startswith(ESCALATE_NOW))
         assert button["associatedInputs"] == "none"  # nothing to fill in: one click
 
         pressed = await walk.press("alex", chat, activity_id, dict(button["data"]), button["verb"])
@@ -210,20 +202,12 @@ async def test_calderdale_informal_deadline_is_chased_and_noted_but_never_escala
 async def respond(walk: Scene, who: str, reference: str, text: str) -> None:
     """The owner answers on the newest card of the dispute in their chat."""
     chat, activity_id, card = [
-        found for found in walk.posted(who) if _verbs(found[2]) & {"drp.respond"}
+        found for found in walk.posted(who) if verbs(found[2]) & {"drp.respond"}
     ][-1]
-    data = {**_data(card, "drp.respond"), "response": text}
+    data = {**action(card, "drp.respond"), "response": text}
     answered = await walk.press(who, chat, activity_id, data, "drp.respond")
-    assert "drp.respond" not in _verbs(answered), text_of(answered)
+    assert "drp.respond" not in verbs(answered), text_of(answered)
     await walk.deliver()
-
-
-def _verbs(card: dict[str, Any]) -> set[str]:
-    return {str(a.get("verb")) for a in actions(card) if a.get("type") == "Action.Execute"}
-
-
-def _data(card: dict[str, Any], verb: str) -> dict[str, Any]:
-    return dict(next(a for a in actions(card) if a.get("verb") == verb)["data"])
 
 
 async def test_newham_chair_review_is_chased_two_calendar_days_after_the_response(
@@ -263,10 +247,10 @@ async def test_cpc_extension_ending_with_a_response_waiting_asks_the_chair_to_re
         await walk.drive(london(2026, 11, 24, 10, 0))
         await respond(walk, "megan", ref, "Visit booked.")
         walk.clock.now = london(2026, 11, 24, 11, 0)
-        chat, activity_id, card = [f for f in walk.posted("alex") if "drp.extend" in _verbs(f[2])][
+        chat, activity_id, card = [f for f in walk.posted("alex") if "drp.extend" in verbs(f[2])][
             -1
         ]
-        data = {**_data(card, "drp.extend"), "agreed_work": "Send the visit notes."}
+        data = {**action(card, "drp.extend"), "agreed_work": "Send the visit notes."}
         await walk.press("alex", chat, activity_id, data, "drp.extend")  # 24 hours: Wed 11:00
         await walk.deliver()
         await walk.drive(london(2026, 11, 25, 9, 0))

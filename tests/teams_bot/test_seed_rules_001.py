@@ -6,7 +6,8 @@ from datetime import datetime
 from pathlib import Path
 
 from teams_bot.delivery.notices import ESCALATE_NOW
-from tests.teams_bot.bot_harness import LONDON, action, running_bot, text_of, walk_actions
+from tests.support.cards import action, text_of, walk_actions
+from tests.teams_bot.bot_harness import LONDON, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
 AFTER_DEADLINE = datetime(2026, 12, 1, 6, 0, tzinfo=LONDON)  # stage due Mon 30 Nov

@@ -11,14 +11,8 @@ from pathlib import Path
 import pytest
 
 from store.demo import demo_directory_text
-from tests.teams_bot.bot_harness import (
-    LONDON,
-    Walk,
-    assert_closed_everywhere,
-    moving_verbs,
-    running_bot,
-    text_of,
-)
+from tests.support.cards import moving_verbs, text_of
+from tests.teams_bot.bot_harness import LONDON, Walk, assert_closed_everywhere, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
 REF = "DRP-2026-000001"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from drp.quarter_notes import Quarter
 from teams_bot.cli import main as cli_main
-from tests.teams_bot.bot_harness import LONDON, Walk, running_bot, text_of
+from tests.support.cards import text_of
+from tests.teams_bot.bot_harness import LONDON, Walk, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
 REF = "DRP-2026-000001"

@@ -10,17 +10,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.cards import action, text_of, walk_nodes
 from tests.support.connector import post_activity
-from tests.teams_bot.bot_harness import (
-    LONDON,
-    PEOPLE,
-    Walk,
-    action,
-    form_values,
-    running_bot,
-    text_of,
-    walk_nodes,
-)
+from tests.teams_bot.bot_harness import LONDON, PEOPLE, Walk, form_values, running_bot
 from tests.teams_bot.fuzz_target import fingerprint
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)

@@ -13,15 +13,8 @@ from typing import Any
 import pytest
 
 from store.store import Store
-from tests.teams_bot.bot_harness import (
-    LONDON,
-    TEAM,
-    Walk,
-    action,
-    running_bot,
-    text_of,
-    verbs,
-)
+from tests.support.cards import action, text_of, verbs
+from tests.teams_bot.bot_harness import LONDON, TEAM, Walk, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
 

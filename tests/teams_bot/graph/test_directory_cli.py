@@ -15,9 +15,10 @@ import pytest
 
 from store.demo import demo_directory_text
 from teams_bot.cli import main
+from tests.support.cards import reference_of
 from tests.support.graph import MEMBERS_READ, USERS_READ, LoopbackGraph
 from tests.support.graph_tenant import CLIENT_ID, SECRET, TENANT_ID, large_tenant, register
-from tests.teams_bot.bot_harness import LONDON, PEOPLE, reference_of, running_bot
+from tests.teams_bot.bot_harness import LONDON, PEOPLE, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
 

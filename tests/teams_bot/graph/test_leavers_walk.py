@@ -11,6 +11,7 @@ from teams_bot.graph.client import GraphClient
 from teams_bot.graph.mapping import parse_mapping
 from teams_bot.graph.sync import DirectorySync, SyncReport
 from teams_bot.leavers import Leavers
+from tests.support.cards import reference_of, text_of
 from tests.support.graph import LoopbackGraph
 from tests.support.graph_tenant import Tenant, demo_tenant, register
 from tests.teams_bot.bot_harness import (
@@ -19,9 +20,7 @@ from tests.teams_bot.bot_harness import (
     PEOPLE,
     Walk,
     assert_no_child_name,
-    reference_of,
     running_bot,
-    text_of,
 )
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)

@@ -11,9 +11,9 @@ from teams_bot.graph.mapping import parse_mapping
 from teams_bot.graph.schedule import SyncSchedule, last_due
 from teams_bot.graph.sync import DirectorySync
 from teams_bot.leavers import Leavers
+from tests.support.bot import DrivenClock
 from tests.support.graph import MEMBERS_READ, LoopbackGraph
 from tests.support.graph_tenant import CLIENT_ID, large_tenant, register
-from tests.teams_bot.bot_harness import DrivenClock
 from tests.teams_bot.graph.test_sync import CTX, opened
 
 

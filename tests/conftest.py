@@ -1,8 +1,7 @@
-"""One store per test on each engine: a real SQLite file and a real PostgreSQL database.
-
-PostgreSQL comes from ``tests/store/postgres.py`` (named, local or throwaway) and is never
-skipped: if none can be had, every PostgreSQL test errors and says how to provide one.
-"""
+"""Fixtures every test package shares: the session's one PostgreSQL server, found or started
+by ``tests/store/postgres.py`` (never skipped: without one, every PostgreSQL test fails and
+says how to provide it), and one store per test on each engine: a real SQLite file and a real
+PostgreSQL database (``engine``, ``database_url``, ``empty_database_url``, ``store``)."""
 
 from __future__ import annotations
 
@@ -13,37 +12,25 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from store import Store
 from tests.store.postgres import Databases, NoPostgres, Server, find_or_start
+from tests.support.databases import ENGINES, sqlite_url, upgraded
 
-ENGINES = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-]
-POSTGRES_ONLY = [pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres)]
-
-
-def sqlite_url(path: Path) -> str:
-    """The URL of an SQLite file."""
-    return f"sqlite+aiosqlite:///{path}"
-
-
-async def _upgraded(url: str) -> None:
-    store = await Store.open(url)
-    try:
-        await store.upgrade()
-    finally:
-        await store.close()
+# No per-example deadline: on a loaded machine a pure property's example can take longer than
+# hypothesis's default 200 ms, which failed runs for no fault of the code (timings are bench/'s).
+settings.register_profile("drp", deadline=None)
+settings.load_profile("drp")
 
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[Server]:
-    """The PostgreSQL server for this session."""
+    """The PostgreSQL server for this session (a throwaway one is stopped at the end)."""
     try:
         server = find_or_start()
     except (NoPostgres, subprocess.CalledProcessError, OSError) as error:
-        pytest.fail(f"no PostgreSQL for the store tests: {error}")
+        pytest.fail(f"no PostgreSQL for the tests: {error}")
     yield server
     server.stop()
 
@@ -55,7 +42,7 @@ def pg_databases(pg_server: Server) -> Iterator[Databases]:
 
     async def build() -> None:
         url = await databases.create(databases.template)
-        await _upgraded(url.render_as_string(hide_password=False))
+        await upgraded(url.render_as_string(hide_password=False))
 
     asyncio.run(build())
     yield databases
@@ -66,7 +53,7 @@ def pg_databases(pg_server: Server) -> Iterator[Databases]:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file that each test copies."""
     path = tmp_path_factory.mktemp("template") / "drp.sqlite3"
-    asyncio.run(_upgraded(sqlite_url(path)))
+    asyncio.run(upgraded(sqlite_url(path)))
     return path
 
 
