@@ -23,18 +23,7 @@ Card = dict[str, Any]
 
 def walk_actions(card: Card) -> Iterator[Card]:
     """Every action in a card, including those inside ShowCards, ActionSets and refresh."""
-
-    def visit(node: Any) -> Iterator[Card]:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Action."):
-                yield node
-            for value in node.values():
-                yield from visit(value)
-        elif isinstance(node, list):
-            for item in node:
-                yield from visit(item)
-
-    yield from visit(card)
+    return (n for n in walk_nodes(card) if str(n.get("type", "")).startswith("Action."))
 
 
 def verbs(card: Card) -> set[str]:
