@@ -29,7 +29,6 @@ from drp.commands import (
     Withdraw,
 )
 from drp.errors import DrpError, InvalidInput
-from drp.governance import CORRECTORS
 from drp.machine import Context, current_stage, decide, escalation_target, process_of
 from drp.model import Actor, Dispute
 from drp.policy import FinalStep, Policy, Referral, Stage
@@ -72,7 +71,7 @@ def _corrects(dispute: Dispute, viewer: Viewer, now: datetime, ctx: Context) -> 
     """Whether the machine accepts a correction from the viewer in a role they hold."""
     return any(
         _accepts(dispute, Correct(Actor(viewer.person_id, role), now, "child_1_name", "", ""), ctx)
-        for role in sorted(viewer.held & CORRECTORS)
+        for role in sorted(viewer.held & set(ctx.policy.access.correct))
     )
 
 

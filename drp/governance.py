@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar as months
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -126,9 +126,6 @@ def split_payload(
 # --- correction --------------------------------------------------------------------------------
 
 _CHILD_FIELD = re.compile(r"^child_(\d{1,2})_(name|local_id|dob)$")
-# Who may correct a child's details: the chairs' service manager (the command line acts with
-# that authority, the login recorded as the actor).
-CORRECTORS = frozenset({Role.CHAIRS_SERVICE_MANAGER})
 MAX_LOCAL_ID = 64
 # Refused outright in a correction (not silently dropped): C0/C1 controls and lone surrogates.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -169,10 +166,13 @@ class ChildField:
         return f"child {self.position}'s {part}"
 
 
-def corrected(dispute: Dispute, command: Correct, today: date) -> tuple[Dispute, Corrected]:
-    """The dispute with one child's detail corrected, and the event payload: the field and the
-    reason, never the old or the new value."""
-    if command.actor.role not in CORRECTORS:
+def corrected(
+    dispute: Dispute, command: Correct, today: date, correctors: Collection[Role]
+) -> tuple[Dispute, Corrected]:
+    """The dispute with one child's detail corrected by one of ``correctors`` (the profile's
+    ``[access] correct``; the command line acts with that authority, its login recorded), and
+    the event payload: the field and the reason, never the old or the new value."""
+    if command.actor.role not in correctors:
         raise NotPermitted(dispute.status, "Correct", "only the chairs' service manager may")
     if dispute.erased_at is not None:
         raise CommandRejected(dispute.status, "Correct", "its identifying details were erased")

@@ -222,7 +222,8 @@ def _note_overdue(dispute: Dispute, command: NoteOverdue, ctx: Context) -> Chang
 
 
 def _correct(dispute: Dispute, command: Correct, ctx: Context) -> Change:
-    fixed, payload = governance.corrected(dispute, command, ctx.calendar.local_date(command.at))
+    today = ctx.calendar.local_date(command.at)
+    fixed, payload = governance.corrected(dispute, command, today, ctx.policy.access.correct)
     return Change(fixed, payload)
 
 

@@ -221,6 +221,7 @@ class Access:
     reports: tuple[Role, ...] = ()  # run the quarterly report
     supervise: tuple[Role, ...] = ()  # read every raiser's supervision list
     monitoring: tuple[Role, ...] = ()  # choose the monitoring channel
+    correct: tuple[Role, ...] = ()  # correct a child's name, local ID or date of birth
 
     @staticmethod
     def grants(allowed: tuple[Role, ...], held: Iterable[Role]) -> bool:
@@ -234,6 +235,7 @@ DEFAULT_ACCESS = Access(
     reports=(Role.CHAIRS_SERVICE_MANAGER, Role.MONITOR),
     supervise=(Role.CHAIRS_SERVICE_MANAGER,),
     monitoring=(Role.CHAIRS_SERVICE_MANAGER,),
+    correct=(Role.CHAIRS_SERVICE_MANAGER,),
 )
 
 

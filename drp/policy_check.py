@@ -189,6 +189,7 @@ def _silences(policy: Policy) -> Iterator[Finding]:
         ("records", "reads any case record (only each raiser their own)"),
         ("reports", "runs the quarterly report"),
         ("monitoring", "chooses the monitoring channel"),
+        ("correct", "corrects a child's details"),
     ):
         if not getattr(access, name):
             yield Finding(Level.NOTE, f"nobody {what}: name roles in [access] {name}")

@@ -99,6 +99,12 @@ class AccessDoc(Table):
         ["safeguarding_principal"],
         default=["chairs_service_manager"],
     )
+    correct: Roles = field(
+        "Roles that may correct a child's name, local ID or date of birth on any dispute "
+        "(the *Correct details* button, `drp-bot correct`).",
+        ["safeguarding_principal"],
+        default=["chairs_service_manager"],
+    )
 
 
 class ApprovalRule(Table):

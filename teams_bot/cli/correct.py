@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 from drp import validation as check
 from drp.errors import CommandRejected, DrpError, InvalidInput, NotPermitted
-from drp.governance import CORRECTORS
 from drp.model import Actor
 from drp.roles import Role
 from store.errors import StaleVersion
@@ -19,8 +18,6 @@ from teams_bot.cli.db import add_database_option, database_url, ready, run
 from teams_bot.cli.errors import CliError
 from teams_bot.cli.report import context, instant
 from teams_bot.corrections import Corrected, Correction, NoSuchDispute, correct
-
-CORRECTOR = Role.CHAIRS_SERVICE_MANAGER  # the login acts with the corrector's authority
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,7 +60,7 @@ def _correct(args: argparse.Namespace) -> int:
 
     async def work(store: Store) -> Corrected:
         await ready(store)
-        actor = await _actor(store, args.actor)
+        actor = await _actor(store, args.actor, ctx.policy.access.correct)
         correction = Correction(reference, actor, args.field, args.value, args.reason, now)
         return await correct(store, ctx, correction)
 
@@ -87,14 +84,17 @@ def _correct(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _actor(store: Store, email: str | None) -> Actor:
+async def _actor(store: Store, email: str | None, correctors: tuple[Role, ...]) -> Actor:
+    """``--as`` in the correcting role they hold; without it, the login with that authority."""
     if not email:
-        return Actor(f"cli:{getpass.getuser()}", CORRECTOR)
+        if not correctors:
+            raise CliError("--as: nobody may correct under this profile ([access] correct)")
+        return Actor(f"cli:{getpass.getuser()}", correctors[0])
     async with store.transaction(readonly=True) as tx:
         person = await tx.directory.by_email(email.strip().lower())
     if person is None or not person.active:
         raise CliError(f"--as: {email} is not in the directory")
-    held = next((g.role for g in person.roles if g.role in CORRECTORS), None)
+    held = next((g.role for g in person.roles if g.role in correctors), None)
     # Anyone else acts in a role of their own (or none), which the domain refuses, audited.
     return Actor(person.id, held or (person.roles[0].role if person.roles else Role.PRACTITIONER))
 

@@ -13,7 +13,6 @@ from datetime import datetime
 from cards import correction
 from cards.verbs import Verb
 from drp.errors import CommandRejected, InvalidInput, NotPermitted
-from drp.governance import CORRECTORS
 from drp.model import Actor
 from drp.roles import Role
 from store.errors import StaleVersion
@@ -51,7 +50,8 @@ class Corrections:
                 card = await self.deps.render.dispute(tx, sight, now)
                 return Reply(invoke_card=messages.stale(card))
         field, value, reason = correction.read(turn.data)
-        asked = Correction(reference, _actor(person), field, value, reason, now)
+        actor = _actor(person, self.deps.ctx.policy.access.correct)
+        asked = Correction(reference, actor, field, value, reason, now)
         try:
             await correct(self.deps.store, self.deps.ctx, asked, Origin.of(turn.where))
         except NoSuchDispute:
@@ -87,9 +87,9 @@ class Corrections:
             return await self.deps.render.dispute(tx, sight, now, values=values, errors=errors)
 
 
-def _actor(person: Person) -> Actor:
+def _actor(person: Person, correctors: tuple[Role, ...]) -> Actor:
     """The person in the correcting role they hold, else in one the domain refuses."""
-    held = parties.acting_role(person, sorted(CORRECTORS))
+    held = parties.acting_role(person, correctors)
     return Actor(person.id, held or (person.roles[0].role if person.roles else Role.PRACTITIONER))
 
 
