@@ -29,11 +29,14 @@ from drp.commands import (
     Withdraw,
 )
 from drp.events import Event
+from drp.figures import quarterly_report
 from drp.machine import Context, Decision, decide, raise_dispute
 from drp.model import Action, Actor, Child, Concern, Dispute
+from drp.overdue import open_deadline
 from drp.policy import load_policy
-from drp.report import Period
+from drp.report import Period, PeriodActivity, QuarterlyReport
 from drp.roles import Role
+from drp.tally import tally
 
 NEWHAM = Context(load_policy("newham"), WorkingDayCalendar())
 QUARTER = Period(date(2026, 1, 1), date(2026, 3, 31))
@@ -433,3 +436,22 @@ EXPECTED = {
         "median": 5.0,  # L1 3, L2 7 working days
     },
 }
+
+
+def seeded_report(stories: dict[str, Story]) -> QuarterlyReport:
+    """The quarterly report of ``stories`` (``current()`` and ``last_year()`` together) as it
+    stands at ``NOW``."""
+    activity = PeriodActivity(
+        [s.dispute for s in stories.values()], [e for s in stories.values() for e in s.events]
+    )
+    deadlines = [d for s in stories.values() if (d := open_deadline(s.dispute)) is not None]
+    cal = NEWHAM.calendar
+    return quarterly_report(
+        QUARTER,
+        tally(QUARTER, activity, cal),
+        tally(QUARTER.last_year(), activity, cal),
+        deadlines,
+        policy=NEWHAM.policy,
+        calendar=cal,
+        now=NOW,
+    )
