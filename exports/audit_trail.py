@@ -23,6 +23,7 @@ from exports.markup import md
 
 CSV_COLUMNS = ("at", "category", "action", "reference", "actor", "name", "email", "detail")
 _EXPORTS = frozenset({"record_exported", "report_generated", "sar_exported"})
+_READS = frozenset({"read_only_view"})  # someone copied or alerted opened the dispute
 
 
 class Category(StrEnum):
@@ -51,6 +52,8 @@ class TrailRow:
         """Refusals, exports (a record shown on a card is a read), or changes."""
         if "refused" in self.action:
             return Category.REFUSAL
+        if self.action in _READS:
+            return Category.READ
         if self.action in _EXPORTS:
             return Category.READ if self.detail.get("format") == "card" else Category.EXPORT
         return Category.CHANGE

@@ -34,6 +34,7 @@ _ACTIONS = {
     "record_exported": "exported the case record",
     "sar_exported": "exported it for a subject access request",
     "view_refused": "asked to see it and was refused",
+    "read_only_view": "opened it (copied or alerted)",
     "refused": "tried to act on it and was refused",
     "corrected": "corrected a child's details",
     "erased": "erased its identifying details (retention)",

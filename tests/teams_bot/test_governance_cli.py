@@ -295,6 +295,27 @@ def test_audit_refuses_hostile_input_naming_the_argument(
     assert captured.out == ""
 
 
+@pytest.mark.parametrize(
+    ("action", "detail", "category"),
+    [
+        ("record_exported", {"format": "card"}, "read"),
+        ("read_only_view", {"verb": "drp.show"}, "read"),
+        ("record_exported", {"format": "html"}, "export"),
+        ("sar_exported", {"child": "abc"}, "export"),
+        ("view_refused", {}, "refusal"),
+        ("refused", {"verb": "drp.correct"}, "refusal"),
+        ("corrected", {"field": "child_1_name"}, "change"),
+        ("escalated", {"sequence": 3}, "change"),
+        ("erased", {"rule": "DRP_RETENTION=2 years"}, "change"),
+    ],
+)
+def test_audit_rows_are_reads_exports_refusals_or_changes(
+    action: str, detail: dict[str, object], category: str
+) -> None:
+    row = TrailRow(datetime(2026, 1, 5, 9, tzinfo=UTC), action, "", "x", "", "", detail)
+    assert row.category.value == category
+
+
 def test_audit_csv_cells_never_start_a_spreadsheet_formula() -> None:
     at = datetime(2026, 1, 5, 9, tzinfo=UTC)
     row = TrailRow(at, "refused", "", "=HYPERLINK(x)", "+name", "@e", {"a": "-1"})
