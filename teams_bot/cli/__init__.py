@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -26,6 +27,7 @@ from teams_bot.cli import (
 from teams_bot.cli.errors import CliError
 
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a closed pipe
 
 COMMAND_MODULES: tuple[ModuleType, ...] = (
     policies,
@@ -64,6 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"drp-bot: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # `drp-bot policies check FILE | head`: the reader has gone; stop quietly, as the
+        # Python documentation advises (stdout to devnull, so the final flush cannot fail).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return result
 
 
