@@ -30,16 +30,8 @@ from drp.policy import (
     Stage,
     StepKind,
 )
-from drp.profile_schema import (
-    AccessDoc,
-    CategoryDoc,
-    FinalStepDoc,
-    MailboxDoc,
-    ProcessDoc,
-    ProfileDoc,
-    ReferralDoc,
-    StageDoc,
-)
+from drp.profile_schema import FinalStepDoc, ProcessDoc, ProfileDoc, StageDoc
+from drp.profile_tables import AccessDoc, CategoryDoc, MailboxDoc, ReferralDoc
 from drp.profile_types import profile_error
 from drp.roles import DEFAULT_ROLES, Role, RoleBook, RoleDef, Scope
 from drp.timescale import Timescale
