@@ -38,6 +38,7 @@ VERB_INPUTS: Mapping[Verb, tuple[str, ...]] = {
         "response",
         *(f"action_{n}_{part}" for n in range(1, ACTION_ROWS + 1) for part in ("text", "date")),
         "practice_issues",
+        "response_answer",
     ),
     Verb.RESOLVE: ("resolve_comments",),
     Verb.EXTEND: ("agreed_work", "extend_due"),

@@ -85,7 +85,12 @@ def _respond_inputs(render: DisputeRender) -> list[Json]:
         )
         row = [el.column(render.field(text), "2"), el.column(render.field(when))]
         items.append(el.column_set(row))
-    return items + render.text_input("practice_issues", "Practice development issues")
+    items += render.text_input("practice_issues", "Practice development issues")
+    process, here = render.process, render.dispute.stage
+    asks = process.stage(here).response_asks if process.has_stage(here) else ""
+    if asks:  # seed 002 §6.6: the reconvened conference, recorded with the response
+        items += render.text_input("response_answer", f"{asks} (required)")
+    return items
 
 
 def viewer_actions(render: DisputeRender) -> list[Json]:

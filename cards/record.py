@@ -224,6 +224,12 @@ def _raised(process: Process, payload: Raised) -> Described:
     return "Dispute raised", tuple(facts), _texts(("Consulted first", payload.consulted))
 
 
+def _question(process: Process, stage: str) -> str:
+    """The question the stage asked the responder (Stage.response_asks), or "Answer"."""
+    asked = process.stage(stage).response_asks if process.has_stage(stage) else ""
+    return asked or "Answer"
+
+
 def _responded(
     record: CaseRecord, event: Event, payload: Responded, process: Process
 ) -> Described:
@@ -237,6 +243,7 @@ def _responded(
     texts = _texts(
         ("Response", payload.response),
         ("Practice development issues", payload.practice_issues),
+        (_question(process, event.from_stage), payload.answer),
     )
     return "Response", tuple(facts), texts
 

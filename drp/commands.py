@@ -64,6 +64,7 @@ class Respond(Command):
     actions: tuple[Action, ...] = ()
     practice_issues: str = ""
     on_behalf_of: str = ""
+    answer: str = ""  # to the stage's question, where it asks one (Stage.response_asks)
 
 
 @dataclass(frozen=True, slots=True)

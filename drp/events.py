@@ -87,6 +87,7 @@ class Responded:
     on_behalf_of: str
     on_time: bool
     due_at: datetime | None
+    answer: str = ""  # to the stage's question, where it asks one (Stage.response_asks)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

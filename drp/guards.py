@@ -109,7 +109,8 @@ def _may_auto_escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Non
     """The scheduler only moves an unanswered, overdue dispute up one internal stage."""
     awaiting = dispute.status == Status.AWAITING_RESPONSE
     overdue = awaiting and dispute.due_at is not None and command.at > dispute.due_at
-    if not (ctx.policy.auto_escalate and overdue):
+    own = process_of(dispute, ctx).auto_escalate
+    if not ((ctx.policy.auto_escalate if own is None else own) and overdue):
         raise CommandRejected(dispute.status, "Escalate", "no automatic escalation is due")
     if dispute.stage == INFORMAL:
         # Calderdale: going formal follows consultation with the chair's line manager.

@@ -102,6 +102,9 @@ def _respond(dispute: Dispute, command: Respond, ctx: Context) -> Change:
         review_due_at=ctx.calendar.due(command.at, review) if review else None,
     )
     on_time = dispute.due_at is None or command.at <= dispute.due_at
+    stage = current_stage(dispute, ctx)
+    asks = bool(stage is not None and stage.response_asks)
+    answer = check.text("answer", command.answer, required=asks)
     payload = Responded(
         response=text,
         actions=actions,
@@ -109,6 +112,7 @@ def _respond(dispute: Dispute, command: Respond, ctx: Context) -> Change:
         on_behalf_of=command.on_behalf_of,
         on_time=on_time,
         due_at=dispute.due_at,
+        answer=answer,
     )
     return Change(answered, payload)
 

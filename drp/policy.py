@@ -52,6 +52,8 @@ class Stage:
     raiser_sets_deadline: bool = False
     # Whom the raiser consults before the dispute goes here (recorded; "" = nobody).
     consult: str = ""
+    # A question the responder answers with their response (seed 002 §6.6's reconvened conference).
+    response_asks: str = ""
     # The outcome of a dispute closed here goes to everyone who took part (seed 002's panel).
     outcome_to_all: bool = False
     description: str = ""
@@ -125,6 +127,8 @@ class Process:
     bypass: bool = False
     # The form asks the date of the child protection conference (seed 002).
     conference_date: bool = False
+    # Overrides the policy's auto_escalate for this process (None: follow the policy).
+    auto_escalate: bool | None = None
     description: str = ""
 
     def all_stages(self) -> Iterator[Stage]:

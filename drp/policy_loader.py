@@ -183,6 +183,7 @@ class _Builder:
             overall_limit=_timescale(doc.overall_limit),
             bypass=doc.bypass,
             conference_date=doc.conference_date,
+            auto_escalate=doc.auto_escalate,
             description=doc.description,
         )
         final = process.final_step
@@ -223,6 +224,7 @@ class _Builder:
             raiser_sets_deadline=doc.raiser_sets_deadline,
             consult=doc.consult,
             outcome_to_all=doc.outcome_to_all,
+            response_asks=doc.response_asks,
             description=doc.description,
             overdue_alerts=self.roles(f"{path}.overdue_alerts", doc.overdue_alerts),
             brief=self.roles(f"{path}.brief", doc.brief),

@@ -179,6 +179,12 @@ class StageDoc(Table):
         "The CPCC's line manager",
         default="",
     )
+    response_asks: OptionalText = field(
+        "A question the responder answers with their response here (required; on the card "
+        "and in the record), e.g. whether a conference was reconvened with a different chair.",
+        "Was a conference convened at once with a different CPCC? When?",
+        default="",
+    )
     outcome_to_all: Flag = field(
         "The outcome of the dispute closed at this stage, resolved or concluded, goes to "
         "everyone who took part: the practitioner named on it and everyone copied on or "
@@ -280,6 +286,12 @@ class ProcessDoc(Table):
         "(escalating to it), `conclude` (closing it there, resolved or concluded).",
         ["raise", "escalate"],
         default=["raise", "escalate"],
+    )
+    auto_escalate: bool | None = field(
+        "This process's own answer to the profile's `auto_escalate` (an unanswered stage "
+        "escalates itself at its deadline); leave it out to follow the profile.",
+        False,
+        default=None,
     )
     conference_date: Flag = field(
         "The form asks the date of the child protection conference the dispute follows "

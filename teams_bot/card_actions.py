@@ -32,6 +32,7 @@ from teams_bot.staffing import close_approvers, escalation, pending_staffing
 
 # Domain field names -> the dispute card's input ids (cards.action_input.VERB_INPUTS), per verb.
 FIELD_INPUTS: dict[Verb, dict[str, str]] = {
+    Verb.RESPOND: {"answer": "response_answer"},
     Verb.RESOLVE: {"comments": "resolve_comments"},
     Verb.EXTEND: {"agreed_work": "agreed_work", "due": "extend_due"},
     Verb.ESCALATE: {
@@ -118,6 +119,7 @@ async def build_command(
             tuple(read.actions),
             text("practice_issues", ""),
             on_behalf_of=on_behalf,
+            answer=text("response_answer", ""),
         )
     if verb == Verb.ESCALATE:
         return await escalation(

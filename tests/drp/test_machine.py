@@ -654,8 +654,15 @@ def test_calderdale_dissent_on_risk_of_significant_harm_goes_to_the_appeals_pane
     )
     trail.refuses(Escalate(SYSTEM, london(2026, 12, 31, 9), "auto"), CommandRejected)
     trail.do(Respond(CHAIRS_MANAGER, london(2026, 12, 31, 10), "Decision stands."))
-    event = trail.do(Escalate(TEAM_MANAGER, london(2026, 12, 31, 12), "Risk of significant harm"))
-    assert (event.to_stage, trail.dispute.status) == ("2", Status.EXTERNAL)
+    harm = Escalate(TEAM_MANAGER, london(2026, 12, 31, 12), "Risk of significant harm")
+    event = trail.do(replace(harm, owners=(CHAIRS_MANAGER.id,)))
+    # Reviewed at once: by the end of the next working day (New Year's Day is a bank holiday).
+    assert (event.to_stage, trail.dispute.due_at) == ("2", end_of(2027, 1, 4))
+    unanswered = Respond(CHAIRS_MANAGER, london(2026, 12, 31, 15), "Reviewed.")
+    trail.refuses(unanswered, InvalidInput)
+    trail.do(replace(unanswered, answer="Conference reconvened 4 Jan with a different CPCC."))
+    event = trail.do(Escalate(TEAM_MANAGER, london(2026, 12, 31, 16), "Risk remains"))
+    assert (event.to_stage, trail.dispute.status) == ("3", Status.EXTERNAL)
     trail.do(Conclude(TEAM_MANAGER, london(2027, 1, 20), "Panel: new conference, new chair."))
     assert trail.dispute.outcome is Outcome.CONCLUDED
 

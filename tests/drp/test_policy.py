@@ -260,9 +260,12 @@ def test_calderdale_conference_dissent_is_answered_by_the_chairs_manager_in_5_da
     dissent = calderdale.process("conference-dissent")
     assert Role.CHAIR not in dissent.raisers
     assert Role.PRACTITIONER in dissent.raisers
-    (stage,) = dissent.stages
-    assert stage.responsible == (Role.CHAIRS_SERVICE_MANAGER,)
+    stage, harm = dissent.stages
+    assert stage.responsible == harm.responsible == (Role.CHAIRS_SERVICE_MANAGER,)
     assert stage.timescale == FIVE_WD
+    # 6.6: on the ground of significant harm, reviewed at once; only that ground goes on.
+    assert harm.timescale == wd(1)
+    assert harm.response_asks
     assert dissent.final_step is not None
     assert "Appeals panel" in dissent.final_step.title
 

@@ -92,6 +92,8 @@ class PolicyWalk:
             known["practitioner"] = choice_of(card, "practitioner", self.cast.practitioner.name)
         if "consulted" in _inputs(card):  # seeds 002, 004: who the raiser consulted first
             known["consulted"] = "My line manager, on Friday."
+        if "conference_date" in _inputs(card):  # seed 002: the conference the dispute follows
+            known["conference_date"] = FORM["date_of_concern"]
         if "category" in _inputs(card):
             known["category"] = _first_choice(card, "category")
         body = await self.pg.execute(self.form_id, "drp.raise", filled(card, "drp.raise", known))

@@ -50,6 +50,18 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     (
         "responded",
         {
+            "response": "Reviewed the same day.",
+            "actions": [],
+            "practice_issues": "",
+            "on_behalf_of": "",
+            "on_time": True,
+            "due_at": "2026-11-24T23:59:59+00:00",
+            "answer": "Conference reconvened on 25 November with a different CPCC.",
+        },
+    ),
+    (
+        "responded",
+        {
             "response": "Allocated.",
             "actions": [{"text": "Visit", "complete_by": "2027-01-04"}],
             "practice_issues": "Drift",

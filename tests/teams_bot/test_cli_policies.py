@@ -353,9 +353,15 @@ def test_timeline_of_calderdales_conference_dissent_process(
             "stage": "1",
             "title": "Service Manager for Safeguarding and Quality Assurance",
             "due": "2026-12-30",
-        }
+        },
+        {  # a further challenge on the ground of significant harm: reviewed at once
+            "stage": "2",
+            "title": "Significant harm: the decision reviewed at once by the SM for Safeguarding"
+            " and QA",
+            "due": "2026-12-31",
+        },
     ]
-    assert result["final_due"] == "2026-12-30"
+    assert result["final_due"] == "2026-12-31"
 
 
 def test_timeline_prints_a_readable_table(capsys: pytest.CaptureFixture[str]) -> None:

@@ -250,8 +250,18 @@ async def test_calderdale_dissent_on_significant_harm_goes_to_the_appeals_panel(
 ) -> None:
     async with running_bot(tmp_path, "calderdale", MONDAY) as walk:
         await walk.monitor_here()
-        await raise_dissent(walk, "megan")  # a supervising manager may dissent too
-        await respond(walk, "isaiah", "The decision stands.")
+        # A supervising manager may dissent too; on the ground of significant harm here.
+        form = await walk.open_form("megan")
+        assert action(form.card, "drp.raise")["process"] == "conference-dissent"
+        await walk.raise_dispute("megan", stage="2", category="conference-decision")
+        walk.clock.advance(hours=2)
+        await walk.act(
+            "isaiah",
+            REF,
+            "drp.respond",
+            response="The decision stands.",
+            response_answer="No further risk found; no conference reconvened.",
+        )
         walk.clock.advance(hours=1)
         await walk.act("megan", REF, "drp.escalate", escalate_reason="Risk of significant harm.")
 

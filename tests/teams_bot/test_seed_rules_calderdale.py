@@ -153,3 +153,52 @@ async def test_calderdale_scb_alert_goes_to_the_head_of_service_commissioning_an
         alert = walk.notices("jesse", REF)
         assert alert, "the Head of Service Commissioning and Partnerships is alerted"
         assert not walk.notices("lynne", REF), "not the child's team's head of service"
+
+
+async def test_calderdale_dissent_on_significant_harm_is_reviewed_at_once_and_may_go_to_appeal(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, "calderdale", MONDAY) as walk:
+        form = await walk.open_form("megan")
+        assert "Significant harm" in text_of(form.card)
+        await walk.raise_dispute(
+            "megan", stage="2", category="conference-decision", category_other=""
+        )
+        isaiah = walk.dispute_card("isaiah", REF).card
+        assert "drp.respond" in moving_verbs(isaiah)
+        assert "Tue 24 Nov 2026" in text_of(isaiah), "same or next working day, not 5"
+        assert "convened with a different CPCC" in text_of(isaiah), "the card asks"
+        walk.clock.advance(hours=2)
+        unanswered = await walk.act("isaiah", REF, "drp.respond", response="Reviewed.")
+        assert "is required" in text_of(unanswered)
+        assert await walk.events(REF) == ["raised"]
+        reconvened = "Conference reconvened Wed 25 Nov, chaired by Sam Sample"
+        await walk.act(
+            "isaiah", REF, "drp.respond", response="Reviewed today.", response_answer=reconvened
+        )
+        async with walk.bot.store.transaction() as tx:
+            (answered,) = [e for e in await tx.disputes.events(REF) if e.kind.value == "responded"]
+        assert getattr(answered.payload, "answer", "") == reconvened, "recorded"
+        chair = walk.dispute_card("megan", REF).card
+        assert "Appeals panel" in text_of(chair)
+        walk.clock.advance(hours=1)
+        await walk.act("megan", REF, "drp.escalate", escalate_reason="Risk remains.")
+        for convenes in ("blake", "drew"):  # SCB manager and Independent Chair
+            assert walk.notices(convenes, REF), convenes
+
+
+async def test_calderdale_dissent_on_other_grounds_is_answered_in_5_days_without_appeal(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, "calderdale", MONDAY) as walk:
+        await walk.raise_dispute("patti", category="conference-decision", category_other="")
+        assert "Mon 30 Nov 2026" in text_of(walk.dispute_card("isaiah", REF).card)
+        await respond(walk, "isaiah", "The decision stands, with reasons.")
+        card = text_of(walk.dispute_card("patti", REF).card)
+        # A further challenge is only on the ground of significant harm, reviewed at once;
+        # the appeals panel is not the next step.
+        assert "Not resolved: escalate to Significant harm" in card
+        walk.clock.advance(hours=1)  # Monday 23 Nov, 12:30
+        await walk.act("patti", REF, "drp.escalate", escalate_reason="Risk of significant harm.")
+        assert "Tue 24 Nov 2026" in text_of(walk.dispute_card("isaiah", REF).card)
+        assert not walk.notices("blake", REF), "no appeals panel yet"
