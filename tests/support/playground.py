@@ -307,8 +307,10 @@ class Playground:
         *,
         name: str = "playground",
         cli: Path = PLAYGROUND_CLI,
+        port: int = 0,
     ) -> None:
         self.bot_endpoint = bot_endpoint
+        self.port = port  # 0: a free one; a stopped Playground's, to restart it at its URL
         self.config = config
         self.name = name
         self.cli = cli
@@ -373,7 +375,7 @@ class Playground:
         return [
             node,
             str(self.cli),
-            *("-e", self.bot_endpoint, "-c", "msteams", "-p", str(free_port())),
+            *("-e", self.bot_endpoint, "-c", "msteams", "-p", str(self.port or free_port())),
             *("--conversation-id", self.config.personal_chat_id, "--dt"),
         ]
 
