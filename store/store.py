@@ -119,9 +119,12 @@ class Store:
             return await scrub(conn)
 
     @asynccontextmanager
-    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[Transaction]:
-        """A unit of work: commits on normal exit, rolls back on any exception."""
-        async with self._write_turn(readonly), self._connect() as pooled:
+    async def transaction(
+        self, *, readonly: bool = False, urgent: bool = False
+    ) -> AsyncIterator[Transaction]:
+        """A unit of work: commits on normal exit, rolls back on any exception. ``urgent``: a
+        short write that goes before other waiting writers (SQLite)."""
+        async with self._write_turn(readonly, urgent), self._connect() as pooled:
             conn = await pooled.execution_options(**{READONLY: True}) if readonly else pooled
             async with conn.begin():
                 if readonly and self.backend == "postgresql":
@@ -148,12 +151,12 @@ class Store:
             event.listen(engine, "after_cursor_execute", after)
 
     @asynccontextmanager
-    async def _write_turn(self, readonly: bool) -> AsyncIterator[None]:
+    async def _write_turn(self, readonly: bool, urgent: bool) -> AsyncIterator[None]:
         if self._writers is None or readonly:
             yield
             return
         try:
-            async with self._writers.turn():
+            async with self._writers.turn(urgent=urgent):
                 yield
         except WriterTimeout:
             raise StoreUnavailable(f"database busy: no write turn at {self.display_url}") from None

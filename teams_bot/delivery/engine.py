@@ -218,7 +218,8 @@ class Deliverer:
         return (expires - self.clock()).total_seconds()
 
     async def _settle(self, message: OutboxMessage, outcome: SendResult) -> None:
-        async with self.store.transaction() as tx:
+        # Urgent: until this commits, a crash sends the message again (see the module doc).
+        async with self.store.transaction(urgent=True) as tx:
             if outcome.posted is not None:
                 await tx.posted_cards.record(outcome.posted)
             marked = await tx.outbox.mark_sent(message.id, self.owner, self.clock())

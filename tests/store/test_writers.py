@@ -73,3 +73,27 @@ def test_a_store_used_under_a_new_event_loop_still_queues_its_writers(database_u
         assert asyncio.run(two_writers(store)) == ["a", "b"]  # a second loop: a lock of its own
     finally:
         asyncio.run(store.close())
+
+
+async def test_an_urgent_writer_goes_before_those_waiting_not_before_the_one_writing(
+    store: Store,
+) -> None:
+    order: list[str] = []
+    release, free = asyncio.Event(), asyncio.Event()
+    free.set()
+    first = asyncio.create_task(write_after(store, release, order, "first"))
+    await asyncio.sleep(0.05)
+    waiting = [asyncio.create_task(write_after(store, free, order, f"writer-{n}")) for n in (0, 1)]
+    await asyncio.sleep(0.05)
+
+    async def urgent() -> None:
+        async with store.transaction(urgent=True) as tx:
+            order.append("urgent")
+            await tx.audit.record("bench", "urgent", at=T0, reference=None, detail={})
+
+    marked = asyncio.create_task(urgent())
+    await asyncio.sleep(0.05)
+    assert order == ["first"]
+    release.set()
+    await asyncio.gather(first, marked, *waiting)
+    assert order == ["first", "urgent", "writer-0", "writer-1"]
