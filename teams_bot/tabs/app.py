@@ -9,6 +9,7 @@ never a 5xx.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,7 @@ from teams_bot.logs import report_incident
 from teams_bot.settings import BotCredentials
 from teams_bot.tabs import keys, signin
 from teams_bot.tabs.access import Reader
-from teams_bot.tabs.errors import TabError
+from teams_bot.tabs.errors import Forbidden, TabError
 from teams_bot.tabs.pages import Pages
 from teams_bot.tabs.session import Sessions
 from teams_bot.tabs.sso import SsoCheck
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/tabs"
 STATIC = Path(__file__).parent / "static"
 MAX_QUERY = 2048
+LOCAL_ONLY = "Without an app id the DRP tab answers only on the machine the bot runs on."
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 # Routes anyone may reach: they show no child.
 PUBLIC = frozenset({"sign_in", "sign_in_post", "sso_token", "configure", "static"})
@@ -78,6 +80,8 @@ async def _home(request: web.Request) -> web.StreamResponse:
 async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     templates: Templates = request.app[TEMPLATES]
     try:
+        if request.app[keys.MODE] == "local" and not from_this_machine(request.remote):
+            raise Forbidden(LOCAL_ONLY)
         _check_query(request)
         route = request.match_info.route.name
         unknown = request.match_info.http_exception is not None  # 404 or 405, for anyone
@@ -100,6 +104,15 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         incident = report_incident(log, "tab page failed", error)
         message = f"This page could not be shown (incident {incident})."
         return templates.page(request, "error.html", 400, message=message)
+
+
+def from_this_machine(remote: str | None) -> bool:
+    """Whether the request came over loopback: without an app id anyone may sign in as anyone,
+    so the tab answers nobody else (the bot itself listens on 127.0.0.1 by default then)."""
+    try:
+        return remote is not None and ipaddress.ip_address(remote).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_query(request: web.Request) -> None:

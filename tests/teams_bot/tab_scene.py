@@ -47,6 +47,7 @@ def child_fields(
         "team": team,
         "practitioner": practitioner,
         "date_of_concern": (raised - timedelta(days=3)).date().isoformat(),
+        "conference_date": (raised - timedelta(days=7)).date().isoformat(),
         "action_1_date": (raised + timedelta(days=60)).date().isoformat(),
     }
 
