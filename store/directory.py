@@ -256,6 +256,8 @@ class Directory:
             "deputy_to": entry.deputy_to,
             "updated_at": at,
             "left_at": None,  # someone who left and is in the file again has come back
+            "channel": entry.channel,
+            "agency": entry.agency,
         }
         # A blank id in the file keeps the one the bot learnt from Teams.
         if entry.aad_object_id or new:
@@ -331,4 +333,6 @@ def _person(row: Row[Any], grants: list[RoleGrant]) -> Person:
         deputy_to=m["deputy_to"],
         source=m["source"],
         left_at=m["left_at"],
+        channel=m["channel"],
+        agency=m["agency"],
     )

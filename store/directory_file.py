@@ -1,7 +1,9 @@
 """The directory file: CSV rows checked field by field, every problem named by line and field.
 
 Columns ``email,name,aad_object_id,role,team``; optional ``teams_user_id``, ``deputy_email``,
-``deputy_from``, ``deputy_to``; any other column is ignored. ``role`` and ``team`` may list
+``deputy_from``, ``deputy_to``, ``channel`` (``teams``, the default, or ``email``: a partner
+outside the council's Teams, reached by e-mail and the secure response page) and ``agency``;
+any other column is ignored. ``role`` and ``team`` may list
 several values separated by ``;`` (a head of service over two teams).
 """
 
@@ -16,10 +18,17 @@ from datetime import date
 
 from drp.roles import ROLE_KEY, Role, RoleBook
 from store.errors import Problem
-from store.rows import DirectoryEntry, RoleGrant
+from store.rows import CHANNELS, TEAMS_CHANNEL, DirectoryEntry, RoleGrant
 
 REQUIRED = ("email", "name", "aad_object_id", "role", "team")
-OPTIONAL = ("teams_user_id", "deputy_email", "deputy_from", "deputy_to")
+OPTIONAL = (
+    "teams_user_id",
+    "deputy_email",
+    "deputy_from",
+    "deputy_to",
+    "channel",
+    "agency",
+)
 SEPARATOR = ";"
 EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 AAD_ID = re.compile(r"^[0-9A-Za-z-]{1,100}$")
@@ -82,6 +91,8 @@ def _entry(row: _Row, book: RoleBook) -> DirectoryEntry | None:
     if aad is not None and not AAD_ID.match(aad):
         row.bad("aad_object_id", "is not an Azure AD object id (letters, digits and -)")
     teams_id = _text(row, "teams_user_id") or None
+    channel = _channel(row)
+    agency = _text(row, "agency") or ""
     if row.problems or email is None or name is None or roles is None or deputy is None:
         return None
     return DirectoryEntry(
@@ -95,7 +106,16 @@ def _entry(row: _Row, book: RoleBook) -> DirectoryEntry | None:
         deputy_email=deputy[0],
         deputy_from=deputy[1],
         deputy_to=deputy[2],
+        channel=channel,
+        agency=agency,
     )
+
+
+def _channel(row: _Row) -> str:
+    value = row.get("channel").lower() or TEAMS_CHANNEL
+    if value not in CHANNELS:
+        row.bad("channel", f"{value[:40]!r} is not one of: {', '.join(CHANNELS)}")
+    return value
 
 
 def _email(row: _Row, name: str, required: bool = False) -> str | None:

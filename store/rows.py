@@ -11,6 +11,10 @@ from drp.events import JsonValue
 from drp.model import Action
 from drp.roles import Role
 
+TEAMS_CHANNEL = "teams"
+EMAIL_CHANNEL = "email"  # a partner outside the council's Teams: e-mail and /respond/
+CHANNELS = (TEAMS_CHANNEL, EMAIL_CHANNEL)
+
 Json = Mapping[str, JsonValue]
 # A Bot Framework conversation reference as JSON; the store never looks inside it.
 ConversationRef = Mapping[str, Any]
@@ -41,6 +45,13 @@ class Person:
     deputy_to: date | None = None
     source: str = "csv"
     left_at: datetime | None = None
+    channel: str = "teams"  # how the bot reaches them: "teams", or "email" (a partner agency)
+    agency: str = ""  # the agency they work for, if not the council (a health trust, police)
+
+    @property
+    def by_email(self) -> bool:
+        """Reached by e-mail only (outside the council's Teams): notices go to their inbox."""
+        return self.channel == EMAIL_CHANNEL
 
     @property
     def active(self) -> bool:
@@ -95,6 +106,8 @@ class DirectoryEntry:
     deputy_email: str | None = None
     deputy_from: date | None = None
     deputy_to: date | None = None
+    channel: str = "teams"
+    agency: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -345,6 +345,9 @@ people = Table(
     # source deactivates only its own leavers. A leaver keeps their row (names on records).
     Column("source", String(16), nullable=False, server_default="csv"),
     Column("left_at", UtcDateTime),
+    # "teams", or "email": a partner outside the council's Teams (issue 18), and their agency.
+    Column("channel", String(8), nullable=False, server_default="teams"),
+    Column("agency", String(200), nullable=False, server_default=""),
 )
 Index("ix_people_deputy_id", people.c.deputy_id)
 

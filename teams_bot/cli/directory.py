@@ -142,6 +142,8 @@ def _line(person: Person) -> str:
         f"{g.role.value} ({g.team})" if g.team else g.role.value for g in person.roles
     )
     teams_id = person.teams_user_id or "-"
+    if person.by_email:  # a partner outside the council's Teams
+        teams_id = f"e-mail only ({person.agency})" if person.agency else "e-mail only"
     deputy = " deputy: yes" if person.deputy_id else ""
     left = f" left {person.left_at.date().isoformat()}" if person.left_at else ""
     return f"{person.email}\t{person.name}\t{roles}\tteams: {teams_id}{deputy}{left}"

@@ -196,3 +196,21 @@ async def test_a_chat_teams_no_longer_knows_is_forgotten_unless_a_newer_one_was_
     assert kept.conversation_ref == {"conversation": {"id": "a:1"}}
     assert gone is not None
     assert gone.conversation_ref is None
+
+
+async def test_an_email_only_partner_is_kept_with_their_agency_and_can_move_to_teams(
+    store: Store,
+) -> None:
+    partner = "email,name,aad_object_id,role,team,channel,agency\n{}\n"
+    await imported(store, partner.format("po@police.example,Pat,,chair,,email,Met Police"))
+    async with store.transaction() as tx:
+        pat = await tx.directory.by_email("po@police.example")
+    assert pat is not None
+    assert pat.by_email
+    assert pat.agency == "Met Police"
+    await imported(store, partner.format("po@police.example,Pat,aad-9,chair,,,Met Police"))
+    async with store.transaction() as tx:
+        again = await tx.directory.by_email("po@police.example")
+    assert again is not None
+    assert not again.by_email
+    assert again.channel == "teams"

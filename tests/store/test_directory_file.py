@@ -101,3 +101,20 @@ def test_the_shipped_demo_directory_is_valid() -> None:
     found, bad = parse_directory(demo_directory_text())
     assert bad == []
     assert any(e.deputy_email and e.deputy_from == date(2026, 1, 1) for e in found)
+
+
+def test_a_partner_is_reached_by_email_with_their_agency_and_teams_is_the_default() -> None:
+    text = (
+        "email,name,aad_object_id,role,team,channel,agency\n"
+        "tm@council.example,Tom,aad-1,team_manager,A,,\n"
+        "nurse@trust.example,Nora Nurse,,team_manager,A, EMAIL ,Homerton Healthcare Trust\n"
+    )
+    (council, partner), found = parse_directory(text)
+    assert found == []
+    assert (council.channel, council.agency) == ("teams", "")
+    assert (partner.channel, partner.agency) == ("email", "Homerton Healthcare Trust")
+
+
+def test_an_unknown_channel_is_named_and_the_row_left_out() -> None:
+    text = "email,name,aad_object_id,role,team,channel\nx@y.example,X,,chair,,pigeon\n"
+    assert problems(text) == ["line 2: channel: 'pigeon' is not one of: teams, email"]
