@@ -136,6 +136,16 @@ def lead_sentence(report: QuarterlyReport) -> str:
 # --- the Teams card -----------------------------------------------------------------------------
 
 
+def _reviews(report: QuarterlyReport) -> list[Json]:
+    """The chair's own reviews against their deadline, where the policy sets one (seed 003)."""
+    reviews = report.current.reviews
+    if not reviews:
+        return []
+    done, on_time = sum(t.responses for t in reviews), sum(t.on_time for t in reviews)
+    line = f"Chair's reviews within deadline: {on_time} of {done}"
+    return [el.text_block(escape(line), weight="bolder", separator=True)]
+
+
 def report_summary_card(report: QuarterlyReport, where_html: str) -> Json:
     """The report's headline figures; ``where_html`` says how to get the full HTML report."""
     f = report.current
@@ -160,6 +170,7 @@ def report_summary_card(report: QuarterlyReport, where_html: str) -> Json:
             "Stage entries and referrals in the period", weight="bolder", separator=True
         ),
         el.fact_set(per_group),
+        *_reviews(report),
         el.text_block(escape(f"Overdue now: {len(report.overdue)}"), weight="bolder"),
         el.text_block(escape(where_html), subtle=True, separator=True),
     ]

@@ -98,6 +98,7 @@ class Resolved:
     kind: ClassVar[EventKind] = EventKind.RESOLVED
     comments: str
     agreed: bool = False
+    review: str = ""  # the chair's review against its deadline: "on_time" or "late" (or none)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,6 +108,7 @@ class Extended:
     kind: ClassVar[EventKind] = EventKind.EXTENDED
     agreed_work: str
     due_at: datetime
+    review: str = ""  # the chair's review against its deadline: "on_time" or "late" (or none)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +123,7 @@ class Escalated:
     awaiting_approval: bool = False
     to: str = ""
     consulted: str = ""  # whom the raiser consulted first, where the stage asks
+    review: str = ""  # the chair's review against its deadline: "on_time" or "late" (or none)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,6 +160,7 @@ class Concluded:
     kind: ClassVar[EventKind] = EventKind.CONCLUDED
     outcome: str
     agreed: bool = False
+    review: str = ""  # the chair's review against its deadline: "on_time" or "late" (or none)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

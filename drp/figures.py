@@ -5,7 +5,7 @@ is overdue now. Pure: the caller passes the policy, the working-day calendar and
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from statistics import median
 
@@ -108,6 +108,7 @@ def figures(
         categories=_categories(counted, raised, policy),
         issue_types=_issue_types(counted, raised, policy),
         timeliness=_timeliness(counted, policy),
+        reviews=_timeliness(counted, policy, counted.reviews),
         resolved=len(days),
         median_days_to_resolution=float(median(days)) if days else None,
         outcomes=tuple(
@@ -231,9 +232,12 @@ def _issue_types(counted: Tally, whole: int, policy: Policy) -> tuple[Share, ...
     return tuple(Share(t, t, counts[t], percent(counts[t], whole)) for t in policy.issue_types)
 
 
-def _timeliness(counted: Tally, policy: Policy) -> tuple[Timeliness, ...]:
+def _timeliness(
+    counted: Tally, policy: Policy, done: Mapping[tuple[str, bool], int] | None = None
+) -> tuple[Timeliness, ...]:
+    """On time and in all, by stage: managers' responses, or the chair's reviews (``done``)."""
     tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for (stage, on_time), n in counted.responses.items():
+    for (stage, on_time), n in (counted.responses if done is None else done).items():
         tallies[stage][0] += n
         tallies[stage][1] += n if on_time else 0
     order = [c.key for c in columns(policy)]

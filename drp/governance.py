@@ -42,6 +42,7 @@ FACT_FIELDS = frozenset(
         "leaver",  # a hand-over: who left, who took it on (ids), which parts (codes)
         "successor",
         "parts",
+        "review",  # the chair's review on time or late: a code the report counts
     }
 )
 MAX_YEARS = 100

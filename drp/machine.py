@@ -121,7 +121,9 @@ def _resolve(dispute: Dispute, command: Resolve, ctx: Context) -> Change:
     comments = check.text("comments", command.comments)
     if needs_close_agreement(dispute, ctx):
         return propose_close(dispute, command, Outcome.RESOLVED, comments, ctx)
-    return Change(close(dispute, command.at, Outcome.RESOLVED), Resolved(comments=comments))
+    review = review_timing(dispute, command.at)
+    closed = close(dispute, command.at, Outcome.RESOLVED)
+    return Change(closed, Resolved(comments=comments, review=review))
 
 
 def _extend(dispute: Dispute, command: Extend, ctx: Context) -> Change:
@@ -138,7 +140,8 @@ def _extend(dispute: Dispute, command: Extend, ctx: Context) -> Change:
         responded_by="",
         overdue_noted=False,
     )
-    return Change(extended, Extended(agreed_work=work, due_at=due))
+    payload = Extended(agreed_work=work, due_at=due, review=review_timing(dispute, command.at))
+    return Change(extended, payload)
 
 
 def extension_due(rule: ExtensionRule, command: Extend, ctx: Context) -> datetime:
@@ -167,7 +170,11 @@ def _escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Change:
     if isinstance(target, FinalStep):
         external = enter_final(dispute, target, command.at, command.owners, ctx)
         final = Escalated(
-            reason=reason, updated_concerns=concerns, automatic=automatic, final_step=True
+            reason=reason,
+            updated_concerns=concerns,
+            automatic=automatic,
+            final_step=True,
+            review=review_timing(dispute, command.at),
         )
         return Change(external, final)
     consulted = _consulted(target, command.consulted)
@@ -179,6 +186,7 @@ def _escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Change:
         awaiting_approval=awaiting,
         to=target.key,
         consulted=consulted,
+        review=review_timing(dispute, command.at),
     )
     return Change(routed, payload)
 
@@ -217,7 +225,8 @@ def _conclude(dispute: Dispute, command: Conclude, ctx: Context) -> Change:
     outcome = check.text("outcome", command.outcome)
     if needs_close_agreement(dispute, ctx):
         return propose_close(dispute, command, Outcome.CONCLUDED, outcome, ctx)
-    return Change(close(dispute, command.at, Outcome.CONCLUDED), Concluded(outcome=outcome))
+    payload = Concluded(outcome=outcome, review=review_timing(dispute, command.at))
+    return Change(close(dispute, command.at, Outcome.CONCLUDED), payload)
 
 
 def _note_overdue(dispute: Dispute, command: NoteOverdue, ctx: Context) -> Change:
@@ -331,6 +340,17 @@ def _opening(command: Raise, ctx: Context) -> tuple[Process, Stage]:
     if not stage.may_open(role):
         raise NotPermitted("new", "Raise", f"a {title} may not open at stage {stage.key}")
     return process, stage
+
+
+ON_TIME, LATE = "on_time", "late"
+
+
+def review_timing(dispute: Dispute, at: datetime) -> str:
+    """The raiser's review of a response against the policy's review deadline (seed 003: 2
+    calendar days): "on_time", "late", or "" where none was due."""
+    if dispute.status != Status.AWAITING_REVIEW or dispute.review_due_at is None:
+        return ""
+    return ON_TIME if at <= dispute.review_due_at else LATE
 
 
 def _consulted(stage: Stage, consulted: str) -> str:

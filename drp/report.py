@@ -76,6 +76,13 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "recorded no later than that stage's deadline at the time (after any extension).",
     ),
     (
+        "Chair's reviews within deadline",
+        "The raiser's reviews of responses (resolved, further work agreed, escalated or "
+        "concluded) recorded in the period where the policy sets a deadline for them (Newham: "
+        "2 calendar days at stages 2-4), by the stage reviewed; on time when recorded no later "
+        "than that deadline.",
+    ),
+    (
         "Working days to resolution",
         "For disputes marked resolved in the period: working days from the raise to the "
         "resolution (day 0 is the raise; weekends, bank holidays and closure days not "
@@ -253,6 +260,8 @@ class Figures:
     outcomes: tuple[tuple[str, int], ...]
     immediate_harm_alerts: int
     compliments: tuple[tuple[str, int, int], ...]  # team, sent, acknowledged
+    # The chair's own reviews of responses, where the policy sets a review deadline.
+    reviews: tuple[Timeliness, ...] = ()
 
     @property
     def groups(self) -> tuple[RaiserGroup, ...]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from drp.calendar import WorkingDayCalendar
-from drp.events import EventKind, Referred, Responded
+from drp.events import Concluded, Escalated, EventKind, Extended, Referred, Resolved, Responded
 from drp.model import Outcome
 from drp.policy import INFORMAL
 from drp.report import Period, PeriodActivity, Recognition
@@ -20,6 +20,10 @@ RaisedKey = tuple[Role, str, str, str]  # raiser's role, team, category, issue t
 StepKey = tuple[EventKind, Role, str, str, str]  # kind, raiser's role, month, from, to stage
 STEP_KINDS = frozenset(
     {EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED, EventKind.IMMEDIATE_HARM}
+)
+ON_TIME = "on_time"  # a review event's ``review`` (drp.machine.review_timing)
+REVIEW_KINDS = frozenset(
+    {EventKind.RESOLVED, EventKind.EXTENDED, EventKind.ESCALATED, EventKind.CONCLUDED}
 )
 CLOSING_KINDS = frozenset(
     {
@@ -58,6 +62,8 @@ class Tally:
     resolutions: tuple[tuple[datetime, datetime], ...]  # (raised, resolved), oldest first
     outcomes: Mapping[str, int]  # disputes closed in the period, by outcome
     compliments: tuple[Recognition, ...] = ()
+    # The raiser's reviews of responses where a review deadline applied: stage, on time.
+    reviews: Mapping[tuple[str, bool], int] = field(default_factory=dict)
 
 
 def child_key(local_id: str) -> str:
@@ -90,6 +96,7 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
     steps: Counter[StepKey] = Counter()
     referrals: Counter[tuple[Role, str, str]] = Counter()
     responses: Counter[tuple[str, bool]] = Counter()
+    reviews: Counter[tuple[str, bool]] = Counter()
     went_formal = 0
     for e in activity.events:
         d = by_ref.get(e.reference)
@@ -105,6 +112,8 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
             referrals[(d.raiser_role, month, payload.target)] += 1
         elif isinstance(payload, Responded):
             responses[(e.from_stage, payload.on_time)] += 1
+        if isinstance(payload, Resolved | Extended | Escalated | Concluded) and payload.review:
+            reviews[(e.from_stage, payload.review == ON_TIME)] += 1
     closed = [d for d in activity.disputes if d.closed_at and start <= d.closed_at < end]
     return Tally(
         raised=Counter(
@@ -126,4 +135,5 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
         ),
         outcomes=Counter(d.outcome.value for d in closed if d.outcome is not None),
         compliments=tuple(c for c in activity.compliments if start <= c.sent_at < end),
+        reviews=reviews,
     )

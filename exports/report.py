@@ -20,7 +20,7 @@ from drp.report import QuarterlyReport
 from exports.charts import category_chart, comparison_chart, monthly_chart, timeliness_chart
 from exports.markup import h as _h
 from exports.markup import md, md_table, page
-from exports.report_notes import note_sections
+from exports.report_notes import REVIEWS, note_sections, review_rows
 
 _NUMERIC = re.compile(r"^[\d.,%—\s-]*$")
 
@@ -153,6 +153,11 @@ def _timeliness_sections(report: QuarterlyReport) -> list[str]:
         "<h2>Timeliness</h2>",
         _html_table(("Stage", "Responses", "Within deadline", "%"), rows, total=True),
     ]
+    if f.reviews:  # seed 003: the chair's own 2-day reviews
+        parts += [
+            f"<h3>{_h(REVIEWS)}</h3>",
+            _html_table(("Stage", "Reviews", "Within deadline", "%"), review_rows(f)),
+        ]
     if f.timeliness:
         parts.append(_figure(timeliness_chart(report), "Responses within deadline"))
     parts += [
@@ -204,6 +209,9 @@ def report_markdown(report: QuarterlyReport) -> str:
         for t in (*f.timeliness, f.responses)
     ]
     lines += md_table(("Stage", "Responses", "Within deadline", "%"), rows)
+    if f.reviews:
+        lines += [f"### {md(REVIEWS)}", ""]
+        lines += md_table(("Stage", "Reviews", "Within deadline", "%"), review_rows(f))
     lines += [f"Median working days to resolution: {md(number(f.median_days_to_resolution))}", ""]
     lines += [f"## Overdue now ({len(report.overdue)})", ""]
     lines += md_table(

@@ -5,12 +5,13 @@ CSV: one row per figure, always these columns (``CSV_COLUMNS``):
 - ``period_from``, ``period_to``: the period's first and last day (ISO dates); the rows of the
   same period last year carry last year's dates;
 - ``section``: ``summary``, ``stage_entries``, ``team``, ``team_category``, ``category``,
-  ``issue_type``, ``timeliness``, ``outcome``, ``compliments`` or ``overdue_now``;
+  ``issue_type``, ``timeliness``, ``review_timeliness`` (the chair's own reviews, where the
+  policy sets a deadline for them), ``outcome``, ``compliments`` or ``overdue_now``;
 - ``group``: ``all``, ``iro``, ``chair`` or ``other`` (the raiser's role), or the team's name
   in the ``team``, ``team_category`` and ``compliments`` sections;
 - ``item``: what is counted: a summary figure's name, a month ``YYYY-MM`` or ``total``, a
   category or issue type key, a stage key, an outcome;
-- ``measure``: ``count``, ``percent``, ``working_days``, ``responses``, ``on_time``,
+- ``measure``: ``count``, ``percent``, ``working_days``, ``responses``, ``reviews``, ``on_time``,
   ``percent_on_time``, or (stage entries) the column: a stage key or ``referral:<route>``;
 - ``value``: a whole number, a decimal with one place, or empty when there is nothing to
   divide by.
@@ -74,6 +75,10 @@ def _figure_rows(report: QuarterlyReport, f: Figures) -> Iterable[Row]:
         yield _row(f, "timeliness", ALL, t.stage, "responses", t.responses)
         yield _row(f, "timeliness", ALL, t.stage, "on_time", t.on_time)
         yield _row(f, "timeliness", ALL, t.stage, "percent_on_time", _csv_value(t.percent))
+    for t in f.reviews:
+        yield _row(f, "review_timeliness", ALL, t.stage, "reviews", t.responses)
+        yield _row(f, "review_timeliness", ALL, t.stage, "on_time", t.on_time)
+        yield _row(f, "review_timeliness", ALL, t.stage, "percent_on_time", _csv_value(t.percent))
     for outcome, count in f.outcomes:
         yield _row(f, "outcome", ALL, outcome, "count", count)
     for name, sent, acknowledged in f.compliments:

@@ -4,11 +4,19 @@ action log. Tables as rows of text; ``exports.report`` draws them as HTML or Mar
 
 from __future__ import annotations
 
+from cards.report import number
 from drp.quarter_notes import LoggedAction, QuarterNote, ReportNotes
+from drp.report import Figures
 
 Section = tuple[str, tuple[str, ...], list[list[str]]]  # heading, column heads, rows
 COMMENTS = "Comments and issues in relation to the Dispute Resolution Process"
 ACTION_LOG = "Action log"
+REVIEWS = "Chair's reviews within deadline"
+
+
+def review_rows(f: Figures) -> list[list[str]]:
+    """The chair's own reviews by stage: reviews, on time, percentage."""
+    return [[t.label, str(t.responses), str(t.on_time), number(t.percent, "%")] for t in f.reviews]
 
 
 def note_sections(notes: ReportNotes) -> list[Section]:

@@ -13,7 +13,15 @@ from dataclasses import MISSING, Field, fields
 from datetime import date, datetime
 from typing import Any, get_type_hints
 
-from drp.events import PAYLOAD_TYPES, EventKind, JsonValue, Payload, Referred, Responded
+from drp.events import (
+    PAYLOAD_TYPES,
+    EventKind,
+    JsonValue,
+    Payload,
+    Referred,
+    Resolved,
+    Responded,
+)
 from drp.model import Action
 
 
@@ -92,6 +100,7 @@ def stored_key(payload_type: type[Payload], name: str) -> str:
 
 
 REFERRAL_TARGET = stored_key(Referred, "target")
+REVIEW = stored_key(Resolved, "review")  # the same key on every review event
 # A key absent from a stored row reads as its field's default, else as this (readers always took
 # a missing ``on_time`` as on time), else as JSON null would (an empty text, False, no instant).
 _ABSENT: Mapping[str, object] = {stored_key(Responded, "on_time"): True}

@@ -22,9 +22,9 @@ from drp.events import EventKind
 from drp.overdue import OpenDeadline
 from drp.policy import INFORMAL
 from drp.roles import Role
-from drp.tally import CLOSING_KINDS, STEP_KINDS, ChildSeen, Tally
+from drp.tally import CLOSING_KINDS, ON_TIME, REVIEW_KINDS, STEP_KINDS, ChildSeen, Tally
 from store.compliments import compliment_from
-from store.payloads import REFERRAL_TARGET
+from store.payloads import REFERRAL_TARGET, REVIEW
 from store.rows import Compliment
 from store.schema import (
     AWAITING_RESPONSE,
@@ -59,6 +59,7 @@ class ReportReader:
             responses=await self._responses(start, end, policy),
             resolutions=await self._resolutions(start, end, policy),
             outcomes=await self._outcomes(start, end, policy),
+            reviews=await self._reviews(start, end, policy),
         )
 
     async def _rows(self, statement: Any) -> list[Any]:
@@ -147,6 +148,23 @@ class ReportReader:
         found: Counter[tuple[Role, str, str]] = Counter()
         for role, month, route, n in await self._rows(statement):
             found[(Role(role), month, route or "")] += n
+        return found
+
+    async def _reviews(
+        self, start: datetime, end: datetime, policy: str
+    ) -> Counter[tuple[str, bool]]:
+        review = events.c.payload[REVIEW].as_string()
+        keys = (events.c.from_stage, review)
+        statement = (
+            select(*keys, func.count())
+            .select_from(_joined())
+            .where(*_window(start, end, policy), events.c.kind.in_(_values(REVIEW_KINDS)))
+            .group_by(*keys)
+        )
+        found: Counter[tuple[str, bool]] = Counter()
+        for stage, timing, n in await self._rows(statement):
+            if timing:
+                found[(stage, timing == ON_TIME)] += n
         return found
 
     async def _responses(

@@ -73,6 +73,17 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("resolved", {"comments": "Plan back on track."}),
     ("resolved", {"comments": "Plan back on track.", "agreed": True}),
     ("extended", {"agreed_work": "Visit by 2pm.", "due_at": "2026-12-23T14:00:00+00:00"}),
+    # The chair's review against its deadline (seed 003), where the policy sets one.
+    ("resolved", {"comments": "Done.", "review": "on_time"}),
+    (
+        "extended",
+        {"agreed_work": "By 2pm.", "due_at": "2026-12-23T14:00:00+00:00", "review": "late"},
+    ),
+    (
+        "escalated",
+        {"reason": "No.", "updated_concerns": "", "automatic": False, "review": "on_time"},
+    ),
+    ("concluded", {"outcome": "Concluded at stage 4.", "review": "late"}),
     ("escalated", {"reason": "No.", "updated_concerns": "", "automatic": False, "to": "2"}),
     (
         "escalated",

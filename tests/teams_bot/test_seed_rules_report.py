@@ -113,3 +113,21 @@ async def test_only_report_readers_write_the_quarters_notes_and_bad_input_change
         assert [(e.action, dict(e.detail)) for e in refusals] == [
             ("refused", {"command": "quarter"})
         ]
+
+
+async def test_newham_report_shows_the_timeliness_of_the_chairs_own_reviews(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, "newham", MONDAY) as walk:
+        await walk.raise_dispute("alex", category="statutory", category_other="")
+        for owner, wait in (("megan", 1), ("adele", 72), ("lynne", 1)):
+            walk.clock.advance(hours=2)
+            await walk.act(owner, REF, "drp.respond", response="Response with outcome.")
+            walk.clock.advance(hours=wait)  # 3 days after stage 2's response: late
+            if owner == "lynne":
+                await walk.act("alex", REF, "drp.resolve", resolve_comments="Now resolved.")
+            else:
+                await walk.act("alex", REF, "drp.escalate", escalate_reason="Not resolved.")
+        shown = await report(walk)
+        # Stage 1 has no review deadline (the form's); stages 2 and 3 have 2 calendar days.
+        assert "Chair's reviews within deadline: 1 of 2" in shown
