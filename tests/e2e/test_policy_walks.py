@@ -19,14 +19,15 @@ from drp.policy import Policy, load_policy
 from store.demo import demo_directory_text
 from store.directory_file import parse_directory
 from teams_bot.demo_cast import Cast, Player, cast_of
-from tests.e2e.drp_support import FORM, REFERENCE, WALK_START, RunningDrpBot, serve_drp_bot
-from tests.support.cards import action, summary, text_of, verbs, walk_nodes
+from tests.e2e.drp_support import FORM, WALK_START, RunningDrpBot, serve_drp_bot
+from tests.support.cards import action, reference_of, summary, text_of, verbs, walk_nodes
 from tests.support.playground import Json, Playground, StartPlayground, demo_config
 
 pytestmark = pytest.mark.e2e
 
 POLICIES = ("nottingham", "cpc-standard", "calderdale", "newham", "city-hackney")
 LATER = (WALK_START + timedelta(days=4)).date().isoformat()  # a deadline a raiser may set
+EARLIER = (WALK_START - timedelta(days=3)).date().isoformat()  # a meeting before it was raised
 
 
 def cast(policy: str) -> Cast:
@@ -55,6 +56,35 @@ def filled(card: Json, verb: str, known: Json) -> Json:
     return data
 
 
+def required_but_empty(card: Json) -> list[Json]:
+    """The inputs a form sent back as required (its "Label: is required" lines)."""
+    error = ": is required"
+    said = summary(card)["text"]
+    wanted = {line.removesuffix(error).lower() for line in said if line.endswith(error)}
+    return [
+        node
+        for node in walk_nodes(card)
+        if str(node.get("type", "")).startswith("Input.")
+        and any(_label(node).startswith(label) for label in wanted)
+    ]
+
+
+def _label(node: Json) -> str:
+    return str(node.get("label") or "").replace("\\", "").rstrip(" *").lower()
+
+
+def plausible(node: Json) -> str:
+    """Something a person would put in an input the walk knows nothing about."""
+    kind = str(node.get("type", ""))
+    if kind == "Input.ChoiceSet":
+        return str((node.get("choices") or [{"value": ""}])[0]["value"])
+    if kind == "Input.Date":
+        return EARLIER
+    if kind == "Input.Toggle":
+        return str(node.get("valueOn", "true"))
+    return "Filled in for the walk."
+
+
 def choice_of(card: Json, input_id: str, title: str) -> str:
     """The value of the choice whose title starts with ``title`` (the form's team, person)."""
     for node in walk_nodes(card):
@@ -65,8 +95,8 @@ def choice_of(card: Json, input_id: str, title: str) -> str:
     raise AssertionError(f"no {title!r} in {input_id!r}")
 
 
-def can(verb: str) -> Callable[[Json], bool]:
-    return lambda card: REFERENCE in text_of(card) and verb in verbs(card)
+def can(verb: str, reference: str) -> Callable[[Json], bool]:
+    return lambda card: reference in text_of(card) and verb in verbs(card)
 
 
 class PolicyWalk:
@@ -77,6 +107,7 @@ class PolicyWalk:
         self.cast = cast
         self.stages = policy.main.stages
         self.form_id = ""
+        self.reference = ""
         self.cards: dict[str, tuple[str, str]] = {}  # user id -> (chat, message id)
 
     async def raise_at_stage_1(self) -> None:
@@ -96,9 +127,17 @@ class PolicyWalk:
             known["conference_date"] = FORM["date_of_concern"]
         if "category" in _inputs(card):
             known["category"] = _first_choice(card, "category")
-        body = await self.pg.execute(self.form_id, "drp.raise", filled(card, "drp.raise", known))
-        raised = body.get("value") or {}
-        assert REFERENCE in text_of(raised), summary(raised)["text"]
+        data = filled(card, "drp.raise", known)
+        for _ in range(3):  # a field a profile requires that the walk does not know: fill it in
+            body = await self.pg.execute(self.form_id, "drp.raise", data)
+            raised = body.get("value") or {}
+            missing = required_but_empty(raised)
+            if not missing:
+                break
+            data |= {str(node["id"]): plausible(node) for node in missing}
+        # A refused first try may have used a number up: the dispute is the one the card shows.
+        self.reference = reference_of(raised)
+        assert self.reference.startswith("DRP-2026-"), summary(raised)["text"]
 
     async def gets_card(self, player: Player, verb: str, mark: int) -> Json:
         """``player`` is sent a card they can press ``verb`` on, in their own chat."""
@@ -112,7 +151,9 @@ class PolicyWalk:
             within=20.0,
         )
         chat = str(entry["response"]["body"]["id"])
-        message_id, card = await self.pg.wait_for_card(chat, can(verb), after=mark, within=20.0)
+        message_id, card = await self.pg.wait_for_card(
+            chat, can(verb, self.reference), after=mark, within=20.0
+        )
         self.cards[player.teams_user_id] = (chat, message_id)
         return card
 
@@ -125,7 +166,9 @@ class PolicyWalk:
 
     async def raiser_presses(self, verb: str, known: Json, mark: int) -> None:
         shown = await self.pg.wait_for_message(
-            lambda e: e.message_id == self.form_id and any(can(verb)(c) for c in e.cards),
+            lambda e: (
+                e.message_id == self.form_id and any(can(verb, self.reference)(c) for c in e.cards)
+            ),
             after=mark,
             within=20.0,
         )
