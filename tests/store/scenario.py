@@ -192,8 +192,13 @@ def variety() -> list[list[Decision]]:
     first = raised("DRP-2026-000101")
     stories.append([first])
     stories.append(story("DRP-2026-000102"))
+    # Newham's 2-day review is the form's at stages 2-4: answered at stage 1, then at stage 2.
     newham = raised("DRP-2026-000103", NEWHAM)
-    stories.append([newham, respond(newham.dispute, later(30), NEWHAM)])
+    first_answer = respond(newham.dispute, later(30), NEWHAM)
+    up = Escalate(CHAIR, later(31), "Not resolved.", owners=(TEAM_MANAGER.id,))
+    escalated = step(first_answer.dispute, up, NEWHAM)
+    answered = respond(escalated.dispute, later(32), NEWHAM)
+    stories.append([newham, first_answer, escalated, answered])
     # Awaiting agreement, with the deadline the chair proposed kept for when it is agreed.
     agree = raised(
         "DRP-2026-000104",
