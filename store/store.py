@@ -23,6 +23,7 @@ from store.outbox import Outbox
 from store.posted_cards import PostedCards
 from store.quarter_notes import QuarterNotes
 from store.reporting import ReportReader
+from store.respond_links import RespondLinks
 from store.schedule import Schedule
 from store.writers import WriterQueue, WriterTimeout
 
@@ -45,6 +46,7 @@ class Transaction:
         "posted_cards",
         "quarter_notes",
         "reports",
+        "respond_links",
         "schedule",
     )
 
@@ -62,6 +64,7 @@ class Transaction:
         self.reports = ReportReader(connection)
         self.quarter_notes = QuarterNotes(connection)
         self.erasure = Erasure(connection)
+        self.respond_links = RespondLinks(connection)
 
 
 class Store:

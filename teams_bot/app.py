@@ -38,6 +38,10 @@ from teams_bot.handlers.files import FileAnswers
 from teams_bot.http import make_app
 from teams_bot.metrics import Metrics, store_observer
 from teams_bot.rendering import Renderer
+from teams_bot.respond import notices as partner_notices
+from teams_bot.respond.app import PREFIX as RESPOND_PREFIX
+from teams_bot.respond.app import make_respond
+from teams_bot.respond.tokens import LinkKeys
 from teams_bot.retention import daily_job
 from teams_bot.router import Router
 from teams_bot.scheduler import Scheduler, Timing
@@ -90,6 +94,7 @@ def build_bot(
     tab_domain: str | None = None,
     tab_keys_url: str = ENTRA_KEYS_URL,
     metrics: Metrics | None = None,
+    public_url: str = "",
 ) -> Bot:
     """Wire the bot; tests pass their own clock, keys, delivery policy and throttle (pacing
     sleeps on the wall clock: a test driving its own clock passes ``Throttle.off()``), and may
@@ -99,7 +104,8 @@ def build_bot(
     the policy's mailbox copies are not owed at all. An ``installer`` installs the app for
     people Teams will not open a chat with (else they are @mentioned on the board).
     ``tab_domain`` (DRP_TAB_DOMAIN) turns on the tab's Teams SSO with an app id; tests serve
-    Entra ID's keys at ``tab_keys_url``."""
+    Entra ID's keys at ``tab_keys_url``. ``public_url`` is the address e-mailed response links
+    start with (``https://DRP_TAB_DOMAIN``, else the address served on)."""
     if mailer is None:
         ctx = mailboxes.without_mailboxes(ctx)
     adapter = make_adapter(credentials, token_keys)
@@ -110,6 +116,10 @@ def build_bot(
     compliments.register(senders)
     if mailer is not None:
         mailboxes.register(senders, mailer)
+    partners = partner_notices.PartnerMail(
+        mailer, LinkKeys.for_credentials(credentials), public_url
+    )
+    partner_notices.register(senders, partners)
     deliverer = Deliverer(
         store,
         sender,
@@ -144,6 +154,7 @@ def build_bot(
     app.add_subapp(
         TABS_PREFIX, make_tabs(deps, credentials, _sso(credentials, tab_domain, tab_keys_url))
     )
+    app.add_subapp(RESPOND_PREFIX, make_respond(deps, partners))
     if deliver_in_background:
         app.cleanup_ctx.append(_background(deliverer.run, "outbox-delivery"))
         app.cleanup_ctx.append(_background(scheduler.run, "deadline-scheduler"))

@@ -82,6 +82,9 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
         mailer=_mailer(settings),
         installer=installer,
         tab_domain=settings.tab_domain,
+        public_url=f"https://{settings.tab_domain}"
+        if settings.tab_domain
+        else f"http://{host}:{port}",
     )
     if settings.bot.open:
         log.warning(OPEN_WARNING)

@@ -88,6 +88,11 @@ class Senders:
             raise ValueError(f"a sender for {kind.value} is registered already")
         self._by_kind[kind] = sender
 
+    def wrap(self, kind: OutboxKind, wrapper: Callable[[Sender], Sender]) -> None:
+        """Send ``kind`` through ``wrapper`` around the sender registered for it (a channel
+        chooser: partners outside Teams get e-mail)."""
+        self._by_kind[kind] = wrapper(self._by_kind[kind])
+
     def sender(self, kind: str) -> Sender:
         """The sender of a stored kind; a kind nobody registered is a permanent failure."""
         try:

@@ -26,11 +26,14 @@ def is_listening(port: int, host: str = LOOPBACK) -> bool:
 
 
 @asynccontextmanager
-async def serve_app(app: web.Application, host: str = LOOPBACK) -> AsyncIterator[str]:
-    """Serve an aiohttp app on a free port of ``host``; yields its base URL, cleans up after."""
+async def serve_app(
+    app: web.Application, host: str = LOOPBACK, port: int = 0
+) -> AsyncIterator[str]:
+    """Serve an aiohttp app on ``port`` (default: a free one) of ``host``; yields its base
+    URL, cleans up after."""
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host, 0)
+    site = web.TCPSite(runner, host, port)
     await site.start()
     try:
         port = int(runner.addresses[0][1])

@@ -34,7 +34,7 @@ from tests.support.cards import (
     walk_actions,
 )
 from tests.support.connector import LoopbackConnector, Member, post_activity
-from tests.support.ports import serve_app
+from tests.support.ports import LOOPBACK, free_port, serve_app
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -359,6 +359,7 @@ async def running_bot(
         assert await asyncio.to_thread(cli_main, argv) == 0, f"{directory} did not import"
         people = people_of(await asyncio.to_thread(directory.read_text, encoding="utf-8"))
     clock = DrivenClock(start)
+    web_port = free_port()  # known before the bot is built: e-mailed links start with it
     # The test drives delivery itself (Walk.deliver), so nothing races it.
     bot = bot_under_test(
         store,
@@ -369,11 +370,12 @@ async def running_bot(
         deliver_in_background=False,
         mailer=mailer,
         installer=installer,
+        public_url=f"http://{LOOPBACK}:{web_port}",
     )
     members = list(people.values())
     try:
         connector = LoopbackConnector(members, port=port, strict=kept)
-        async with connector as conn, serve_app(bot.web) as base:
+        async with connector as conn, serve_app(bot.web, port=web_port) as base:
             yield Walk(bot, conn, f"{base}/api/messages", clock, people=people)
     finally:
         await store.close()

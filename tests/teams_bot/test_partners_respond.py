@@ -1,0 +1,175 @@
+"""Issue 18: a partner outside the council's Teams answers a City & Hackney stage 2 by e-mail
+and the secure page: the notice (no child in it), the one-time code, the page in headless
+Chromium, the same command as a card click, and the chair's Teams card updated in place."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.support.cards import text_of
+from tests.support.playground import CHROMIUM, CHROMIUM_ARGS
+from tests.teams_bot.bot_harness import CHILD, LONDON
+from tests.teams_bot.partners_scene import REF, TAYLOR, Scene, stage_two
+
+pytestmark = pytest.mark.browser
+ANSWER = "Hillcrest will hold a professionals' meeting this week."
+CONCERN = "The child protection plan has not progressed"
+
+
+@contextlib.asynccontextmanager
+async def chromium() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"missing {CHROMIUM}: run scripts/e2e-deps.sh")
+    async with async_playwright() as playwright:
+        with tempfile.TemporaryDirectory(prefix="drp-respond-") as profile:
+            context = await playwright.chromium.launch_persistent_context(
+                profile, executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS)
+            )
+            try:
+                yield context.pages[0] if context.pages else await context.new_page()
+            finally:
+                await context.close()
+
+
+def assert_no_child(text: str) -> None:
+    for secret in (*CHILD, CHILD[0].split()[0], CONCERN):
+        assert secret not in text
+
+
+async def test_an_email_only_partner_answers_stage_2_in_a_browser_and_the_chair_sees_it(
+    tmp_path: Path,
+) -> None:
+    async with stage_two(tmp_path) as scene:
+        walk = scene.walk
+        assert not walk.dispute_cards("taylor", REF), "no Teams card for an e-mail-only partner"
+        (notice,) = scene.mail_to(TAYLOR)
+        assert (
+            str(notice.message["Subject"]) == f"{REF}: your response is needed by Mon 30 Nov 2026"
+        )
+        for fact in (REF, "Stage 2", "Mon 30 Nov 2026", "/respond/"):
+            assert fact in notice.text
+        assert_no_child(notice.text + str(notice.message["Subject"]))
+        patti_before = walk.dispute_card("patti", REF)
+
+        async with chromium() as page:
+            await page.goto(scene.link())
+            assert "one-time code" in await page.content()
+            assert_no_child(await page.content())
+            await page.get_by_label("One-time code").fill(scene.code())
+            await page.get_by_role("button", name="Continue").click()
+            await page.get_by_label("Response (required)").fill(ANSWER)
+            await page.get_by_label("Action 1").fill("Professionals' meeting")
+            await page.get_by_label("Complete by").first.fill("2026-11-27")
+            await page.get_by_role("button", name="Respond").click()
+            await page.wait_for_selector("text=your answer is recorded")
+            assert ANSWER in await page.content()
+            await page.goto(scene.link())
+            assert "This link has been used" in await page.content()
+
+        assert await walk.events(REF) == ["raised", "responded", "escalated", "responded"]
+        await walk.deliver()
+        patti = walk.dispute_card("patti", REF)
+        assert patti.activity_id == patti_before.activity_id, "updated in place"
+        assert patti.versions > patti_before.versions
+        assert ANSWER in text_of(patti.card)
+        assert "Taylor Mockford" in text_of(patti.card)
+
+
+MEGAN = "meganb@example.com"  # Riverside's team manager, here e-mail only as well
+
+
+async def audited(scene: Scene, actor: str) -> list[tuple[str, str]]:
+    """(action, why or attempts) of the respond page's audit entries for ``actor``."""
+    walk = scene.walk
+    start, end = walk.clock.now - timedelta(days=30), walk.clock.now + timedelta(days=30)
+    async with walk.bot.store.transaction() as tx:
+        entries = await tx.audit.by_actor(actor, start, end)
+    return [
+        (e.action, str(e.detail.get("why") or e.detail.get("failures") or ""))
+        for e in entries
+        if e.action.startswith("respond_")
+    ]
+
+
+async def fetch(
+    client: aiohttp.ClientSession,
+    url: str,
+    form: dict[str, str] | None = None,
+    *,
+    party: bool = False,
+) -> tuple[int, str]:
+    """A page's status and text; only a party who typed their code may see the child."""
+    method = client.post(url, data=form) if form is not None else client.get(url)
+    async with method as response:
+        text = await response.text()
+    if not party:
+        assert_no_child(text)
+    return response.status, text
+
+
+async def test_forged_locked_someone_elses_and_expired_links_are_refused_and_audited(
+    tmp_path: Path,
+) -> None:
+    async with stage_two(tmp_path, TAYLOR, MEGAN) as scene:
+        walk = scene.walk
+        taylor, megan = await walk.person_id("taylor"), await walk.person_id("megan")
+        jar = aiohttp.CookieJar(unsafe=True)
+        async with aiohttp.ClientSession(cookie_jar=jar) as client:
+            link = scene.link(TAYLOR)
+            forged = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
+            assert (await fetch(client, forged))[0] == 400
+            assert await audited(scene, "anonymous") == [("respond_refused", "tampered")]
+
+            # Megan opens her own link and types her code; Taylor's link is not hers.
+            status, _ = await fetch(client, scene.link(MEGAN))
+            assert status == 200
+            status, page = await fetch(
+                client, f"{scene.link(MEGAN)}/code", {"code": scene.code(MEGAN)}, party=True
+            )
+            assert (status, "Your response" in page) == (200, True)
+            status, page = await fetch(client, link)
+            assert (status, "sent to someone else" in page) == (403, True)
+            assert not [m for m in scene.mail_to(TAYLOR) if "code" in str(m.message["Subject"])]
+            status, page = await fetch(
+                client, scene.link(MEGAN), {"choice": "forged", "response": "x"}
+            )
+            assert (status, "could not be read" in page) == (400, True)
+
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+            assert (await fetch(client, link))[0] == 200  # a code goes to Taylor
+            right = scene.code(TAYLOR)
+            wrong = "000000" if right != "000000" else "111111"
+            statuses = [
+                (await fetch(client, f"{link}/code", {"code": wrong}))[0] for _ in range(3)
+            ]
+            assert statuses == [400, 400, 403]
+            status, page = await fetch(client, f"{link}/code", {"code": right})
+            assert (status, "locked" in page) == (403, True)
+
+        walk.clock.now = datetime(2026, 12, 1, 9, 0, tzinfo=LONDON)  # past Monday's deadline
+        async with aiohttp.ClientSession() as client:
+            status, page = await fetch(client, scene.link(MEGAN))
+            assert (status, "expired" in page) == (410, True)
+
+        assert await walk.events(REF) == ["raised", "responded", "escalated"], "nothing changed"
+        assert await audited(scene, taylor) == [
+            ("respond_code_sent", ""),
+            ("respond_code_wrong", "1"),
+            ("respond_code_wrong", "2"),
+            ("respond_code_wrong", "3"),
+            ("respond_refused", "locked"),
+            ("respond_refused", "locked"),
+        ]
+        assert ("respond_refused", "other_person") in await audited(scene, megan)
+        assert ("respond_refused", "tampered") in await audited(scene, megan)
+        assert ("respond_refused", "expired") in await audited(scene, megan)
