@@ -41,6 +41,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from teams_bot import messages
 from teams_bot.botframework_keys import SigningKeys
+from teams_bot.botframework_retry import fast_retry_policy
 from teams_bot.edge import HostAnswer, KeysUnavailable, Unauthenticated
 from teams_bot.files import file_attachments
 from teams_bot.logs import quiet_libraries, report_incident
@@ -394,6 +395,7 @@ def make_adapter(credentials: BotCredentials, keys: TokenKeys | None = None) -> 
     """A CloudAdapter that validates tokens when credentials are set; a failed turn is logged
     as an incident and answered (an error card for an invoke, else an apology)."""
     quiet_libraries()
+    fast_retry_policy()
     keys = keys or TokenKeys()
     configuration = _Configuration(credentials, keys)
     outbound = keys.outbound or ConfigurationServiceClientCredentialFactory(configuration)
