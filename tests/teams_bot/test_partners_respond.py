@@ -61,6 +61,16 @@ async def test_an_email_only_partner_answers_stage_2_in_a_browser_and_the_chair_
         assert_no_child(notice.text + str(notice.message["Subject"]))
         patti_before = walk.dispute_card("patti", REF)
 
+        # The reminder on the Teams users' schedule: the working day before the deadline.
+        await walk.sweep(datetime(2026, 11, 27, 9, 0, tzinfo=LONDON))
+        reminder = scene.mail_to(TAYLOR)[-1]
+        assert (
+            str(reminder.message["Subject"])
+            == f"{REF}: reminder, your response is due Mon 30 Nov 2026"
+        )
+        assert_no_child(reminder.text)
+        assert scene.link() in reminder.text
+
         async with chromium() as page:
             await page.goto(scene.link())
             assert "one-time code" in await page.content()
@@ -128,7 +138,8 @@ async def test_forged_locked_someone_elses_and_expired_links_are_refused_and_aud
             link = scene.link(TAYLOR)
             forged = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
             assert (await fetch(client, forged))[0] == 400
-            assert await audited(scene, "anonymous") == [("respond_refused", "tampered")]
+            assert (await fetch(client, link.rsplit("/", 1)[0] + "/" + "A" * 5000))[0] == 400
+            assert await audited(scene, "anonymous") == [("respond_refused", "tampered")] * 2
 
             # Megan opens her own link and types her code; Taylor's link is not hers.
             status, _ = await fetch(client, scene.link(MEGAN))
