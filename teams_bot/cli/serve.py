@@ -89,6 +89,8 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
     if settings.bot.open:
         log.warning(OPEN_WARNING)
     log.info(retention_line(settings))
+    if settings.smtp is None:
+        await _partners_unreached(store)
     log.info(tab_line(settings, host, port))
     directory = _directory_sync(settings, bot, graph)
     runner = web.AppRunner(bot.web, access_log_class=AccessLog)
@@ -140,6 +142,20 @@ def _mailer(settings: Settings) -> Mailer | None:
         return None
     log.info("e-mail goes through %s", settings.smtp.describe())
     return SmtpMailer(settings.smtp)
+
+
+async def _partners_unreached(store: Store) -> None:
+    """Say at start that e-mail-only partners (issue 18) get nothing without DRP_SMTP_URL."""
+    async with store.transaction(readonly=True) as tx:
+        partners = [p for p in await tx.directory.people() if p.by_email and p.active]
+    if partners:
+        log.warning(PARTNERS_UNREACHED, len(partners))
+
+
+PARTNERS_UNREACHED = (
+    "DRP_SMTP_URL is not set: %d e-mail-only people (directory channel 'email') will get no "
+    "notices and no response links; each such message is given up and noted on the board"
+)
 
 
 class _Background:
