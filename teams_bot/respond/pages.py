@@ -165,29 +165,24 @@ class RespondPages:
     # --- the work ------------------------------------------------------------------------------
 
     async def _send_code(self, link: Link, now: datetime) -> None:
+        mailer = self.partners.mailer
+        if mailer is None:
+            raise Refusal(503, "no_mailer", NO_CODE, link)
         code = self.keys.new_code()
-        row = RespondLink(
-            link.link_id,
-            link.person_id,
-            link.reference,
-            link.stage,
-            self.keys.code_hash(link, code),
-            now,
-        )
+        code_hash = self.keys.code_hash(link, code)
+        row = RespondLink(link.link_id, link.person_id, link.reference, link.stage, code_hash, now)
         async with self.deps.store.transaction() as tx:
             person = await tx.directory.person(link.person_id)
             await tx.respond_links.code_sent(row)
             await _audit(tx, CODE_SENT, link, now)
-        if person is None or self.partners.mailer is None:
-            raise Refusal(503, "no_mailer", "No code can be e-mailed now; try again later.", link)
+        if person is None:
+            raise Refusal(403, "unknown_person", "This link is not valid any more.", link)
         mail = Mail((person.email,), f"{link.reference}: your one-time code", _code_text(code))
         try:
-            await self.partners.mailer.send(mail)
+            await mailer.send(mail)
         except DeliveryError as error:
             log.warning("respond link %s: code not sent (%s)", link.link_id[:12], error)
-            raise Refusal(
-                503, "code_unsent", "The code could not be e-mailed; try again later.", link
-            ) from None
+            raise Refusal(503, "code_unsent", NO_CODE, link) from None
 
     async def _wrong_code(
         self, request: web.Request, link: Link, now: datetime
@@ -284,8 +279,10 @@ class RespondPages:
         )
 
 
+NO_CODE = "The code could not be e-mailed just now; please try the link again later."
 LOCKED = (
-    "This link is locked: the wrong code was typed three times. Ask the council for a new one."
+    "This link is locked: the wrong code was typed three times. "
+    "Please contact the council about this dispute."
 )
 
 
