@@ -252,7 +252,7 @@ def _escalate_consulted(render: DisputeRender) -> list[Json]:
     targets = render.options.bypass_targets or (
         (render.options.next_step,) if render.options.next_step else ()
     )
-    asking = [t for t in targets if isinstance(t, Stage) and t.consult]
+    asking = [t for t in targets if t.consult]
     if not asking:
         return []
     who = "; ".join(f"{_target_label(render, t)}: {t.consult}" for t in asking)

@@ -374,9 +374,13 @@ def _due_input(form: _Form, setters: list[Stage]) -> Json:
     scale = chosen.timescale if chosen is not None else None
     if scale is not None and scale.unit != TimeUnit.HOURS:
         maximum = form.calendar.due_date(form.today, scale)
+    label = f"Deadline you set (needed for: {needs})"
+    if all(s.timescale is not None for s in setters):
+        # Seed 000: the chair sets the informal timescale; the form's 5 working days by default.
+        label = f"Deadline you set for {needs} (left empty: {setters[0].timescale})"
     return el.input_date(
         "due",
-        f"Deadline you set (needed for: {needs})",
+        label,
         value=form.value("due"),
         minimum=form.today,
         maximum=maximum,

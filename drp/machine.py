@@ -167,6 +167,7 @@ def _escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Change:
     automatic = command.actor.id == SYSTEM
     role = dispute.raiser_role
     target = escalation_target(dispute, command.to_stage, role, ctx)
+    consulted = _consulted(target, command.consulted)
     if isinstance(target, FinalStep):
         external = enter_final(dispute, target, command.at, command.owners, ctx)
         final = Escalated(
@@ -175,9 +176,9 @@ def _escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Change:
             automatic=automatic,
             final_step=True,
             review=review_timing(dispute, command.at),
+            consulted=consulted,
         )
         return Change(external, final)
-    consulted = _consulted(target, command.consulted)
     routed, awaiting = route(dispute, target, command, ctx)
     payload = Escalated(
         reason=reason,
@@ -353,7 +354,7 @@ def review_timing(dispute: Dispute, at: datetime) -> str:
     return ON_TIME if at <= dispute.review_due_at else LATE
 
 
-def _consulted(stage: Stage, consulted: str) -> str:
+def _consulted(stage: Stage | FinalStep, consulted: str) -> str:
     """Who the raiser consulted before the dispute goes to ``stage``: required where the stage
     names whom (seed 002: the CPCC's line manager before the formal stages)."""
     required = bool(stage.consult)

@@ -111,6 +111,9 @@ class FinalStep:
     # The referral route the step is too, for the report (Newham: stage 5 is CAFCASS).
     counts_as: str = ""
     description: str = ""
+    # Whom the raiser consults before taking the dispute here (seed 000: the Principal
+    # Manager and the Director before the Corporate Director); recorded with the escalation.
+    consult: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +278,8 @@ class Policy:
     local_id_label: str = "Local ID"
     monitoring_copy: str = ""
     compliments: bool = False
+    # Besides the practitioner's team manager, who a compliment reaches (their team's holders).
+    compliments_copied: tuple[Role, ...] = ()
     mailboxes: tuple[Mailbox, ...] = ()
     # What the reader read in an old form, and what to write instead (``policies check``).
     notes: tuple[str, ...] = ()

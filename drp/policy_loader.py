@@ -149,6 +149,7 @@ class _Builder:
             local_id_label=doc.local_id_label,
             monitoring_copy=doc.monitoring_copy,
             compliments=doc.compliments,
+            compliments_copied=self.roles("compliments_copied", doc.compliments_copied),
             mailboxes=self._mailboxes(doc.mailboxes, processes),
             notes=tuple(self.notes),
         )
@@ -274,6 +275,7 @@ class _Builder:
             timescale=_timescale(doc.timescale),
             counts_as=self._counts_as(doc, path),
             description=doc.description,
+            consult=doc.consult,
         )
 
     def _counts_as(self, doc: FinalStepDoc, path: str) -> str:

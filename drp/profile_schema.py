@@ -247,6 +247,12 @@ class FinalStepDoc(Table):
     description: OptionalText = field(
         "What the step is, in the policy's words.", "Stage 5: legal advice.", default=""
     )
+    consult: OptionalText = field(
+        "Whom the raiser must consult before taking the dispute to this step: the card asks "
+        "who was consulted and the record keeps it.",
+        "the Principal Manager and the Director",
+        default="",
+    )
 
 
 class ProcessDoc(Table):
@@ -334,6 +340,11 @@ class ProfileDoc(Table):
     )
     compliments: Flag = field(
         "Raisers may send compliments about good practice.", True, default=False
+    )
+    compliments_copied: Roles = listed(
+        "Roles in the practitioner's team a compliment also reaches, besides their team "
+        "manager (seed 000: the service manager and head of service).",
+        ["service_manager", "head_of_service"],
     )
     auto_escalate: Flag = field(
         "An unanswered stage escalates itself at its deadline; `false`: the raiser is told and "

@@ -25,6 +25,8 @@ async def compliment(
     found = await tx.compliments.get(sent.compliment)
     if found is None:
         raise DeliveryError(404, "recipient or compliment no longer exists")
-    may_ack = found.acknowledged_by != person.id
+    # Those the profile copies read it; the practitioner and team manager acknowledge.
+    named = person.id in (found.to_practitioner, found.team_manager)
+    may_ack = named and found.acknowledged_by != person.id
     view = await compliment_view(tx, found)
     return Rendered(compliment_card(view, may_ack, outlet.renderer.keys))

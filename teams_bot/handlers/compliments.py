@@ -116,8 +116,9 @@ class Compliments:
             person.id, practitioner.id, manager, text.dumps(), at=now
         )
         notifier = Notifier(tx, self.deps.ctx)
+        copied = await self._copied(tx, team)
         await notifier.compliment(
-            compliment_id, (practitioner.id, manager), Origin.of(turn.where), now
+            compliment_id, (practitioner.id, manager, *copied), Origin.of(turn.where), now
         )
         log.info("compliment %s sent by %s", compliment_id, person.id)
         return await self._sent_card(tx, compliment_id), Keep({"compliment": compliment_id})
@@ -134,6 +135,12 @@ class Compliments:
             field = "team" if form.team else "practitioner"
             return {field: NO_TEAM_MANAGER.format(team=team or "their team")}
         return practitioner, managers[0].id, team
+
+    async def _copied(self, tx: Transaction, team: str) -> list[str]:
+        """Those the profile copies compliments to in the practitioner's team (seed 000: the
+        service manager and head of service); they read it, only the two acknowledge."""
+        roles = self.deps.ctx.policy.compliments_copied
+        return [p.id for role in roles for p in await tx.directory.holders(role, team)]
 
     async def _sent_card(self, tx: Transaction, compliment_id: int) -> Card:
         compliment = await tx.compliments.get(compliment_id)

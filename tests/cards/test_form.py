@@ -126,7 +126,9 @@ def test_other_category_reveals_its_specify_field() -> None:
 
 def test_raiser_set_deadline_input_only_where_a_stage_needs_one() -> None:
     assert has_id(form("cpc-standard"), "due")  # the informal stage: the chair sets it
-    assert not has_id(form("nottingham"), "due")
+    assert has_id(form("nottingham"), "due")  # seed 000: the chair's timescale, 5 WD at most
+    wyvern = Path(__file__).parents[1] / "profiles" / "wyvern-marches.toml"
+    assert not has_id(form(str(wyvern)), "due")  # no stage whose deadline the raiser sets
 
 
 def _timeline(card: Json) -> list[dict[str, str]]:

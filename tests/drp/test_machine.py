@@ -226,7 +226,13 @@ def test_nottingham_escalated_step_by_step_to_legal_advice_then_concluded() -> N
     # Stage 2 is a meeting the CPC convenes and records.
     trail.do(Respond(CHAIR, london(2027, 1, 7, 15), "Meeting held; no agreement."))
     trail.do(
-        Escalate(CHAIR, london(2027, 1, 8, 10), "Meeting failed", owners=(HEAD_OF_SERVICE.id,))
+        Escalate(
+            CHAIR,
+            london(2027, 1, 8, 10),
+            "Meeting failed",
+            owners=(HEAD_OF_SERVICE.id,),
+            consulted="The Principal Manager",  # seed 000: stage 3 "in conjunction with" them
+        )
     )
     assert trail.dispute.due_at == end_of(2027, 1, 15)
     trail.do(Respond(HEAD_OF_SERVICE, london(2027, 1, 14, 12), "Resources reviewed."))
@@ -234,8 +240,13 @@ def test_nottingham_escalated_step_by_step_to_legal_advice_then_concluded() -> N
     assert trail.dispute.due_at == end_of(2027, 1, 22)
     trail.do(Respond(DIRECTOR, london(2027, 1, 21, 12), "Cannot fund this year."))
     trail.refuses(Conclude(CHAIR, london(2027, 1, 22, 9), "Closing"), CommandRejected)
-    event = trail.do(Escalate(CHAIR, london(2027, 1, 22, 10), "Legal advice needed"))
+    late = london(2027, 1, 22, 10)
+    trail.refuses(Escalate(CHAIR, late, "Legal advice needed"), InvalidInput)  # not consulted
+    event = trail.do(
+        Escalate(CHAIR, late, "Legal advice needed", consulted="Principal Manager; Director")
+    )
     assert (event.from_stage, event.to_stage) == ("4", "5")
+    assert event.payload.consulted == "Principal Manager; Director"
     assert event.payload.final_step is True
     assert trail.dispute.status is Status.EXTERNAL
     assert (trail.dispute.owners, trail.dispute.due_at) == ((), None)

@@ -105,9 +105,11 @@ def test_nottingham_informal_stage_is_team_manager_within_a_week(nottingham: Pol
     informal = nottingham.main.informal
     assert informal is not None
     assert informal.key == INFORMAL
-    assert informal.responsible == (Role.TEAM_MANAGER,)
-    assert informal.copied == (Role.PRACTITIONER,)
+    # "resolved within a week, either by the practitioner or by their Team Manager"
+    assert informal.responsible == (Role.TEAM_MANAGER, Role.PRACTITIONER)
+    assert informal.copied == ()
     assert informal.timescale == FIVE_WD
+    assert informal.raiser_sets_deadline  # "CPC to give a timescale"; 5 WD at most
 
 
 def test_nottingham_has_four_formal_stages_of_five_working_days(nottingham: Policy) -> None:

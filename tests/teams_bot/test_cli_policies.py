@@ -58,7 +58,8 @@ def test_policies_show_prints_nottinghams_ladder_and_rules(
     assert status == 0
     assert "[nottingham, seed 000]" in out
     assert "overall limit: 20 working days" in out
-    assert "informal  Informal: practitioner and team manager: team_manager, 5 working days" in out
+    informal = "informal  Informal: practitioner and team manager: team_manager, practitioner"
+    assert informal in out
     assert "4         Director of Children's Integrated Services: director, 5 working days" in out
     assert "5         Legal advice; consider referral to the Corporate Director" in out
     assert "no response by the deadline: offer escalation" in out
@@ -130,7 +131,7 @@ def bad_copy(tmp_path: Path, old: str, new: str) -> Path:
         (
             'responsible = ["team_manager"]',
             'responsible = ["team_mgr"]',
-            "processes[0].informal.responsible",
+            "processes[0].stages[0].responsible",
             "unknown role 'team_mgr'",
         ),
         (

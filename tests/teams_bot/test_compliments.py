@@ -51,7 +51,8 @@ async def _owed(walk: Walk) -> list[str]:
 
 
 async def test_a_compliment_reaches_the_practitioner_and_team_manager_once(tmp_path: Path) -> None:
-    async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
+    # Seed 001: "send a notification to the responsible practitioner and team manager".
+    async with running_bot(tmp_path, "cpc-standard", MONDAY) as walk:
         sent, data = await _send(walk)
         assert "A compliment for good practice" in text_of(sent)
         assert "Patti Fernandez" in text_of(sent)

@@ -38,7 +38,10 @@ async def respond(walk: Walk, who: str, ref: str) -> None:
 async def open_four_disputes(walk: Walk) -> None:
     """1: stage 1 open; 2: informal; 3: withdrawn; 4: stage 2 open, two children."""
     await walk.raise_dispute("alex")
-    await walk.raise_dispute("alex", stage="informal", child_1_local_id="AV-200001")
+    patti = await walk.person_id("patti")  # seed 000: the practitioner or TM answers informally
+    await walk.raise_dispute(
+        "alex", stage="informal", child_1_local_id="AV-200001", practitioner=patti
+    )
     await walk.raise_dispute("alex", child_1_local_id="AV-300001")
     await walk.act("alex", reference(3), "drp.withdraw", withdraw_reason="Raised in error.")
     await walk.raise_dispute(
@@ -85,7 +88,8 @@ async def test_monitor_here_fills_the_channel_with_one_card_per_open_formal_disp
 async def test_a_dispute_reaching_its_first_formal_stage_later_appears(tmp_path: Path) -> None:
     async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
         await walk.monitor_here()
-        await walk.raise_dispute("alex", stage="informal")
+        patti = await walk.person_id("patti")
+        await walk.raise_dispute("alex", stage="informal", practitioner=patti)
         await respond(walk, "megan", reference(1))
         assert walk.board_cards(reference(1)) == []
 

@@ -46,9 +46,17 @@ def verbs_of(card: dict[str, object]) -> set[str]:
     return moving_verbs(card)
 
 
-async def escalate(walk: Walk, reason: str = "Not resolved.") -> None:
+CONSULTED = {"3": "Quinn Specimen (Principal Manager)", "5": "Quinn Specimen; the Director"}
+
+
+async def escalate(walk: Walk, reason: str = "Not resolved.", to: str = "") -> None:
+    """Seed 000: stage 3 and legal advice (5) follow consulting the Principal Manager (and,
+    for 5, the Director); the chair records whom."""
     walk.clock.advance(hours=1)
-    await walk.act("alex", REF, "drp.escalate", escalate_reason=reason, updated_concerns="-")
+    inputs = {"escalate_reason": reason, "updated_concerns": "-"}
+    if to in CONSULTED:
+        inputs["escalate_consulted"] = CONSULTED[to]
+    await walk.act("alex", REF, "drp.escalate", **inputs)
 
 
 async def climb(walk: Walk, to: str) -> None:
@@ -56,7 +64,7 @@ async def climb(walk: Walk, to: str) -> None:
     await walk.raise_dispute("alex", practitioner=await walk.person_id("patti"))
     for stage in ("1", "2", "3", "4")[: int(to) - 1]:
         await respond(walk, stage)
-        await escalate(walk)
+        await escalate(walk, to=str(int(stage) + 1))
 
 
 @pytest.mark.parametrize("stage", ["1", "2", "3", "4"])
@@ -105,7 +113,8 @@ async def test_nottingham_informal_discussion_resolved_and_never_on_the_board(
         patti = await walk.person_id("patti")
         await walk.raise_dispute("alex", stage="informal", practitioner=patti)
         assert "Informal" in text_of(walk.dispute_card("megan", REF).card)
-        assert walk.notices("patti", REF), "the practitioner is copied on the informal stage"
+        # "resolved within a week, either by the practitioner or by their Team Manager"
+        assert "drp.respond" in moving_verbs(walk.dispute_card("patti", REF).card)
         await respond(walk, "informal", "Visit booked for Wednesday.")
         await walk.act("alex", REF, "drp.resolve", resolve_comments="Visit done.")
 
@@ -118,7 +127,9 @@ async def test_nottingham_informal_stage_not_resolved_goes_formal_at_stage_1(
 ) -> None:
     async with running_bot(tmp_path, "nottingham", MONDAY) as walk:
         await walk.monitor_here()
-        await walk.raise_dispute("alex", stage="informal")
+        await walk.raise_dispute(
+            "alex", stage="informal", practitioner=await walk.person_id("patti")
+        )
         await respond(walk, "informal", "We cannot do it this week.")
         await escalate(walk, "No satisfactory resolution within the week.")
 
@@ -131,7 +142,7 @@ async def test_nottingham_escalated_to_legal_advice_and_concluded(tmp_path: Path
         await walk.monitor_here()
         await climb(walk, "4")
         await respond(walk, "4", "The Director asks for a meeting; no agreement reached.")
-        await escalate(walk, "No satisfactory resolution at stage 4.")
+        await escalate(walk, "No satisfactory resolution at stage 4.", to="5")
 
         chair = walk.dispute_card("alex", REF).card
         assert "Legal advice" in text_of(chair)

@@ -53,7 +53,8 @@ async def test_stage_deadline_across_christmas_reminds_the_working_day_before_an
             ("Tue 29 Dec 08:30", "megan", "reminder", "due_next_working_day"),
             ("Wed 30 Dec 08:30", "megan", "reminder", "due_today"),
         ]
-        overdue = named(walk, at(await walk.sent("dispute_card", "notice")))[1:]
+        sent = named(walk, at(await walk.sent("dispute_card", "notice")))
+        overdue = [row for row in sent if row[3] != "raised"]  # megan's card, quinn's copy
         assert sorted(overdue) == [
             ("Thu 31 Dec 00:00", "alex", "notice", "overdue"),
             ("Thu 31 Dec 00:00", "megan", "dispute_card", "overdue"),
@@ -350,7 +351,7 @@ async def test_a_scheduler_down_past_the_deadline_sends_the_overdue_notice_not_s
         await walk.deliver()
         assert (tick.overdue, tick.escalated) == (1, 0)
         assert await walk.sent("reminder") == []  # "due today" on 30 Dec would now be wrong
-        notices = named(walk, at(await walk.sent("notice")))
+        notices = [row for row in named(walk, at(await walk.sent("notice"))) if row[3] != "raised"]
         assert notices == [("Mon 04 Jan 09:00", "alex", "notice", "overdue")]
 
 
