@@ -7,7 +7,7 @@ from datetime import datetime
 from cards import elements as el
 from cards.elements import Json
 from cards.text import escape, format_due, format_instant, plain
-from cards.views import deadline, rag, stage_label
+from cards.views import deadline, overall_limit_facts, rag, stage_label
 from drp.calendar import WorkingDayCalendar
 from drp.model import Dispute, Outcome
 from drp.policy import Policy
@@ -47,6 +47,7 @@ def monitoring_card(
         ("Status", escape(dispute.status.label)),
     ]
     facts += _open_facts(dispute, owner_role_label) if dispute.is_open else _closed_facts(dispute)
+    facts += overall_limit_facts(dispute, now, calendar)
     body = [
         el.column_set([el.column([head]), el.column([badge], "auto")]),
         el.text_block(escape(policy.name), subtle=True, spacing="none"),

@@ -20,7 +20,15 @@ from cards.history import conference_date, history_facts, latest_response, writt
 from cards.permissions import options
 from cards.text import escape, format_date, format_due, format_instant, plain, shorten
 from cards.verbs import KeyFactory, Verb, new_key
-from cards.views import RAG, DisputeView, Viewer, deadline, rag, stage_label
+from cards.views import (
+    RAG,
+    DisputeView,
+    Viewer,
+    deadline,
+    overall_limit_facts,
+    rag,
+    stage_label,
+)
 from drp.calendar import WorkingDayCalendar
 from drp.events import EventKind
 from drp.model import Child, Concern, Dispute, Outcome
@@ -111,6 +119,7 @@ def _header(render: DisputeRender) -> Json:
         ("Stage", escape(stage_label(policy, dispute))),
         ("Team", plain(render.view.team_title or dispute.team)),
         ("Raised", _raised(render)),
+        *overall_limit_facts(dispute, render.now, render.calendar),
     ]
     subtitle = f"{policy.name} · {render.process.title}"
     return el.container(

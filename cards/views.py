@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from cards.text import format_due
 from drp.calendar import WorkingDayCalendar
 from drp.events import Event
 from drp.model import SYSTEM, Dispute, Status
@@ -91,12 +92,24 @@ def rag(dispute: Dispute, now: datetime, calendar: WorkingDayCalendar) -> RAG | 
     """Red once overdue, amber when due within one working day, green otherwise; None if closed."""
     if not dispute.is_open:
         return None
-    due = deadline(dispute)
-    if due is None:
-        return RAG.GREEN
-    if calendar.is_overdue(due, now):
+    # The overall limit is a deadline too: amber the working day before, red once past.
+    found = [d for d in (deadline(dispute), dispute.overall_due_at) if d is not None]
+    if any(calendar.is_overdue(due, now) for due in found):
         return RAG.RED
-    return RAG.AMBER if calendar.due_within(due, now, _AMBER_WINDOW) else RAG.GREEN
+    if any(calendar.due_within(due, now, _AMBER_WINDOW) for due in found):
+        return RAG.AMBER
+    return RAG.GREEN
+
+
+def overall_limit_facts(
+    dispute: Dispute, now: datetime, calendar: WorkingDayCalendar
+) -> list[tuple[str, str]]:
+    """The overall limit of an open formal dispute, as a card fact ("passed" once it is)."""
+    due = dispute.overall_due_at
+    if not dispute.is_open or due is None:
+        return []
+    passed = " (passed)" if calendar.is_overdue(due, now) else ""
+    return [("Overall limit", f"{format_due(due)}{passed}")]
 
 
 def step_label(process: Process, key: str) -> str:

@@ -50,7 +50,7 @@ from drp.events import (
 )
 from drp.model import MAX_SHORT_TEXT, SYSTEM, Dispute, Outcome, Status
 from drp.policy import ExtensionRule, FinalStep, Process, Stage
-from drp.stage_entry import enter_final, escalation_target, route, stage_due
+from drp.stage_entry import capped, enter_final, escalation_target, route, stage_due
 
 __all__ = [
     "TRANSITIONS",
@@ -130,7 +130,9 @@ def _extend(dispute: Dispute, command: Extend, ctx: Context) -> Change:
     work = check.text("agreed_work", command.agreed_work)
     rule = ctx.policy.extension
     assert rule is not None  # guarded by _extension_left
-    due = extension_due(rule, command, ctx)
+    due = capped(
+        extension_due(rule, command, ctx), dispute.overall_due_at, process_of(dispute, ctx)
+    )
     extended = replace(
         dispute,
         status=Status.AWAITING_RESPONSE,

@@ -127,6 +127,8 @@ class Process:
     informal: Stage | None = None
     final_step: FinalStep | None = None
     overall_limit: Timescale | None = None
+    # A stage's deadline (or an extension's) never runs past the overall limit; False: it may.
+    overall_limit_caps_stages: bool = False
     bypass: bool = False
     # The form asks the date of the child protection conference (seed 002).
     conference_date: bool = False

@@ -182,6 +182,7 @@ class _Builder:
             informal=informal,
             final_step=self._final(doc.final_step, f"{path}.final_step", len(stages) + 1),
             overall_limit=_timescale(doc.overall_limit),
+            overall_limit_caps_stages=doc.overall_limit_caps_stages,
             bypass=doc.bypass,
             conference_date=doc.conference_date,
             auto_escalate=doc.auto_escalate,

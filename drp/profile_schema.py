@@ -271,6 +271,12 @@ class ProcessDoc(Table):
         "20 working days",
         default=None,
     )
+    overall_limit_caps_stages: Flag = field(
+        "A stage's deadline (or an extension's) is brought forward to the overall limit where "
+        "it would run past it; `false`: it may run past (the limit is still tracked).",
+        True,
+        default=False,
+    )
     bypass: Flag = field(
         "The raiser may skip stages when escalating (and open at any stage they may open).",
         True,

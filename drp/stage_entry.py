@@ -32,6 +32,13 @@ def stage_due(stage: Stage, at: datetime, requested: date | None, ctx: Context) 
     return due
 
 
+def capped(due: datetime, overall: datetime | None, process: Process) -> datetime:
+    """The deadline, brought forward to the overall limit where the profile caps stages by it."""
+    if process.overall_limit_caps_stages and overall is not None and due > overall:
+        return overall
+    return due
+
+
 def enter(
     dispute: Dispute,
     stage: Stage,
@@ -60,7 +67,7 @@ def enter(
         owners=owners,
         approvers=(),
         deciders=tuple(d for d in deciders if d != dispute.raised_by) if stage.deciders else (),
-        due_at=stage_due(stage, at, due, ctx),
+        due_at=capped(stage_due(stage, at, due, ctx), overall, process),
         review_due_at=None,
         overall_due_at=overall,
         formal_started_at=at if starts_formal else dispute.formal_started_at,

@@ -21,6 +21,7 @@ from store.schema import (
     AWAITING_RESPONSE,
     AWAITING_REVIEW,
     DECIDER,
+    IS_OPEN,
     dispute_owners,
     dispute_people,
     disputes,
@@ -81,8 +82,11 @@ class Schedule(Disputes):
                 found[str(reference)] = _aware(at)
         return found
 
-    async def digest_people(self, now: datetime) -> list[str]:
-        """Everyone who owes a response, a review or an agreement, or whose dispute is overdue."""
+    async def digest_people(
+        self, now: datetime, overall_until: datetime | None = None
+    ) -> list[str]:
+        """Everyone who owes a response, a review or an agreement, or whose dispute is overdue
+        or near or past its overall limit (by ``overall_until``)."""
         owners = (
             select(dispute_owners.c.person_id.label("person"))
             .join(disputes, disputes.c.reference == dispute_owners.c.reference)
@@ -94,9 +98,18 @@ class Schedule(Disputes):
         chasing = select(disputes.c.raised_by.label("person")).where(
             AWAITING_RESPONSE & (disputes.c.due_at < now)
         )
-        everyone = union(owners, reviewers, deciders, approvers, chasing).subquery()
+        limit = disputes.c.overall_due_at
+        near = IS_OPEN & limit.is_not(None) & (limit <= (overall_until or now))
+        overall = select(disputes.c.raised_by.label("person")).where(near)
+        everyone = union(owners, reviewers, deciders, approvers, chasing, overall).subquery()
         statement = select(everyone.c.person).order_by(everyone.c.person)
         return [str(p) for p in (await self._conn.execute(statement)).scalars() if p]
+
+    async def near_overall_limit(self, until: datetime) -> list[Dispute]:
+        """Open disputes whose overall limit ends by ``until`` (or has passed), oldest first."""
+        due = disputes.c.overall_due_at
+        where = IS_OPEN & due.is_not(None) & (due <= until)
+        return await self._load(select(disputes).where(where).order_by(due, disputes.c.reference))
 
     async def owed(self, keys: Iterable[str]) -> set[str]:
         """Which of these dedupe keys the outbox already holds (sent, pending or failed)."""

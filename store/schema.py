@@ -126,6 +126,8 @@ def _partial(name: str, *columns: ColumnElement[object], where: ColumnElement[bo
 
 _partial("ix_disputes_open_raiser", disputes.c.raised_by, disputes.c.status, where=IS_OPEN)
 _partial("ix_disputes_open_team", disputes.c.team, where=IS_OPEN)
+# Open disputes by their overall limit: the digest's "near or past the overall limit".
+_partial("ix_disputes_overall_due", disputes.c.overall_due_at, where=IS_OPEN)
 _partial("ix_disputes_response_due", disputes.c.due_at, where=AWAITING_RESPONSE)
 _partial("ix_disputes_review_due", disputes.c.review_due_at, where=AWAITING_REVIEW)
 # The final step's own deadline (issue 15): few rows, but a sweep must not scan the open ones.

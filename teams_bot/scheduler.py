@@ -45,9 +45,10 @@ from drp.deadlines import (
 from drp.errors import DrpError
 from drp.machine import Context, Decision, decide
 from drp.model import Actor, Dispute, Status
+from drp.roles import Role
 from store.errors import StaleVersion, StoreError
 from store.store import Store, Transaction
-from teams_bot.delivery.notices import AUTO_ESCALATION_REASON
+from teams_bot.delivery.notices import AUTO_ESCALATION_REASON, overall_limit_window
 from teams_bot.logs import report_incident
 from teams_bot.notifier import Notifier
 from teams_bot.outbox_kinds import Origin, OutboxWriter
@@ -327,7 +328,12 @@ class Scheduler:
         at = self._digest_instant(today)
         if at is None or not at <= now < at + DIGEST_GRACE:
             return 0  # a bot down all morning waits for the next working day's digest
-        people = await tx.schedule.digest_people(now)
+        until = overall_limit_window(now, self.ctx)
+        people = await tx.schedule.digest_people(now, until)
+        if await tx.schedule.near_overall_limit(until):
+            # Issue 14.3: the chairs' service manager hears of every dispute near or past it.
+            overseers = await tx.directory.holders(Role.CHAIRS_SERVICE_MANAGER)
+            people = sorted({*people, *(p.id for p in overseers)})
         origin = await self._default_origin(tx)
         return await notifier.digests(people, today, origin, at)
 

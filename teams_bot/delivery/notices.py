@@ -20,6 +20,8 @@ from drp.deadlines import Occasion, deadline_for
 from drp.machine import Context
 from drp.model import Dispute, Status
 from drp.policy import Stage
+from drp.roles import Role
+from drp.timescale import Timescale, TimeUnit
 from store.rows import Person
 from store.store import Transaction
 from teams_bot.outbox_kinds import REFRESH_RECIPIENT, LeaverFlag, MonitoringNote
@@ -135,6 +137,7 @@ async def digest_card(
     owed += await tx.disputes.awaiting_review_for(person_id)
     raised = await tx.disputes.open_for_raiser(person_id)
     owed += [d for d in raised if d.status == Status.AWAITING_RESPONSE and _late(d, now)]
+    owed += await near_overall_limit(tx, person_id, raised, now, ctx)
     unique = list({d.reference: d for d in owed}.values())
     if not unique:
         return None
@@ -143,6 +146,24 @@ async def digest_card(
     late = sum(1 for r in rows if r.rag == RAG.RED)
     title = f"DRP digest for {format_date(day)}: {len(rows)} for you, {late} overdue"
     return dispute_list_card(title, rows, keys)
+
+
+def overall_limit_window(now: datetime, ctx: Context) -> datetime:
+    """Overall limits ending by then are near (amber: within a working day) or past."""
+    return ctx.calendar.due(now, Timescale(1, TimeUnit.WORKING_DAYS))
+
+
+async def near_overall_limit(
+    tx: Transaction, person_id: str, raised: list[Dispute], now: datetime, ctx: Context
+) -> list[Dispute]:
+    """Issue 14.3: the chair's disputes near or past their overall limit; for the chairs'
+    service manager, every such dispute."""
+    until = overall_limit_window(now, ctx)
+    found = [d for d in raised if d.overall_due_at is not None and d.overall_due_at <= until]
+    person = await tx.directory.person(person_id)
+    if person is not None and person.has_role(Role.CHAIRS_SERVICE_MANAGER):
+        found += await tx.schedule.near_overall_limit(until)
+    return found
 
 
 def _late(dispute: Dispute, now: datetime) -> bool:

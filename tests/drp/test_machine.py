@@ -237,7 +237,7 @@ def test_nottingham_escalated_step_by_step_to_legal_advice_then_concluded() -> N
     assert trail.dispute.due_at == end_of(2027, 1, 15)
     trail.do(Respond(HEAD_OF_SERVICE, london(2027, 1, 14, 12), "Resources reviewed."))
     trail.do(Escalate(CHAIR, london(2027, 1, 15, 10), "No change", owners=(DIRECTOR.id,)))
-    assert trail.dispute.due_at == end_of(2027, 1, 22)
+    assert trail.dispute.due_at == end_of(2027, 1, 21)  # capped: the 20 working days end
     trail.do(Respond(DIRECTOR, london(2027, 1, 21, 12), "Cannot fund this year."))
     trail.refuses(Conclude(CHAIR, london(2027, 1, 22, 9), "Closing"), CommandRejected)
     late = london(2027, 1, 22, 10)
@@ -1157,3 +1157,19 @@ def test_seed_003_newham_evidence_that_will_close_the_dispute_is_required() -> N
     command = raise_command(concern=concern("statutory", evidence=""))
     with pytest.raises(InvalidInput, match="evidence"):
         Trail.open("newham", command)
+
+
+@pytest.mark.parametrize(("profile", "caps"), [("nottingham", True), ("newham", False)])
+def test_the_overall_limit_caps_stage_deadlines_where_the_profile_says(
+    profile: str, caps: bool
+) -> None:
+    trail = opened(profile)
+    respond(trail, london(2026, 12, 21, 12))
+    overall = trail.dispute.overall_due_at
+    assert overall is not None
+    late = overall - timedelta(days=2)
+    owners = owners_for(trail.policy, "2")
+    trail.do(Escalate(CHAIR, late, "Not resolved", owners=owners))
+    assert (trail.dispute.due_at == overall) is caps
+    assert trail.dispute.due_at is not None
+    assert trail.dispute.due_at >= overall

@@ -309,9 +309,10 @@ async def test_two_deliverers_on_postgres_never_send_a_row_twice(
             await other_store.close()
 
         rows = await walk.rows()
-        assert len(rows) == 24  # a card for Megan and a refresh per dispute
+        # a card for Megan, a copy for the Principal Manager (seed 000) and a refresh per dispute
+        assert len(rows) == 36
         assert all(r.sent_at is not None and r.attempts == 1 for r in rows)
-        assert sum(claimed.values()) == 24
+        assert sum(claimed.values()) == 36
         assert all(claimed.values()), claimed  # both replicas did work
         cards = dispute_cards(walk, "megan")
         references = sorted(text_of(card).split("DRP-")[1][:11] for _, _, card in cards)
