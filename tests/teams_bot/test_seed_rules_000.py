@@ -5,14 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from tests.teams_bot.bot_harness import (
-    LONDON,
-    action,
-    moving_verbs,
-    running_bot,
-    text_of,
-    verbs,
-)
+from tests.support.cards import action, moving_verbs, text_of, verbs
+from tests.teams_bot.bot_harness import LONDON, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
 REF = "DRP-2026-000001"
