@@ -20,7 +20,9 @@ from tests.teams_bot.bot_harness import CHILD, LONDON
 from tests.teams_bot.partners_scene import REF, TAYLOR, Scene, stage_two
 
 pytestmark = pytest.mark.browser
-ANSWER = "Hillcrest will hold a professionals' meeting this week."
+AXE = Path(__file__).resolve().parents[2] / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+ANSWER = "Hillcrest will hold a professionals' meeting this week <script>alert(1)</script>"
 CONCERN = "The child protection plan has not progressed"
 
 
@@ -28,17 +30,30 @@ CONCERN = "The child protection plan has not progressed"
 async def chromium() -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
-    if not CHROMIUM.exists():
-        pytest.fail(f"missing {CHROMIUM}: run scripts/e2e-deps.sh")
+    if not CHROMIUM.exists() or not AXE.exists():
+        pytest.fail(f"missing {CHROMIUM} or {AXE}: run scripts/e2e-deps.sh")
     async with async_playwright() as playwright:
         with tempfile.TemporaryDirectory(prefix="drp-respond-") as profile:
             context = await playwright.chromium.launch_persistent_context(
-                profile, executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS)
+                profile,
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=list(CHROMIUM_ARGS),
+                bypass_csp=True,  # only so the test can inject axe-core; the page has no script
             )
             try:
                 yield context.pages[0] if context.pages else await context.new_page()
             finally:
                 await context.close()
+
+
+async def axe_violations(page: Any) -> list[tuple[str, str]]:
+    """axe-core's WCAG 2.2 AA violations on the page as shown: (rule, impact)."""
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA
+    )
+    return [(v["id"], v["impact"]) for v in result["violations"]]
 
 
 def assert_no_child(text: str) -> None:
@@ -75,14 +90,17 @@ async def test_an_email_only_partner_answers_stage_2_in_a_browser_and_the_chair_
             await page.goto(scene.link())
             assert "one-time code" in await page.content()
             assert_no_child(await page.content())
+            assert await axe_violations(page) == []
             await page.get_by_label("One-time code").fill(scene.code())
             await page.get_by_role("button", name="Continue").click()
+            assert await axe_violations(page) == []
             await page.get_by_label("Response (required)").fill(ANSWER)
             await page.get_by_label("Action 1").fill("Professionals' meeting")
             await page.get_by_label("Complete by").first.fill("2026-11-27")
             await page.get_by_role("button", name="Respond").click()
             await page.wait_for_selector("text=your answer is recorded")
-            assert ANSWER in await page.content()
+            assert "professionals' meeting" in await page.content()
+            assert await page.locator("main script").count() == 0, "typed markup stays text"
             await page.goto(scene.link())
             assert "This link has been used" in await page.content()
 
@@ -91,7 +109,7 @@ async def test_an_email_only_partner_answers_stage_2_in_a_browser_and_the_chair_
         patti = walk.dispute_card("patti", REF)
         assert patti.activity_id == patti_before.activity_id, "updated in place"
         assert patti.versions > patti_before.versions
-        assert ANSWER in text_of(patti.card)
+        assert "professionals' meeting this week" in text_of(patti.card)
         assert "Taylor Mockford" in text_of(patti.card)
 
 
