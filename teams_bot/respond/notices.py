@@ -65,8 +65,9 @@ def _by_channel(teams: Sender, kind: OutboxKind | None, partners: PartnerMail) -
     async def send(outlet: Outlet, message: OutboxMessage) -> SendResult:
         async with outlet.store.transaction(readonly=True) as tx:
             person = await tx.directory.person(message.recipient)
-            dispute = await tx.disputes.find(message.reference or "")
-        if person is None or not person.by_email:
+            partner = person is not None and person.by_email
+            dispute = await tx.disputes.find(message.reference or "") if partner else None
+        if person is None or not partner:
             return await teams(outlet, message)
         if kind is None:
             return SendResult(skipped="the morning digest is for Teams users")
