@@ -69,6 +69,7 @@ def test_the_csv_columns_never_change(report: QuarterlyReport) -> None:
         "category",
         "issue_type",
         "timeliness",
+        "review_timeliness",  # the chair's own reviews (seed 003: Newham's stages 2-4)
         "outcome",
         "compliments",
         "overdue_now",
