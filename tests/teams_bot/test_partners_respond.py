@@ -105,6 +105,9 @@ async def test_an_email_only_partner_answers_stage_2_in_a_browser_and_the_chair_
             assert "This link has been used" in await page.content()
 
         assert await walk.events(REF) == ["raised", "responded", "escalated", "responded"]
+        taylor = await audited(scene, await walk.person_id("taylor"))
+        assert ("respond_answered", "") in taylor
+        assert taylor[-1] == ("respond_refused", "used")
         await walk.deliver()
         patti = walk.dispute_card("patti", REF)
         assert patti.activity_id == patti_before.activity_id, "updated in place"
