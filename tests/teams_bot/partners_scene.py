@@ -67,13 +67,16 @@ class Scene:
 
 
 @asynccontextmanager
-async def stage_two(tmp_path: Path, *partners: str) -> AsyncIterator[Scene]:
-    """Patti's difference with Hillcrest, escalated to stage 2 (Taylor and Megan answer)."""
+async def stage_two(
+    tmp_path: Path, *partners: str, database_url: str = ""
+) -> AsyncIterator[Scene]:
+    """Patti's difference with Hillcrest, escalated to stage 2 (Taylor and Megan answer), on a
+    fresh SQLite file unless ``database_url`` names a migrated database."""
     async with local_smtp() as smtp:
         directory = partner_directory(tmp_path, *(partners or (TAYLOR,)))
         mailer = SmtpMailer(smtp.server())
         async with running_bot(
-            tmp_path, "city-hackney", MONDAY, mailer=mailer, directory=directory
+            tmp_path, "city-hackney", MONDAY, database_url, mailer=mailer, directory=directory
         ) as walk:
             await walk.monitor_here()
             await climb(walk, "2")

@@ -149,9 +149,9 @@ async def fetch(
 
 
 async def test_forged_locked_someone_elses_and_expired_links_are_refused_and_audited(
-    tmp_path: Path,
+    tmp_path: Path, database_url: str
 ) -> None:
-    async with stage_two(tmp_path, TAYLOR, MEGAN) as scene:
+    async with stage_two(tmp_path, TAYLOR, MEGAN, database_url=database_url) as scene:
         walk = scene.walk
         taylor, megan = await walk.person_id("taylor"), await walk.person_id("megan")
         jar = aiohttp.CookieJar(unsafe=True)
