@@ -30,11 +30,19 @@ class Occasion(StrEnum):
     REVIEW_DUE = "review_due"
     REVIEW_OVERDUE = "review_overdue"
     EXTENSION_ENDED = "extension_ended"
+    # Issue 14.3: the process's overall limit ends the next working day, or has passed.
+    OVERALL_LIMIT_NEAR = "overall_limit_near"
+    OVERALL_LIMIT_PASSED = "overall_limit_passed"
 
     @property
     def for_owner(self) -> bool:
         """Response reminders go to the stage's owners; the rest to the chair who raised it."""
         return self in {Occasion.DUE_NEXT_WORKING_DAY, Occasion.DUE_TODAY}
+
+    @property
+    def overall(self) -> bool:
+        """About the overall limit: the chair and the chairs' service manager are told."""
+        return self in {Occasion.OVERALL_LIMIT_NEAR, Occasion.OVERALL_LIMIT_PASSED}
 
 
 class Moment(StrEnum):
@@ -49,7 +57,13 @@ class Moment(StrEnum):
 Trigger = Moment | Occasion
 # Nothing to say once the deadline has passed: the overdue notice says it instead.
 _MOOT_AFTER_DEADLINE = frozenset(
-    {Moment.AMBER, Occasion.DUE_NEXT_WORKING_DAY, Occasion.DUE_TODAY, Occasion.REVIEW_DUE}
+    {
+        Moment.AMBER,
+        Occasion.DUE_NEXT_WORKING_DAY,
+        Occasion.DUE_TODAY,
+        Occasion.REVIEW_DUE,
+        Occasion.OVERALL_LIMIT_NEAR,
+    }
 )
 
 
@@ -92,7 +106,27 @@ def moments(dispute: Dispute, calendar: WorkingDayCalendar, morning: time) -> li
         found.append(
             Due(dispute.reference, Occasion.EXTENSION_ENDED, end + JUST_AFTER, end, dispute.stage)
         )
+    if dispute.is_open and dispute.overall_due_at is not None:
+        found += _overall(dispute, dispute.overall_due_at, calendar, morning)
     return found
+
+
+def _overall(
+    dispute: Dispute, limit: datetime, calendar: WorkingDayCalendar, morning: time
+) -> list[Due]:
+    """The overall limit as a deadline: amber and a notice the working day before, red and a
+    notice once past (issue 14.3)."""
+    before = previous_working_day(calendar, calendar.local_date(limit))
+
+    def at(what: Trigger, instant: datetime) -> Due:
+        return Due(dispute.reference, what, instant, limit, dispute.stage)
+
+    return [
+        at(Moment.AMBER, _start(calendar, before)),
+        at(Occasion.OVERALL_LIMIT_NEAR, morning_of(calendar, before, morning)),
+        at(Occasion.OVERALL_LIMIT_PASSED, limit + JUST_AFTER),
+        at(Moment.RED, limit + JUST_AFTER),
+    ]
 
 
 def _response(
@@ -178,6 +212,8 @@ def still_owed(
     deadline = deadline_for(dispute, occasion)
     if not _same(deadline, payload) or (occasion in _BEFORE and deadline and now > deadline):
         return False
+    if occasion.overall:
+        return dispute.is_open
     if occasion.for_owner:
         return dispute.status in _OWED and recipient in dispute.owners
     return dispute.status == Status.AWAITING_REVIEW and recipient == dispute.raised_by
@@ -190,6 +226,8 @@ _OWED = frozenset({Status.AWAITING_RESPONSE, Status.EXTERNAL})
 
 def deadline_for(dispute: Dispute, occasion: Occasion) -> datetime | None:
     """The response's deadline (the extension's end too), or the chair's review's."""
+    if occasion.overall:
+        return dispute.overall_due_at
     if occasion.for_owner or occasion == Occasion.EXTENSION_ENDED:
         return dispute.due_at
     return dispute.review_due_at

@@ -105,6 +105,14 @@ class Schedule(Disputes):
         statement = select(everyone.c.person).order_by(everyone.c.person)
         return [str(p) for p in (await self._conn.execute(statement)).scalars() if p]
 
+    async def overall_due(self, after: datetime | None, until: datetime) -> list[Dispute]:
+        """Open disputes whose overall limit ends in ``(after, until]`` (issue 14.3)."""
+        due = disputes.c.overall_due_at
+        where = IS_OPEN & due.is_not(None) & (due <= until)
+        if after is not None:
+            where = where & (due > after)
+        return await self._load(select(disputes).where(where).order_by(due, disputes.c.reference))
+
     async def near_overall_limit(self, until: datetime) -> list[Dispute]:
         """Open disputes whose overall limit ends by ``until`` (or has passed), oldest first."""
         due = disputes.c.overall_due_at

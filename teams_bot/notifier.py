@@ -13,6 +13,7 @@ from datetime import date, datetime
 from drp.deadlines import Due, Moment, Occasion, instant_key
 from drp.machine import Context, Decision
 from drp.model import Dispute
+from drp.roles import Role
 from drp.routing import Audience, mailbox_copies, notices
 from store.rows import OutboxMessage
 from store.store import Transaction
@@ -142,8 +143,15 @@ class Notifier:
     async def deadlines(self, found: Sequence[tuple[Due, Dispute, Origin]]) -> int:
         """Owe what deadline moments (not the overdue step itself) bring: refreshes that turn
         cards amber or red, reminders; returns how many were newly owed."""
+        overseers: tuple[str, ...] = ()
+        if any(isinstance(due.what, Occasion) and due.what.overall for due, _, _ in found):
+            # Issue 14.3: the chairs' service manager hears of the overall limit too.
+            holders = await self.tx.directory.holders(Role.CHAIRS_SERVICE_MANAGER)
+            overseers = tuple(p.id for p in holders)
         rows = [
-            row for due, dispute, origin in found for row in deadline_rows(due, dispute, origin)
+            row
+            for due, dispute, origin in found
+            for row in deadline_rows(due, dispute, origin, overseers)
         ]
         owed = await self.writer.already_owed([row.key for row in rows])
         count = 0
@@ -199,8 +207,11 @@ class Notifier:
             await self.writer.owe(Owed(person_id, OutboxKind.COMPLIMENT, key, payload, now))
 
 
-def deadline_rows(due: Due, dispute: Dispute, origin: Origin) -> list[Owed]:
-    """The rows one deadline moment owes: a refresh (amber, red) or reminders."""
+def deadline_rows(
+    due: Due, dispute: Dispute, origin: Origin, overseers: tuple[str, ...] = ()
+) -> list[Owed]:
+    """The rows one deadline moment owes: a refresh (amber, red) or reminders (about the
+    overall limit, to the chair and ``overseers`` too)."""
     ref = dispute.reference
     if isinstance(due.what, Moment):
         refresh = Refresh(dispute.version, origin, moment=due.what.value)
@@ -208,6 +219,8 @@ def deadline_rows(due: Due, dispute: Dispute, origin: Origin) -> list[Owed]:
     occasion: Occasion = due.what
     reminder = Reminder(occasion.value, due.stage, instant_key(due.deadline), origin)
     people = dispute.owners if occasion.for_owner else (dispute.raised_by,)
+    if occasion.overall:
+        people = tuple(dict.fromkeys((dispute.raised_by, *overseers)))
     return [
         Owed(person, OutboxKind.REMINDER, due.key(person), reminder, due.at, ref)
         for person in people

@@ -178,6 +178,7 @@ class Scheduler:
         after = since - JUST_AFTER if since is not None else None
         candidates = await schedule.responses_due(after, horizon, now)
         candidates += await schedule.reviews_due(after, horizon)
+        candidates += await schedule.overall_due(after, horizon)
         extension = self.ctx.policy.extension
         if extension is not None:
             start = (since or now - CATCH_UP) - extension_span(extension)

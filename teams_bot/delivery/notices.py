@@ -38,12 +38,16 @@ _TITLES = {
     Occasion.REVIEW_DUE: "Reminder: your review of a response is due today",
     Occasion.REVIEW_OVERDUE: "Your review of a response is overdue",
     Occasion.EXTENSION_ENDED: "The extension has ended: please review",
+    Occasion.OVERALL_LIMIT_NEAR: "The overall time limit ends the next working day",
+    Occasion.OVERALL_LIMIT_PASSED: "The overall time limit has passed",
 }
 _TEXTS = {
     Occasion.DUE_NEXT_WORKING_DAY: "{ref} needs your response by {due}.",
     Occasion.DUE_TODAY: "{ref} needs your response today, by {due}.",
     Occasion.REVIEW_DUE: "A response to {ref} is waiting for your review, due {due}.",
     Occasion.REVIEW_OVERDUE: "A response to {ref} was due for your review by {due}.",
+    Occasion.OVERALL_LIMIT_NEAR: "{ref} is still open; its overall time limit ends {due}.",
+    Occasion.OVERALL_LIMIT_PASSED: "{ref} is still open past its overall time limit ({due}).",
     Occasion.EXTENSION_ENDED: (
         "The further time agreed on {ref} ended {due}: resolve it or escalate it."
     ),
@@ -77,7 +81,7 @@ def reminder_card(dispute: Dispute, occasion: Occasion, ctx: Context, keys: KeyF
         _TITLES[occasion],
         _TEXTS[occasion].format(ref=dispute.reference, due=due),
         facts,
-        urgent=occasion == Occasion.REVIEW_OVERDUE,
+        urgent=occasion in {Occasion.REVIEW_OVERDUE, Occasion.OVERALL_LIMIT_PASSED},
         reference=dispute.reference,
         version=dispute.version,
         key_factory=keys,

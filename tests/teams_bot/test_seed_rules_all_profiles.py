@@ -89,3 +89,31 @@ async def test_the_digest_lists_disputes_near_or_past_the_overall_limit(tmp_path
         assert REF in told
         assert "Zara" not in told
         assert any(REF in t for t in digests("alex"))
+
+
+async def test_the_chair_and_chairs_service_manager_are_told_as_the_overall_limit_nears_and_passes(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, "newham", MONDAY) as walk:
+        await walk.monitor_here()
+        await walk.raise_dispute("alex", category="statutory", category_other="")
+        walk.clock.advance(hours=2)
+        await walk.act("megan", REF, "drp.respond", response="Plan agreed.")
+
+        def told(who: str, what: str) -> list[str]:
+            texts = [text_of(s.card) for s in walk.shown(who)]
+            return [t for t in texts if what in t and REF in t]
+
+        near, passed = "overall time limit ends the next working day", "time limit has passed"
+        await walk.sweep(datetime(2026, 12, 17, 8, 31, tzinfo=LONDON))
+        assert told("isaiah", near) == []
+        await walk.sweep(datetime(2026, 12, 18, 8, 31, tzinfo=LONDON))  # Fri; limit Mon 21 Dec
+        for who in ("alex", "isaiah"):
+            assert len(told(who, near)) == 1, who
+        assert told("megan", near) == []
+        await walk.sweep(datetime(2026, 12, 22, 0, 1, tzinfo=LONDON))
+        for who in ("alex", "isaiah"):
+            (notice,) = told(who, passed)
+            assert "Zara" not in notice
+        await walk.sweep(datetime(2026, 12, 22, 0, 31, tzinfo=LONDON))
+        assert len(told("isaiah", passed)) == 1, "told once"
