@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 COOKIE = "drp_respond"
 CODE_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=1)
+RESEND_AFTER = timedelta(minutes=1)  # a new code at most once a minute, whoever asks
 MAX_FAILURES = 3
 _FIELD = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _VERBS = frozenset(verb.value for verb in ACTION_VERBS)
@@ -65,8 +66,9 @@ class RespondPages:
         if self._session(request, link):
             return await self._card_page(request, link)
         now = self.deps.clock()
-        fresh = row is not None and now - row.code_sent_at < CODE_LIFETIME
-        if not fresh or request.query.get("resend") == "1":
+        age = now - row.code_sent_at if row is not None else CODE_LIFETIME
+        again = request.query.get("resend") == "1" and age >= RESEND_AFTER  # no mail-bombing
+        if age >= CODE_LIFETIME or again:
             await self._send_code(link, now)
         message = "We have e-mailed a one-time code to your address. Type it here."
         return self._code_page(request, message)

@@ -132,6 +132,10 @@ async def audited(scene: Scene, actor: str) -> list[tuple[str, str]]:
     ]
 
 
+def codes(scene: Scene, address: str) -> list[str]:
+    return [m.text for m in scene.mail_to(address) if "code" in str(m.message["Subject"])]
+
+
 async def fetch(
     client: aiohttp.ClientSession,
     url: str,
@@ -179,6 +183,11 @@ async def test_forged_locked_someone_elses_and_expired_links_are_refused_and_aud
 
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
             assert (await fetch(client, link))[0] == 200  # a code goes to Taylor
+            assert (await fetch(client, f"{link}?resend=1"))[0] == 200
+            assert len(codes(scene, TAYLOR)) == 1, "no second code within the minute"
+            walk.clock.advance(minutes=2)
+            assert (await fetch(client, f"{link}?resend=1"))[0] == 200
+            assert len(codes(scene, TAYLOR)) == 2
             right = scene.code(TAYLOR)
             wrong = "000000" if right != "000000" else "111111"
             statuses = [
@@ -195,6 +204,7 @@ async def test_forged_locked_someone_elses_and_expired_links_are_refused_and_aud
 
         assert await walk.events(REF) == ["raised", "responded", "escalated"], "nothing changed"
         assert await audited(scene, taylor) == [
+            ("respond_code_sent", ""),
             ("respond_code_sent", ""),
             ("respond_code_wrong", "1"),
             ("respond_code_wrong", "2"),
