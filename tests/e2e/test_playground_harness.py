@@ -46,10 +46,13 @@ async def test_action_execute_returns_the_new_card_in_the_invoke_response(
 
 
 async def test_proactive_message_and_in_place_update_reach_the_user(
-    echo_playground: Playground,
+    echo_bot: RunningEchoBot, echo_playground: Playground
 ) -> None:
     sent = await echo_playground.send_text("card")
     card = await echo_playground.wait_for_message(card_containing("Echo card"), after=sent.mark)
+    # The chat shows the card before the bot has the connector's answer (under load): the update
+    # must name the card, not whatever the bot sent before.
+    await echo_bot.bot.wait_recorded(card.conversation_id, card.message_id)
 
     await echo_playground.send_text("proactive")
 

@@ -9,6 +9,7 @@ answered with a new card inside the invoke response. An installation adds a welc
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -88,7 +89,18 @@ class EchoBot(ActivityHandler):
         self.app_id = app_id
         self.references: dict[str, ConversationReference] = {}
         self.last_sent: dict[str, str] = {}
+        self._recorded = asyncio.Condition()
         self.created_conversations: list[str] = []
+
+    async def wait_recorded(
+        self, conversation_id: str, message_id: str, within: float = 10
+    ) -> None:
+        """Until the bot has recorded ``message_id`` as its last in the conversation: the chat can
+        show a message before the connector's answer (with its id) is back at the bot."""
+        async with asyncio.timeout(within), self._recorded:
+            await self._recorded.wait_for(
+                lambda: self.last_sent.get(conversation_id) == message_id
+            )
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         reference = TurnContext.get_conversation_reference(turn_context.activity)
@@ -132,7 +144,9 @@ class EchoBot(ActivityHandler):
     async def _send(self, turn_context: TurnContext, activity: Activity) -> None:
         response = await turn_context.send_activity(activity)
         if response is not None and response.id:
-            self.last_sent[turn_context.activity.conversation.id] = response.id
+            async with self._recorded:
+                self.last_sent[turn_context.activity.conversation.id] = response.id
+                self._recorded.notify_all()
 
     async def _proactive(self, conversation_id: str) -> None:
         previous = self.last_sent.get(conversation_id)
