@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -166,7 +166,7 @@ class RaiseFlow:
         command = Raise(
             actor=Actor(person.id, role),
             at=now,
-            reference=await tx.disputes.next_reference(now.year),
+            reference=_stand_in(now.year),
             process=process.key,
             stage=stage.key,
             children=form.children,
@@ -185,9 +185,14 @@ class RaiseFlow:
             consulted=form.consulted,
         )
         try:
-            return raise_dispute(command, self.ctx)
+            raise_dispute(command, self.ctx)
         except (InvalidInput, NotPermitted) as problem:
             return _form_errors(problem, self.ctx.policy.roles.titles(stage.responsible))
+        # The year's next reference only once the domain has accepted the raise: a refused form
+        # commits its transaction (the refusal is kept), and a number taken for it would leave a
+        # gap in the year's references.
+        reference = await tx.disputes.next_reference(now.year)
+        return raise_dispute(replace(command, reference=reference), self.ctx)
 
     async def _record(
         self,
@@ -297,3 +302,8 @@ def _form_errors(problem: InvalidInput | NotPermitted, responders: str) -> dict[
     if problem.field == "approver":
         return {"stage": problem.reason}
     return {input_id_for(problem.field): problem.reason}
+
+
+def _stand_in(year: int) -> str:
+    """A well-formed reference for trying a raise before the real one is allocated."""
+    return f"DRP-{year:04d}-000000"

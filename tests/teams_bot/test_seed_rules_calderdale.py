@@ -91,6 +91,24 @@ async def test_calderdale_form_has_the_date_of_the_child_protection_conference(
             assert "Mon 16 Nov 2026" in text_of(card), who
 
 
+async def test_a_raise_the_domain_refuses_takes_no_reference_number(tmp_path: Path) -> None:
+    """References are gap-free: a form refused by the domain (here the conference date it
+    requires) commits its refusal but not a number; the next raise is the year's first."""
+    async with running_bot(tmp_path, "calderdale", MONDAY) as walk:
+        patti = await walk.person_id("patti")
+        for _ in range(2):
+            refused = await walk.raise_dispute(
+                "alex", practitioner=patti, consulted=LINE_MANAGER, conference_date=""
+            )
+            assert "is required" in text_of(refused)
+        await walk.raise_dispute(
+            "alex", practitioner=patti, consulted=LINE_MANAGER, conference_date="2026-11-16"
+        )
+        async with walk.bot.store.transaction() as tx:
+            (raised,) = await tx.disputes.open_all()
+        assert raised.reference == "DRP-2026-000001"
+
+
 async def test_calderdale_stage_2_is_answered_by_the_next_tier_or_the_designated_cp_lead(
     tmp_path: Path,
 ) -> None:
