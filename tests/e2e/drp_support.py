@@ -3,6 +3,7 @@ read the way a person reads them (text, facts, buttons)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -57,3 +58,15 @@ async def serve_drp_bot(
             yield RunningDrpBot(bot, f"{base}/api/messages", clock)
     finally:
         await store.close()
+
+
+async def delivered(drp_bot: RunningDrpBot, within: float = 60.0) -> None:
+    """Wait until the background deliverer owes nothing due now (each row sent or given up),
+    so that no send is in flight when the Playground it talks to stops."""
+    async with asyncio.timeout(within):
+        while True:
+            async with drp_bot.bot.store.transaction(readonly=True) as tx:
+                owed, _ = await tx.outbox.backlog(drp_bot.clock())
+            if owed == 0:
+                return
+            await asyncio.sleep(0.2)  # the deliverer runs in the background: poll the store

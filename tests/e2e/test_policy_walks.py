@@ -19,7 +19,7 @@ from drp.policy import Policy, load_policy
 from store.demo import demo_directory_text
 from store.directory_file import parse_directory
 from teams_bot.demo_cast import Cast, Player, cast_of
-from tests.e2e.drp_support import FORM, WALK_START, RunningDrpBot, serve_drp_bot
+from tests.e2e.drp_support import FORM, WALK_START, RunningDrpBot, delivered, serve_drp_bot
 from tests.support.cards import action, reference_of, summary, text_of, verbs, walk_nodes
 from tests.support.playground import Json, Playground, StartPlayground, demo_config
 
@@ -194,7 +194,10 @@ def _first_choice(card: Json, input_id: str) -> str:
 
 
 @pytest.fixture(params=POLICIES)
-async def running(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[RunningDrpBot]:
+async def running(
+    request: pytest.FixtureRequest, tmp_path: Path, start_playground: StartPlayground
+) -> AsyncIterator[RunningDrpBot]:
+    # Asks for start_playground so that the Playgrounds stop after the bot, not under its sends.
     async with serve_drp_bot(tmp_path / "drp.sqlite3", request.param) as bot:
         yield bot
 
@@ -233,4 +236,5 @@ async def test_the_readme_walk_holds_for_the_first_two_stages_of_every_policy(
         card = await walk.gets_card(player, "drp.respond", mark)
         assert "Not resolved." in text_of(card)
 
+    await delivered(running)
     pg.assert_no_connector_errors()
