@@ -3,8 +3,12 @@ whose people act in it, and compliments: what the records and report tests read.
 
 from __future__ import annotations
 
+import asyncio
+import os
 from datetime import datetime
 from pathlib import Path
+
+import pytest
 
 from drp.calendar import LONDON
 from drp.roles import Role
@@ -106,3 +110,19 @@ async def seeded_store(path: Path) -> tuple[Store, dict[str, str], dict[str, Sto
         await tx.compliments.add(people.iro, pat, tom, "Good", at=FEB.replace(year=2025))
         await tx.compliments.acknowledge(first, pat, FEB.replace(day=4))
     return store, ids, stories
+
+
+def seeded_cli_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The seeded records database under Newham for ``drp-bot`` commands run in-process: no
+    DRP_ variable from the caller's environment, no .env file; its URL."""
+    for name in [n for n in os.environ if n.startswith("DRP_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no .env file here
+    monkeypatch.setenv("DRP_POLICY", "newham")
+
+    async def seed() -> None:
+        store, _, _ = await seeded_store(tmp_path)
+        await store.close()
+
+    asyncio.run(seed())
+    return f"sqlite+aiosqlite:///{tmp_path / 'records.sqlite3'}"

@@ -19,7 +19,7 @@ from exports.audit_trail import CSV_COLUMNS, TrailRow, trail_csv
 from store.store import Store
 from teams_bot.cli import main
 from teams_bot.compliment_views import ComplimentText
-from tests.teams_bot.records_seed import seeded_store
+from tests.teams_bot.records_seed import seeded_cli_url
 
 NOW = "2026-04-01T12:00:00+01:00"
 CSM = "cat.csm@council.example"
@@ -27,17 +27,7 @@ CSM = "cat.csm@council.example"
 
 @pytest.fixture
 def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    for name in [n for n in os.environ if n.startswith("DRP_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)  # no .env file here
-    monkeypatch.setenv("DRP_POLICY", "newham")
-
-    async def seed() -> None:
-        store, _, _ = await seeded_store(tmp_path)
-        await store.close()
-
-    asyncio.run(seed())
-    return f"sqlite+aiosqlite:///{tmp_path / 'records.sqlite3'}"
+    return seeded_cli_url(tmp_path, monkeypatch)
 
 
 def _rows(url: str, sql: str) -> list[tuple[Any, ...]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -14,24 +13,14 @@ import pytest
 from exports.report_csv import CSV_COLUMNS
 from store.store import Store
 from teams_bot.cli import main
-from tests.teams_bot.records_seed import seeded_store
+from tests.teams_bot.records_seed import seeded_cli_url
 
 NOW = "2026-04-01T12:00:00+01:00"
 
 
 @pytest.fixture
 def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    for name in [n for n in os.environ if n.startswith("DRP_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)  # no .env file here
-    monkeypatch.setenv("DRP_POLICY", "newham")
-
-    async def seed() -> None:
-        store, _, _ = await seeded_store(tmp_path)
-        await store.close()
-
-    asyncio.run(seed())
-    return f"sqlite+aiosqlite:///{tmp_path / 'records.sqlite3'}"
+    return seeded_cli_url(tmp_path, monkeypatch)
 
 
 def _audit(url: str) -> list[tuple[str, str, str | None, dict]]:
