@@ -1,12 +1,24 @@
 # The two set-up commands are `make run` and `make test`; both work on a fresh machine.
-PYTHON ?= python3
+# The venv's interpreter: the first Python >= 3.12 on the machine (scripts/python.sh says what it
+# tried and falls back to python3, saying what that leaves out); `make PYTHON=...` overrides it.
+# (Looked up once, on first use: `make lint` on a built venv never runs it.)
+ifeq ($(origin PYTHON),undefined)
+PYTHON = $(eval PYTHON := $(shell bash scripts/python.sh))$(PYTHON)
+endif
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: run test test-fast test-e2e lint install clean e2e-deps
 
-$(STAMP): pyproject.toml
+# A venv built with another Python version (e.g. before the move to 3.12) is built again.
+$(STAMP): pyproject.toml scripts/python.sh
+	@version='import sys; print(sys.version_info[:2])'; \
+	want="$$($(PYTHON) -c "$$version")" || exit 1; \
+	if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c "$$version" 2>/dev/null)" != "$$want" ]; then \
+		echo "$(VENV) was built with another Python than $(PYTHON): building it again"; \
+		rm -rf $(VENV); \
+	fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
