@@ -23,7 +23,9 @@ from teams_bot.graph.mapping import DirectoryMapping
 from teams_bot.manifest import hostname
 from teams_bot.settings_bot import (
     BotCredentials,
+    BotHost,
     bot_credentials,
+    bot_host,
     default_host,
 )
 from teams_bot.settings_graph import (
@@ -41,6 +43,7 @@ __all__ = [
     "DEFAULT_AUTHORITY",
     "DEFAULT_GRAPH_URL",
     "BotCredentials",
+    "BotHost",
     "GraphSettings",
     "Settings",
     "SettingsError",
@@ -66,6 +69,10 @@ VARIABLES: Mapping[str, str] = {
     "DRP_CLOSURE_DAYS": "local closure days, comma-separated ISO dates",
     "DRP_HOST": "address to listen on (default 127.0.0.1 without credentials, else 0.0.0.0)",
     "DRP_PORT": f"port to listen on (default {DEFAULT_PORT})",
+    "DRP_BOT_HOST": (
+        "which SDK hosts the bot: botbuilder (default; Bot Framework SDK 4.17) or agents "
+        "(Microsoft 365 Agents SDK; Python 3.12+)"
+    ),
     "DRP_ALLOWED_TENANTS": "comma-separated Entra tenant ids allowed in (all if unset)",
     "DRP_ALLOWED_SERVICE_URLS": (
         "comma-separated http(s) URL prefixes of the connectors the bot may call back "
@@ -126,6 +133,7 @@ class Settings:
     directory_sync: time | None = None
     tab_domain: str | None = None
     log_format: str = "text"
+    bot_host: BotHost = BotHost.BOTBUILDER
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -159,6 +167,7 @@ class Settings:
             graph=graph_app,
             mapping=directory_mapping,
             directory_sync=directory_sync(environ, graph_app, directory_mapping),
+            bot_host=parse(environ, "DRP_BOT_HOST", BotHost.BOTBUILDER.value, bot_host),
             tab_domain=parse(environ, "DRP_TAB_DOMAIN", "", lambda v: hostname(v) if v else None),
         )
 

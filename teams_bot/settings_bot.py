@@ -1,10 +1,13 @@
-"""The bot's Azure registration (the Bot Framework's variable names, checked together).
-Part of ``teams_bot.settings``."""
+"""The bot's own settings: its Azure registration (the Bot Framework's variable names, checked
+together) and which SDK hosts it (``DRP_BOT_HOST``). Part of ``teams_bot.settings``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib.util
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from teams_bot.settings_values import GUID, SettingsError
 
@@ -16,6 +19,21 @@ BOT_VARIABLES = (
     "MicrosoftAppTenantId",
 )
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+AGENTS_PYTHON = (3, 12)  # microsoft-agents-* 1.x require it
+# The Agents SDK's packages the agents host imports (declared in pyproject.toml for 3.12+).
+AGENTS_PACKAGES = {
+    "microsoft_agents.activity": "microsoft-agents-activity",
+    "microsoft_agents.hosting.core": "microsoft-agents-hosting-core",
+    "microsoft_agents.hosting.aiohttp": "microsoft-agents-hosting-aiohttp",
+    "microsoft_agents.authentication.msal": "microsoft-agents-authentication-msal",
+}
+
+
+class BotHost(StrEnum):
+    """Which SDK serves ``/api/messages`` and sends: Bot Framework's or the Agents SDK."""
+
+    BOTBUILDER = "botbuilder"
+    AGENTS = "agents"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +73,44 @@ def bot_credentials(environ: Mapping[str, str]) -> BotCredentials:
 def default_host(bot: BotCredentials) -> str:
     """Open (no credentials) binds to loopback only; a registered bot listens on all."""
     return "0.0.0.0" if bot.app_id else "127.0.0.1"  # noqa: S104 - authenticated by JWT
+
+
+def bot_host(value: str) -> BotHost:
+    """DRP_BOT_HOST: botbuilder, or agents where this Python has the Agents SDK."""
+    try:
+        chosen = BotHost(value.lower())
+    except ValueError:
+        raise ValueError(f"{value!r} must be {' or '.join(BotHost)}") from None
+    missing = agents_missing() if chosen is BotHost.AGENTS else None
+    if missing:
+        raise ValueError(missing)
+    return chosen
+
+
+def agents_missing(
+    python: tuple[int, ...] = tuple(sys.version_info[:3]),
+    installed: Callable[[str], bool] | None = None,
+) -> str | None:
+    """Why the agents host cannot run here (with how to fix it), or None when it can."""
+    if python[:2] < AGENTS_PYTHON:
+        running = ".".join(str(part) for part in python)
+        return (
+            f"agents needs Python {AGENTS_PYTHON[0]}.{AGENTS_PYTHON[1]} or later (this is "
+            f"{running}): install drp-bot into a Python 3.12+ environment (pip install drp-bot "
+            "brings the Agents SDK there), or unset DRP_BOT_HOST for botbuilder"
+        )
+    found = installed or _installed
+    absent = [package for module, package in AGENTS_PACKAGES.items() if not found(module)]
+    if absent:
+        return (
+            f"agents needs the Microsoft 365 Agents SDK, not installed here: "
+            f"pip install {' '.join(absent)} (or reinstall drp-bot: pip install drp-bot)"
+        )
+    return None
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:  # a parent package is missing
+        return False

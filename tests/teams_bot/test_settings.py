@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from drp.calendar import Nation
-from teams_bot.settings import Settings, SettingsError, read_env_file
+from teams_bot import settings_bot
+from teams_bot.settings import BotHost, Settings, SettingsError, read_env_file
+from teams_bot.settings_bot import agents_missing
 
 
 def test_the_defaults_are_an_sqlite_file_in_the_data_dir_and_nottingham() -> None:
@@ -231,3 +233,43 @@ def test_serve_says_how_the_tab_signs_people_in(env: dict[str, str], said: str) 
     from teams_bot.cli.serve import tab_line
 
     assert said in tab_line(Settings.from_env(env), "127.0.0.1", 3978)
+
+
+def test_the_bot_host_is_botbuilder_unless_agents_is_chosen() -> None:
+    assert Settings.from_env({}).bot_host is BotHost.BOTBUILDER
+    assert Settings.from_env({"DRP_BOT_HOST": " BotBuilder "}).bot_host is BotHost.BOTBUILDER
+    if agents_missing() is None:  # Python 3.12+ with the SDK installed, as pyproject declares
+        assert Settings.from_env({"DRP_BOT_HOST": "agents"}).bot_host is BotHost.AGENTS
+
+
+def test_an_unknown_bot_host_names_the_variable() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"DRP_BOT_HOST": "teams-ai"})
+    assert caught.value.variable == "DRP_BOT_HOST"
+    assert caught.value.reason == "'teams-ai' must be botbuilder or agents"
+
+
+def test_the_agents_host_on_python_3_11_says_why_and_how() -> None:
+    reason = agents_missing((3, 11, 7), installed=lambda module: True)
+    assert reason is not None
+    assert "agents needs Python 3.12 or later (this is 3.11.7)" in reason
+    assert "unset DRP_BOT_HOST for botbuilder" in reason
+
+
+def test_the_agents_host_without_the_sdk_names_the_packages_to_install() -> None:
+    absent = {"microsoft_agents.hosting.aiohttp", "microsoft_agents.authentication.msal"}
+    reason = agents_missing((3, 12, 1), installed=lambda module: module not in absent)
+    assert reason is not None
+    assert (
+        "pip install microsoft-agents-hosting-aiohttp microsoft-agents-authentication-msal"
+    ) in reason
+    assert agents_missing((3, 12, 1), installed=lambda module: True) is None
+
+
+def test_the_agents_host_without_the_sdk_is_a_start_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings_bot, "_installed", lambda module: False)
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"DRP_BOT_HOST": "agents"})
+    assert caught.value.variable == "DRP_BOT_HOST"
+    assert caught.value.reason == agents_missing()  # on 3.11: the Python; on 3.12+: the SDK
+    assert caught.value.reason.startswith("agents needs ")
