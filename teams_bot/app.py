@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,13 +17,7 @@ from drp.governance import RetentionPeriod
 from drp.machine import Context
 from store.errors import StoreError
 from store.store import Store
-from teams_bot.botframework import (
-    BotFrameworkHost,
-    BotFrameworkMessenger,
-    DrpActivityHandler,
-    TokenKeys,
-    make_adapter,
-)
+from teams_bot.botframework import TokenKeys
 from teams_bot.delivery import compliments, mailboxes
 from teams_bot.delivery.engine import Deliverer, DeliveryPolicy
 from teams_bot.delivery.mail import Mailer
@@ -35,6 +29,7 @@ from teams_bot.edge import ServiceUrls
 from teams_bot.files import Uploads
 from teams_bot.handlers import build_router
 from teams_bot.handlers.files import FileAnswers
+from teams_bot.hosting import boundary
 from teams_bot.http import make_app
 from teams_bot.metrics import Metrics, store_observer
 from teams_bot.rendering import Renderer
@@ -45,7 +40,7 @@ from teams_bot.respond.tokens import LinkKeys
 from teams_bot.retention import daily_job
 from teams_bot.router import Router
 from teams_bot.scheduler import Scheduler, Timing
-from teams_bot.settings import BotCredentials
+from teams_bot.settings import BotCredentials, BotHost
 from teams_bot.tabs.app import PREFIX as TABS_PREFIX
 from teams_bot.tabs.app import make_tabs
 from teams_bot.tabs.sso import ENTRA_KEYS_URL, SsoCheck, tenants_for
@@ -95,6 +90,8 @@ def build_bot(
     tab_keys_url: str = ENTRA_KEYS_URL,
     metrics: Metrics | None = None,
     public_url: str = "",
+    bot_host: BotHost = BotHost.BOTBUILDER,
+    agents_tokens: Any = None,
 ) -> Bot:
     """Wire the bot; tests pass their own clock, keys, delivery policy and throttle (pacing
     sleeps on the wall clock: a test driving its own clock passes ``Throttle.off()``), and may
@@ -105,11 +102,13 @@ def build_bot(
     people Teams will not open a chat with (else they are @mentioned on the board).
     ``tab_domain`` (DRP_TAB_DOMAIN) turns on the tab's Teams SSO with an app id; tests serve
     Entra ID's keys at ``tab_keys_url``. ``public_url`` is the address e-mailed response links
-    start with (``https://DRP_TAB_DOMAIN``, else the address served on)."""
+    start with (``https://DRP_TAB_DOMAIN``, else the address served on). ``bot_host``
+    (DRP_BOT_HOST) picks the SDK; on the agents host tests hand out the bot's own token with
+    ``agents_tokens``."""
     if mailer is None:
         ctx = mailboxes.without_mailboxes(ctx)
-    adapter = make_adapter(credentials, token_keys)
-    sender = messenger or BotFrameworkMessenger(adapter, credentials.app_id)
+    sdk = boundary(bot_host, credentials, token_keys, agents_tokens)
+    sender = messenger or sdk.messenger
     renderer = Renderer(ctx, keys)
     metrics = metrics or Metrics()
     senders = standard_senders()
@@ -148,13 +147,15 @@ def build_bot(
             return False
         return True
 
-    host = BotFrameworkHost(adapter, DrpActivityHandler(router), credentials, token_keys)
+    host = sdk.host(router)
     observe = store_observer(metrics, store, clock, ctx.calendar, lambda: scheduler.swept_until)
     app = make_app(host, credentials, health, ServiceUrls(service_urls), metrics, observe)
     app.add_subapp(
         TABS_PREFIX, make_tabs(deps, credentials, _sso(credentials, tab_domain, tab_keys_url))
     )
     app.add_subapp(RESPOND_PREFIX, make_respond(deps, partners))
+    if sdk.close is not None:
+        app.on_cleanup.append(_closing(sdk.close))
     if deliver_in_background:
         app.cleanup_ctx.append(_background(deliverer.run, "outbox-delivery"))
         app.cleanup_ctx.append(_background(scheduler.run, "deadline-scheduler"))
@@ -167,6 +168,13 @@ def _sso(credentials: BotCredentials, domain: str | None, keys_url: str) -> SsoC
         return None
     tenants = tenants_for(credentials.allowed_tenants, credentials.app_type, credentials.tenant_id)
     return SsoCheck(credentials.app_id, domain, tenants, keys_url)
+
+
+def _closing(close: Callable[[], Awaitable[None]]) -> Callable[[web.Application], Awaitable[None]]:
+    async def on_cleanup(app: web.Application) -> None:
+        await close()
+
+    return on_cleanup
 
 
 def _background(

@@ -82,6 +82,7 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
         mailer=_mailer(settings),
         installer=installer,
         tab_domain=settings.tab_domain,
+        bot_host=settings.bot_host,
         public_url=f"https://{settings.tab_domain}"
         if settings.tab_domain
         else f"http://{host}:{port}",
