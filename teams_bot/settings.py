@@ -26,6 +26,7 @@ from teams_bot.settings_bot import (
     BotHost,
     bot_credentials,
     bot_host,
+    checked_host,
     default_host,
 )
 from teams_bot.settings_graph import (
@@ -167,7 +168,9 @@ class Settings:
             graph=graph_app,
             mapping=directory_mapping,
             directory_sync=directory_sync(environ, graph_app, directory_mapping),
-            bot_host=parse(environ, "DRP_BOT_HOST", BotHost.BOTBUILDER.value, bot_host),
+            bot_host=checked_host(
+                parse(environ, "DRP_BOT_HOST", BotHost.BOTBUILDER.value, bot_host), bot
+            ),
             tab_domain=parse(environ, "DRP_TAB_DOMAIN", "", lambda v: hostname(v) if v else None),
         )
 

@@ -75,6 +75,17 @@ def default_host(bot: BotCredentials) -> str:
     return "0.0.0.0" if bot.app_id else "127.0.0.1"  # noqa: S104 - authenticated by JWT
 
 
+def checked_host(chosen: BotHost, bot: BotCredentials) -> BotHost:
+    """The host, refused where it cannot sign the bot's own calls for this registration."""
+    if chosen is BotHost.AGENTS and bot.app_type == "UserAssignedMSI":
+        raise SettingsError(
+            "DRP_BOT_HOST",
+            "agents signs the bot's calls with MicrosoftAppPassword (a client secret); "
+            "MicrosoftAppType=UserAssignedMSI runs on botbuilder only",
+        )
+    return chosen
+
+
 def bot_host(value: str) -> BotHost:
     """DRP_BOT_HOST: botbuilder, or agents where this Python has the Agents SDK."""
     try:

@@ -273,3 +273,20 @@ def test_the_agents_host_without_the_sdk_is_a_start_error(monkeypatch: pytest.Mo
     assert caught.value.variable == "DRP_BOT_HOST"
     assert caught.value.reason == agents_missing()  # on 3.11: the Python; on 3.12+: the SDK
     assert caught.value.reason.startswith("agents needs ")
+
+
+def test_the_agents_host_refuses_a_managed_identity_registration() -> None:
+    if agents_missing() is not None:
+        pytest.skip("the agents host cannot run on this Python")  # named by the test above
+    env = {
+        "DRP_BOT_HOST": "agents",
+        "MicrosoftAppId": "00000000-0000-0000-0000-0000000000b0",
+        "MicrosoftAppType": "UserAssignedMSI",
+    }
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(env)
+    assert caught.value.variable == "DRP_BOT_HOST"
+    assert "UserAssignedMSI runs on botbuilder only" in caught.value.reason
+    assert Settings.from_env({**env, "DRP_BOT_HOST": "botbuilder"}).bot.app_type == (
+        "UserAssignedMSI"
+    )
