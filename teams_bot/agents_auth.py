@@ -6,7 +6,7 @@ thread, but builds MSAL's ``ConfidentialClientApplication`` on the event loop th
 it is asked, and that constructor fetches the authority's OpenID metadata with a blocking
 ``requests`` call: every turn and send would stall behind Entra ID's answer (or its timeout).
 ``ConnectorTokens`` builds that application in a worker thread first (pinned by
-``tests/teams_bot/test_agents_canaries.py``).
+``tests/teams_bot/test_agents_outbound_canaries.py``).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ chat), through the Agents SDK's ``ConnectorClient``. Part of the Agents SDK boun
 above ``teams_bot.turn.Messenger`` knows which SDK sends.
 
 What the SDK's client does that we work around (each pinned by a canary in
-``tests/teams_bot/test_agents_canaries.py``):
+``tests/teams_bot/test_agents_outbound_canaries.py``):
 
 - it cuts every conversation id to 150 characters before it builds the URL (for its agentic
   channel); a Teams id can be longer, so our client lifts the cut;
