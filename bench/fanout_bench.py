@@ -9,6 +9,7 @@ deliverer knows only Teams' published limits (50 a second per bot, 7/s, 8/2 s, 6
     python bench/fanout_bench.py                   # limits 50 (Teams' own) and 20 a second
     python bench/fanout_bench.py --limit 30 --messages 1000 --people 250
     python bench/fanout_bench.py --messenger raw   # the deliverer alone, without botbuilder
+    python bench/fanout_bench.py --messenger agents  # the Agents SDK's messenger (Python 3.12+)
 """
 
 from __future__ import annotations
@@ -172,10 +173,27 @@ async def unsent(store: Store) -> int:
         return len(await tx.outbox.pending(100_000))
 
 
-async def fan_out(limit: int, count: int, headcount: int, raw: bool = False) -> dict[str, float]:
+SENDERS = {
+    "botbuilder": "botbuilder's CloudAdapter",
+    "agents": "the Agents SDK's ConnectorClient",
+    "raw": "direct REST calls",
+}
+
+
+async def fan_out(
+    limit: int, count: int, headcount: int, sender: str = "botbuilder"
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="drp-fanout-") as folder:
         async with aiohttp.ClientSession() as session:
-            messenger = RawMessenger(session) if raw else None
+            if sender == "agents":
+                from teams_bot.agents_messenger import AgentsMessenger
+
+                agents = AgentsMessenger(BotCredentials())
+                try:
+                    return await _fan_out(Path(folder), limit, count, headcount, agents)
+                finally:
+                    await agents.close()
+            messenger = RawMessenger(session) if sender == "raw" else None
             return await _fan_out(Path(folder), limit, count, headcount, messenger)
 
 
@@ -216,11 +234,11 @@ async def _fan_out(
 
 
 async def run(args: argparse.Namespace) -> None:
-    sender = "direct REST calls" if args.messenger == "raw" else "botbuilder's CloudAdapter"
+    sender = SENDERS[args.messenger]
     print(f"{args.messages} notices to {args.people} people, real HTTP ({sender}), SQLite")
     print(f"{'limit/s':>8} {'seconds':>8} {'sent/s':>8} {'of allowed':>11} {'429s':>6}")
     for limit in args.limit or [50, 20]:
-        found = await fan_out(limit, args.messages, args.people, args.messenger == "raw")
+        found = await fan_out(limit, args.messages, args.people, args.messenger)
         print(
             f"{found['limit']:>8.0f} {found['elapsed']:>8.2f} {found['rate']:>8.1f}"
             f" {found['share']:>10.1%} {found['throttled']:>6.0f}"
@@ -235,9 +253,10 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=250)
     parser.add_argument(
         "--messenger",
-        choices=("botbuilder", "raw"),
+        choices=tuple(SENDERS),
         default="botbuilder",
-        help="raw: POST to the connector directly (measures the deliverer without botbuilder)",
+        help="agents: the Agents SDK's messenger (DRP_BOT_HOST=agents); raw: POST to the "
+        "connector directly (measures the deliverer without either SDK)",
     )
     asyncio.run(run(parser.parse_args()))
 
