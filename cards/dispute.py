@@ -18,6 +18,7 @@ from cards.dispute_render import COMPACT, DisputeRender, Limits
 from cards.elements import Json
 from cards.history import conference_date, history_facts, latest_response, written
 from cards.permissions import options
+from cards.record import category_label, category_title
 from cards.text import escape, format_date, format_due, format_instant, plain, shorten
 from cards.verbs import KeyFactory, Verb, new_key
 from cards.views import (
@@ -31,7 +32,7 @@ from cards.views import (
 )
 from drp.calendar import WorkingDayCalendar
 from drp.events import EventKind
-from drp.model import Child, Concern, Dispute, Outcome
+from drp.model import Child, Dispute, Outcome
 from drp.policy import Policy
 
 BUDGET = 26 * 1024  # bytes; Teams refuses a bot message over about 28 KB
@@ -189,8 +190,7 @@ def _concern(render: DisputeRender) -> list[Json]:
     if conference is not None:
         facts.append(("Date of the child protection conference", format_date(conference)))
     if render.policy.categories:
-        category = _category_title(render.policy, concern.category, concern)
-        facts.insert(0, ("Category", plain(category)))
+        facts.insert(0, (category_label(dispute), plain(category_title(render.policy, dispute))))
     if concern.issue_type:
         facts.append(("Issue type", plain(concern.issue_type)))
     items = [
@@ -203,14 +203,6 @@ def _concern(render: DisputeRender) -> list[Json]:
         actions = [(format_date(a.complete_by), plain(a.text)) for a in concern.requested_actions]
         items += [el.text_block("Requested actions", weight="bolder"), el.fact_set(actions)]
     return items + _paragraph("Evidence that will close it", concern.evidence, render.limits)
-
-
-def _category_title(policy: Policy, key: str, concern: Concern) -> str:
-    try:
-        title = policy.category(key).title
-    except KeyError:
-        title = key
-    return f"{title}: {concern.category_other}" if concern.category_other else title
 
 
 def _paragraph(title: str, text: str, limits: Limits) -> list[Json]:

@@ -176,11 +176,17 @@ def choice_set(
     placeholder: str = "",
     required: bool = False,
     error_message: str | None = None,
+    multi_select: bool = False,
 ) -> Json:
-    """A single-choice drop-down ``Input.ChoiceSet`` of (title, value) pairs."""
+    """A drop-down ``Input.ChoiceSet`` of (title, value) pairs; ``multi_select``: a list of
+    check boxes whose value is the keys ticked, joined by commas."""
     result = _input("Input.ChoiceSet", input_id, label, required, error_message)
     result["choices"] = [{"title": title, "value": key} for title, key in choices]
-    result["style"] = "compact"  # "filtered" (typeahead) is not in the 1.5 schema
+    if multi_select:
+        result["isMultiSelect"] = True
+        result["style"] = "expanded"
+    else:
+        result["style"] = "compact"  # "filtered" (typeahead) is not in the 1.5 schema
     return _put(result, value=value or None, placeholder=placeholder or None)
 
 

@@ -200,7 +200,8 @@ def _child_row(form: _Form, n: int) -> list[Json]:
 def _concern_section(form: _Form) -> list[Json]:
     policy = form.policy
     categories = [(c.title, c.key) for c in policy.categories]
-    other_shown = form.value("category") == OTHER_CATEGORY or bool(form.error("category_other"))
+    ticked = [key.strip() for key in form.value("category").split(",")]
+    other_shown = OTHER_CATEGORY in ticked or bool(form.error("category_other"))
     other = el.input_text(
         "category_other",
         "Other category: please specify",
@@ -213,7 +214,7 @@ def _concern_section(form: _Form) -> list[Json]:
     ]
     if categories:  # a policy that lists no categories asks for none
         items += [
-            *form.field(_choice(form, "category", "Category of concern (required)", categories)),
+            *form.field(_category_choice(form, categories)),
             el.container(form.field(other), element_id=_OTHER_BOX, visible=other_shown),
             el.action_set([el.action_toggle("Other: specify", [_OTHER_BOX])]),
         ]
@@ -239,6 +240,17 @@ def _choice(
         choices,
         value=form.value(input_id),
         placeholder="Choose…",
+    )
+
+
+def _category_choice(form: _Form, categories: list[tuple[str, str]]) -> Json:
+    """One category from a drop-down, or (seed 003: "TICK IF APPLICABLE") every one that
+    applies, as check boxes."""
+    if not form.policy.multiple_categories:
+        return _choice(form, "category", "Category of concern (required)", categories)
+    label = "Categories of concern: tick every one that applies (at least one)"
+    return el.choice_set(
+        "category", label, categories, value=form.value("category"), multi_select=True
     )
 
 

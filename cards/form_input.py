@@ -7,8 +7,10 @@ Input ids are a stable contract with the handlers (Teams merges them into ``data
 ``child_N_local_id``           child N's local ID (labelled with ``policy.local_id_label``)
 ``child_N_dob``                child N's date of birth, ``YYYY-MM-DD`` (optional)
 ``team``                       the child's team id (ChoiceSet from the directory)
-``category``                   a key of ``policy.categories`` (only where the policy has them)
-``category_other``             what "Other" is (required when ``category`` is ``other``)
+``category``                   a key of ``policy.categories`` (only where the policy has them);
+                               where ``policy.multiple_categories``, the keys ticked, joined
+                               by commas (a multi-select ``Input.ChoiceSet``'s value)
+``category_other``             what "Other" is (required when ``other`` is ticked)
 ``issue_type``                 one of ``policy.issue_types`` (only where the policy has them)
 ``date_of_concern``            ``YYYY-MM-DD``, not in the future
 ``summary``                    summary of concern, background and action already taken
@@ -101,6 +103,7 @@ class FormInput:
     children: tuple[Child, ...] = ()
     team: str = ""
     category: str = ""
+    more_categories: tuple[str, ...] = ()
     category_other: str = ""
     issue_type: str = ""
     date_of_concern: date | None = None
@@ -136,6 +139,7 @@ class FormInput:
             evidence=self.evidence,
             category_other=self.category_other,
             issue_type=self.issue_type,
+            more_categories=self.more_categories,
         )
 
 
@@ -147,15 +151,15 @@ def parse_form(
     read = InputReader(data, today)
     process = data.get("process")
     children = _children(read)
-    categories = policy is None or bool(policy.categories)
-    category = read.text("category", required=True, limit=MAX_SHORT_TEXT) if categories else ""
-    other = read.text("category_other", category == OTHER_CATEGORY, MAX_SHORT_TEXT)
+    ticked = _categories(read, policy)
+    other = read.text("category_other", OTHER_CATEGORY in ticked, MAX_SHORT_TEXT)
     harm = read.flag("immediate_harm") and (policy is None or policy.harm_route)
     return FormInput(
         process=process if isinstance(process, str) else "",
         children=children,
         team=read.text("team", required=True, limit=MAX_SHORT_TEXT),
-        category=category,
+        category=ticked[0] if ticked else "",
+        more_categories=ticked[1:],
         category_other=other,
         issue_type=read.text("issue_type", limit=MAX_SHORT_TEXT),
         date_of_concern=read.day("date_of_concern", required=True, when="past"),
@@ -175,6 +179,16 @@ def parse_form(
         values=read.values,
         errors=read.errors,
     )
+
+
+def _categories(read: InputReader, policy: Policy | None) -> tuple[str, ...]:
+    """The category keys ticked, in order (the policy checks each; ``drp.validation``)."""
+    if policy is not None and not policy.categories:
+        return ()
+    several = policy is not None and policy.multiple_categories
+    limit = MAX_SHORT_TEXT * len(policy.categories) if policy and several else MAX_SHORT_TEXT
+    joined = read.text("category", required=True, limit=limit)
+    return tuple(key.strip() for key in joined.split(",") if key.strip())
 
 
 def _children(read: InputReader) -> tuple[Child, ...]:

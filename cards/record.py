@@ -35,7 +35,7 @@ from drp.events import (
 )
 from drp.governance import ChildField
 from drp.model import SYSTEM, Dispute, Outcome
-from drp.policy import Policy, Process
+from drp.policy import OTHER_CATEGORY, Policy, Process
 
 CARD_TEXT = 600  # characters of each long text on the Teams card (the files have it all)
 CARD_BUDGET = 24_000  # bytes of card JSON; Teams refuses messages over about 28 KB
@@ -287,13 +287,25 @@ def _referred(policy: Policy, payload: Referred) -> Described:
 
 
 def category_title(policy: Policy, dispute: Dispute) -> str:
-    """The category's title from the policy, with the raiser's words for "Other"."""
+    """The titles of the categories ticked, from the policy, separated by "; ", with the
+    raiser's words for "Other"."""
     concern = dispute.concern
-    try:
-        title = policy.category(concern.category).title
-    except KeyError:
-        title = concern.category
-    return f"{title}: {concern.category_other}" if concern.category_other else title
+    titles = []
+    for key in concern.categories:
+        try:
+            title = policy.category(key).title
+        except KeyError:
+            title = key
+        other = key == OTHER_CATEGORY or len(concern.categories) == 1
+        titles.append(
+            f"{title}: {concern.category_other}" if other and concern.category_other else title
+        )
+    return "; ".join(titles)
+
+
+def category_label(dispute: Dispute) -> str:
+    """ "Categories" where several were ticked, else "Category"."""
+    return "Categories" if len(dispute.concern.categories) > 1 else "Category"
 
 
 def outcome_text(dispute: Dispute) -> str:
@@ -321,7 +333,7 @@ def summary_facts(record: CaseRecord, policy: Policy) -> list[tuple[str, str]]:
     if d.child_on_plan:
         facts.append(("Child on a plan", "Yes"))
     if policy.categories:
-        facts.append(("Category", category_title(policy, d)))
+        facts.append((category_label(d), category_title(policy, d)))
     if d.concern.issue_type:
         facts.append(("Issue type", d.concern.issue_type))
     facts.append(("Stage now", step_label(process, d.stage or d.pending_stage)))

@@ -119,6 +119,21 @@ def _stage_word(key: str) -> str:
     return f"Stage {key}" if key.isdigit() else key.capitalize()
 
 
+def category_rows(report: QuarterlyReport) -> list[list[str]]:
+    """Category, number, % (of disputes raised), then the total row; where the form ticks
+    several categories the total says the numbers count a dispute once in each."""
+    f = report.current
+    rows = [[s.label, str(s.count), number(s.percent, "%")] for s in f.categories]
+    if report.policy.multiple_categories:
+        ticked = sum(s.count for s in f.categories)
+        rows.append([f"Categories ticked ({SEVERAL_COUNTED})", str(ticked), ""])
+    rows.append(["Total disputes", str(f.raised), "100%" if f.raised else "—"])
+    return rows
+
+
+SEVERAL_COUNTED = "a dispute ticking several categories counts once in each"
+
+
 def category_titles(report: QuarterlyReport) -> dict[str, str]:
     return {c.key: c.title for c in report.policy.categories}
 
@@ -146,6 +161,20 @@ def _reviews(report: QuarterlyReport) -> list[Json]:
     return [el.text_block(escape(line), weight="bolder", separator=True)]
 
 
+def _categories(report: QuarterlyReport) -> list[Json]:
+    """Disputes raised by category, most first; none where the policy lists no categories."""
+    shares = sorted(
+        (s for s in report.current.categories if s.count), key=lambda s: (-s.count, s.label)
+    )
+    if not shares:
+        return []
+    heading = "Disputes raised by category"
+    if report.policy.multiple_categories:
+        heading += f" ({SEVERAL_COUNTED})"
+    facts = [(plain(s.label, 80), escape(f"{s.count} ({number(s.percent, '%')})")) for s in shares]
+    return [el.text_block(escape(heading), weight="bolder", separator=True), el.fact_set(facts)]
+
+
 def report_summary_card(report: QuarterlyReport, where_html: str) -> Json:
     """The report's headline figures; ``where_html`` says how to get the full HTML report."""
     f = report.current
@@ -170,6 +199,7 @@ def report_summary_card(report: QuarterlyReport, where_html: str) -> Json:
             "Stage entries and referrals in the period", weight="bolder", separator=True
         ),
         el.fact_set(per_group),
+        *_categories(report),
         *_reviews(report),
         el.text_block(escape(f"Overdue now: {len(report.overdue)}"), weight="bolder"),
         el.text_block(escape(where_html), subtle=True, separator=True),

@@ -194,6 +194,8 @@ def _teams(counted: Tally) -> tuple[TeamRow, ...]:
     for (_, team, category, _), n in counted.raised.items():
         disputes[team] += n
         categories[team][category] += n
+    for (team, category), n in counted.more_categories.items():
+        categories[team][category] += n
     by_team: dict[str, list[ChildSeen]] = defaultdict(list)
     for child in counted.children:
         by_team[child.team].append(child)
@@ -215,6 +217,8 @@ def _categories(counted: Tally, whole: int, policy: Policy) -> tuple[Share, ...]
     counts: Counter[str] = Counter()
     for (_, _, category, _), n in counted.raised.items():
         counts[category] += n
+    for (_, category), n in counted.more_categories.items():
+        counts[category] += n  # a dispute ticking several counts once in each
     known = [(c.key, c.title) for c in policy.categories]
     strays = sorted(set(counts) - {key for key, _ in known})
     return tuple(

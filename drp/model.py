@@ -84,7 +84,9 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class Concern:
-    """What the raiser records: category, summary, impact, requested actions, evidence."""
+    """What the raiser records: category, summary, impact, requested actions, evidence.
+    ``category`` is the first category ticked; ``more_categories`` the others, where the
+    policy's form ticks several (seed 003: "TICK IF APPLICABLE")."""
 
     category: str
     summary: str
@@ -93,6 +95,12 @@ class Concern:
     evidence: str = ""
     category_other: str = ""
     issue_type: str = ""
+    more_categories: tuple[str, ...] = ()
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """Every category ticked, the first first (none where the policy lists none)."""
+        return (self.category, *self.more_categories) if self.category else self.more_categories
 
 
 @dataclass(frozen=True, slots=True)

@@ -259,6 +259,8 @@ class Policy:
     source: str
     processes: tuple[Process, ...]
     categories: tuple[Category, ...] = ()
+    # The form ticks every category that applies, not one (seed 003's "TICK IF APPLICABLE").
+    multiple_categories: bool = False
     roles: RoleBook = field(default_factory=RoleBook.defaults)
     access: Access = DEFAULT_ACCESS
     # The role of the practitioner a dispute names (copied or responding as that one person).

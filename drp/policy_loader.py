@@ -132,6 +132,7 @@ class _Builder:
             source=self.source,
             processes=self._with_legacy_approval(processes),
             categories=self._categories(doc.categories),
+            multiple_categories=self._multiple_categories(),
             roles=self.book,
             access=self._access(),
             practitioner_role=self._practitioner(),
@@ -302,6 +303,11 @@ class _Builder:
         )
         approval = Approval(approvers, frozenset({Move.RAISE, Move.ESCALATE}))  # as it meant
         return tuple(_apply_from(process, rule.from_stage, approval) for process in processes)
+
+    def _multiple_categories(self) -> bool:
+        if self.doc.multiple_categories and not self.doc.categories:
+            self.fail("multiple_categories", "needs a list of [[categories]] to tick from")
+        return self.doc.multiple_categories
 
     def _categories(self, docs: Sequence[CategoryDoc]) -> tuple[Category, ...]:
         categories = tuple(Category(c.key, c.title, c.examples) for c in docs)

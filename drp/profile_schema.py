@@ -438,6 +438,12 @@ class ProfileDoc(Table):
         default_factory=list,
         description="Mailboxes the policy copies steps to (seed 000's monitoring mailbox).",
     )
+    multiple_categories: Flag = field(
+        "The form ticks every category of concern that applies, not one (seed 003's grid "
+        '"TICK IF APPLICABLE"); the report counts a dispute once in each category ticked.',
+        True,
+        default=False,
+    )
     categories: list[CategoryDoc] = Field(
         default_factory=list,
         description="Categories of concern; leave them out if the policy lists none (the form "

@@ -62,7 +62,9 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
     (
         "Category",
         "The category the raiser chose; percentages are of disputes raised in the period, "
-        "rounded half up to one decimal place.",
+        "rounded half up to one decimal place. Where the form ticks every category that "
+        "applies (Newham), a dispute counts once in each category it ticks, so the counts "
+        "may add up to more than the disputes raised and the percentages to more than 100%.",
     ),
     (
         "Informal / formal",

@@ -64,6 +64,9 @@ class Tally:
     compliments: tuple[Recognition, ...] = ()
     # The raiser's reviews of responses where a review deadline applied: stage, on time.
     reviews: Mapping[tuple[str, bool], int] = field(default_factory=dict)
+    # The categories ticked after the first (``raised`` counts the first), by team and category:
+    # a dispute ticking several categories counts once in each (seed 003's grid).
+    more_categories: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
 
 def child_key(local_id: str) -> str:
@@ -136,4 +139,7 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
         outcomes=Counter(d.outcome.value for d in closed if d.outcome is not None),
         compliments=tuple(c for c in activity.compliments if start <= c.sent_at < end),
         reviews=reviews,
+        more_categories=Counter(
+            (d.team, key) for d in raised for key in d.concern.more_categories
+        ),
     )

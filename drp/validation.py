@@ -73,18 +73,36 @@ def actions(field: str, values: tuple[Action, ...], today: date) -> tuple[Action
     return tuple(cleaned)
 
 
+def categories(keys: tuple[str, ...], policy: Policy) -> tuple[str, ...]:
+    """The categories ticked: each in the policy's list, none twice, one unless the policy's
+    form ticks several (``multiple_categories``), at least one where the policy lists any."""
+    listed = policy.categories
+    if not listed:
+        if keys:
+            raise InvalidInput("category", "this policy has no categories of concern")
+        return ()
+    if not keys:
+        raise InvalidInput("category", "choose a category of concern")
+    if len(keys) > 1 and not policy.multiple_categories:
+        raise InvalidInput("category", "this policy takes one category of concern")
+    if len(keys) > len(listed):
+        raise InvalidInput("category", f"at most {len(listed)} categories (the policy's list)")
+    for key in keys:
+        try:
+            policy.category(key)
+        except KeyError:
+            raise InvalidInput("category", f"{key[:40]!r} is not in the policy's list") from None
+    if len(set(keys)) != len(keys):
+        raise InvalidInput("category", "the same category is ticked twice")
+    return keys
+
+
 def concern(
     value: Concern, policy: Policy, today: date, at: datetime, calendar: WorkingDayCalendar
 ) -> Concern:
     """The concern as the policy's form asks for it."""
-    if not policy.categories and value.category:
-        raise InvalidInput("category", "this policy has no categories of concern")
-    try:
-        if policy.categories:
-            policy.category(value.category)
-    except KeyError:
-        raise InvalidInput("category", f"{value.category!r} is not in the policy's list") from None
-    other = text("category_other", value.category_other, value.category == OTHER_CATEGORY)
+    ticked = categories(value.categories, policy)
+    other = text("category_other", value.category_other, OTHER_CATEGORY in ticked)
     if value.issue_type and value.issue_type not in policy.issue_types:
         raise InvalidInput("issue_type", f"{value.issue_type!r} is not in the policy's list")
     requested = actions("requested_actions", value.requested_actions, today)
@@ -98,7 +116,8 @@ def concern(
                     f"must be within {limit} (by {latest:%d %b %Y})",
                 )
     return Concern(
-        category=value.category,
+        category=ticked[0] if ticked else "",
+        more_categories=ticked[1:],
         summary=text("summary", value.summary),
         impact=text("impact", value.impact),
         requested_actions=requested,

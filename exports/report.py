@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from cards.report import (
+    category_rows,
     category_titles,
     lead_sentence,
     monthly_rows,
@@ -113,8 +114,7 @@ def _team_and_category_sections(report: QuarterlyReport) -> list[str]:
     f = report.current
     titles = category_titles(report)
     head = ("Team", "Disputes", "Children", "Families", "Categories")
-    rows = [[s.label, str(s.count), number(s.percent, "%")] for s in f.categories]
-    rows.append(["Total", str(f.raised), "100%" if f.raised else "—"])
+    rows = category_rows(report)
     parts = [
         "<h2>Breakdown by team</h2>",
         _html_table(head, team_rows(f, titles), total=bool(f.teams)),
@@ -201,8 +201,7 @@ def report_markdown(report: QuarterlyReport) -> str:
     )
     if report.policy.categories:
         lines += ["## Breakdown by category", ""]
-        rows = [[s.label, str(s.count), number(s.percent, "%")] for s in f.categories]
-        lines += md_table(("Category", "Number", "%"), rows)
+        lines += md_table(("Category", "Number", "%"), category_rows(report))
     lines += ["## Timeliness", ""]
     rows = [
         [t.label, str(t.responses), str(t.on_time), number(t.percent, "%")]

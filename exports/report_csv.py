@@ -15,6 +15,11 @@ CSV: one row per figure, always these columns (``CSV_COLUMNS``):
   ``percent_on_time``, or (stage entries) the column: a stage key or ``referral:<route>``;
 - ``value``: a whole number, a decimal with one place, or empty when there is nothing to
   divide by.
+
+Where the policy's form ticks several categories (``multiple_categories``, Newham), a dispute
+counts once in each category it ticks (``category`` and ``team_category``), so those counts may
+add up to more than the disputes raised; the ``category`` section then ends with item
+``total``, measure ``ticked`` (categories ticked) and measure ``disputes`` (disputes raised).
 """
 
 from __future__ import annotations
@@ -53,6 +58,17 @@ def _row(f: Figures, section: str, group: str, item: str, measure: str, value: A
     return (p.start.isoformat(), p.end.isoformat(), section, group, item, measure, value)
 
 
+def _shares_csv(report: QuarterlyReport, f: Figures) -> Iterable[Row]:
+    for section, shares in (("category", f.categories), ("issue_type", f.issue_types)):
+        for share in shares:
+            yield _row(f, section, ALL, share.key, "count", share.count)
+            yield _row(f, section, ALL, share.key, "percent", _csv_value(share.percent))
+    if report.policy.multiple_categories:
+        ticked = sum(share.count for share in f.categories)
+        yield _row(f, "category", ALL, TOTAL, "ticked", ticked)
+        yield _row(f, "category", ALL, TOTAL, "disputes", f.raised)
+
+
 def _figure_rows(report: QuarterlyReport, f: Figures) -> Iterable[Row]:
     yield from _summary_csv(f)
     months = (*f.period.months(), TOTAL)
@@ -67,10 +83,7 @@ def _figure_rows(report: QuarterlyReport, f: Figures) -> Iterable[Row]:
         yield _row(f, "team", team.team, "families", "count", team.families)
         for key, count in team.categories:
             yield _row(f, "team_category", team.team, key, "count", count)
-    for section, shares in (("category", f.categories), ("issue_type", f.issue_types)):
-        for share in shares:
-            yield _row(f, section, ALL, share.key, "count", share.count)
-            yield _row(f, section, ALL, share.key, "percent", _csv_value(share.percent))
+    yield from _shares_csv(report, f)
     for t in (*f.timeliness, f.responses):
         yield _row(f, "timeliness", ALL, t.stage, "responses", t.responses)
         yield _row(f, "timeliness", ALL, t.stage, "on_time", t.on_time)

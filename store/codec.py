@@ -104,14 +104,23 @@ def people_values(dispute: Dispute) -> list[Values]:
     ]
 
 
+def category_values(dispute: Dispute) -> list[Values]:
+    """One ``dispute_categories`` row per category ticked after the first, in order."""
+    return [
+        {"reference": dispute.reference, "position": n, "category": key}
+        for n, key in enumerate(dispute.concern.more_categories)
+    ]
+
+
 def dispute_from(
     row: Row[Any],
     kids: Sequence[Child],
     owners: Sequence[str],
     people: Mapping[str, Sequence[str]] | None = None,
+    more_categories: Sequence[str] = (),
 ) -> Dispute:
-    """Rebuild a dispute from its row, its children, its owners and its other people (approvers
-    and deciders, by part)."""
+    """Rebuild a dispute from its row, its children, its owners, its other people (approvers
+    and deciders, by part) and the categories ticked after the first."""
     named = people or {}
     m = row._mapping
     concern = Concern(
@@ -122,6 +131,7 @@ def dispute_from(
         evidence=m["evidence"],
         category_other=m["category_other"],
         issue_type=m["issue_type"],
+        more_categories=tuple(more_categories),
     )
     return Dispute(
         reference=m["reference"],

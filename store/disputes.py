@@ -17,6 +17,7 @@ from drp.machine import Decision
 from drp.model import Dispute
 from drp.tally import child_key
 from store.codec import (
+    category_values,
     child_from,
     children_values,
     dispute_from,
@@ -41,6 +42,7 @@ from store.schema import (
     chair_reviews,
     child_pseudonyms,
     children,
+    dispute_categories,
     dispute_owners,
     dispute_people,
     disputes,
@@ -117,7 +119,7 @@ class Disputes:
         before = (
             await self._pseudonyms(dispute.reference) if event.kind == EventKind.CORRECTED else ()
         )
-        for table in (children, dispute_owners, dispute_people):
+        for table in (children, dispute_owners, dispute_people, dispute_categories):
             await self._conn.execute(delete(table).where(table.c.reference == dispute.reference))
         await self._write_parts(dispute)
         await Pseudonyms(self._conn).release(before)
@@ -132,6 +134,7 @@ class Disputes:
             (children, kids),
             (dispute_owners, owner_values(dispute)),
             (dispute_people, people_values(dispute)),
+            (dispute_categories, category_values(dispute)),
         ):
             if rows:
                 await self._conn.execute(insert(table), rows)
@@ -347,6 +350,7 @@ class Disputes:
         kids: dict[str, list[Any]] = {ref: [] for ref in refs}
         owners: dict[str, list[str]] = {ref: [] for ref in refs}
         people: dict[str, dict[str, list[str]]] = {ref: {} for ref in refs}
+        more: dict[str, list[str]] = {ref: [] for ref in refs}
         for chunk in _chunks(refs):
             for row in await self._conn.execute(_parts(children, chunk)):
                 kids[row.reference].append(child_from(row))
@@ -354,8 +358,16 @@ class Disputes:
                 owners[row.reference].append(row.person_id)
             for row in await self._conn.execute(_people(chunk)):
                 people[row.reference].setdefault(row.part, []).append(row.person_id)
+            for row in await self._conn.execute(_parts(dispute_categories, chunk)):
+                more[row.reference].append(row.category)
         return [
-            dispute_from(row, kids[row.reference], owners[row.reference], people[row.reference])
+            dispute_from(
+                row,
+                kids[row.reference],
+                owners[row.reference],
+                people[row.reference],
+                more[row.reference],
+            )
             for row in rows
         ]
 

@@ -31,6 +31,7 @@ from store.schema import (
     AWAITING_REVIEW,
     children,
     compliments,
+    dispute_categories,
     disputes,
     events,
     responses,
@@ -60,6 +61,7 @@ class ReportReader:
             resolutions=await self._resolutions(start, end, policy),
             outcomes=await self._outcomes(start, end, policy),
             reviews=await self._reviews(start, end, policy),
+            more_categories=await self._more_categories(raised & mine),
         )
 
     async def _rows(self, statement: Any) -> list[Any]:
@@ -79,6 +81,20 @@ class ReportReader:
                 for r, team, cat, issue, n in await self._rows(statement)
             }
         )
+
+    async def _more_categories(self, where: ColumnElement[bool]) -> Counter[tuple[str, str]]:
+        keys = (disputes.c.team, dispute_categories.c.category)
+        statement = (
+            select(*keys, func.count())
+            .select_from(
+                disputes.join(
+                    dispute_categories, dispute_categories.c.reference == disputes.c.reference
+                )
+            )
+            .where(where)
+            .group_by(*keys)
+        )
+        return Counter({(team, key): int(n) for team, key, n in await self._rows(statement)})
 
     async def _children(self, where: ColumnElement[bool]) -> tuple[ChildSeen, ...]:
         statement = (

@@ -189,6 +189,19 @@ Index(
     dispute_people.c.reference,
 )
 
+# The categories ticked after the first (``disputes.category``), where the policy's form ticks
+# several (seed 003); a dispute with one category has no rows here.
+dispute_categories = Table(
+    "dispute_categories",
+    metadata,
+    _ref(primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("category", String(KEY), nullable=False),
+)
+Index(
+    "ix_dispute_categories_report", dispute_categories.c.reference, dispute_categories.c.category
+)
+
 PSEUDONYM = 32  # uuid4 hex
 
 # Identifying columns (name, local_id, dob) are blanked by retention; ``pseudonym`` stays, so

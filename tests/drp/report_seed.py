@@ -353,11 +353,26 @@ def clone(story: Story, n: int, raised: datetime, rng: random.Random) -> list[De
     for decision in story.decisions:
         d = decision.dispute
         times = {name: _shift(getattr(d, name), delta) for name in _MOVED}
-        concern = replace(d.concern, category=category, category_other="Other")
+        concern = replace(
+            d.concern,
+            category=category,
+            category_other="Other",
+            more_categories=_more(n, category),
+        )
         d = replace(d, reference=reference, children=kids, team=team, concern=concern, **times)
         event = replace(decision.event, reference=reference, at=decision.event.at + delta)
         moved.append(Decision(d, event))
     return moved
+
+
+def _more(n: int, category: str) -> tuple[str, ...]:
+    """Every third dispute ticks the next category too (seed 003's grid), every ninth two
+    more: not drawn from the generator, so the history is otherwise as before."""
+    if n % 3:
+        return ()
+    at = CATEGORIES.index(category)
+    more = [CATEGORIES[(at + k) % len(CATEGORIES)] for k in (1, 2)]
+    return tuple(more if n % 9 == 0 else more[:1])
 
 
 def _shift(value: object, delta: timedelta) -> object:
