@@ -7,7 +7,6 @@ The schema is the official ``adaptive-card.json`` for 1.5 as shipped inside the 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from jsonschema import Draft6Validator
 from jsonschema.exceptions import ValidationError
 
 from cards.verbs import RESERVED, Verb
+from tests.support.npm import is_current, npm_ci
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 MAX_BYTES = 28 * 1024  # Teams' limit for a bot message's card
@@ -167,25 +167,12 @@ class RendererProcess:
 
 def install_renderer() -> None:
     """``npm ci`` in ``node/`` unless node_modules already matches the committed lock file."""
-    lock = NODE_DIR / "package-lock.json"
-    stamp = NODE_DIR / "node_modules" / ".drp-lock.sha256"
-    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
-    if stamp.is_file() and stamp.read_text(encoding="utf-8") == digest:
-        return
     npm = shutil.which("npm")
-    if npm is None:
+    if npm is None and not is_current(NODE_DIR):
         raise ToolMissing("npm is needed to install the adaptivecards renderer")
-    result = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"npm ci in {NODE_DIR} failed:\n{result.stderr}")
-    stamp.write_text(digest, encoding="utf-8")
+    failed = npm_ci(str(npm), NODE_DIR, timeout=600)
+    if failed:
+        raise RuntimeError(f"npm ci in {NODE_DIR} failed:\n{failed}")
 
 
 def in_ci() -> bool:

@@ -42,7 +42,9 @@ def _needs_tools(item: pytest.Item) -> bool:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Install e2e tools once, before any test and its timeout, if a selected test needs them."""
     config = session.config
-    if _DEPS_PROBLEM in config.stash or not any(_needs_tools(i) for i in session.items):
+    if config.option.collectonly or _DEPS_PROBLEM in config.stash:
+        return
+    if not any(_needs_tools(i) for i in session.items):
         return
     try:
         run = subprocess.run(

@@ -18,6 +18,7 @@ from PIL import Image
 
 from teams_bot.cli import main
 from teams_bot.manifest import ManifestError, build_manifest, write_package
+from tests.support.npm import npm_ci
 
 APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 BOT_ID = "9d6c1b1e-2c3a-4b5d-8e7f-0a1b2c3d4e5f"
@@ -224,7 +225,9 @@ def validate_manifest() -> Validator:
         if os.environ.get("CI", "").lower() in {"true", "1"}:
             pytest.fail(f"{message}; CI must not skip this check")
         pytest.skip(message)
-    _npm_ci_if_needed(npm)
+    failed = npm_ci(npm, VALIDATOR_DIR, timeout=300)
+    if failed:
+        pytest.fail(f"npm ci in {VALIDATOR_DIR} failed:\n{failed}")
 
     def run(manifest: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
         path = tmp_path / "manifest.json"
@@ -233,24 +236,6 @@ def validate_manifest() -> Validator:
         return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
 
     return run
-
-
-def _npm_ci_if_needed(npm: str) -> None:
-    """``npm ci`` unless node_modules already matches the committed lock file."""
-    installed = VALIDATOR_DIR / "node_modules" / ".package-lock.json"
-    lock = VALIDATOR_DIR / "package-lock.json"
-    if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
-        return
-    result = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund"],
-        cwd=VALIDATOR_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"npm ci in {VALIDATOR_DIR} failed:\n{result.stderr}")
 
 
 @pytest.mark.parametrize("domain", [None, "drp.example.gov.uk"])
