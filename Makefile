@@ -43,9 +43,15 @@ run: $(STAMP)
 	bash scripts/e2e-deps.sh --no-browser
 	$(BIN)/python scripts/run_local.py --as "$(AS)" --playground-port $(PLAYGROUND_PORT)
 
-## The whole test suite: lint, types, then every test (unit, both database engines, end to end).
+## The whole test suite: lint, types, then every test (unit, both database engines, end to end),
+## spread over the machine's cores by pytest-xdist (at most XDIST_MAX workers; XDIST=-n0: one
+## process). loadfile runs each test file on one worker, so a module-scoped fixture (a tab scene,
+## a served bot) is built once (loadgroup's xdist_group marks are silently ignored under pytest 9.2,
+## pytest-xdist#1386).
+XDIST_MAX ?= 4
+XDIST     ?= -n auto --maxprocesses=$(XDIST_MAX) --dist loadfile
 test: lint e2e-deps
-	$(BIN)/pytest
+	$(BIN)/pytest $(XDIST)
 
 ## The Agents Playground (npm, pinned) and Debian's chromium for the end-to-end tests.
 e2e-deps:
@@ -57,7 +63,7 @@ test-e2e: $(STAMP) e2e-deps
 
 ## The fast suite for local iteration: no Playground, no browser.
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "not e2e and not browser"
+	$(BIN)/pytest $(XDIST) -m "not e2e and not browser"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
