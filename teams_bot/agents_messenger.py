@@ -49,6 +49,8 @@ TEAMS_CHANNEL = "msteams"
 CONNECT_TIMEOUT_SECONDS = 3.0
 READ_TIMEOUT_SECONDS = 30.0
 MAX_CONNECTOR_CLIENTS = 32
+# An evicted client is closed once calls already made through it have had their time.
+RETIRE_AFTER_SECONDS = CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
 # The SDK's client logs every failed call at ERROR and every call at INFO (with its conversation
 # id); the outbox reports what failed, once, and decides what to do about it.
 _SDK_CLIENT_LOGGERS = (
@@ -167,7 +169,7 @@ class AgentsMessenger:
         """Close an evicted client once calls already made through it have had their time."""
 
         async def close_later() -> None:
-            await asyncio.sleep(CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
+            await asyncio.sleep(RETIRE_AFTER_SECONDS)
             await client.close()
 
         task = asyncio.get_running_loop().create_task(close_later())

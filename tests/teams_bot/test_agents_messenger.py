@@ -5,7 +5,9 @@ call, and failures the outbox can act on (429 with Retry-After, 403/404 chat gon
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -340,3 +342,42 @@ async def test_a_broken_reference_is_a_delivery_failure_not_a_crash(
     with pytest.raises(DeliveryError) as raised:
         await sender.send(reference, card("nowhere"))
     assert not raised.value.retryable
+
+
+async def test_the_oldest_session_is_retired_beyond_the_bound_and_a_new_one_built_on_return(
+    sender: AgentsMessenger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[Any] = []
+    real = agents_messenger._session
+
+    def kept(service_url: str) -> Any:
+        built.append(real(service_url))
+        return built[-1]
+
+    monkeypatch.setattr(agents_messenger, "_session", kept)
+    monkeypatch.setattr(agents_messenger, "MAX_CONNECTOR_CLIENTS", 1)
+    monkeypatch.setattr(agents_messenger, "RETIRE_AFTER_SECONDS", 0.0)
+    async with LoopbackConnector() as first, LoopbackConnector() as second:
+        await sender.send(chat(first, "a:chat-1"), card("one"))
+        await sender.send(chat(second, "a:chat-2"), card("two"))  # the first is retired
+        await asyncio.gather(*sender._closing)
+        assert [session.closed for session in built] == [True, False]
+        await sender.send(chat(first, "a:chat-1"), card("three"))
+        assert len(built) == 3
+        assert len(first.activities("a:chat-1")) == 2
+
+
+async def test_the_sdks_own_log_lines_stay_out_of_the_logs(
+    sender: AgentsMessenger, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The SDK logs each call's conversation id at INFO and each failure at ERROR; the outbox
+    # reports a failure once, in its own words.
+    async with LoopbackConnector() as conn:
+        with caplog.at_level(logging.DEBUG):
+            sent = await sender.send(chat(conn, "a:chat-secret"), card("x"))
+            await sender.update(chat(conn, "a:chat-secret"), sent, card("y"))
+            conn.fail_next(1, status=500)
+            with pytest.raises(DeliveryError):
+                await sender.send(chat(conn, "a:chat-secret"), card("z"))
+    assert not [r for r in caplog.records if r.name.startswith("microsoft_agents")]
+    assert "a:chat-secret" not in caplog.text
