@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("microsoft_agents.hosting.core", reason="the Agents SDK needs Python 3.12")
 
@@ -381,3 +383,40 @@ async def test_the_sdks_own_log_lines_stay_out_of_the_logs(
                 await sender.send(chat(conn, "a:chat-secret"), card("z"))
     assert not [r for r in caplog.records if r.name.startswith("microsoft_agents")]
     assert "a:chat-secret" not in caplog.text
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(), extra=JSON)
+def test_any_card_reaches_teams_exactly_as_built_on_send_and_on_update(
+    text: str, extra: Any
+) -> None:
+    # The SDK serialises the card inside its pydantic Activity (send with mode="json", update
+    # without): whatever JSON the card builders make must arrive unchanged both ways.
+    built = card(text) | {"extra": extra}
+
+    async def round_trip() -> list[Any]:
+        sender = AgentsMessenger(BotCredentials())
+        try:
+            async with LoopbackConnector() as conn:
+                reference = chat(conn, "a:chat-1")
+                sent = await sender.send(reference, built)
+                await sender.update(reference, sent, built | {"updated": True})
+                versions = conn.activity("a:chat-1", sent).versions
+                return [v["attachments"][0]["content"] for v in versions]
+        finally:
+            await sender.close()
+
+    assert asyncio.run(round_trip()) == [built, built | {"updated": True}]
