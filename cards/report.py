@@ -13,7 +13,16 @@ from cards import elements as el
 from cards.elements import Json
 from cards.text import escape, format_date, format_due, plain
 from cards.verbs import KeyFactory, Verb, new_key
-from drp.report import ALL, TOTAL, Figures, QuarterlyReport, RaiserGroup, day_label, month_label
+from drp.report import (
+    ALL,
+    TOTAL,
+    Figures,
+    QuarterlyReport,
+    RaiserGroup,
+    Standing,
+    day_label,
+    month_label,
+)
 from drp.supervision import OutstandingRow
 
 MAX_SUPERVISION_ROWS = 25
@@ -132,6 +141,27 @@ def category_rows(report: QuarterlyReport) -> list[list[str]]:
 
 
 SEVERAL_COUNTED = "a dispute ticking several categories counts once in each"
+PARTNERS = "Disputes with partner agencies"
+PARTNER_HEAD = ("Partner agency", "Disputes", *(s.label for s in Standing), "Stage reached")
+PARTNERS_NONE = (
+    "No dispute raised in the period involved a partner agency (the directory's "
+    "partner_agency column says which teams are a partner agency's)."
+)
+
+
+def partner_rows(report: QuarterlyReport) -> list[list[str]]:
+    """Agency, disputes, open, resolved, closed otherwise, stages reached; then the total
+    (a dispute with two partner agencies is under each, and once in the total)."""
+    f = report.current
+    labels = {c.key: c.label for c in report.columns}
+    rows = []
+    for row in f.partners:
+        stages = "; ".join(f"{labels.get(k, k or 'Not yet sent')} ({n})" for k, n in row.stages)
+        counts = [str(row.standing.get(s, 0)) for s in Standing]
+        rows.append([row.agency, str(row.disputes), *counts, stages])
+    if f.partners:
+        rows.append(["Total (each dispute once)", str(f.partner_disputes), "", "", "", ""])
+    return rows
 
 
 def category_titles(report: QuarterlyReport) -> dict[str, str]:
@@ -175,6 +205,25 @@ def _categories(report: QuarterlyReport) -> list[Json]:
     return [el.text_block(escape(heading), weight="bolder", separator=True), el.fact_set(facts)]
 
 
+def _partners(report: QuarterlyReport) -> list[Json]:
+    """Disputes with partner agencies: how many, and each agency's open and resolved."""
+    f = report.current
+    heading = el.text_block(
+        escape(f"{PARTNERS}: {f.partner_disputes}"), weight="bolder", separator=True
+    )
+    facts = [
+        (
+            plain(row.agency, 80),
+            escape(
+                f"{row.disputes} ({row.standing.get(Standing.OPEN, 0)} open, "
+                f"{row.standing.get(Standing.RESOLVED, 0)} resolved)"
+            ),
+        )
+        for row in f.partners
+    ]
+    return [heading, el.fact_set(facts)] if facts else [heading]
+
+
 def report_summary_card(report: QuarterlyReport, where_html: str) -> Json:
     """The report's headline figures; ``where_html`` says how to get the full HTML report."""
     f = report.current
@@ -200,6 +249,7 @@ def report_summary_card(report: QuarterlyReport, where_html: str) -> Json:
         ),
         el.fact_set(per_group),
         *_categories(report),
+        *_partners(report),
         *_reviews(report),
         el.text_block(escape(f"Overdue now: {len(report.overdue)}"), weight="bolder"),
         el.text_block(escape(where_html), subtle=True, separator=True),

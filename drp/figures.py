@@ -19,11 +19,13 @@ from drp.report import (
     REFERRAL_PREFIX,
     TOTAL,
     Figures,
+    PartnerRow,
     Period,
     QuarterlyReport,
     RaiserGroup,
     Recognition,
     Share,
+    Standing,
     TeamRow,
     Timeliness,
     columns,
@@ -116,6 +118,8 @@ def figures(
         ),
         immediate_harm_alerts=harm,
         compliments=_compliments(counted.compliments, start, end),
+        partners=_partners(counted, policy),
+        partner_disputes=counted.partner_disputes,
     )
 
 
@@ -209,6 +213,28 @@ def _teams(counted: Tally) -> tuple[TeamRow, ...]:
             )
         )
     return tuple(rows)
+
+
+def _partners(counted: Tally, policy: Policy) -> tuple[PartnerRow, ...]:
+    """One row per partner agency, by name: its disputes, where they stand, stages reached
+    in the ladder's order."""
+    disputes: Counter[str] = Counter()
+    standing: dict[str, Counter[Standing]] = defaultdict(Counter)
+    stages: dict[str, Counter[str]] = defaultdict(Counter)
+    for (agency, stage, where), n in counted.partners.items():
+        disputes[agency] += n
+        standing[agency][where] += n
+        stages[agency][stage] += n
+    order = {column.key: n for n, column in enumerate(columns(policy))}
+    return tuple(
+        PartnerRow(
+            agency,
+            disputes[agency],
+            {s: standing[agency][s] for s in Standing},
+            tuple(sorted(stages[agency].items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))),
+        )
+        for agency in sorted(disputes, key=str.casefold)
+    )
 
 
 def _categories(counted: Tally, whole: int, policy: Policy) -> tuple[Share, ...]:

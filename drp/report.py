@@ -73,6 +73,14 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "stage.",
     ),
     (
+        "Disputes with partner agencies",
+        "Among disputes raised in the period, those about a team the directory gives to a "
+        "partner agency (a health trust, the police, a school), or raised from one: by "
+        "agency, by the stage each has reached and whether it is open, resolved or closed "
+        "otherwise, as they stand when the report is run. A dispute involving two partner "
+        "agencies counts under each; the total counts it once.",
+    ),
+    (
         "Responses within deadline",
         "Managers' responses recorded in the period, by the stage responded at; on time when "
         "recorded no later than that stage's deadline at the time (after any extension).",
@@ -201,6 +209,8 @@ class PeriodActivity:
     disputes: Sequence[Dispute]
     events: Sequence[Event]
     compliments: Sequence[Recognition] = ()
+    # The directory's teams of partner agencies, each with its agency's name.
+    partner_agencies: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +222,30 @@ class TeamRow:
     children: int
     families: int
     categories: tuple[tuple[str, int], ...]
+
+
+class Standing(StrEnum):
+    """Where a dispute stands when the report is run (disputes with partner agencies)."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+    CLOSED = "closed"  # closed otherwise: concluded, withdrawn, referred, not agreed
+
+    @property
+    def label(self) -> str:
+        """The column heading."""
+        return "Closed otherwise" if self is Standing.CLOSED else self.value.capitalize()
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerRow:
+    """One partner agency: the disputes involving it, by where they stand and by the stage
+    each has reached (stage keys, most first)."""
+
+    agency: str
+    disputes: int
+    standing: Mapping[Standing, int]
+    stages: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +298,9 @@ class Figures:
     compliments: tuple[tuple[str, int, int], ...]  # team, sent, acknowledged
     # The chair's own reviews of responses, where the policy sets a review deadline.
     reviews: tuple[Timeliness, ...] = ()
+    # Disputes with partner agencies (seeds 003, 002): by agency, and how many in all.
+    partners: tuple[PartnerRow, ...] = ()
+    partner_disputes: int = 0
 
     @property
     def groups(self) -> tuple[RaiserGroup, ...]:

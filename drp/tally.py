@@ -5,18 +5,19 @@ SQL in ``store.reporting``; both must agree. ``drp.figures`` turns a tally into 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from drp.calendar import WorkingDayCalendar
 from drp.events import Concluded, Escalated, EventKind, Extended, Referred, Resolved, Responded
-from drp.model import Outcome
+from drp.model import Dispute, Outcome
 from drp.policy import INFORMAL
-from drp.report import Period, PeriodActivity, Recognition
+from drp.report import Period, PeriodActivity, Recognition, Standing
 from drp.roles import Role
 
 RaisedKey = tuple[Role, str, str, str]  # raiser's role, team, category, issue type
+PartnerKey = tuple[str, str, Standing]  # partner agency, stage reached, standing
 StepKey = tuple[EventKind, Role, str, str, str]  # kind, raiser's role, month, from, to stage
 STEP_KINDS = frozenset(
     {EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED, EventKind.IMMEDIATE_HARM}
@@ -67,12 +68,38 @@ class Tally:
     # The categories ticked after the first (``raised`` counts the first), by team and category:
     # a dispute ticking several categories counts once in each (seed 003's grid).
     more_categories: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    # Disputes involving a partner agency's team: by agency, stage reached and standing; and
+    # how many disputes in all (one involving two agencies counts under each, once in all).
+    partners: Mapping[PartnerKey, int] = field(default_factory=dict)
+    partner_disputes: int = 0
 
 
 def child_key(local_id: str) -> str:
     """Who a child is for counting: the local ID (every child has one), case and spaces aside.
     A stored child is counted by its pseudonym instead, one per such key, kept after retention."""
     return local_id.strip().upper()
+
+
+def standing(dispute: Dispute) -> Standing:
+    """Open, resolved, or closed otherwise (the store counts the same in SQL)."""
+    if dispute.is_open:
+        return Standing.OPEN
+    return Standing.RESOLVED if dispute.outcome == Outcome.RESOLVED else Standing.CLOSED
+
+
+def partner_counts(
+    raised: Iterable[Dispute], agencies: Mapping[str, str]
+) -> tuple[Counter[PartnerKey], int]:
+    """Disputes about (or raised from) a partner agency's team, by agency, stage reached
+    (the stage a dispute awaiting agreement waits for) and standing; and how many in all."""
+    found: Counter[PartnerKey] = Counter()
+    involved = 0
+    for d in raised:
+        named = {agencies[t] for t in (d.team, d.raiser_team) if t in agencies}
+        for agency in named:
+            found[(agency, d.stage or d.pending_stage, standing(d))] += 1
+        involved += bool(named)
+    return found, involved
 
 
 def month_of(instant: datetime, calendar: WorkingDayCalendar) -> str:
@@ -118,6 +145,7 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
         if isinstance(payload, Resolved | Extended | Escalated | Concluded) and payload.review:
             reviews[(e.from_stage, payload.review == ON_TIME)] += 1
     closed = [d for d in activity.disputes if d.closed_at and start <= d.closed_at < end]
+    partners, involved = partner_counts(raised, activity.partner_agencies)
     return Tally(
         raised=Counter(
             (d.raiser_role, d.team, d.concern.category, d.concern.issue_type) for d in raised
@@ -142,4 +170,6 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
         more_categories=Counter(
             (d.team, key) for d in raised for key in d.concern.more_categories
         ),
+        partners=partners,
+        partner_disputes=involved,
     )

@@ -7,12 +7,16 @@ import re
 from collections.abc import Sequence
 
 from cards.report import (
+    PARTNER_HEAD,
+    PARTNERS,
+    PARTNERS_NONE,
     category_rows,
     category_titles,
     lead_sentence,
     monthly_rows,
     number,
     overdue_rows,
+    partner_rows,
     summary_lines,
     team_rows,
 )
@@ -86,6 +90,7 @@ def report_html(report: QuarterlyReport) -> str:
     ]
     parts += _monthly_sections(report)
     parts += _team_and_category_sections(report)
+    parts += _partner_sections(report)
     parts += _timeliness_sections(report)
     parts += _compliment_sections(report)
     for heading, head, rows in note_sections(report.notes):
@@ -139,6 +144,13 @@ def _team_and_category_sections(report: QuarterlyReport) -> list[str]:
     ]
     head2 = ("Dispute resolutions", "This period", "Same period last year")
     return [*parts, "<h2>Informal and formal</h2>", _html_table(head2, informal)]
+
+
+def _partner_sections(report: QuarterlyReport) -> list[str]:
+    """Seeds 003 and 002: "details of disputes with partner agencies in the reports"."""
+    rows = partner_rows(report)
+    table = _html_table(PARTNER_HEAD, rows, total=True) if rows else f"<p>{_h(PARTNERS_NONE)}</p>"
+    return [f"<h2>{_h(PARTNERS)}</h2>", table]
 
 
 def _timeliness_sections(report: QuarterlyReport) -> list[str]:
@@ -202,6 +214,9 @@ def report_markdown(report: QuarterlyReport) -> str:
     if report.policy.categories:
         lines += ["## Breakdown by category", ""]
         lines += md_table(("Category", "Number", "%"), category_rows(report))
+    lines += [f"## {md(PARTNERS)}", ""]
+    partners = partner_rows(report)
+    lines += md_table(PARTNER_HEAD, partners) if partners else [md(PARTNERS_NONE), ""]
     lines += ["## Timeliness", ""]
     rows = [
         [t.label, str(t.responses), str(t.on_time), number(t.percent, "%")]

@@ -5,16 +5,24 @@ CSV: one row per figure, always these columns (``CSV_COLUMNS``):
 - ``period_from``, ``period_to``: the period's first and last day (ISO dates); the rows of the
   same period last year carry last year's dates;
 - ``section``: ``summary``, ``stage_entries``, ``team``, ``team_category``, ``category``,
-  ``issue_type``, ``timeliness``, ``review_timeliness`` (the chair's own reviews, where the
-  policy sets a deadline for them), ``outcome``, ``compliments`` or ``overdue_now``;
+  ``issue_type``, ``partner_agency``, ``timeliness``, ``review_timeliness`` (the chair's own
+  reviews, where the policy sets a deadline for them), ``outcome``, ``compliments`` or
+  ``overdue_now``;
 - ``group``: ``all``, ``iro``, ``chair`` or ``other`` (the raiser's role), or the team's name
-  in the ``team``, ``team_category`` and ``compliments`` sections;
+  in the ``team``, ``team_category`` and ``compliments`` sections, or the partner agency's in
+  ``partner_agency``;
 - ``item``: what is counted: a summary figure's name, a month ``YYYY-MM`` or ``total``, a
   category or issue type key, a stage key, an outcome;
 - ``measure``: ``count``, ``percent``, ``working_days``, ``responses``, ``reviews``, ``on_time``,
   ``percent_on_time``, or (stage entries) the column: a stage key or ``referral:<route>``;
 - ``value``: a whole number, a decimal with one place, or empty when there is nothing to
   divide by.
+
+The ``partner_agency`` section (disputes with partner agencies, seeds 003 and 002) has the
+agency's name as ``group`` and, measure ``count``, item ``disputes`` then ``open``,
+``resolved`` and ``closed`` (closed otherwise), then one row per stage reached (item the stage
+key, measure ``stage_reached``); a dispute with two partner agencies counts under each, and
+once in its last row: group ``all``, item ``total``, measure ``disputes``.
 
 Where the policy's form ticks several categories (``multiple_categories``, Newham), a dispute
 counts once in each category it ticks (``category`` and ``team_category``), so those counts may
@@ -31,7 +39,7 @@ from decimal import Decimal
 from typing import Any
 
 from cards.report import number
-from drp.report import ALL, TOTAL, Figures, QuarterlyReport, RaiserGroup
+from drp.report import ALL, TOTAL, Figures, QuarterlyReport, RaiserGroup, Standing
 
 CSV_COLUMNS = ("period_from", "period_to", "section", "group", "item", "measure", "value")
 
@@ -69,6 +77,17 @@ def _shares_csv(report: QuarterlyReport, f: Figures) -> Iterable[Row]:
         yield _row(f, "category", ALL, TOTAL, "disputes", f.raised)
 
 
+def _partners_csv(f: Figures) -> Iterable[Row]:
+    for row in f.partners:
+        yield _row(f, "partner_agency", row.agency, "disputes", "count", row.disputes)
+        for standing in Standing:
+            count = row.standing.get(standing, 0)
+            yield _row(f, "partner_agency", row.agency, standing.value, "count", count)
+        for stage, n in row.stages:
+            yield _row(f, "partner_agency", row.agency, stage, "stage_reached", n)
+    yield _row(f, "partner_agency", ALL, TOTAL, "disputes", f.partner_disputes)
+
+
 def _figure_rows(report: QuarterlyReport, f: Figures) -> Iterable[Row]:
     yield from _summary_csv(f)
     months = (*f.period.months(), TOTAL)
@@ -84,6 +103,7 @@ def _figure_rows(report: QuarterlyReport, f: Figures) -> Iterable[Row]:
         for key, count in team.categories:
             yield _row(f, "team_category", team.team, key, "count", count)
     yield from _shares_csv(report, f)
+    yield from _partners_csv(f)
     for t in (*f.timeliness, f.responses):
         yield _row(f, "timeliness", ALL, t.stage, "responses", t.responses)
         yield _row(f, "timeliness", ALL, t.stage, "on_time", t.on_time)

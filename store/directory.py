@@ -207,6 +207,7 @@ class Directory:
             e.team for e in entries if e.team
         }
         await self._add_teams(names)
+        await self._mark_partners(entries, names)
         counts = Counter(role for e in entries for role in {g.role for g in e.roles})
         return ImportSummary(len(entries) - len(existing), len(existing), len(names), dict(counts))
 
@@ -297,6 +298,27 @@ class Directory:
         maker = pg_insert if self._postgres else sqlite_insert
         statement = maker(teams).on_conflict_do_nothing(index_elements=[teams.c.name])
         await self._conn.execute(statement, [{"name": name} for name in sorted(names)])
+
+    async def _mark_partners(self, entries: Sequence[DirectoryEntry], names: set[str]) -> None:
+        """With a ``partner_agency`` column the file says, for each team it names, its partner
+        agency ("" for the council's own); a file without one leaves every team as it was."""
+        if all(e.partner_agency is None for e in entries):
+            return
+        given: dict[str, str] = {}
+        for entry in entries:
+            for team in {g.team for g in entry.roles if g.team} | {entry.team} - {""}:
+                given[team] = given.get(team) or entry.partner_agency or ""
+        for team in sorted(names):
+            statement = update(teams).where(teams.c.name == team)
+            await self._conn.execute(statement.values(partner_agency=given.get(team, "")))
+
+    async def partner_agencies(self) -> dict[str, str]:
+        """The teams of partner agencies, each with its agency's name."""
+        statement = select(teams.c.name, teams.c.partner_agency).where(
+            teams.c.partner_agency != ""
+        )
+        rows = await self._conn.execute(statement)
+        return {row.name: row.partner_agency for row in rows}
 
     # --- loading ------------------------------------------------------------------------------
 

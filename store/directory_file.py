@@ -2,7 +2,9 @@
 
 Columns ``email,name,aad_object_id,role,team``; optional ``teams_user_id``, ``deputy_email``,
 ``deputy_from``, ``deputy_to``, ``channel`` (``teams``, the default, or ``email``: a partner
-outside the council's Teams, reached by e-mail and the secure response page) and ``agency``;
+outside the council's Teams, reached by e-mail and the secure response page), ``agency`` and
+``partner_agency`` (the partner agency the row's teams belong to, e.g. a health trust: their
+disputes are "disputes with partner agencies" in the report; rows of one team must agree);
 any other column is ignored. ``role`` and ``team`` may list
 several values separated by ``;`` (a head of service over two teams).
 """
@@ -28,6 +30,7 @@ OPTIONAL = (
     "deputy_to",
     "channel",
     "agency",
+    "partner_agency",
 )
 SEPARATOR = ";"
 EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
@@ -64,6 +67,7 @@ def parse_directory(
     entries: list[DirectoryEntry] = []
     problems: list[Problem] = []
     seen: dict[str, dict[str, int]] = {"email": {}, "aad_object_id": {}, "teams_user_id": {}}
+    partners: dict[str, tuple[str, int]] = {}  # team -> (partner agency, line first given)
     for cells in reader:
         line = reader.line_num - sum(cell.count("\n") for cell in cells)
         if not any(cell.strip() for cell in cells):
@@ -71,7 +75,7 @@ def parse_directory(
         row = _Row(line, dict(zip(header, cells, strict=False)))
         if len(cells) > len(header):
             row.bad("(row)", f"{len(cells)} fields but the header has {len(header)}")
-        entry = _entry(row, book)
+        entry = _entry(row, book, partners if "partner_agency" in header else None)
         _check_unique(row, seen)
         problems += row.problems
         if not row.problems and entry is not None:
@@ -81,7 +85,9 @@ def parse_directory(
     return entries, problems
 
 
-def _entry(row: _Row, book: RoleBook) -> DirectoryEntry | None:
+def _entry(
+    row: _Row, book: RoleBook, partners: dict[str, tuple[str, int]] | None
+) -> DirectoryEntry | None:
     email = _email(row, "email", required=True)
     name = _text(row, "name", required=True)
     teams = [t for t in (_text(row, "team") or "").split(SEPARATOR) if t.strip()]
@@ -93,6 +99,7 @@ def _entry(row: _Row, book: RoleBook) -> DirectoryEntry | None:
     teams_id = _text(row, "teams_user_id") or None
     channel = _channel(row)
     agency = _text(row, "agency") or ""
+    partner = None if partners is None else _partner(row, [t.strip() for t in teams], partners)
     if row.problems or email is None or name is None or roles is None or deputy is None:
         return None
     return DirectoryEntry(
@@ -108,7 +115,21 @@ def _entry(row: _Row, book: RoleBook) -> DirectoryEntry | None:
         deputy_to=deputy[2],
         channel=channel,
         agency=agency,
+        partner_agency=partner,
     )
+
+
+def _partner(row: _Row, teams: list[str], partners: dict[str, tuple[str, int]]) -> str:
+    """The partner agency the row's teams belong to ("" if it names none); one team, one
+    agency: another row of the team naming another agency is a problem."""
+    value = _text(row, "partner_agency") or ""
+    if value and not teams:
+        row.bad("partner_agency", "needs a team (the partner agency is the team's)")
+    for team in teams if value else ():
+        given, line = partners.setdefault(team, (value, row.line))
+        if given != value:
+            row.bad("partner_agency", f"team {team!r} is given {given!r} on line {line}")
+    return value
 
 
 def _channel(row: _Row) -> str:

@@ -19,22 +19,34 @@ from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from drp.events import EventKind
+from drp.model import Outcome
 from drp.overdue import OpenDeadline
 from drp.policy import INFORMAL
+from drp.report import Standing
 from drp.roles import Role
-from drp.tally import CLOSING_KINDS, ON_TIME, REVIEW_KINDS, STEP_KINDS, ChildSeen, Tally
+from drp.tally import (
+    CLOSING_KINDS,
+    ON_TIME,
+    REVIEW_KINDS,
+    STEP_KINDS,
+    ChildSeen,
+    PartnerKey,
+    Tally,
+)
 from store.compliments import compliment_from
 from store.payloads import REFERRAL_TARGET, REVIEW
 from store.rows import Compliment
 from store.schema import (
     AWAITING_RESPONSE,
     AWAITING_REVIEW,
+    IS_OPEN,
     children,
     compliments,
     dispute_categories,
     disputes,
     events,
     responses,
+    teams,
 )
 
 Months = Sequence[tuple[str, datetime]]  # each month and the instant it ends
@@ -62,6 +74,8 @@ class ReportReader:
             outcomes=await self._outcomes(start, end, policy),
             reviews=await self._reviews(start, end, policy),
             more_categories=await self._more_categories(raised & mine),
+            partners=await self._partners(raised & mine),
+            partner_disputes=await self._partner_disputes(raised & mine),
         )
 
     async def _rows(self, statement: Any) -> list[Any]:
@@ -95,6 +109,35 @@ class ReportReader:
             .group_by(*keys)
         )
         return Counter({(team, key): int(n) for team, key, n in await self._rows(statement)})
+
+    async def _partners(self, where: ColumnElement[bool]) -> Counter[PartnerKey]:
+        reached = case((disputes.c.stage != "", disputes.c.stage), else_=disputes.c.pending_stage)
+        where_now = case(
+            (IS_OPEN, Standing.OPEN.value),
+            (disputes.c.outcome == Outcome.RESOLVED.value, Standing.RESOLVED.value),
+            else_=Standing.CLOSED.value,
+        )
+        keys = (teams.c.partner_agency, reached, where_now)
+        statement = (
+            select(*keys, func.count(func.distinct(disputes.c.reference)))
+            .select_from(_with_partners())
+            .where(where)
+            .group_by(*keys)
+        )
+        return Counter(
+            {
+                (agency, stage, Standing(now)): int(n)
+                for agency, stage, now, n in await self._rows(statement)
+            }
+        )
+
+    async def _partner_disputes(self, where: ColumnElement[bool]) -> int:
+        statement = (
+            select(func.count(func.distinct(disputes.c.reference)))
+            .select_from(_with_partners())
+            .where(where)
+        )
+        return int((await self._conn.execute(statement)).scalar_one())
 
     async def _children(self, where: ColumnElement[bool]) -> tuple[ChildSeen, ...]:
         statement = (
@@ -248,6 +291,12 @@ class ReportReader:
         window = (compliments.c.created_at >= start) & (compliments.c.created_at < end)
         statement = select(compliments).where(window).order_by(compliments.c.id)
         return [compliment_from(row) for row in await self._conn.execute(statement)]
+
+
+def _with_partners() -> Any:
+    """Disputes joined to the partner agency of their team or of the raiser's team."""
+    named = (teams.c.name == disputes.c.team) | (teams.c.name == disputes.c.raiser_team)
+    return disputes.join(teams, named & (teams.c.partner_agency != ""))
 
 
 def _joined() -> Any:

@@ -108,6 +108,8 @@ class DirectoryEntry:
     deputy_to: date | None = None
     channel: str = "teams"
     agency: str = ""
+    # The partner agency the row's teams belong to; None where the file has no such column.
+    partner_agency: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

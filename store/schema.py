@@ -340,7 +340,14 @@ Index("ix_chair_reviews_at", chair_reviews.c.at)
 
 # --- the directory ----------------------------------------------------------------------------
 
-teams = Table("teams", metadata, Column("name", String(TEAM), primary_key=True))
+# A team of a partner agency (a health trust, the police, a school) names it; "" for the
+# council's own teams. The report's "disputes with partner agencies" (seeds 003, 002).
+teams = Table(
+    "teams",
+    metadata,
+    Column("name", String(TEAM), primary_key=True),
+    Column("partner_agency", String(TEAM), nullable=False, server_default=""),
+)
 
 people = Table(
     "people",

@@ -214,3 +214,28 @@ async def test_an_email_only_partner_is_kept_with_their_agency_and_can_move_to_t
     assert again is not None
     assert not again.by_email
     assert again.channel == "teams"
+
+
+PARTNERS = "email,name,aad_object_id,role,team,partner_agency\n"
+
+
+async def test_the_directory_says_which_teams_are_a_partner_agencys(store: Store) -> None:
+    await imported(store)  # no partner_agency column: every team the council's own
+    async with store.transaction(readonly=True) as tx:
+        assert await tx.directory.partner_agencies() == {}
+    await imported(
+        store,
+        PARTNERS
+        + "hv@trust.example,Hana Visitor,,team_manager,Health Visiting,Homerton Healthcare\n"
+        + "nia@council.example,Nia Manager,aad-2,team_manager,Northgate,\n",
+    )
+    async with store.transaction(readonly=True) as tx:
+        assert await tx.directory.partner_agencies() == {"Health Visiting": "Homerton Healthcare"}
+    await imported(store)  # an old file again: the marks stay
+    async with store.transaction(readonly=True) as tx:
+        assert await tx.directory.partner_agencies() == {"Health Visiting": "Homerton Healthcare"}
+    await imported(
+        store, PARTNERS + "hv@trust.example,Hana Visitor,,team_manager,Health Visiting,\n"
+    )
+    async with store.transaction(readonly=True) as tx:
+        assert await tx.directory.partner_agencies() == {}, "the file says it is the council's"

@@ -118,3 +118,31 @@ def test_a_partner_is_reached_by_email_with_their_agency_and_teams_is_the_defaul
 def test_an_unknown_channel_is_named_and_the_row_left_out() -> None:
     text = "email,name,aad_object_id,role,team,channel\nx@y.example,X,,chair,,pigeon\n"
     assert problems(text) == ["line 2: channel: 'pigeon' is not one of: teams, email"]
+
+
+PARTNER_HEADER = "email,name,aad_object_id,role,team,partner_agency\n"
+
+
+def test_a_partner_agency_belongs_to_the_rows_teams_and_an_old_file_says_nothing() -> None:
+    text = PARTNER_HEADER + (
+        "tm@trust.example,Tom,,team_manager,Health Visiting,Homerton Healthcare\n"
+        "sw@council.example,Sam,,practitioner,Riverside,\n"
+    )
+    (trust, council), found = parse_directory(text)
+    assert found == []
+    assert (trust.partner_agency, council.partner_agency) == ("Homerton Healthcare", "")
+    (old, *_), _ = parse_directory(demo_directory_text())
+    assert old.partner_agency is None  # a file without the column leaves teams as they are
+
+
+def test_a_team_given_two_partner_agencies_or_none_is_named_by_line() -> None:
+    text = PARTNER_HEADER + (
+        "a@trust.example,A,,team_manager,Health Visiting,Homerton Healthcare\n"
+        "b@trust.example,B,,practitioner,Health Visiting,\n"
+        "c@trust.example,C,,service_manager,Health Visiting,Met Police\n"
+        "d@trust.example,D,,chair,,Met Police\n"
+    )
+    assert problems(text) == [
+        "line 4: partner_agency: team 'Health Visiting' is given 'Homerton Healthcare' on line 2",
+        "line 5: partner_agency: needs a team (the partner agency is the team's)",
+    ]

@@ -7,10 +7,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import insert
+
 from drp.overdue import open_deadline
 from drp.report import Period, PeriodActivity
 from drp.tally import Tally, child_key, month_bounds, tally
 from store.reporting import ReportReader
+from store.schema import teams
 from store.store import Store
 from tests.drp.report_seed import NEWHAM, NOW, QUARTER, Story, history
 from tests.teams_bot.records_seed import save
@@ -29,6 +32,8 @@ def normal(counted: Tally) -> dict[str, Any]:
         "outcomes": {k: v for k, v in counted.outcomes.items() if v},
         "reviews": {k: v for k, v in counted.reviews.items() if v},
         "more_categories": {k: v for k, v in counted.more_categories.items() if v},
+        "partners": {k: v for k, v in counted.partners.items() if v},
+        "partner_disputes": counted.partner_disputes,
     }
 
 
@@ -39,13 +44,23 @@ PERIODS = (
 )
 
 
+# Two of the history's teams belong to partner agencies (the directory's partner_agency).
+PARTNERS = {"Team 03": "Homerton Healthcare", "Team 07": "Met Police", "Team 11": "Met Police"}
+
+
 async def test_sql_counts_equal_the_domains_count_and_deadlines(store: Store) -> None:
     stories = {str(n): Story(d) for n, d in enumerate(history(120, 7, NOW, years=1))}
     await save(store, stories)
+    async with store.transaction() as tx:
+        rows = [{"name": t, "partner_agency": a} for t, a in PARTNERS.items()]
+        await tx.connection.execute(
+            insert(teams), [*rows, {"name": "Team 05", "partner_agency": ""}]
+        )
     async with store.transaction(readonly=True) as tx:
         # The domain counts the disputes as stored: each child with its pseudonym.
         stored = [await tx.disputes.get(s.dispute.reference) for s in stories.values()]
-    activity = PeriodActivity(stored, [e for s in stories.values() for e in s.events])
+    events = [e for s in stories.values() for e in s.events]
+    activity = PeriodActivity(stored, events, partner_agencies=PARTNERS)
     by_local_id = {child_key(c.local_id) for d in stored for c in d.children}
     assert len({c.pseudonym for d in stored for c in d.children}) == len(by_local_id)
     async with store.transaction(readonly=True) as tx:
@@ -62,6 +77,7 @@ async def test_sql_counts_equal_the_domains_count_and_deadlines(store: Store) ->
                 assert expected.reviews, "the seed's Newham reviews have a deadline"
                 # Seed 003's grid: a dispute ticking several categories counts in each.
                 assert expected.more_categories, "the history ticks several categories"
+                assert expected.partner_disputes, "some disputes are with partner agencies"
         # Another policy's report counts none of these.
         other = normal(await reader.tally(start, end, months, "nottingham"))
         assert (other["raised"], other["steps"]) == ({}, {})
