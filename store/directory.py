@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, func, insert, or_, select, update
+from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -36,11 +36,11 @@ class Directory:
         return await self._one(people.c.id == person_id)
 
     async def people_by_id(self, person_ids: Iterable[str]) -> dict[str, Person]:
-        """The people with these directory ids (those that exist), in two statements."""
+        """The people with these directory ids (those that exist), in one statement."""
         wanted = sorted(set(person_ids))
         if not wanted:
             return {}
-        return {p.id: p for p in await self._load(select(people).where(people.c.id.in_(wanted)))}
+        return {p.id: p for p in await self._load(people.c.id.in_(wanted))}
 
     async def by_email(self, email: str) -> Person | None:
         """A person by e-mail (case-insensitive)."""
@@ -56,14 +56,14 @@ class Directory:
 
     async def people(self, *, role: Role | None = None, team: str | None = None) -> list[Person]:
         """Everyone, by e-mail; or those holding ``role``, and/or in ``team`` (home or grant)."""
-        statement = select(people)
+        where: list[Any] = []
         if role is not None:
             holding = select(person_roles.c.person_id).where(person_roles.c.role == role.value)
-            statement = statement.where(people.c.id.in_(holding))
+            where.append(people.c.id.in_(holding))
         if team is not None:
             serving = select(person_roles.c.person_id).where(person_roles.c.team == team)
-            statement = statement.where(or_(people.c.team == team, people.c.id.in_(serving)))
-        return await self._load(statement.order_by(people.c.email))
+            where.append(or_(people.c.team == team, people.c.id.in_(serving)))
+        return await self._load(*where)
 
     async def holders(self, role: Role, team: str | None = None) -> list[Person]:
         """Who holds ``role``: for ``team`` if given (held in that team, or council-wide: a role
@@ -71,9 +71,7 @@ class Directory:
         grants = select(person_roles.c.person_id).where(person_roles.c.role == role.value)
         if team is not None:
             grants = grants.where(or_(person_roles.c.team == team, person_roles.c.team == ""))
-        return await self._load(
-            select(people).where(people.c.id.in_(grants)).order_by(people.c.email)
-        )
+        return await self._load(people.c.id.in_(grants))
 
     async def deputy_for(self, person_id: str, on: date) -> Person | None:
         """The person's deputy if one is named for ``on`` and has not left."""
@@ -92,16 +90,14 @@ class Directory:
 
     async def absent(self, source: str, present: Sequence[str]) -> list[Person]:
         """Active people kept by ``source`` whose e-mail is not in ``present``."""
-        statement = select(people).where(people.c.source == source, people.c.left_at.is_(None))
         keep = set(present)
-        return [
-            p for p in await self._load(statement.order_by(people.c.email)) if p.email not in keep
-        ]
+        active = await self._load(people.c.source == source, people.c.left_at.is_(None))
+        return [p for p in active if p.email not in keep]
 
     async def deputising_for(self, person_id: str, on: date) -> list[Person]:
         """The people whose deputy ``person_id`` is on ``on``."""
-        statement = select(people).where(people.c.deputy_id == person_id)
-        return [p for p in await self._load(statement) if p.deputy_on(on) == person_id]
+        named = await self._load(people.c.deputy_id == person_id)
+        return [p for p in named if p.deputy_on(on) == person_id]
 
     async def is_empty(self) -> bool:
         """Whether nobody has been imported yet."""
@@ -323,20 +319,33 @@ class Directory:
     # --- loading ------------------------------------------------------------------------------
 
     async def _one(self, where: Any) -> Person | None:
-        found = await self._load(select(people).where(where))
+        found = await self._load(where)
         return found[0] if found else None
 
-    async def _load(self, statement: Select[Any]) -> list[Person]:
-        rows = list(await self._conn.execute(statement))
-        grants: dict[str, list[RoleGrant]] = {row.id: [] for row in rows}
-        if grants:
-            roles = select(person_roles).where(person_roles.c.person_id.in_(list(grants)))
-            roles = roles.order_by(
-                person_roles.c.person_id, person_roles.c.role, person_roles.c.team
-            )
-            for row in await self._conn.execute(roles):
-                grants[row.person_id].append(RoleGrant(Role(row.role), row.team))
-        return [_person(row, grants[row.id]) for row in rows]
+    async def _load(self, *where: Any) -> list[Person]:
+        """The people matching ``where``, by e-mail, each with their role grants: one statement
+        (people joined to their grants), so a lookup is one round trip to the database."""
+        statement = (
+            select(people, _GRANT_ROLE, _GRANT_TEAM)
+            .select_from(people.outerjoin(_GRANTS, _GRANTS.c.person_id == people.c.id))
+            .where(*where)
+            .order_by(people.c.email, _GRANT_ROLE, _GRANT_TEAM)
+        )
+        rows: dict[str, Row[Any]] = {}
+        grants: dict[str, list[RoleGrant]] = {}
+        for row in await self._conn.execute(statement):
+            if row.id not in rows:
+                rows[row.id], grants[row.id] = row, []
+            if row.grant_role is not None:
+                grants[row.id].append(RoleGrant(Role(row.grant_role), row.grant_team))
+        return [_person(row, grants[person_id]) for person_id, row in rows.items()]
+
+
+# The joined grants under their own name, so a filter's subquery on ``person_roles`` (who
+# holds a role) stays a subquery of its own, never correlated to the joined rows.
+_GRANTS = person_roles.alias("grants")
+_GRANT_ROLE = _GRANTS.c.role.label("grant_role")
+_GRANT_TEAM = _GRANTS.c.team.label("grant_team")
 
 
 def _person(row: Row[Any], grants: list[RoleGrant]) -> Person:
