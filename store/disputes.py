@@ -6,7 +6,24 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, delete, func, insert, select, tuple_, type_coerce, update
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Select,
+    String,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    tuple_,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -56,6 +73,7 @@ from store.types import UtcDateTime
 
 MAX_PER_YEAR = 999_999
 _CHUNK = 500  # references per IN (...) when loading children and owners
+_PART_TABLES = (children, dispute_owners, dispute_people, dispute_categories)
 
 
 class Disputes:
@@ -99,8 +117,16 @@ class Disputes:
         await self._write_parts(dispute)
         await self._append(dispute, event)
 
-    async def save(self, decision: Decision, expected_version: int | None = None) -> None:
-        """Store a decision taken on ``expected_version``; StaleVersion if the dispute moved."""
+    async def save(
+        self,
+        decision: Decision,
+        expected_version: int | None = None,
+        *,
+        before: Dispute | None = None,
+    ) -> None:
+        """Store a decision taken on ``expected_version``; StaleVersion if the dispute moved.
+        ``before``: the dispute as loaded in this transaction, the decision taken on it; its
+        children, owners and named people are rewritten only where the decision changed them."""
         dispute, event = decision.dispute, decision.event
         _check(dispute, event)
         base = dispute.version - 1
@@ -115,26 +141,30 @@ class Disputes:
         )
         if (await self._conn.execute(statement)).rowcount != 1:
             raise StaleVersion(dispute.reference, await self._require_version(dispute.reference))
+        known = before if before is not None and before.version == base else None
+        changed = _changed_parts(known, dispute)
         # A corrected local ID leaves its old pseudonym behind: release it once unused.
-        before = (
-            await self._pseudonyms(dispute.reference) if event.kind == EventKind.CORRECTED else ()
+        released = (
+            await self._pseudonyms(dispute.reference)
+            if event.kind == EventKind.CORRECTED and children in changed
+            else ()
         )
-        for table in (children, dispute_owners, dispute_people, dispute_categories):
+        for table in changed:
             await self._conn.execute(delete(table).where(table.c.reference == dispute.reference))
-        await self._write_parts(dispute)
-        await Pseudonyms(self._conn).release(before)
+        await self._write_parts(dispute, changed)
+        await Pseudonyms(self._conn).release(released)
         await self._append(dispute, event)
 
-    async def _write_parts(self, dispute: Dispute) -> None:
-        kids = children_values(dispute)
+    async def _write_parts(self, dispute: Dispute, tables: Sequence[Any] = _PART_TABLES) -> None:
+        kids = children_values(dispute) if children in tables else []
         pseudonyms = Pseudonyms(self._conn)
         for row in kids:
             row["pseudonym"] = row["pseudonym"] or await pseudonyms.of(row["local_id"])
         for table, rows in (
             (children, kids),
-            (dispute_owners, owner_values(dispute)),
-            (dispute_people, people_values(dispute)),
-            (dispute_categories, category_values(dispute)),
+            (dispute_owners, owner_values(dispute) if dispute_owners in tables else []),
+            (dispute_people, people_values(dispute) if dispute_people in tables else []),
+            (dispute_categories, category_values(dispute) if dispute_categories in tables else []),
         ):
             if rows:
                 await self._conn.execute(insert(table), rows)
@@ -352,14 +382,15 @@ class Disputes:
         people: dict[str, dict[str, list[str]]] = {ref: {} for ref in refs}
         more: dict[str, list[str]] = {ref: [] for ref in refs}
         for chunk in _chunks(refs):
-            for row in await self._conn.execute(_parts(children, chunk)):
-                kids[row.reference].append(child_from(row))
-            for row in await self._conn.execute(_parts(dispute_owners, chunk)):
-                owners[row.reference].append(row.person_id)
-            for row in await self._conn.execute(_people(chunk)):
-                people[row.reference].setdefault(row.part, []).append(row.person_id)
-            for row in await self._conn.execute(_parts(dispute_categories, chunk)):
-                more[row.reference].append(row.category)
+            for row in await self._conn.execute(_parts(chunk)):
+                if row.part == _CHILD:
+                    kids[row.reference].append(child_from(row))
+                elif row.part == _OWNER:
+                    owners[row.reference].append(row.person_id)
+                elif row.part == _CATEGORY:
+                    more[row.reference].append(row.category)
+                else:
+                    people[row.reference].setdefault(row.part, []).append(row.person_id)
         return [
             dispute_from(
                 row,
@@ -370,6 +401,20 @@ class Disputes:
             )
             for row in rows
         ]
+
+
+def _changed_parts(before: Dispute | None, after: Dispute) -> tuple[Any, ...]:
+    """The part tables whose rows differ between the stored dispute and the decided one
+    (all of them when the stored one is not known)."""
+    if before is None or before.reference != after.reference:
+        return _PART_TABLES
+    pairs = (
+        (children, children_values),
+        (dispute_owners, owner_values),
+        (dispute_people, people_values),
+        (dispute_categories, category_values),
+    )
+    return tuple(table for table, values in pairs if values(before) != values(after))
 
 
 def _check(dispute: Dispute, event: Event) -> None:
@@ -393,21 +438,66 @@ def _deadline(dispute: Dispute) -> tuple[datetime, str]:
     return deadline, dispute.reference
 
 
-def _parts(table: Any, refs: Sequence[str]) -> Select[Any]:
-    return (
-        select(table)
-        .where(table.c.reference.in_(refs))
-        .order_by(table.c.reference, table.c.position)
-    )
+# The parts of a dispute (children, owners, approvers, deciders, further categories) in one
+# statement, each row tagged with its part: children first, so the union's columns keep the
+# children's types.
+_CHILD = "~child"
+_OWNER = "~owner"
+_CATEGORY = "~category"
 
 
-def _people(refs: Sequence[str]) -> Select[Any]:
-    people = dispute_people.c
-    return (
-        select(dispute_people)
-        .where(people.reference.in_(refs))
-        .order_by(people.reference, people.part, people.position)
-    )
+def _parts(refs: Sequence[str]) -> CompoundSelect:
+    no_text, no_date = cast(null(), String), cast(null(), Date)
+    kids = children.c
+    owners = dispute_owners.c
+    named = dispute_people.c
+    more = dispute_categories.c
+    return union_all(
+        select(
+            kids.reference,
+            literal_column(f"'{_CHILD}'").label("part"),
+            kids.position,
+            kids.name,
+            kids.local_id,
+            kids.dob,
+            kids.pseudonym,
+            no_text.label("person_id"),
+            no_text.label("category"),
+        ).where(kids.reference.in_(refs)),
+        select(
+            owners.reference,
+            literal_column(f"'{_OWNER}'"),
+            owners.position,
+            no_text,
+            no_text,
+            no_date,
+            no_text,
+            owners.person_id,
+            no_text,
+        ).where(owners.reference.in_(refs)),
+        select(
+            named.reference,
+            named.part,
+            named.position,
+            no_text,
+            no_text,
+            no_date,
+            no_text,
+            named.person_id,
+            no_text,
+        ).where(named.reference.in_(refs)),
+        select(
+            more.reference,
+            literal_column(f"'{_CATEGORY}'"),
+            more.position,
+            no_text,
+            no_text,
+            no_date,
+            no_text,
+            no_text,
+            more.category,
+        ).where(more.reference.in_(refs)),
+    ).order_by("reference", "part", "position")
 
 
 def _chunks(refs: list[str]) -> list[list[str]]:

@@ -31,8 +31,9 @@ async def project(conn: AsyncConnection, dispute: Dispute, event: Event) -> None
 async def _project_visits(conn: AsyncConnection, dispute: Dispute, event: Event) -> None:
     open_visit = (stage_visits.c.reference == dispute.reference) & stage_visits.c.left_at.is_(None)
     if event.from_stage != event.to_stage or not dispute.is_open:
-        left = {"left_at": event.at, "left_sequence": event.sequence}
-        await conn.execute(update(stage_visits).where(open_visit).values(left))
+        if event.sequence > 1:  # a dispute's first event has no stage to leave
+            left = {"left_at": event.at, "left_sequence": event.sequence}
+            await conn.execute(update(stage_visits).where(open_visit).values(left))
         if dispute.is_open and dispute.stage:
             await conn.execute(insert(stage_visits).values(_visit_values(dispute, event)))
     elif event.kind == EventKind.EXTENDED:

@@ -72,7 +72,7 @@ async def correct(
                 correction.reason,
             )
             decision = decide(dispute, command, ctx)
-            await tx.disputes.save(decision, expected_version=dispute.version)
+            await tx.disputes.save(decision, expected_version=dispute.version, before=dispute)
             await Notifier(tx, ctx).fan_out(
                 dispute, decision, origin or Origin("", ""), correction.at
             )

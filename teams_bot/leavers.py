@@ -113,7 +113,7 @@ class Leavers:
     ) -> None:
         current = await tx.disputes.get(dispute.reference, lock=True)
         decision = decide(current, HandOver(Actor.system(), now, leaver, deputy), self.ctx)
-        await tx.disputes.save(decision, expected_version=current.version)
+        await tx.disputes.save(decision, expected_version=current.version, before=current)
         origin = await origin_for(tx, current)
         await Notifier(tx, self.ctx).fan_out(current, decision, origin, now)
 

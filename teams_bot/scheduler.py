@@ -282,7 +282,7 @@ class Scheduler:
         origin = await self._origin(tx, dispute)
         for before, decision in steps:
             if save:
-                await tx.disputes.save(decision, expected_version=before.version)
+                await tx.disputes.save(decision, expected_version=before.version, before=before)
             await notifier.fan_out(before, decision, origin, now)
         if len(steps) > 1:
             await notifier.escalated_automatically(steps[-1][1], origin, now)

@@ -64,7 +64,7 @@ class DisputeActions:
         if not isinstance(done, Decision):
             return Reply(invoke_card=done)
         log.info("dispute %s: %s by %s", reference, done.event.kind, person.id)
-        return Reply(invoke_card=await self.committed_card(done, person.id, now))
+        return Reply(invoke_card=await self.committed_card(done, person, now))
 
     async def _move(
         self, tx: Transaction, turn: Turn, person: Person, verb: Verb, now: datetime
@@ -83,7 +83,7 @@ class DisputeActions:
         outcome = await self._decide(tx, verb, sight, person, turn.data, now)
         if not isinstance(outcome, Decision):
             return outcome, None
-        await tx.disputes.save(outcome, expected_version=dispute.version)
+        await tx.disputes.save(outcome, expected_version=dispute.version, before=dispute)
         await Notifier(tx, self.ctx).fan_out(dispute, outcome, Origin.of(turn.where), now)
         result: dict[str, JsonValue] = {"reference": reference, "version": outcome.dispute.version}
         return outcome, Keep(result, reference)
@@ -107,12 +107,13 @@ class DisputeActions:
         await gate.record_replay(tx, person.id, reference, verb, now)
         return messages.outsider(reference, messages.USED_BY_SOMEONE_ELSE)
 
-    async def committed_card(self, decision: Decision, person_id: str, now: datetime) -> Card:
+    async def committed_card(self, decision: Decision, person: Person, now: datetime) -> Card:
         """The actor's card of a change just committed, then the outbox woken. Rendered in a
         read-only transaction after the commit, so no writer waits while it is built."""
         try:
             async with self.deps.store.transaction(readonly=True) as tx:
-                return await self.deps.render.posted(tx, decision.dispute, person_id, now)
+                dispute = decision.dispute
+                return await self.deps.render.posted(tx, dispute, person.id, now, person=person)
         finally:
             self.deps.wake()
 

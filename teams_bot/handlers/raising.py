@@ -124,7 +124,7 @@ class RaiseFlow:
             return await self.disputes.current(turn, person, earlier.reference)
         if not isinstance(done, list):
             return Reply(invoke_card=done)
-        card = await self.disputes.committed_card(done[-1], person.id, now)
+        card = await self.disputes.committed_card(done[-1], person, now)
         return Reply(invoke_card=card)
 
     async def _submit(
@@ -213,7 +213,8 @@ class RaiseFlow:
             details = form.harm_details or form.summary
             alert = AlertImmediateHarm(Actor(person.id, raised.dispute.raiser_role), now, details)
             alerted = decide(raised.dispute, alert, self.ctx)
-            await tx.disputes.save(alerted, expected_version=raised.dispute.version)
+            version = raised.dispute.version
+            await tx.disputes.save(alerted, expected_version=version, before=raised.dispute)
             await notifier.fan_out(raised.dispute, alerted, origin, now)
             decisions.append(alerted)
         await remember_card(tx, turn, raised.dispute.reference, person.id, now)
