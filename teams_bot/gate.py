@@ -59,6 +59,9 @@ class Sight:
     person_id: str
     standing: Standing
     _dispute: Dispute | None = field(default=None, repr=False)
+    # The directory entry the gate decided on (None: not in the directory), so rendering
+    # for this sight need not read it again.
+    _person: Person | None = field(default=None, repr=False)
 
     @property
     def sees(self) -> bool:
@@ -77,6 +80,11 @@ class Sight:
         """The dispute's status code (for the audit log, never shown to an outsider)."""
         return self._dispute.status.value if self._dispute is not None else ""
 
+    @property
+    def person(self) -> Person | None:
+        """The person the gate decided on, as the directory had them (None: not in it)."""
+        return self._person
+
 
 async def look(
     tx: Transaction, ctx: Context, person: Person, reference: str, now: datetime
@@ -90,21 +98,29 @@ async def look(
         return None
     today = ctx.calendar.local_date(now)
     standing = await standing_of(tx, ctx.policy.access, dispute, person, today)
-    return Sight(reference, person.id, standing, dispute)
+    return Sight(reference, person.id, standing, dispute, person)
 
 
 async def sight_of(
-    tx: Transaction, ctx: Context, dispute: Dispute, person_id: str, now: datetime
+    tx: Transaction,
+    ctx: Context,
+    dispute: Dispute,
+    person_id: str,
+    now: datetime,
+    *,
+    person: Person | None = None,
 ) -> Sight:
-    """The sight of someone the bot itself writes to (a card owed, a posted card refreshed)."""
+    """The sight of someone the bot itself writes to (a card owed, a posted card refreshed);
+    ``person``: their directory entry if the caller has just read it (else read here)."""
     today = ctx.calendar.local_date(now)
-    person = await tx.directory.person(person_id)
+    if person is None or person.id != person_id:
+        person = await tx.directory.person(person_id)
     if person is None:
         party = await parties.is_party(tx, dispute, person_id, today)
         standing = Standing.PARTY if party else Standing.OUTSIDER
     else:
         standing = await standing_of(tx, ctx.policy.access, dispute, person, today)
-    return Sight(dispute.reference, person_id, standing, dispute)
+    return Sight(dispute.reference, person_id, standing, dispute, person)
 
 
 async def standing_of(

@@ -104,33 +104,45 @@ async def notice_people(
 
 
 async def viewer(
-    tx: Transaction, dispute: Dispute, person_id: str, today: date, policy: Policy
+    tx: Transaction,
+    dispute: Dispute,
+    person_id: str,
+    today: date,
+    policy: Policy,
+    *,
+    person: Person | None = None,
 ) -> Viewer:
     """Which view of the dispute this person gets (a deputy: for whom; an approver or a
-    decider: in which of the roles the policy names there)."""
+    decider: in which of the roles the policy names there). ``person``: their directory entry
+    if already read in this turn (else it is read here when needed)."""
+    known = person if person is not None and person.id == person_id else None
     if person_id == dispute.raised_by:
         return Viewer(person_id, ViewerKind.RAISER)
     process = policy.process(dispute.process)
     if dispute.status == Status.AWAITING_APPROVAL and person_id in dispute.approvers:
         roles = policy.approvers(process, dispute.pending_stage or dispute.stage)
-        return Viewer(person_id, ViewerKind.APPROVER, role=await _role_in(tx, person_id, roles))
+        role = await _role_in(tx, person_id, roles, known)
+        return Viewer(person_id, ViewerKind.APPROVER, role=role)
     if person_id in dispute.owners:
         return Viewer(person_id, ViewerKind.OWNER)
     if person_id in dispute.deciders and process.has_stage(dispute.stage):
         roles = process.stage(dispute.stage).deciders
-        return Viewer(person_id, ViewerKind.DECIDER, role=await _role_in(tx, person_id, roles))
+        role = await _role_in(tx, person_id, roles, known)
+        return Viewer(person_id, ViewerKind.DECIDER, role=role)
     principal = await deputising_owner(tx, dispute, person_id, today)
     if principal:
         role = await _deputy_role(tx, person_id, principal)
         return Viewer(person_id, ViewerKind.OWNER, on_behalf_of=principal, role=role)
-    person = await tx.directory.person(person_id)
-    if person is not None and oversees(policy.access, person):
+    found = known or await tx.directory.person(person_id)
+    if found is not None and oversees(policy.access, found):
         return Viewer(person_id, ViewerKind.MONITOR)
     return Viewer(person_id, ViewerKind.OTHER)
 
 
-async def _role_in(tx: Transaction, person_id: str, roles: Iterable[Role]) -> Role | None:
-    person = await tx.directory.person(person_id)
+async def _role_in(
+    tx: Transaction, person_id: str, roles: Iterable[Role], known: Person | None
+) -> Role | None:
+    person = known or await tx.directory.person(person_id)
     return acting_role(person, roles) if person is not None else None
 
 

@@ -54,7 +54,7 @@ class Renderer:
         dispute to render (``gate.Hidden``)."""
         dispute = sight.dispute
         who = await self._viewer(tx, sight, now)
-        person = await tx.directory.person(sight.person_id)
+        person = sight.person
         if person is not None and person.active:
             who = replace(who, held=frozenset(grant.role for grant in person.roles))
         view, people = await self._view(tx, dispute)
@@ -72,11 +72,18 @@ class Renderer:
         )
 
     async def posted(
-        self, tx: Transaction, dispute: Dispute, person_id: str, now: datetime
+        self,
+        tx: Transaction,
+        dispute: Dispute,
+        person_id: str,
+        now: datetime,
+        *,
+        person: Person | None = None,
     ) -> Card:
         """A card the bot itself sends or keeps up to date, through the gate all the same (a
-        card in the chat of someone who no longer may see it shows only the reference)."""
-        sight = await sight_of(tx, self.ctx, dispute, person_id, now)
+        card in the chat of someone who no longer may see it shows only the reference);
+        ``person``: their directory entry if this turn has already read it."""
+        sight = await sight_of(tx, self.ctx, dispute, person_id, now, person=person)
         if not sight.sees:
             return messages.not_yours(dispute.reference)
         return await self.dispute(tx, sight, now)
@@ -85,7 +92,9 @@ class Renderer:
         if sight.standing == Standing.INFORMED:
             return Viewer(sight.person_id, ViewerKind.OTHER)
         today = self.ctx.calendar.local_date(now)
-        return await parties.viewer(tx, sight.dispute, sight.person_id, today, self.ctx.policy)
+        return await parties.viewer(
+            tx, sight.dispute, sight.person_id, today, self.ctx.policy, person=sight.person
+        )
 
     async def summary(self, tx: Transaction, dispute: Dispute, now: datetime) -> Card:
         """The short card for people copied or alerted: initials, stage, due date."""

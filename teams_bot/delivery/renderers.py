@@ -73,7 +73,7 @@ async def dispute_card(
     dispute = await _dispute(tx, message)
     if await steps.live_card_in_chat(tx, dispute.reference, person):
         return _step(outlet, dispute, EventMessage.from_json(message.payload), person, acts=True)
-    card = await outlet.renderer.posted(tx, dispute, person.id, outlet.clock())
+    card = await outlet.renderer.posted(tx, dispute, person.id, outlet.clock(), person=person)
     return Rendered(card, keeps_up=dispute)
 
 
