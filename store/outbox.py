@@ -7,6 +7,7 @@ or failed. A sender that dies leaves its lease to expire and another claims the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,18 @@ from store.rows import Json, OutboxMessage
 from store.schema import OUTBOX_PENDING, outbox
 
 MAX_ERROR = 500  # characters of an error kept (ids and codes only, never payloads)
+
+
+@dataclass(frozen=True, slots=True)
+class Owing:
+    """A message to owe (``Outbox.enqueue_all``): ``enqueue``'s arguments as one row."""
+
+    recipient: str
+    kind: str
+    dedupe_key: str
+    payload: Json
+    due_at: datetime
+    reference: str | None = None
 
 
 class Outbox:
@@ -59,6 +72,34 @@ class Outbox:
             .on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
         )
         return (await self._conn.execute(statement)).rowcount == 1
+
+    async def enqueue_all(self, rows: Sequence[Owing]) -> None:
+        """Owe several messages in one statement; a row whose dedupe key is already owed (or
+        repeats an earlier row's) is left out, as ``enqueue`` would."""
+        if not rows:
+            return
+        if any(not row.dedupe_key for row in rows):
+            raise InvalidRecord("dedupe_key", "is required")
+        values = [
+            {
+                "recipient": row.recipient,
+                "kind": row.kind,
+                "reference": row.reference,
+                "dedupe_key": row.dedupe_key,
+                "payload": dict(row.payload),
+                "due_at": row.due_at,
+                "attempts": 0,
+                "failed": False,
+            }
+            for row in rows
+        ]
+        maker = pg_insert if self._postgres else sqlite_insert
+        statement = (
+            maker(outbox)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
+        )
+        await self._conn.execute(statement)
 
     async def claim_due(
         self, now: datetime, owner: str, lease_seconds: float, limit: int

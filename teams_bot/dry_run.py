@@ -3,7 +3,7 @@ already owes by then, with nothing written or sent."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -82,6 +82,11 @@ class PlanRecorder:
             )
         )
         return True
+
+    async def owe_all(self, rows: Sequence[Owed]) -> None:
+        """Record each row as ``owe`` would."""
+        for owed in rows:
+            await self.owe(owed)
 
     async def already_owed(self, keys: list[str]) -> set[str]:
         """The keys the outbox holds or this plan has recorded."""

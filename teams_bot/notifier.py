@@ -15,6 +15,7 @@ from drp.machine import Context, Decision
 from drp.model import Dispute
 from drp.roles import Role
 from drp.routing import Audience, mailbox_copies, notices
+from store.outbox import Owing
 from store.rows import OutboxMessage
 from store.store import Transaction
 from teams_bot import parties
@@ -60,6 +61,22 @@ class TransactionOutbox:
             reference=owed.reference,
         )
 
+    async def owe_all(self, rows: Sequence[Owed]) -> None:
+        """Write every row whose dedupe key is not owed already, in one statement."""
+        await self._tx.outbox.enqueue_all(
+            [
+                Owing(
+                    owed.recipient,
+                    owed.kind.value,
+                    owed.key,
+                    owed.payload.to_json(),
+                    owed.due_at,
+                    owed.reference,
+                )
+                for owed in rows
+            ]
+        )
+
     async def already_owed(self, keys: list[str]) -> set[str]:
         """Which of these keys the outbox holds (sent, pending or failed)."""
         return await self._tx.schedule.owed(keys)
@@ -76,9 +93,11 @@ class Notifier:
     async def fan_out(
         self, before: Dispute | None, decision: Decision, origin: Origin, now: datetime
     ) -> None:
-        """Owe everyone the policy names a message, and every posted card an update."""
+        """Owe everyone the policy names a message, and every posted card an update (all of it
+        written in one statement)."""
         dispute, event = decision.dispute, decision.event
         ref = dispute.reference
+        rows: list[Owed] = []
         for notice in notices(self.ctx.policy, before, dispute, event):
             kind = (
                 OutboxKind.DISPUTE_CARD if notice.audience == Audience.ACT else OutboxKind.NOTICE
@@ -89,22 +108,26 @@ class Notifier:
                 if person_id == event.actor:
                     continue
                 key = event_key(ref, event.sequence, kind, person_id)
-                await self.writer.owe(Owed(person_id, kind, key, payload, now, ref))
+                rows.append(Owed(person_id, kind, key, payload, now, ref))
         refresh = Refresh(event.sequence, origin, event=event.kind.value)
         key = event_key(ref, event.sequence, OutboxKind.REFRESH)
-        await self.writer.owe(Owed(REFRESH_RECIPIENT, OutboxKind.REFRESH, key, refresh, now, ref))
-        await self.mailbox_copies(decision, now)
+        rows.append(Owed(REFRESH_RECIPIENT, OutboxKind.REFRESH, key, refresh, now, ref))
+        rows.extend(self._mailbox_copies(decision, now))
+        await self.writer.owe_all(rows)
 
-    async def mailbox_copies(self, decision: Decision, now: datetime) -> None:
+    def _mailbox_copies(self, decision: Decision, now: datetime) -> list[Owed]:
         """A copy of the step for each mailbox the policy copies it to (seed 000's monitoring
         mailbox, seed 004's partnership address); sent by e-mail."""
         dispute, event = decision.dispute, decision.event
+        rows = []
         for mailbox in mailbox_copies(self.ctx.policy, event):
             recipient = mailbox_recipient(mailbox.key)
             copy = MailboxCopy(mailbox.key, event.kind.value, event.sequence)
             key = event_key(dispute.reference, event.sequence, OutboxKind.MAILBOX_COPY, recipient)
-            owed = Owed(recipient, OutboxKind.MAILBOX_COPY, key, copy, now, dispute.reference)
-            await self.writer.owe(owed)
+            rows.append(
+                Owed(recipient, OutboxKind.MAILBOX_COPY, key, copy, now, dispute.reference)
+            )
+        return rows
 
     async def escalated_automatically(
         self, decision: Decision, origin: Origin, now: datetime

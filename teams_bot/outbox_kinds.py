@@ -11,7 +11,7 @@ feature's own module, as ``delivery.compliments`` does); a test that it is deliv
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -332,6 +332,10 @@ class OutboxWriter(Protocol):
 
     async def owe(self, owed: Owed) -> bool:
         """Owe the row; False (and nothing written) if its dedupe key is already owed."""
+        ...
+
+    async def owe_all(self, rows: Sequence[Owed]) -> None:
+        """Owe each row whose dedupe key is not owed already (in one write where it can)."""
         ...
 
     async def already_owed(self, keys: list[str]) -> set[str]:

@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 
 from store import OutboxMessage, Store
+from store.errors import InvalidRecord
+from store.outbox import Owing
 from tests.store.scenario import T0
 from tests.support.databases import POSTGRES_ONLY
 
@@ -38,6 +40,42 @@ async def test_a_dedupe_key_is_owed_once(store: Store) -> None:
         pending = await tx.outbox.pending()
     assert (first, again, later_tx) == (True, False, False)
     assert [(m.dedupe_key, m.payload) for m in pending] == [("same", {"v": 1})]
+
+
+async def test_rows_owed_together_keep_their_order_and_each_dedupe_key_is_owed_once(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        await tx.outbox.enqueue("p", "notice", "owed-before", {"v": 0}, due_at=T0)
+        await tx.outbox.enqueue_all(
+            [
+                Owing("a", "notice", "k-1", {"v": 1}, T0),
+                Owing("b", "dispute_card", "owed-before", {"v": 2}, T0),
+                Owing("c", "refresh", "k-2", {"v": 3}, T0 + timedelta(seconds=1)),
+                Owing("d", "notice", "k-1", {"v": 4}, T0),  # repeats a key of this batch
+            ]
+        )
+        await tx.outbox.enqueue_all([])
+        pending = await tx.outbox.pending()
+    found = [(m.recipient, m.kind, m.dedupe_key, m.payload, m.reference) for m in pending]
+    assert found == [
+        ("p", "notice", "owed-before", {"v": 0}, None),
+        ("a", "notice", "k-1", {"v": 1}, None),
+        ("c", "refresh", "k-2", {"v": 3}, None),
+    ]
+    assert [m.id for m in pending] == sorted(m.id for m in pending)
+
+
+async def test_a_row_owed_together_with_no_dedupe_key_is_refused_and_nothing_is_written(
+    store: Store,
+) -> None:
+    with pytest.raises(InvalidRecord):
+        async with store.transaction() as tx:
+            await tx.outbox.enqueue_all(
+                [Owing("a", "notice", "k-1", {}, T0), Owing("b", "notice", "", {}, T0)]
+            )
+    async with store.transaction() as tx:
+        assert await tx.outbox.pending() == []
 
 
 async def test_only_due_messages_are_claimed_in_due_order_under_a_lease(store: Store) -> None:
