@@ -39,7 +39,7 @@ from botframework.connector.auth import (
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from teams_bot import messages
+from teams_bot import botframework_wire, messages
 from teams_bot.botframework_keys import SigningKeys
 from teams_bot.botframework_retry import fast_retry_policy
 from teams_bot.edge import HostAnswer, KeysUnavailable, Unauthenticated
@@ -216,26 +216,25 @@ class BotFrameworkMessenger:
 
     async def send(self, reference: Mapping[str, Any], card: Card) -> str:
         """Post a card into a stored conversation as a new message; returns its activity id."""
-        conversation, activity = _addressed(reference, card)
+        conversation, activity = _addressed(reference)
         client = await self._client(conversation.service_url)
         try:
-            response = await client.conversations.send_to_conversation(
-                conversation.conversation.id, activity
+            return await botframework_wire.send(
+                client, conversation.conversation.id, activity, card
             )
         except HttpOperationError as error:
             raise _delivery_error(error) from None
         except ClientRequestError as error:  # no answer at all: worth retrying
             raise DeliveryError(503, type(error).__name__) from None
-        return str(response.id) if response is not None and response.id else ""
 
     async def update(self, reference: Mapping[str, Any], activity_id: str, card: Card) -> None:
         """Replace a card the bot posted earlier, in place."""
-        conversation, activity = _addressed(reference, card)
+        conversation, activity = _addressed(reference)
         activity.id = activity_id
         client = await self._client(conversation.service_url)
         try:
-            await client.conversations.update_activity(
-                conversation.conversation.id, activity_id, activity
+            await botframework_wire.update(
+                client, conversation.conversation.id, activity_id, activity, card
             )
         except HttpOperationError as error:
             raise _delivery_error(error) from None
@@ -299,12 +298,14 @@ def _guard(callback: Callback) -> tuple[Callback, list[HttpOperationError]]:
     return guarded, failures
 
 
-def _addressed(reference: Mapping[str, Any], card: Card) -> tuple[ConversationReference, Activity]:
-    """A message with the card, from the bot into the referenced conversation (a new message:
-    not a reply to the turn the reference was taken from)."""
+def _addressed(reference: Mapping[str, Any]) -> tuple[ConversationReference, Activity]:
+    """A message from the bot into the referenced conversation (a new message: not a reply to
+    the turn the reference was taken from), its card still to be attached
+    (``botframework_wire``: as ``MessageFactory.attachment`` would, without msrest walking it)."""
     conversation = ConversationReference().deserialize(dict(reference))
     conversation.activity_id = None
-    activity = MessageFactory.attachment(card_attachment(card))
+    activity = MessageFactory.attachment(card_attachment({}))
+    activity.attachments = None
     return conversation, TurnContext.apply_conversation_reference(activity, conversation)
 
 

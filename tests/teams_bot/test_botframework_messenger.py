@@ -6,6 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.schema import Attachment, ConversationReference
+from msrest.exceptions import HttpOperationError
 
 from teams_bot.botframework import BotFrameworkMessenger, make_adapter
 from teams_bot.settings import BotCredentials
@@ -109,3 +112,66 @@ async def test_an_unreachable_connector_is_a_retryable_delivery_failure() -> Non
     with pytest.raises(DeliveryError) as raised:
         await sender.send(reference, card("lost?"))
     assert raised.value.retryable
+
+
+async def test_the_connector_gets_the_body_botbuilders_own_operations_would_send() -> None:
+    """The card goes on the wire without msrest walking it (``botframework_wire``), and the
+    connector receives what ``send_to_conversation`` / ``update_activity`` would have sent."""
+    sender = messenger()
+    shown = card("Zoë’s “plan” <b>&amp;</b> \u2013 done")
+    shown["body"].append({"type": "FactSet", "facts": [{"title": "n", "value": None}]})
+    shown["msteams"] = {"width": "Full", "ids": [1, 2.5, True, False]}
+    async with LoopbackConnector() as conn:
+        reference = chat(conn, "a:chat-1")
+        ours = await sender.send(reference, shown)
+        await sender.update(reference, ours, shown)
+
+        client = await sender._client(conn.service_url)
+        conversation = ConversationReference().deserialize(dict(reference))
+        conversation.activity_id = None
+        attached = MessageFactory.attachment(Attachment(content_type=CARD_TYPE, content=shown))
+        theirs = TurnContext.apply_conversation_reference(attached, conversation)
+        sent = await client.conversations.send_to_conversation("a:chat-1", theirs)
+        theirs.id = sent.id
+        await client.conversations.update_activity("a:chat-1", sent.id, theirs)
+
+        posts = conn.requests_matching("POST", "/activities")
+        puts = conn.requests_matching("PUT", "/activities")
+        assert [r.path for r in posts] == ["/v3/conversations/a:chat-1/activities"] * 2
+        assert [r.path for r in puts] == [
+            f"/v3/conversations/a:chat-1/activities/{ours}",
+            f"/v3/conversations/a:chat-1/activities/{sent.id}",
+        ]
+        assert posts[0].json == posts[1].json
+        assert puts[0].json == {**puts[1].json, "id": ours}
+        assert posts[0].json["attachments"] == [{"contentType": CARD_TYPE, "content": shown}]
+
+
+async def test_a_failed_send_is_tried_as_often_as_botbuilders_own_and_ends_in_its_status() -> None:
+    sender = messenger()
+    async with LoopbackConnector() as conn:
+        reference = chat(conn, "a:chat-1")
+        conn.fail_next(4, status=503)
+        with pytest.raises(DeliveryError) as raised:
+            await sender.send(reference, card("down"))
+        assert (raised.value.status, raised.value.retryable) == (503, True)
+        ours = len(conn.requests_matching("POST", "/activities", 503))
+        conn.clear_faults()
+
+        client = await sender._client(conn.service_url)
+        conversation = ConversationReference().deserialize(dict(reference))
+        conversation.activity_id = None
+        attached = MessageFactory.attachment(Attachment(content_type=CARD_TYPE, content=card("x")))
+        conn.fail_next(4, status=503)
+        with pytest.raises(HttpOperationError):
+            await client.conversations.send_to_conversation(
+                "a:chat-1", TurnContext.apply_conversation_reference(attached, conversation)
+            )
+        assert len(conn.requests_matching("POST", "/activities", 503)) == 2 * ours
+        conn.clear_faults()
+
+        conn.fail_next(1, status=403)
+        with pytest.raises(DeliveryError) as refused:
+            await sender.send(reference, card("refused"))
+        assert (refused.value.status, refused.value.retryable) == (403, False)
+        assert not conn.activities("a:chat-1")
