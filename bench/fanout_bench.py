@@ -10,12 +10,16 @@ deliverer knows only Teams' published limits (50 a second per bot, 7/s, 8/2 s, 6
     python bench/fanout_bench.py --limit 30 --messages 1000 --people 250
     python bench/fanout_bench.py --messenger raw   # the deliverer alone, without botbuilder
     python bench/fanout_bench.py --messenger agents  # the Agents SDK's messenger (Python 3.12+)
+
+The deliverer runs with ``drp-bot serve``'s own ``DeliveryPolicy()`` (batch and lanes) unless
+``--batch`` / ``--concurrency`` say otherwise, so the figure is the one serve reaches.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -181,8 +185,13 @@ SENDERS = {
 
 
 async def fan_out(
-    limit: int, count: int, headcount: int, sender: str = "botbuilder"
+    limit: int,
+    count: int,
+    headcount: int,
+    sender: str = "botbuilder",
+    policy: DeliveryPolicy | None = None,
 ) -> dict[str, float]:
+    chosen = policy or DeliveryPolicy()
     with tempfile.TemporaryDirectory(prefix="drp-fanout-") as folder:
         async with aiohttp.ClientSession() as session:
             if sender == "agents":
@@ -190,15 +199,20 @@ async def fan_out(
 
                 agents = AgentsMessenger(BotCredentials())
                 try:
-                    return await _fan_out(Path(folder), limit, count, headcount, agents)
+                    return await _fan_out(Path(folder), limit, count, headcount, agents, chosen)
                 finally:
                     await agents.close()
             messenger = RawMessenger(session) if sender == "raw" else None
-            return await _fan_out(Path(folder), limit, count, headcount, messenger)
+            return await _fan_out(Path(folder), limit, count, headcount, messenger, chosen)
 
 
 async def _fan_out(
-    folder: Path, limit: int, count: int, headcount: int, raw: Messenger | None
+    folder: Path,
+    limit: int,
+    count: int,
+    headcount: int,
+    raw: Messenger | None,
+    policy: DeliveryPolicy,
 ) -> dict[str, float]:
     store = await Store.open(f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}")
     await store.upgrade()
@@ -207,14 +221,16 @@ async def _fan_out(
             await seed(store, conn, count, headcount)
             ctx = Context(load_policy("nottingham"), WorkingDayCalendar())
             messenger = raw or BotFrameworkMessenger(make_adapter(BotCredentials()), "")
-            policy = DeliveryPolicy(batch=100, concurrency=32)
             deliverer = Deliverer(store, messenger, Renderer(ctx, new_key), utc_now, policy)
             conn.rate_limit(globally=(limit, 1.0))  # Retry-After: the exact wait for a token
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             while await unsent(store):
                 if not await deliverer.run_once():
                     await asyncio.sleep(0.01)  # rows rescheduled after a long Retry-After
             elapsed = time.perf_counter() - began
+            # This process is the deliverer and the connector both (the raw path's figure is
+            # the connector's share and the deliverer's own, without botbuilder).
+            cpu_ms = (time.process_time() - cpu) * 1000 / count
             accepted = conn.requests_matching("POST", "/activities", 201)
             throttled = conn.requests_matching("POST", "/activities", 429)
             per_chat = [len(conn.activities(f"a:bench-{n}")) for n in range(headcount)]
@@ -230,19 +246,30 @@ async def _fan_out(
         "rate": count / elapsed,
         "share": ideal / elapsed,
         "throttled": len(throttled),
+        "cpu_ms": cpu_ms,
     }
 
 
 async def run(args: argparse.Namespace) -> None:
     sender = SENDERS[args.messenger]
+    defaults = DeliveryPolicy()
+    policy = DeliveryPolicy(
+        batch=args.batch or defaults.batch, concurrency=args.concurrency or defaults.concurrency
+    )
     print(f"{args.messages} notices to {args.people} people, real HTTP ({sender}), SQLite")
-    print(f"{'limit/s':>8} {'seconds':>8} {'sent/s':>8} {'of allowed':>11} {'429s':>6}")
+    print(f"delivery batch {policy.batch}, {policy.concurrency} lanes (serve: {defaults.batch},")
+    print(f"{defaults.concurrency}); load average {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
+    print(
+        f"{'limit/s':>8} {'seconds':>8} {'sent/s':>8} {'of allowed':>11} {'429s':>6}"
+        f" {'cpu ms/msg':>10}"
+    )
     for limit in args.limit or [50, 20]:
-        found = await fan_out(limit, args.messages, args.people, args.messenger)
+        found = await fan_out(limit, args.messages, args.people, args.messenger, policy)
         print(
             f"{found['limit']:>8.0f} {found['elapsed']:>8.2f} {found['rate']:>8.1f}"
-            f" {found['share']:>10.1%} {found['throttled']:>6.0f}"
+            f" {found['share']:>10.1%} {found['throttled']:>6.0f} {found['cpu_ms']:>10.2f}"
         )
+    print(f"load average after: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
     print("every notice delivered exactly once (one 201 each, each chat its own count)")
 
 
@@ -258,6 +285,8 @@ def main() -> None:
         help="agents: the Agents SDK's messenger (DRP_BOT_HOST=agents); raw: POST to the "
         "connector directly (measures the deliverer without either SDK)",
     )
+    parser.add_argument("--batch", type=int, help="rows a claim (default: serve's)")
+    parser.add_argument("--concurrency", type=int, help="lanes in parallel (default: serve's)")
     asyncio.run(run(parser.parse_args()))
 
 
