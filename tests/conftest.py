@@ -16,12 +16,33 @@ from hypothesis import settings
 
 from store import Store
 from tests.store.postgres import Databases, NoPostgres, Server, find_or_start
+from tests.support import hosts
 from tests.support.databases import ENGINES, sqlite_url, upgraded
 
 # No per-example deadline: on a loaded machine a pure property's example can take longer than
 # hypothesis's default 200 ms, which failed runs for no fault of the code (timings are bench/'s).
 settings.register_profile("drp", deadline=None)
 settings.load_profile("drp")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test in a module that starts the bot (``hosts.starts_bot``) runs on each host."""
+    if hosts.starts_bot(metafunc.module) and not metafunc.definition.get_closest_marker(
+        "one_host"
+    ):
+        if "bot_host" not in metafunc.fixturenames:
+            metafunc.fixturenames.append("bot_host")
+        metafunc.parametrize("bot_host", hosts.HOSTS, indirect=True, ids=str)
+
+
+@pytest.fixture
+def bot_host(request: pytest.FixtureRequest) -> Iterator[hosts.BotHost]:
+    """The host the bots of this test run on (``hosts.current()``): its parameter, else
+    DRP_BOT_HOST's."""
+    chosen = getattr(request, "param", None) or hosts.default()
+    hosts.choose(chosen)
+    yield chosen
+    hosts.release()
 
 
 @pytest.fixture(scope="session")

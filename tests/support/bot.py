@@ -20,6 +20,7 @@ from teams_bot.app import Bot, build_bot
 from teams_bot.delivery.engine import DeliveryPolicy
 from teams_bot.delivery.throttle import Throttle
 from teams_bot.settings import BotCredentials
+from tests.support import hosts
 
 # Retries in milliseconds, not seconds: a test's failed send is tried again at once.
 FAST_DELIVERY = DeliveryPolicy(base_backoff=0.01, max_backoff=0.05)
@@ -59,4 +60,5 @@ def bot_under_test(
         options["keys"] = lambda: f"{keys}{next(counter)}"
     # Pacing sleeps on the wall clock; this bot's clock is driven.
     options.setdefault("throttle", Throttle.off())
+    options.setdefault("bot_host", hosts.current())
     return build_bot(store, ctx, BotCredentials(), clock=clock, **options)

@@ -190,3 +190,11 @@ def loopback_outbound(app_id: str, password: str) -> Any:
             return FixedToken(app_id, self.password)
 
     return Factory(app_id, password)
+
+
+class LoopbackAgentsTokens:
+    """The agents host's counterpart of ``loopback_outbound``: the fixed token, not Entra ID's."""
+
+    async def token(self) -> str:
+        """The loopback token."""
+        return OUTBOUND_TOKEN

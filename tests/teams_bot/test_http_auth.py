@@ -2,8 +2,8 @@
 refused with 401 before anything else is decided, the tenant checked only after authentication,
 the key server down answered 503 with Retry-After.
 
-The dispatcher is a recording fake (this tests the edge); the server, botbuilder's CloudAdapter
-and its token validation, the key server and the Bot Connector are real.
+The dispatcher is a recording fake (this tests the edge); on each host, the server, the SDK's
+adapter and the host's token validation, the key server and the Bot Connector are real.
 """
 
 from __future__ import annotations
@@ -16,12 +16,19 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pytest
 
-from teams_bot.botframework import BotFrameworkHost, DrpActivityHandler, TokenKeys, make_adapter
+from teams_bot.botframework import TokenKeys
 from teams_bot.http import make_app
 from teams_bot.settings import BotCredentials
 from teams_bot.turn import Reply
 from tests.support.connector import LoopbackConnector, post_activity
-from tests.support.jwks import OUTBOUND_TOKEN, TokenIssuer, loopback_outbound, serving_keys
+from tests.support.hosts import edge_host
+from tests.support.jwks import (
+    OUTBOUND_TOKEN,
+    LoopbackAgentsTokens,
+    TokenIssuer,
+    loopback_outbound,
+    serving_keys,
+)
 from tests.support.ports import free_port, serve_app
 from tests.teams_bot.test_http_edge import RecordingDispatcher
 
@@ -58,8 +65,7 @@ async def production_bot(
     creds = creds or production()
     outbound = loopback_outbound(APP_ID, PASSWORD)
     keys = TokenKeys(metadata_url, metadata_url, outbound, fetch_timeout_seconds=1.0)
-    adapter = make_adapter(creds, keys)
-    host = BotFrameworkHost(adapter, DrpActivityHandler(dispatcher), creds, keys)
+    host = edge_host(dispatcher, creds, keys, LoopbackAgentsTokens())
 
     async def health() -> bool:
         return True

@@ -1,7 +1,7 @@
-"""The Bot Framework edge over real HTTP: garbage gets 4xx, invokes get their card, auth holds.
+"""The edge over real HTTP on each host: garbage gets 4xx, invokes get their card, auth holds.
 
 The dispatcher here is a recording fake (allowed: this tests one package's edge); the HTTP
-server, the CloudAdapter and the loopback Bot Connector are real.
+server, the host's SDK adapter and the loopback Bot Connector are real.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from teams_bot.botframework import BotFrameworkHost, DrpActivityHandler, make_adapter
 from teams_bot.http import make_app
 from teams_bot.settings import BotCredentials
 from teams_bot.turn import ConversationKind, Reply, Turn, TurnKind
 from tests.support.connector import LoopbackConnector, post_activity
+from tests.support.hosts import edge_host
 from tests.support.ports import serve_app
 
 JSON = "application/json"
@@ -43,13 +43,11 @@ async def running_bot(
     healthy: bool = True,
 ) -> AsyncIterator[str]:
     creds = credentials or BotCredentials()
-    adapter = make_adapter(creds)
 
     async def health() -> bool:
         return healthy
 
-    host = BotFrameworkHost(adapter, DrpActivityHandler(dispatcher), creds)
-    app = make_app(host, creds, health)
+    app = make_app(edge_host(dispatcher, creds), creds, health)
     async with serve_app(app) as base:
         yield base
 

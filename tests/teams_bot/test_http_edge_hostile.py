@@ -16,6 +16,7 @@ import pytest
 from teams_bot.settings import BotCredentials
 from teams_bot.turn import Reply, Turn
 from tests.support.connector import LoopbackConnector, post_activity
+from tests.support.hosts import edge_host
 from tests.support.ports import free_port
 from tests.teams_bot.test_http_edge import RecordingDispatcher, running_bot
 
@@ -167,7 +168,6 @@ async def test_an_apology_to_an_unreachable_port_is_logged_not_a_500(
 
 
 async def test_allowed_service_urls_replace_the_loopback_rule() -> None:
-    from teams_bot.botframework import BotFrameworkHost, DrpActivityHandler, make_adapter
     from teams_bot.edge import ServiceUrls
     from teams_bot.http import make_app
     from tests.support.ports import serve_app
@@ -176,7 +176,7 @@ async def test_allowed_service_urls_replace_the_loopback_rule() -> None:
     creds = BotCredentials()
     async with LoopbackConnector() as conn:
         urls = ServiceUrls((conn.service_url,))
-        host = BotFrameworkHost(make_adapter(creds), DrpActivityHandler(dispatcher), creds)
+        host = edge_host(dispatcher, creds)
 
         async def health() -> bool:
             return True
