@@ -100,11 +100,12 @@ async def _run(settings: Settings, host: str, port: int, *, demo: bool) -> None:
     try:
         await web.TCPSite(runner, host, port).start()
         log.info(
-            "drp-bot serving http://%s:%s/api/messages (policy %s, %s store)",
+            "drp-bot serving http://%s:%s/api/messages (policy %s, %s store, %s host)",
             host,
             port,
             settings.policy.key,
             store.backend,
+            settings.bot_host,
         )
         await stop.wait()
         log.info("drp-bot stopping")

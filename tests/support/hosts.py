@@ -63,6 +63,13 @@ def release() -> None:
     _chosen.pop()
 
 
+def serve_env(**settings: str) -> dict[str, str]:
+    """The environment of a ``drp-bot serve`` subprocess: this process's without any DRP_* or
+    Microsoft* variable, the current host's DRP_BOT_HOST, and ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRP_", "Microsoft"))}
+    return env | {"DRP_BOT_HOST": current().value} | settings
+
+
 def edge_host(
     dispatcher: Dispatcher,
     credentials: BotCredentials,

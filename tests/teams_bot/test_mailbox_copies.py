@@ -6,7 +6,6 @@ Email"; seed 004: "e-mail the details through to chscp@hackney.gov.uk"."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from datetime import datetime
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from drp.policy_loader import shipped_text
 from teams_bot.delivery.mail import SmtpMailer
+from tests.support import hosts
 from tests.support.ports import free_port
 from tests.support.smtp import LocalSmtp, Received, local_smtp
 from tests.teams_bot.bot_harness import CHILD, LONDON, Walk, form_values, running_bot
@@ -167,8 +167,7 @@ async def test_without_smtp_no_copy_is_owed(tmp_path: Path) -> None:
 
 
 async def test_serve_says_at_start_which_copies_will_not_go_without_smtp(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRP_", "Microsoft"))}
-    env |= {"DRP_DATA_DIR": str(tmp_path), "DRP_POLICY": "nottingham"}
+    env = hosts.serve_env(DRP_DATA_DIR=str(tmp_path), DRP_POLICY="nottingham")
     port = free_port()
     command = [str(Path(sys.executable).parent / "drp-bot"), "serve", "--port", str(port)]
     process = await asyncio.create_subprocess_exec(
@@ -186,5 +185,6 @@ async def test_serve_says_at_start_which_copies_will_not_go_without_smtp(tmp_pat
             process.terminate()
         await process.wait()
     said = "".join(lines)
+    assert f"sqlite store, {hosts.current()} host)" in said  # the subprocess runs the test's host
     assert "DRP_SMTP_URL is not set: these mailbox copies will not be sent:" in said
     assert f"Dispute Resolution mailbox <{NOTTINGHAM_BOX}> (steps 1, 2, 3, 4, 5)" in said

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support import hosts
 from tests.support.cards import reference_of
 from tests.support.ports import free_port
 from tests.teams_bot.bot_harness import CHILD, PEOPLE, TEAM, Walk, running_bot
@@ -95,8 +95,7 @@ async def post_unknown_path(walk: Walk) -> None:
 
 
 async def test_serve_logs_json_lines_with_drp_log_format_json(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRP_", "Microsoft"))}
-    env |= {"DRP_DATA_DIR": str(tmp_path), "DRP_LOG_FORMAT": "json"}
+    env = hosts.serve_env(DRP_DATA_DIR=str(tmp_path), DRP_LOG_FORMAT="json")
     port = free_port()
     command = [str(Path(sys.executable).parent / "drp-bot"), "serve", "--port", str(port)]
     process = await asyncio.create_subprocess_exec(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import hosts
 from tests.support.ports import free_port
 from tests.teams_bot.tab_scene import NIA, ZARA, assert_no_child, tab_scene, weeks_ago
 from tests.teams_bot.test_tabs_browser import SHOTS, browser_page, references, shot, sign_in
@@ -26,8 +26,7 @@ pytestmark = pytest.mark.browser
 @contextlib.asynccontextmanager
 async def serving(data_dir: Path) -> AsyncIterator[tuple[str, list[str]]]:
     """``drp-bot serve --demo`` on a free port over ``data_dir``; yields its URL and log lines."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRP_", "Microsoft"))}
-    env |= {"DRP_DATA_DIR": str(data_dir), "DRP_POLICY": "nottingham"}
+    env = hosts.serve_env(DRP_DATA_DIR=str(data_dir), DRP_POLICY="nottingham")
     port = free_port()
     command = [
         str(Path(sys.executable).parent / "drp-bot"),
