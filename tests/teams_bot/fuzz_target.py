@@ -33,9 +33,10 @@ from teams_bot.app import Bot, build_bot
 from teams_bot.botframework import TokenKeys
 from teams_bot.delivery.engine import DeliveryPolicy
 from teams_bot.settings import BotCredentials
+from tests.support import hosts
 from tests.support.bot import DrivenClock
 from tests.support.connector import LoopbackConnector
-from tests.support.jwks import TokenIssuer, loopback_outbound, serving_keys
+from tests.support.jwks import LoopbackAgentsTokens, TokenIssuer, loopback_outbound, serving_keys
 from tests.support.ports import serve_app
 from tests.teams_bot.bot_harness import LONDON, PEOPLE, Walk
 
@@ -149,6 +150,8 @@ async def _serve(
         "keys": lambda: f"key-{next(counter)}",
         "delivery": DeliveryPolicy(base_backoff=0.01, max_backoff=0.05),
         "deliver_in_background": False,
+        "bot_host": hosts.current(),
+        "agents_tokens": LoopbackAgentsTokens(),
     }
     try:
         async with LoopbackConnector(list(PEOPLE.values())) as conn:

@@ -21,6 +21,7 @@ from store.demo import load_demo_directory
 from store.store import Store
 from teams_bot.app import build_bot
 from teams_bot.settings import BotCredentials
+from tests.support import hosts
 from tests.support.jwks import KEYS_PATH, TokenIssuer, new_key, serving_keys
 from tests.support.ports import free_port, serve_app
 from tests.teams_bot.bot_harness import PEOPLE
@@ -79,6 +80,7 @@ async def _bot(tmp: Path, keys_url: str) -> tuple[Store, Any]:
         deliver_in_background=False,
         tab_domain=DOMAIN,
         tab_keys_url=keys_url,
+        bot_host=hosts.current(),
     )
     return store, bot
 
