@@ -11,15 +11,18 @@ botbuilder when unset, so ``DRP_BOT_HOST=agents make test`` runs the rest on the
 from __future__ import annotations
 
 import os
+import sys
 from types import ModuleType
 
 from teams_bot.botframework import TokenKeys
 from teams_bot.edge import Host
 from teams_bot.hosting import boundary
 from teams_bot.settings import BotCredentials, BotHost
+from teams_bot.settings_bot import AGENTS_PYTHON
 from teams_bot.turn import Dispatcher
 
-HOSTS = tuple(BotHost)
+# The Agents SDK needs Python 3.12+: on 3.11 (still supported, botbuilder only) one host.
+HOSTS = tuple(BotHost) if sys.version_info >= AGENTS_PYTHON else (BotHost.BOTBUILDER,)
 _chosen: list[BotHost] = []  # the running test's host, set by the bot_host fixture
 # What a test module imports to start the bot: a builder, or anything from a scene module.
 BUILDERS = frozenset({"bot_under_test", "build_bot", "running_bot", "edge_host"})
