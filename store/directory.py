@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -300,13 +300,18 @@ class Directory:
         agency ("" for the council's own); a file without one leaves every team as it was."""
         if all(e.partner_agency is None for e in entries):
             return
-        given: dict[str, str] = {}
+        given: dict[str, str] = dict.fromkeys(names, "")
         for entry in entries:
             for team in {g.team for g in entry.roles if g.team} | {entry.team} - {""}:
                 given[team] = given.get(team) or entry.partner_agency or ""
-        for team in sorted(names):
+        await self.mark_partner_agencies(given)
+
+    async def mark_partner_agencies(self, given: Mapping[str, str]) -> None:
+        """Set each named team's partner agency ("": the council's own), adding new teams."""
+        await self._add_teams(set(given))
+        for team in sorted(given):
             statement = update(teams).where(teams.c.name == team)
-            await self._conn.execute(statement.values(partner_agency=given.get(team, "")))
+            await self._conn.execute(statement.values(partner_agency=given[team]))
 
     async def partner_agencies(self) -> dict[str, str]:
         """The teams of partner agencies, each with its agency's name."""

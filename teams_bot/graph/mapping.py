@@ -17,6 +17,11 @@ A TOML file, validated like a policy profile (every error names the file and the
     [[groups]]                       # group -> team; each member's role attribute says the role
     id = "..."
     team = "Riverside Family Support"
+
+    [[groups]]                       # a partner agency's team (the report's "disputes with
+    id = "..."                       # partner agencies"); as the directory file's column
+    team = "Health Visiting"
+    partner_agency = "Homerton Healthcare"
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -66,6 +71,7 @@ class GroupRule:
     team: str = ""
     roles: tuple[Role, ...] = ()
     name: str = ""
+    partner_agency: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,18 @@ class DirectoryMapping:
         }
         canonical = json.dumps(rules, sort_keys=True).encode()
         return hashlib.sha256(canonical).hexdigest()[:32]
+
+    @property
+    def partner_agencies(self) -> dict[str, str] | None:
+        """Each mapped team's partner agency ("" for the council's own), or None when no
+        group names one (the sync then leaves every team as it was)."""
+        if not any(rule.partner_agency for rule in self.groups):
+            return None
+        found: dict[str, str] = {}
+        for rule in self.groups:
+            if rule.team:
+                found[rule.team] = found.get(rule.team) or rule.partner_agency
+        return found
 
     @property
     def user_fields(self) -> tuple[str, ...]:
@@ -194,6 +212,7 @@ class _Group(BaseModel):
     name: str = ""
     team: str = Field("", max_length=200)
     roles: list[RoleName] = []
+    partner_agency: str = Field("", max_length=200)
 
     @field_validator("id")
     @classmethod
@@ -234,10 +253,27 @@ def _mapping(shape: _File, source: str, book: RoleBook) -> DirectoryMapping:
         first = seen.setdefault(group.id, index)
         if first != index:
             raise fail(f"{where}.id", f"the same group as groups[{first}]")
-        groups.append(GroupRule(group.id, group.team, roles, group.name))
+        _check_partner(group, where, groups, fail)
+        rule = GroupRule(group.id, group.team, roles, group.name, group.partner_agency.strip())
+        groups.append(rule)
     names = {value.strip().lower(): Role(role) for value, role in shape.roles.items()}
     deputy = shape.attributes.deputy
     return DirectoryMapping(tuple(groups), attribute, deputy, names, source, book)
+
+
+def _check_partner(
+    group: _Group, where: str, before: list[GroupRule], fail: Callable[[str, str], MappingError]
+) -> None:
+    """A partner agency belongs to a team, and one team to one agency."""
+    agency = group.partner_agency.strip()
+    if agency and not group.team:
+        raise fail(f"{where}.partner_agency", "needs a team (the partner agency is the team's)")
+    for n, rule in enumerate(before):
+        if agency and rule.team == group.team and rule.partner_agency not in ("", agency):
+            raise fail(
+                f"{where}.partner_agency",
+                f"groups[{n}] gives {group.team!r} to {rule.partner_agency!r}",
+            )
 
 
 def _listed() -> str:

@@ -184,6 +184,9 @@ class DirectorySync:
                 await tx.directory_sync.add_members(_pairs(read.memberships, removed=False))
             applied = await tx.directory_sync.apply(wanted, source=SOURCE, at=self.clock())
             active = await tx.directory_sync.active_ids(SOURCE)
+            partners = self.mapping.partner_agencies
+            if partners is not None:  # the mapping says which teams are a partner agency's
+                await tx.directory.mark_partner_agencies(partners)
         report.added, report.updated = len(applied.added), len(applied.updated)
         report.unchanged = applied.unchanged
         report.problems += applied.problems

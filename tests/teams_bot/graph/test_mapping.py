@@ -126,3 +126,26 @@ def test_roles_are_the_policys_own_and_team_scoped_ones_need_a_team() -> None:
         parse_mapping(text.replace('team = "North"\n', ""), "w.toml", policy.roles)
     with pytest.raises(MappingError, match=r"groups\[0\]\.roles\[0\]: unknown role 'case_lead'"):
         parse_mapping(text, "w.toml")  # not a role of the default set
+
+
+def test_a_group_may_say_its_team_is_a_partner_agencys_and_one_team_has_one_agency() -> None:
+    assert parse_mapping(GOOD, "m.toml").partner_agencies is None  # teams left as they are
+    marked = GOOD.replace(
+        'team = "Northgate"\n', 'team = "Northgate"\npartner_agency = "Met Police"\n'
+    )
+    assert parse_mapping(marked, "m.toml").partner_agencies == {
+        "Riverside": "",
+        "Northgate": "Met Police",
+    }
+    clash = marked + f'\n[[groups]]\nid = "{CHAIRS[:-1]}2"\nteam = "Northgate"\n'
+    clash += 'roles = ["service_manager"]\npartner_agency = "Homerton Healthcare"\n'
+    with pytest.raises(MappingError) as refused:
+        parse_mapping(clash, "m.toml")
+    assert "groups[3].partner_agency" in str(refused.value)
+    assert "groups[2] gives 'Northgate' to 'Met Police'" in str(refused.value)
+    teamless = GOOD.replace(
+        'roles = ["chair", "monitor"]\n', 'roles = ["chair"]\npartner_agency = "X"\n'
+    )
+    with pytest.raises(MappingError) as refused:
+        parse_mapping(teamless, "m.toml")
+    assert "groups[0].partner_agency" in str(refused.value)

@@ -204,3 +204,20 @@ def test_a_report_says_what_it_did_without_names() -> None:
         "to the chairs' service manager); 1 problem(s)"
     )
     assert User  # the loopback's user type is what the tenant builders put there
+
+
+async def test_the_mapping_says_which_teams_are_a_partner_agencys(
+    graph: LoopbackGraph, walk_database_url: str
+) -> None:
+    tenant = large_tenant(graph, users=20, teams=2)
+    marked = tenant.mapping.replace(
+        'team = "Team 1"\n', 'team = "Team 1"\npartner_agency = "Met Police"\n'
+    )
+    assert marked != tenant.mapping
+    async with opened(walk_database_url) as store:
+        await sync(store, graph, marked)
+        async with store.transaction(readonly=True) as tx:
+            assert await tx.directory.partner_agencies() == {"Team 1": "Met Police"}
+        await sync(store, graph, tenant.mapping)  # no group names one: the marks stay
+        async with store.transaction(readonly=True) as tx:
+            assert await tx.directory.partner_agencies() == {"Team 1": "Met Police"}
