@@ -9,7 +9,8 @@ Input ids on the dispute card (Teams merges them into the action's ``data``):
 ``drp.extend``     ``agreed_work``
 ``drp.escalate``   ``escalate_reason``; ``updated_concerns``; ``to_stage`` (bypass only);
                    ``escalate_due`` (when the next stage's deadline is the raiser's);
-                   ``escalate_consulted`` (when the next stage names whom to consult first)
+                   ``escalate_consulted`` (when the next stage names whom to consult first);
+                   ``to_tier`` (the button's data: the tier of management it climbs to)
 ``drp.refer``      ``refer_target``; ``refer_reason``; ``consulted``; ``concurrent``
 ``drp.harm``       ``harm_details``
 ``drp.withdraw``   ``withdraw_reason``
@@ -48,6 +49,7 @@ VERB_INPUTS: Mapping[Verb, tuple[str, ...]] = {
         "to_stage",
         "escalate_due",
         "escalate_consulted",
+        "to_tier",
     ),
     Verb.REFER: ("refer_target", "refer_reason", "consulted", "concurrent"),
     Verb.HARM: ("harm_details",),
@@ -108,7 +110,7 @@ def parse_action(verb: Verb, data: Mapping[str, object], today: date | None = No
         elif input_id == "concurrent":
             flags[input_id] = read.flag(input_id)
         else:
-            short = {"to_stage", "refer_target", "escalate_consulted"}
+            short = {"to_stage", "refer_target", "escalate_consulted", "to_tier"}
             limit = MAX_SHORT_TEXT if input_id in short else MAX_TEXT
             texts[input_id] = read.text(input_id, input_id in REQUIRED, limit)
     return ActionInput(verb, texts, dates, flags, actions, read.values, read.errors)

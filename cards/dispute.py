@@ -31,7 +31,7 @@ from cards.views import (
     stage_label,
 )
 from drp.calendar import WorkingDayCalendar
-from drp.events import EventKind
+from drp.events import Escalated, EventKind
 from drp.model import Child, Dispute, Outcome
 from drp.policy import Policy
 
@@ -121,6 +121,7 @@ def _header(render: DisputeRender) -> Json:
         ("Team", plain(render.view.team_title or dispute.team)),
         ("Raised", _raised(render)),
         *overall_limit_facts(dispute, render.now, render.calendar),
+        *_passed_over(render),
     ]
     subtitle = f"{policy.name} · {render.process.title}"
     return el.container(
@@ -131,6 +132,18 @@ def _header(render: DisputeRender) -> Json:
         ],
         style="emphasis",
     )
+
+
+def _passed_over(render: DisputeRender) -> list[tuple[str, str]]:
+    """The tiers of management the escalation that brought the dispute here passed over, and
+    why (seed 004 §2.10: nobody holds the post in an agency), while it is still there."""
+    dispute = render.dispute
+    for event in reversed(render.view.events):
+        if isinstance(event.payload, Escalated):
+            here = event.to_stage == dispute.stage and dispute.is_open
+            skipped = event.payload.skipped if here else ""
+            return [("Tiers passed over", plain(skipped, 600))] if skipped else []
+    return []
 
 
 def _due_block(dispute: Dispute, status: RAG | None) -> Json:

@@ -12,6 +12,7 @@ from cards.permissions import Target
 from cards.text import escape, format_due, shorten
 from cards.verbs import Verb
 from cards.views import ViewerKind, deadline, step_label
+from drp import tiers
 from drp.model import MAX_TEXT, Outcome, Status
 from drp.policy import Move, Stage, StepKind
 
@@ -190,6 +191,8 @@ def _extend_action(render: DisputeRender) -> Json:
 
 
 def _escalate_action(render: DisputeRender, status: Status) -> Json:
+    if render.options.next_tier:
+        return _climb_action(render, status)
     target = render.options.next_step
     name = target.title if target is not None else "the next stage"
     title = (
@@ -203,6 +206,45 @@ def _escalate_action(render: DisputeRender, status: Status) -> Json:
     body += _escalate_due(render)
     body += _escalate_consulted(render)
     confirm = render.execute("Escalate", Verb.ESCALATE, style="destructive")
+    return el.action_show_card(title, body, [confirm])
+
+
+def _climb_action(render: DisputeRender, status: Status) -> Json:
+    """Escalate within the stage, to its next tier of management in each agency (seed 004
+    §2.10); the button carries the tier it shows, so a forged or outdated one is refused."""
+    tier = render.options.next_tier
+    stage = render.process.stage(render.dispute.stage)
+    here = tiers.label(render.policy, stage, tier)
+    title = (
+        "Escalate now"
+        if status == Status.AWAITING_RESPONSE
+        else f"Not resolved: escalate to {here}"
+    )
+    after = render.options.next_step
+    then = f" (after the last, {_target_label(render, after)})" if after is not None else ""
+    said = (
+        f"This sends the dispute up to {here}, in each agency. A tier where an agency has "
+        f"nobody is passed over and you are told which{then}."
+    )
+    body = [el.text_block(escape(said))]
+    body += render.text_input("escalate_reason", "Reason for escalation (required)")
+    body += render.text_input("updated_concerns", "Updated concerns and recommendations")
+    if stage.raiser_sets_deadline:
+        element = el.input_date(
+            "escalate_due",
+            f"Deadline you set (needed for: {here})",
+            value=render.values.get("escalate_due", ""),
+            minimum=render.today,
+        )
+        body += render.field(element)
+    if after is not None and after.consult:
+        label = (
+            f"Who you consulted, and when (needed for {_target_label(render, after)}: "
+            f"{after.consult}, if every tier above is passed over)"
+        )
+        body += render.text_input("escalate_consulted", label)
+    extra = {"to_tier": str(tier)}
+    confirm = render.execute("Escalate", Verb.ESCALATE, style="destructive", extra=extra)
     return el.action_show_card(title, body, [confirm])
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from cards.text import format_due, format_instant, plain
-from cards.views import DisputeView, step_label
+from cards.views import DisputeView, step_label, tier_label
 from drp.events import (
     Approved,
     CloseProposed,
@@ -71,7 +71,10 @@ def describe(event: Event, process: Process, policy: Policy) -> str:
             # Awaiting agreement the dispute stays where it was: name where it is going.
             to = p.to or event.to_stage
             pending = " (awaiting agreement to send)" if p.awaiting_approval else ""
-            words = f"{how} to {step_label(process, to)}{pending}{_consulted(p.consulted)}"
+            where = tier_label(policy, process, to, p.tier)
+            words = f"{how} to {where}{pending}{_consulted(p.consulted)}"
+            if p.skipped:  # seed 004 §2.10: the tiers nobody could take on, and why
+                words += f"; passed over {p.skipped}"
         case Referred() as p:
             words = f"referred it to {_referral(policy, p.target)}"
         case Extended() as p:

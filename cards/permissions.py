@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from cards.verbs import Verb
 from cards.views import Viewer, ViewerKind
+from drp import tiers
 from drp.calendar import WorkingDayCalendar
 from drp.commands import (
     AlertImmediateHarm,
@@ -50,6 +51,8 @@ class Options:
     referrals: tuple[Referral, ...] = ()
     next_step: Target | None = None
     bypass_targets: tuple[Target, ...] = ()
+    # The tier of management within the stage an escalation climbs to first (0: none left).
+    next_tier: int = 0
 
 
 def options(
@@ -137,7 +140,9 @@ def _reviewer(dispute: Dispute, viewer: Viewer, now: datetime, ctx: Context) -> 
     if Verb.ESCALATE not in verbs:
         return Options(frozenset(verbs), referrals)
     next_step = escalation_target(dispute, "", dispute.raiser_role, ctx)
-    return Options(frozenset(verbs), referrals, next_step, _bypass_targets(dispute, ctx))
+    here = current_stage(dispute, ctx)
+    tier = tiers.next_tier(here, dispute.tier) if here is not None else 0
+    return Options(frozenset(verbs), referrals, next_step, _bypass_targets(dispute, ctx), tier)
 
 
 def _soon(now: datetime, ctx: Context) -> date:

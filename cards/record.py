@@ -15,7 +15,7 @@ from cards import elements as el
 from cards.elements import Json
 from cards.history import written
 from cards.text import escape, format_date, format_due, format_instant, plain, shorten
-from cards.views import DisputeView, step_label
+from cards.views import DisputeView, step_label, tier_label
 from drp.events import (
     Approved,
     CloseProposed,
@@ -165,7 +165,7 @@ def _describe(record: CaseRecord, event: Event, process: Process, policy: Policy
         case Responded() as p:
             return _responded(record, event, p, process)
         case Escalated() as p:
-            return _escalated(process, p, stage)
+            return _escalated(policy, process, p, stage)
         case Referred() as p:
             return _referred(policy, p)
         case HarmAlerted() as p:
@@ -248,12 +248,14 @@ def _responded(
     return "Response", tuple(facts), texts
 
 
-def _escalated(process: Process, payload: Escalated, stage: str) -> Described:
-    target = step_label(process, payload.to) if payload.to else stage
+def _escalated(policy: Policy, process: Process, payload: Escalated, stage: str) -> Described:
+    target = tier_label(policy, process, payload.to, payload.tier) if payload.to else stage
     how = "automatically, the deadline having passed" if payload.automatic else "by the chair"
     facts = [("To", target), ("How", how)]
     if payload.awaiting_approval:
         facts.append(("Agreement", "asked of the chairs' service manager before sending"))
+    if payload.skipped:  # seed 004 §2.10: tiers of management nobody could take on
+        facts.append(("Tiers passed over", payload.skipped))
     texts = _texts(
         ("Reason for escalation", payload.reason),
         ("Updated concerns and recommendations", payload.updated_concerns),
@@ -336,7 +338,8 @@ def summary_facts(record: CaseRecord, policy: Policy) -> list[tuple[str, str]]:
         facts.append((category_label(d), category_title(policy, d)))
     if d.concern.issue_type:
         facts.append(("Issue type", d.concern.issue_type))
-    facts.append(("Stage now", step_label(process, d.stage or d.pending_stage)))
+    now = tier_label(policy, process, d.stage, d.tier) if d.stage else ""
+    facts.append(("Stage now", now or step_label(process, d.pending_stage)))
     facts.append(("Outcome", outcome_text(d)))
     return facts
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from cards.text import format_due
+from drp import tiers
 from drp.calendar import WorkingDayCalendar
 from drp.events import Event
 from drp.model import SYSTEM, Dispute, Status
@@ -122,11 +123,22 @@ def step_label(process: Process, key: str) -> str:
     return stage.title if not stage.formal else f"Stage {key}: {stage.title}"
 
 
+def tier_label(policy: Policy, process: Process, key: str, tier: int) -> str:
+    """``step_label``, with the tier of management within the stage where it is above the
+    first (``Stage 3, tier 2: Head of service``; seed 004 §2.10)."""
+    if tier > tiers.FIRST and process.has_stage(key):
+        return tiers.label(policy, process.stage(key), tier)
+    return step_label(process, key)
+
+
 def stage_label(policy: Policy, dispute: Dispute) -> str:
     """Where the dispute is (or, while awaiting agreement to open, where it would go); an
     escalation awaiting agreement names both where it is and where it is going."""
     process = policy.process(dispute.process)
-    here = step_label(process, dispute.stage or dispute.pending_stage)
+    if dispute.stage:
+        here = tier_label(policy, process, dispute.stage, dispute.tier)
+    else:
+        here = step_label(process, dispute.pending_stage)
     if dispute.stage and dispute.pending_stage:
         return f"{here}, going to {step_label(process, dispute.pending_stage)} once agreed"
     return here

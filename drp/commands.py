@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from drp.model import Action, Actor, Child, Concern
+from drp.tiers import Skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,8 @@ class Escalate(Command):
     deciders: tuple[str, ...] = ()
     due: date | None = None
     consulted: str = ""  # whom the raiser consulted first, where the target stage asks
+    # Tiers of the stage passed over on the way up, for want of holders (seed 004 §2.10).
+    skipped: tuple[Skip, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from drp import tiers
 from drp.calendar import WorkingDayCalendar
 from drp.events import Payload
 from drp.model import Dispute, Outcome, Status
@@ -34,9 +35,12 @@ def process_of(dispute: Dispute, ctx: Context) -> Process:
 
 
 def current_stage(dispute: Dispute, ctx: Context) -> Stage | None:
-    """The internal stage the dispute is at, or None (awaiting agreement to open, external)."""
+    """The internal stage the dispute is at, as its current tier's owners see it (the tier's
+    responding roles), or None (awaiting agreement to open, external)."""
     process = process_of(dispute, ctx)
-    return process.stage(dispute.stage) if process.has_stage(dispute.stage) else None
+    if not process.has_stage(dispute.stage):
+        return None
+    return tiers.at(process.stage(dispute.stage), dispute.tier)
 
 
 def close(dispute: Dispute, at: datetime, outcome: Outcome) -> Dispute:

@@ -86,6 +86,12 @@ class Due:
 # --- when: pure ----------------------------------------------------------------------------
 
 
+def where(dispute: Dispute) -> str:
+    """The stage, and the tier of management within it above the first (``3/2``), so a tier's
+    reminders are its own even when its deadline falls on the tier's below (seed 004)."""
+    return dispute.stage if dispute.tier <= 1 else f"{dispute.stage}/{dispute.tier}"
+
+
 def previous_working_day(calendar: WorkingDayCalendar, day: date) -> date:
     """The last working day strictly before ``day``."""
     current = day - timedelta(days=1)
@@ -119,7 +125,7 @@ def _overall(
     before = previous_working_day(calendar, calendar.local_date(limit))
 
     def at(what: Trigger, instant: datetime) -> Due:
-        return Due(dispute.reference, what, instant, limit, dispute.stage)
+        return Due(dispute.reference, what, instant, limit, where(dispute))
 
     return [
         at(Moment.AMBER, _start(calendar, before)),
@@ -136,7 +142,7 @@ def _response(
     before = previous_working_day(calendar, day)
 
     def at(what: Trigger, instant: datetime) -> Due:
-        return Due(dispute.reference, what, instant, due, dispute.stage)
+        return Due(dispute.reference, what, instant, due, where(dispute))
 
     found = [
         at(Moment.AMBER, _start(calendar, before)),
@@ -157,7 +163,7 @@ def _review(
     working = day if calendar.is_working_day(day) else before
 
     def at(what: Trigger, instant: datetime) -> Due:
-        return Due(dispute.reference, what, instant, due, dispute.stage)
+        return Due(dispute.reference, what, instant, due, where(dispute))
 
     found = [
         at(Moment.AMBER, _start(calendar, before)),
@@ -207,7 +213,7 @@ def still_owed(
     """Whether a reminder is still true: same stage, same deadline, same waiting state, and
     (for "due" reminders held up past it) the deadline not yet gone."""
     occasion = Occasion(str(payload.get("occasion")))
-    if dispute.stage != payload.get("stage"):
+    if where(dispute) != payload.get("stage"):  # a climb to the next tier moots it too
         return False
     deadline = deadline_for(dispute, occasion)
     if not _same(deadline, payload) or (occasion in _BEFORE and deadline and now > deadline):

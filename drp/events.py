@@ -124,6 +124,8 @@ class Escalated:
     to: str = ""
     consulted: str = ""  # whom the raiser consulted first, where the stage asks
     review: str = ""  # the chair's review against its deadline: "on_time" or "late" (or none)
+    tier: int = 0  # the tier of management entered within stage ``to`` (0: the stage's first)
+    skipped: str = ""  # the tiers passed over for want of holders, and why (seed 004 §2.10)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from drp import governance, guards, handover
+from drp import governance, guards, handover, tiers
 from drp import validation as check
 from drp.agreement import approve, decline, needs_close_agreement, propose_close
 from drp.commands import (
@@ -50,7 +50,7 @@ from drp.events import (
 )
 from drp.model import MAX_SHORT_TEXT, SYSTEM, Dispute, Outcome, Status
 from drp.policy import ExtensionRule, FinalStep, Process, Stage
-from drp.stage_entry import capped, enter_final, escalation_target, route, stage_due
+from drp.stage_entry import capped, climb, enter_final, escalation_target, route, stage_due
 
 __all__ = [
     "TRANSITIONS",
@@ -167,6 +167,26 @@ def _escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Change:
     reason = check.text("reason", command.reason)
     concerns = check.text("updated_concerns", command.updated_concerns, False)
     automatic = command.actor.id == SYSTEM
+    here = current_stage(dispute, ctx)
+    skipped = ""
+    if command.skipped and (here is None or not here.tiers):
+        raise InvalidInput("tier", "this stage has no tiers of management to pass over")
+    if here is not None and here.tiers:
+        tier = tiers.target(dispute, here, command.to_stage, command.skipped)
+        skipped = tiers.skipped_text(ctx.policy, here, command.skipped)
+        if tier:
+            climbed = climb(dispute, here, tier, command, ctx)
+            payload = Escalated(
+                reason=reason,
+                updated_concerns=concerns,
+                automatic=automatic,
+                to=here.key,
+                tier=tier,
+                skipped=skipped,
+                consulted=check.text("consulted", command.consulted, False, MAX_SHORT_TEXT),
+                review=review_timing(dispute, command.at),
+            )
+            return Change(climbed, payload)
     role = dispute.raiser_role
     target = escalation_target(dispute, command.to_stage, role, ctx)
     consulted = _consulted(target, command.consulted)
@@ -179,6 +199,7 @@ def _escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Change:
             final_step=True,
             review=review_timing(dispute, command.at),
             consulted=consulted,
+            skipped=skipped,
         )
         return Change(external, final)
     routed, awaiting = route(dispute, target, command, ctx)
@@ -190,6 +211,7 @@ def _escalate(dispute: Dispute, command: Escalate, ctx: Context) -> Change:
         to=target.key,
         consulted=consulted,
         review=review_timing(dispute, command.at),
+        skipped=skipped,
     )
     return Change(routed, payload)
 

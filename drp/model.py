@@ -119,6 +119,8 @@ class Dispute:
     concern: Concern
     status: Status
     stage: str
+    # The tier of management within the stage (1: the stage's own roles; seed 004 §2.10).
+    tier: int = 1
     practitioner: str = ""
     raiser_team: str = ""
     child_on_plan: bool = False

@@ -30,6 +30,18 @@ class Approval:
 
 
 @dataclass(frozen=True, slots=True)
+class Tier:
+    """A further tier of management within a two-sided stage (seed 004 §2.10: "escalation
+    continues through the appropriate tiers of management in each organisation"): who responds
+    on each side there. A stage's own roles are its tier 1; ``Stage.tiers`` are tiers 2, 3..."""
+
+    responsible: tuple[Role, ...]
+    raiser_side: tuple[Role, ...]
+    raiser_line: tuple[Role, ...] = ()
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Stage:
     """One rung of the ladder: who must respond, by when, who is copied, who may open here."""
 
@@ -60,6 +72,8 @@ class Stage:
     # Told when no response arrives by the deadline, and asked to make ``brief`` aware.
     overdue_alerts: tuple[Role, ...] = ()
     brief: tuple[Role, ...] = ()
+    # Further tiers of management within the stage, climbed before the next stage (seed 004).
+    tiers: tuple[Tier, ...] = ()
 
     @property
     def formal(self) -> bool:

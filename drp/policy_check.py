@@ -84,6 +84,10 @@ def _stage_row(policy: Policy, stage: Stage) -> LadderRow:
         responds += f"; raiser's side: {titles(stage.raiser_side)}"
     if stage.raiser_line:
         responds += f" (a raiser with no team: {titles(stage.raiser_line)})"
+    for number, tier in enumerate(stage.tiers, start=2):
+        responds += f"; then tier {number}: {titles(tier.responsible)}"
+        if tier.raiser_side != tier.responsible:
+            responds += f" / {titles(tier.raiser_side)}"
     told = [titles(stage.copied + stage.alerts)] if stage.copied or stage.alerts else []
     if stage.notify_if_on_plan:
         told.append(f"if on a plan: {titles(stage.notify_if_on_plan)}")
@@ -236,6 +240,9 @@ def needed_roles(policy: Policy) -> dict[Role, list[str]]:
         for stage in process.all_stages():
             responding = stage.responsible + stage.raiser_side + stage.raiser_line
             need(responding, f"{process.key} stage {stage.key}: responds")
+            for number, tier in enumerate(stage.tiers, start=2):
+                climbed = tier.responsible + tier.raiser_side + tier.raiser_line
+                need(climbed, f"{process.key} stage {stage.key} tier {number}: responds")
     return needs
 
 

@@ -29,6 +29,7 @@ from drp.policy import (
     Referral,
     Stage,
     StepKind,
+    Tier,
 )
 from drp.profile_schema import FinalStepDoc, ProcessDoc, ProfileDoc, StageDoc
 from drp.profile_tables import AccessDoc, CategoryDoc, MailboxDoc, ReferralDoc
@@ -231,6 +232,21 @@ class _Builder:
             description=doc.description,
             overdue_alerts=self.roles(f"{path}.overdue_alerts", doc.overdue_alerts),
             brief=self.roles(f"{path}.brief", doc.brief),
+            tiers=self._tiers(doc, path),
+        )
+
+    def _tiers(self, doc: StageDoc, path: str) -> tuple[Tier, ...]:
+        """A two-sided stage's further tiers of management (seed 004 §2.10)."""
+        if doc.tiers and not doc.raiser_side:
+            self.fail(f"{path}.tiers", "only a two-sided stage has tiers (set raiser_side)")
+        return tuple(
+            Tier(
+                responsible=self.roles(f"{path}.tiers[{n}].responsible", tier.responsible),
+                raiser_side=self.roles(f"{path}.tiers[{n}].raiser_side", tier.raiser_side),
+                raiser_line=self.roles(f"{path}.tiers[{n}].raiser_line", tier.raiser_line),
+                title=tier.title,
+            )
+            for n, tier in enumerate(doc.tiers)
         )
 
     def _raiser_line(self, doc: StageDoc, path: str) -> tuple[Role, ...]:

@@ -21,6 +21,7 @@ TABLES = (
     ("`[extension]`", "ExtensionDoc"),
     ("`[[processes]]`", "ProcessDoc"),
     ("`[processes.informal]` and `[[processes.stages]]`", "StageDoc"),
+    ("`[[processes.stages.tiers]]`", "TierDoc"),
     ("`[processes.final_step]`", "FinalStepDoc"),
     ("`[[referrals]]`", "ReferralDoc"),
     ("`[[mailboxes]]`", "MailboxDoc"),

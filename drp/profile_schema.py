@@ -72,6 +72,35 @@ class ExtensionDoc(Table):
     )
 
 
+class TierDoc(Table):
+    """A further tier of management within a two-sided stage (`[[processes.stages.tiers]]`):
+    who responds on each side there. The stage's own roles are its tier 1; the tiers written
+    here are tiers 2, 3, ... in order (seed 004 §2.10)."""
+
+    title: OptionalText = field(
+        'The tier\'s name on cards ("Stage 3, tier 2: Heads of service"); leave it out to '
+        "use the titles of its `responsible` roles.",
+        "Heads of service",
+        default="",
+    )
+    responsible: SomeRoles = field(
+        "The roles that respond at this tier on the child's side (their holders in the "
+        "child's team or agency).",
+        ["head_of_service"],
+    )
+    raiser_side: SomeRoles = field(
+        "The roles that respond at this tier on the raiser's side (their holders in the "
+        "raiser's team or agency).",
+        ["head_of_service"],
+    )
+    raiser_line: Roles = listed(
+        "The roles that respond on the raiser's side at this tier when the raiser has no team "
+        "or agency of their own (a CP chair or IRO); leave it out if their line has nobody "
+        "here (the tier is then skipped for such a dispute).",
+        ["director"],
+    )
+
+
 class StageDoc(Table):
     """One rung of the ladder: the informal stage (`[processes.informal]`) or a formal stage
     (`[[processes.stages]]`, numbered 1, 2, ... in order)."""
@@ -196,6 +225,14 @@ class StageDoc(Table):
         "What happens at this stage, in the policy's words (shown on `policies show`).",
         "The Head of Service responds in writing.",
         default="",
+    )
+    tiers: list[TierDoc] = Field(
+        default_factory=list,
+        description="Two-sided stages: further tiers of management in each agency, climbed "
+        "one by one when the managers at the tier below do not resolve it, before the next "
+        "stage (seed 004 §2.10). The stage's own roles are tier 1. A tier where a side has "
+        "no holder is skipped; each tier has its own deadline, as a stage does.",
+        examples=[[{"responsible": ["head_of_service"], "raiser_side": ["head_of_service"]}]],
     )
 
 

@@ -9,9 +9,10 @@ agency of the dispute (both sides), the rest organisation-wide.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from drp import tiers
 from drp.events import Event, EventKind, HandedOver, Referred
 from drp.model import Dispute, Status
 from drp.policy import Mailbox, Policy, Stage
@@ -89,6 +90,12 @@ def _people(people: tuple[str, ...], audience: Audience) -> list[Notice]:
 
 def _entered_stage(policy: Policy, dispute: Dispute) -> list[Notice]:
     stage = policy.process(dispute.process).stage(dispute.stage)
+    if dispute.tier > tiers.FIRST:
+        # A higher tier of management within the stage: its holders respond, so a copy of the
+        # stage to the same roles (City & Hackney copies the heads of service) is not sent.
+        tier = tiers.at(stage, dispute.tier)
+        answering = {*tier.responsible, *tier.raiser_side, *tier.raiser_line}
+        stage = replace(stage, copied=tuple(r for r in stage.copied if r not in answering))
     notices = _people(dispute.owners, Audience.ACT)
     notices += _copied(policy, stage, dispute, Audience.COPY)
     notices += _roles(policy, stage.alerts, Audience.ALERT)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
+from drp import tiers
 from drp.commands import Escalate, Raise
 from drp.context import Context, process_of
 from drp.errors import CommandRejected, InvalidInput, NotPermitted
@@ -64,6 +65,7 @@ def enter(
         dispute,
         status=Status.AWAITING_RESPONSE,
         stage=stage.key,
+        tier=tiers.FIRST,
         owners=owners,
         approvers=(),
         deciders=tuple(d for d in deciders if d != dispute.raised_by) if stage.deciders else (),
@@ -80,6 +82,22 @@ def enter(
     )
 
 
+def climb(dispute: Dispute, stage: Stage, tier: int, command: Escalate, ctx: Context) -> Dispute:
+    """The dispute at the next ``tier`` of management within its stage (seed 004 §2.10): the
+    tier's owners on each side respond by a deadline of their own (the stage's timescale, or
+    the raiser's date within it, restarts), with the stage's copies and deciders."""
+    entered = enter(
+        dispute,
+        tiers.at(stage, tier),
+        command.at,
+        owners=command.owners,
+        deciders=command.deciders,
+        due=command.due,
+        ctx=ctx,
+    )
+    return replace(entered, tier=tier)
+
+
 def enter_final(
     dispute: Dispute, step: FinalStep, at: datetime, owners: tuple[str, ...], ctx: Context
 ) -> Dispute:
@@ -93,6 +111,7 @@ def enter_final(
         dispute,
         status=Status.EXTERNAL,
         stage=step.key,
+        tier=tiers.FIRST,
         owners=owners if step.acts else (),
         approvers=(),
         deciders=(),

@@ -50,6 +50,7 @@ def _state_values(dispute: Dispute) -> Values:
     return {
         "status": dispute.status.value,
         "stage": dispute.stage,
+        "tier": dispute.tier,
         "due_at": dispute.due_at,
         "review_due_at": dispute.review_due_at,
         "overall_due_at": dispute.overall_due_at,
@@ -146,6 +147,7 @@ def dispute_from(
         concern=concern,
         status=Status(m["status"]),
         stage=m["stage"],
+        tier=m["tier"],
         practitioner=m["practitioner"],
         raiser_team=m["raiser_team"],
         child_on_plan=bool(m["child_on_plan"]),

@@ -54,6 +54,7 @@ def _required_instant(value: Any) -> datetime:
 _Codec = tuple[Callable[[Any], JsonValue], Callable[[Any], Any]]
 _CODECS: Mapping[object, _Codec] = {
     str: (str, lambda v: "" if v is None else str(v)),
+    int: (int, lambda v: int(v or 0)),
     bool: (bool, bool),
     datetime | None: (_instant_json, _instant_from),
     datetime: (_instant_json, _required_instant),

@@ -30,7 +30,9 @@ async def project(conn: AsyncConnection, dispute: Dispute, event: Event) -> None
 
 async def _project_visits(conn: AsyncConnection, dispute: Dispute, event: Event) -> None:
     open_visit = (stage_visits.c.reference == dispute.reference) & stage_visits.c.left_at.is_(None)
-    if event.from_stage != event.to_stage or not dispute.is_open:
+    # A climb to the next tier of management within a stage is a visit of its own.
+    climbed = isinstance(event.payload, Escalated) and event.payload.tier > 0
+    if event.from_stage != event.to_stage or climbed or not dispute.is_open:
         if event.sequence > 1:  # a dispute's first event has no stage to leave
             left = {"left_at": event.at, "left_sequence": event.sequence}
             await conn.execute(update(stage_visits).where(open_visit).values(left))

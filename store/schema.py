@@ -86,6 +86,8 @@ disputes = Table(
     Column("requested_actions", json_type(), nullable=False),
     Column("status", String(KEY), nullable=False),
     Column("stage", String(KEY), nullable=False),
+    # The tier of management within the stage (seed 004 §2.10); 1: the stage's own roles.
+    Column("tier", Integer, nullable=False, server_default="1"),
     Column("due_at", UtcDateTime),
     Column("review_due_at", UtcDateTime),
     Column("overall_due_at", UtcDateTime),

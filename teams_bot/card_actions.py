@@ -9,6 +9,7 @@ from typing import Any
 
 from cards.action_input import ActionInput, parse_action
 from cards.verbs import Verb
+from drp import tiers
 from drp.commands import (
     AlertImmediateHarm,
     Approve,
@@ -22,7 +23,7 @@ from drp.commands import (
     Withdraw,
 )
 from drp.errors import InvalidInput
-from drp.machine import Context, process_of
+from drp.machine import Context, current_stage, process_of
 from drp.model import Actor, Dispute
 from drp.roles import Role
 from store.rows import Person
@@ -79,8 +80,8 @@ def actor_for(person: Person, dispute: Dispute, ctx: Context) -> Actor:
     if agreeing is not None and person.id in dispute.approvers:
         return Actor(person.id, agreeing)
     stage_roles: tuple[Role, ...] = ()
-    if process.has_stage(dispute.stage):
-        stage = process.stage(dispute.stage)
+    stage = current_stage(dispute, ctx)  # the current tier's roles, where the stage has tiers
+    if stage is not None:
         stage_roles = stage.responsible + stage.raiser_side + stage.raiser_line
         if person.id in dispute.deciders:
             stage_roles = stage.deciders + stage_roles
@@ -90,6 +91,21 @@ def actor_for(person: Person, dispute: Dispute, ctx: Context) -> Actor:
         person.roles[0].role if person.roles else Role.PRACTITIONER
     )
     return Actor(person.id, role)
+
+
+def _same_tier_ahead(
+    ctx: Context, dispute: Dispute, shown: str, values: Mapping[str, str]
+) -> None:
+    """The tier the chair's card said the escalation climbs to must still be the next one (a
+    forged or garbled tier is refused, nothing changed); a card without one (a stage without
+    tiers, an older card) says nothing to check."""
+    if not shown:
+        return
+    stage = current_stage(dispute, ctx)
+    ahead = tiers.next_tier(stage, dispute.tier) if stage is not None else 0
+    if shown != str(ahead) or not ahead:
+        said = "the next stage" if not ahead else f"tier {ahead}"
+        raise CardInputError(values, {"to_tier": f"this card is out of date: {said} is next"})
 
 
 async def build_command(
@@ -122,6 +138,7 @@ async def build_command(
             answer=text("response_answer", ""),
         )
     if verb == Verb.ESCALATE:
+        _same_tier_ahead(ctx, dispute, read.texts.get("to_tier", ""), read.values)
         return await escalation(
             tx,
             ctx,

@@ -148,7 +148,8 @@ class Refresh:
 
 @dataclass(frozen=True, slots=True)
 class Reminder:
-    """A reminder about one deadline of one stage (``due_at`` as ``instant_key`` spells it)."""
+    """A reminder about one deadline of one stage (``due_at`` as ``instant_key`` spells it;
+    ``stage`` is ``drp.deadlines.where``: ``3/2`` at a stage's tier 2 of management)."""
 
     occasion: str
     stage: str

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from drp import tiers
 from drp.commands import Escalate
 from drp.errors import InvalidInput
-from drp.machine import Context, escalation_target, process_of
+from drp.machine import Context, current_stage, escalation_target, process_of
 from drp.model import Actor, Dispute
 from drp.policy import FinalStep, Move, Stage
 from store.store import Transaction
@@ -97,7 +98,25 @@ async def escalation(
     consulted: str = "",
 ) -> Escalate:
     """The Escalate command to ``to_stage`` ("" = the next one), staffed; the chair's card and
-    the scheduler's automatic escalation both ask for it here."""
+    the scheduler's automatic escalation both ask for it here. Within a stage with tiers of
+    management, the next tier that has a holder on each side comes first (seed 004 §2.10)."""
+    skips: tuple[tiers.Skip, ...] = ()
+    here = current_stage(dispute, ctx)
+    if here is not None and here.tiers:
+        skips, climbing = await _next_tier(tx, ctx, dispute, here)
+        if climbing is not None:
+            return Escalate(
+                actor,
+                now,
+                reason,
+                updated_concerns,
+                to_stage=to_stage,
+                owners=climbing.owners,
+                deciders=climbing.deciders,
+                due=due,
+                consulted=consulted,
+                skipped=skips,
+            )
     target = escalation_target(dispute, to_stage, dispute.raiser_role, ctx)
     if isinstance(target, Stage):
         staffing = _required(await staff_stage(tx, ctx, dispute, target), target, ctx)
@@ -114,7 +133,41 @@ async def escalation(
         deciders=staffing.deciders,
         due=due,
         consulted=consulted,
+        skipped=skips,
     )
+
+
+async def _next_tier(
+    tx: Transaction, ctx: Context, dispute: Dispute, stage: Stage
+) -> tuple[tuple[tiers.Skip, ...], Staffing | None]:
+    """The staffing of the lowest tier above the dispute's with a holder on each side (two
+    people, one per agency), and the tiers passed over on the way with why; no staffing when
+    none is left (the escalation goes on to the next stage)."""
+    skips: list[tiers.Skip] = []
+    for tier in tiers.remaining(stage, dispute.tier):
+        view = tiers.at(stage, tier)
+        why = await _unheld(tx, ctx, dispute, view)
+        if not why:
+            return tuple(skips), await staff_stage(tx, ctx, dispute, view)
+        skips.append(tiers.Skip(tier, why))
+    return tuple(skips), None
+
+
+async def _unheld(tx: Transaction, ctx: Context, dispute: Dispute, view: Stage) -> str:
+    """Why nobody can take this tier on, or "" when each side has its own holder."""
+    book = ctx.policy.roles
+    theirs = await parties.role_holders(tx, view.responsible, book, dispute.team)
+    line = view.raiser_side if dispute.raiser_team else view.raiser_line
+    ours = await parties.role_holders(tx, line, book, dispute.raiser_team)
+    if not theirs:
+        return f"nobody holds it in {dispute.team}"
+    if not ours:
+        if dispute.raiser_team:
+            return f"nobody holds it in {dispute.raiser_team}"
+        return "the raiser's own line has nobody at this tier"
+    if len(set(theirs) | set(ours)) < 2:
+        return "one person holds it for both agencies"
+    return ""
 
 
 async def pending_staffing(tx: Transaction, ctx: Context, dispute: Dispute) -> Staffing:

@@ -16,6 +16,7 @@ from cards.permissions import options
 from cards.text import format_date, format_due, plain
 from cards.verbs import KeyFactory, Verb
 from cards.views import RAG, Viewer, ViewerKind
+from drp import tiers
 from drp.deadlines import Occasion, deadline_for
 from drp.machine import Context
 from drp.model import Dispute, Status
@@ -93,8 +94,7 @@ def stage_title(dispute: Dispute, ctx: Context) -> str:
     process = ctx.policy.process(dispute.process)
     if not process.has_stage(dispute.stage):
         return dispute.stage
-    stage = process.stage(dispute.stage)
-    return f"Stage {stage.key}: {stage.title}" if stage.formal else stage.title
+    return tiers.label(ctx.policy, process.stage(dispute.stage), dispute.tier)
 
 
 def brief_text(dispute: Dispute, ctx: Context) -> str:

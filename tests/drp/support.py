@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from drp import tiers
 from drp.calendar import LONDON, Nation, WorkingDayCalendar
 from drp.commands import Command, Raise
 from drp.errors import DrpError
@@ -58,6 +59,8 @@ OTHER_SIDE: dict[Role, Actor] = {
     Role.PRACTITIONER: Actor("police-pc-paul", Role.PRACTITIONER),
     Role.TEAM_MANAGER: Actor("police-sgt-sara", Role.TEAM_MANAGER),
     Role.SERVICE_MANAGER: Actor("police-di-dave", Role.SERVICE_MANAGER),
+    Role.HEAD_OF_SERVICE: Actor("police-supt-sam", Role.HEAD_OF_SERVICE),
+    Role.DIRECTOR: Actor("police-cc-cleo", Role.DIRECTOR),
 }
 
 AMY = Child("Amy Example", "LL-1001", date(2015, 3, 1))
@@ -122,12 +125,29 @@ def raise_command(
     return Raise(**fields)
 
 
-def owners_for(policy: Policy, stage_key: str, process: str = "drp") -> tuple[str, ...]:
-    """The ids of the people who respond at a stage: one per responsible role, both sides."""
-    stage = policy.process(process).stage(stage_key)
+def owners_for(
+    policy: Policy, stage_key: str, process: str = "drp", tier: int = 1
+) -> tuple[str, ...]:
+    """The ids of the people who respond at a stage (at ``tier`` of its tiers of management):
+    one per responsible role, both sides."""
+    stage = tiers.at(policy.process(process).stage(stage_key), tier)
     ours = tuple(HOLDERS[role].id for role in stage.responsible)
     theirs = tuple(OTHER_SIDE[role].id for role in stage.raiser_side)
     return ours + theirs
+
+
+def climbing_owners(policy: Policy, dispute: Dispute) -> tuple[str, ...]:
+    """Who an escalation from where the dispute is reaches: the next tier of management in its
+    stage while one is left (seed 004 §2.10), else the next stage's owners (none after it)."""
+    process = policy.process(dispute.process)
+    if not process.has_stage(dispute.stage):
+        return ()
+    here = process.stage(dispute.stage)
+    tier = tiers.next_tier(here, dispute.tier)
+    if tier:
+        return owners_for(policy, here.key, process.key, tier)
+    following = process.next_stage(dispute.stage)
+    return owners_for(policy, following.key, process.key) if following is not None else ()
 
 
 def everyone() -> dict[str, Actor]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from drp import tiers
 from drp.calendar import LONDON
 from drp.commands import (
     AlertImmediateHarm,
@@ -51,6 +52,7 @@ from tests.drp.support import (
     TEAM_MANAGER,
     Trail,
     assert_legal,
+    climbing_owners,
     concern,
     context,
     end_of,
@@ -72,11 +74,15 @@ def opened(policy: str, actor: Actor = CHAIR, stage: str = "1", **changes: Any) 
 
 
 def climb(trail: Trail, to_stage: str, at: datetime, raiser: Actor = CHAIR) -> datetime:
-    """Respond and escalate stage by stage until the dispute waits at ``to_stage``."""
+    """Respond and escalate stage by stage (and tier by tier, where a stage has tiers of
+    management) until the dispute waits at ``to_stage``."""
     process = trail.policy.process(trail.dispute.process)
     while trail.dispute.stage != to_stage:
         here = trail.dispute.stage
-        following = process.next_stage(here)
+        stage = process.stage(here)
+        following = (
+            stage if tiers.next_tier(stage, trail.dispute.tier) else process.next_stage(here)
+        )
         assert following is not None
         at += timedelta(hours=1)
         trail.do(Respond(first_owner(trail.dispute), at, "Actions agreed with dates."))
@@ -84,10 +90,11 @@ def climb(trail: Trail, to_stage: str, at: datetime, raiser: Actor = CHAIR) -> d
         due = at.date() + timedelta(days=3) if following.timescale is None else None
         approvers = (
             (CHAIRS_MANAGER.id,)
-            if trail.policy.needs_approval(process, following.key, Move.ESCALATE)
+            if following is not stage
+            and trail.policy.needs_approval(process, following.key, Move.ESCALATE)
             else ()
         )
-        owners = owners_for(trail.policy, following.key)
+        owners = climbing_owners(trail.policy, trail.dispute)
         consulted = "The Board members, the day before" if following.consult else ""
         escalate = Escalate(
             raiser, at, "Not resolved.", owners=owners, approvers=approvers, due=due

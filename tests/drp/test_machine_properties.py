@@ -45,6 +45,7 @@ from tests.drp.support import (
     MON_21_DEC,
     SYSTEM,
     assert_legal,
+    climbing_owners,
     concern,
     context,
     everyone,
@@ -224,7 +225,7 @@ class DisputeMachine(RuleBasedStateMachine):
         here = self.dispute.stage
         following = process.next_stage(here) if process.has_stage(here) else None
         if following is not None and data.draw(st.booleans()):
-            owners = owners_for(self.ctx.policy, following.key, process.key)
+            owners = climbing_owners(self.ctx.policy, self.dispute) or owners
         approver = data.draw(st.sampled_from([CHAIRS_MANAGER.id] * 8 + ["", *IDS]))
         command = Escalate(
             self.actor(choice),
@@ -300,7 +301,7 @@ class DisputeMachine(RuleBasedStateMachine):
         following = process.next_stage(dispute.stage) if process.has_stage(dispute.stage) else None
         if following is None:
             return [Escalate(raiser, self.now, "To the final step.")]
-        owners = owners_for(self.ctx.policy, following.key, process.key)
+        owners = climbing_owners(self.ctx.policy, dispute)
         due = self.now.date() + timedelta(days=3) if following.timescale is None else None
         return [
             Escalate(

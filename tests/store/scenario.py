@@ -28,6 +28,7 @@ from drp.roles import Role
 NOTTINGHAM = Context(load_policy("nottingham"), WorkingDayCalendar())
 CPC = Context(load_policy("cpc-standard"), WorkingDayCalendar())
 NEWHAM = Context(load_policy("newham"), WorkingDayCalendar())
+HACKNEY = Context(load_policy("city-hackney"), WorkingDayCalendar())
 
 
 def _chair_sets_deadlines(ctx: Context) -> Context:
@@ -66,7 +67,12 @@ TEAM = "Riverside Family Support"
 
 AMY = Child("Amy Example", "LL-1001", date(2015, 3, 1))
 BEN = Child("Ben Example", "LL-1002", None)
-CATEGORY = {"nottingham": "plan-progress", "cpc-standard": "drift-delay", "newham": "statutory"}
+CATEGORY = {
+    "nottingham": "plan-progress",
+    "cpc-standard": "drift-delay",
+    "newham": "statutory",
+    "city-hackney": "levels-of-need",
+}
 
 
 def later(hours: float) -> datetime:
@@ -186,6 +192,18 @@ def story(reference: str) -> list[Decision]:
     return [first, second, third, fourth, fifth]
 
 
+def tiered(reference: str) -> list[Decision]:
+    """City & Hackney up to stage 3, then its next tier of management (seed 004 §2.10)."""
+    both = (TEAM_MANAGER.id, "police-sgt-sara")
+    decisions = [raised(reference, HACKNEY, owners=both)]
+    for hours, due in ((2, date(2026, 3, 4)), (4, date(2026, 3, 6)), (6, date(2026, 3, 10))):
+        decisions.append(respond(decisions[-1].dispute, later(hours - 1), HACKNEY))
+        up = Escalate(CHAIR, later(hours), "Not resolved.", owners=both, due=due)
+        decisions.append(step(decisions[-1].dispute, up, HACKNEY))
+    assert (decisions[-1].dispute.stage, decisions[-1].dispute.tier) == ("3", 2)
+    return decisions
+
+
 def variety() -> list[list[Decision]]:
     """Disputes in every state and with every optional field set somewhere."""
     stories = []
@@ -222,6 +240,7 @@ def variety() -> list[list[Decision]]:
     answered = respond(shared.dispute, later(3), SHARED)
     close = Resolve(actor=CHAIR, at=later(4), comments="Done.", approvers=(CHAIRS_MANAGER,))
     stories.append([shared, answered, step(answered.dispute, close, SHARED)])
+    stories.append(tiered("DRP-2026-000110"))
     late = raised("DRP-2026-000108")
     # Four weeks on: British Summer Time (UTC+1) has begun.
     stories.append([late, note_overdue(late.dispute, later(24 * 28))])

@@ -28,14 +28,15 @@ from tests.store.erasure_seed import CPC, NOW, PERIOD, SHARED, save, seeded
 from tests.store.test_reporting import normal
 from tests.teams_bot.test_retention import QUARTER, _raw
 
-# The disputes table as schema 0002 had it (0003 added erased_at; 0004 moved the approver).
+# The disputes table as schema 0002 had it (0003 added erased_at; 0004 moved the approver;
+# 0012 added the tier).
 DISPUTES_0002 = Table(
     "disputes",
     MetaData(),
     *(
         c._copy()
         for c in disputes.columns
-        if c.name not in {"erased_at", "pending_outcome", "pending_note"}
+        if c.name not in {"erased_at", "pending_outcome", "pending_note", "tier"}
     ),
     Column("approver", String(100), nullable=False),
 )
@@ -70,6 +71,7 @@ async def _legacy_step(conn: AsyncConnection, decision: Decision, *, first: bool
     del row["erased_at"]
     # Schema 0002 had one approver column and no pending close (0004 moved them; issue 15).
     del row["pending_outcome"], row["pending_note"]
+    del row["tier"]  # 0012 added the tier of management within a stage
     row["approver"] = dispute.approvers[0] if dispute.approvers else ""
     if first:
         await conn.execute(insert(DISPUTES_0002).values(row))

@@ -110,6 +110,17 @@ STORED: list[tuple[str, dict[str, Any]]] = [
         {"reason": "Legal", "updated_concerns": "", "automatic": True, "final_step": True},
     ),
     (
+        "escalated",
+        {
+            "reason": "Heads of service next.",
+            "updated_concerns": "",
+            "automatic": False,
+            "to": "3",
+            "tier": 3,
+            "skipped": "tier 2 (Head of service): nobody holds it in Agency B",
+        },
+    ),
+    (
         "referred",
         {"target": "lscb", "reason": "Exhausted.", "consulted": "IRS", "concurrent": True},
     ),
@@ -130,6 +141,7 @@ _ACTION = st.builds(Action, st.text(max_size=20), st.dates())
 _BY_TYPE: dict[object, st.SearchStrategy[Any]] = {
     str: st.text(max_size=40),
     bool: st.booleans(),
+    int: st.integers(min_value=0, max_value=9),
     datetime: _INSTANT,
     datetime | None: st.none() | _INSTANT,
     tuple[Action, ...]: st.lists(_ACTION, max_size=3).map(tuple),
