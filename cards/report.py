@@ -224,6 +224,17 @@ def _partners(report: QuarterlyReport) -> list[Json]:
     return [heading, el.fact_set(facts)] if facts else [heading]
 
 
+def _tiers(report: QuarterlyReport) -> list[Json]:
+    """Climbs to a tier of management above a stage's first (seed 004 §2.10), if any."""
+    reached = report.current.tiers
+    if not reached:
+        return []
+    return [
+        el.text_block("Tiers of management reached", weight="bolder", separator=True),
+        el.fact_set([(escape(t.label), str(t.climbs)) for t in reached]),
+    ]
+
+
 def report_summary_card(report: QuarterlyReport, where_html: str) -> Json:
     """The report's headline figures; ``where_html`` says how to get the full HTML report."""
     f = report.current
@@ -251,6 +262,7 @@ def report_summary_card(report: QuarterlyReport, where_html: str) -> Json:
         *_categories(report),
         *_partners(report),
         *_reviews(report),
+        *_tiers(report),
         el.text_block(escape(f"Overdue now: {len(report.overdue)}"), weight="bolder"),
         el.text_block(escape(where_html), subtle=True, separator=True),
     ]

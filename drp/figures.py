@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from statistics import median
 
+from drp import tiers
 from drp.calendar import WorkingDayCalendar
 from drp.events import EventKind
 from drp.model import Outcome
@@ -27,6 +28,7 @@ from drp.report import (
     Share,
     Standing,
     TeamRow,
+    TierReached,
     Timeliness,
     columns,
     percent,
@@ -111,6 +113,7 @@ def figures(
         issue_types=_issue_types(counted, raised, policy),
         timeliness=_timeliness(counted, policy),
         reviews=_timeliness(counted, policy, counted.reviews),
+        tiers=_tiers(counted, policy),
         resolved=len(days),
         median_days_to_resolution=float(median(days)) if days else None,
         outcomes=tuple(
@@ -121,6 +124,17 @@ def figures(
         partners=_partners(counted, policy),
         partner_disputes=counted.partner_disputes,
     )
+
+
+def _tiers(counted: Tally, policy: Policy) -> tuple[TierReached, ...]:
+    """Climbs to each tier of management above a stage's first, in ladder order."""
+    stages = {s.key: s for p in policy.processes for s in p.stages if s.tiers}
+    found = []
+    for (key, tier), n in sorted(counted.tiers.items()):
+        stage = stages.get(key)
+        label = tiers.label(policy, stage, tier) if stage else f"Stage {key}, tier {tier}"
+        found.append(TierReached(key, tier, label, n))
+    return tuple(found)
 
 
 def _working_days(

@@ -43,6 +43,7 @@ FACT_FIELDS = frozenset(
         "successor",
         "parts",
         "review",  # the chair's review on time or late: a code the report counts
+        "tier",  # the tier of management climbed to within a stage: the report counts it
     }
 )
 MAX_YEARS = 100

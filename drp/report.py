@@ -93,6 +93,13 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "than that deadline.",
     ),
     (
+        "Tiers of management reached",
+        "Where a stage climbs the tiers of management in each agency (City & Hackney's stage "
+        "3: service managers, then heads of service, then directors): each time a dispute "
+        "went up to a tier above the stage's first in the period, by stage and tier. Such a "
+        "climb is not a stage entry.",
+    ),
+    (
         "Working days to resolution",
         "For disputes marked resolved in the period: working days from the raise to the "
         "resolution (day 0 is the raise; weekends, bank holidays and closure days not "
@@ -274,6 +281,16 @@ class Timeliness:
 
 
 @dataclass(frozen=True, slots=True)
+class TierReached:
+    """How many times disputes went up to one tier of management within a stage."""
+
+    stage: str
+    tier: int
+    label: str  # "Stage 3, tier 2: Head of service"
+    climbs: int
+
+
+@dataclass(frozen=True, slots=True)
 class Figures:
     """Every figure of one period."""
 
@@ -301,6 +318,8 @@ class Figures:
     # Disputes with partner agencies (seeds 003, 002): by agency, and how many in all.
     partners: tuple[PartnerRow, ...] = ()
     partner_disputes: int = 0
+    # Climbs to a tier of management above a stage's first (seed 004 §2.10).
+    tiers: tuple[TierReached, ...] = ()
 
     @property
     def groups(self) -> tuple[RaiserGroup, ...]:

@@ -72,6 +72,8 @@ class Tally:
     # how many disputes in all (one involving two agencies counts under each, once in all).
     partners: Mapping[PartnerKey, int] = field(default_factory=dict)
     partner_disputes: int = 0
+    # Climbs to a tier of management above a stage's first: (stage, tier) (seed 004 §2.10).
+    tiers: Mapping[tuple[str, int], int] = field(default_factory=dict)
 
 
 def child_key(local_id: str) -> str:
@@ -127,6 +129,7 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
     referrals: Counter[tuple[Role, str, str]] = Counter()
     responses: Counter[tuple[str, bool]] = Counter()
     reviews: Counter[tuple[str, bool]] = Counter()
+    tiers: Counter[tuple[str, int]] = Counter()
     went_formal = 0
     for e in activity.events:
         d = by_ref.get(e.reference)
@@ -142,6 +145,8 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
             referrals[(d.raiser_role, month, payload.target)] += 1
         elif isinstance(payload, Responded):
             responses[(e.from_stage, payload.on_time)] += 1
+        if isinstance(payload, Escalated) and payload.tier:
+            tiers[(e.to_stage, payload.tier)] += 1
         if isinstance(payload, Resolved | Extended | Escalated | Concluded) and payload.review:
             reviews[(e.from_stage, payload.review == ON_TIME)] += 1
     closed = [d for d in activity.disputes if d.closed_at and start <= d.closed_at < end]
@@ -172,4 +177,5 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
         ),
         partners=partners,
         partner_disputes=involved,
+        tiers=tiers,
     )

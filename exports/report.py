@@ -25,7 +25,7 @@ from drp.report import QuarterlyReport
 from exports.charts import category_chart, comparison_chart, monthly_chart, timeliness_chart
 from exports.markup import h as _h
 from exports.markup import md, md_table, page
-from exports.report_notes import REVIEWS, note_sections, review_rows
+from exports.report_notes import REVIEWS, TIERS, note_sections, review_rows, tier_rows
 
 _NUMERIC = re.compile(r"^[\d.,%—\s-]*$")
 
@@ -170,6 +170,8 @@ def _timeliness_sections(report: QuarterlyReport) -> list[str]:
             f"<h3>{_h(REVIEWS)}</h3>",
             _html_table(("Stage", "Reviews", "Within deadline", "%"), review_rows(f)),
         ]
+    if f.tiers:  # seed 004 §2.10: the tiers of management climbed within a stage
+        parts += [f"<h3>{_h(TIERS)}</h3>", _html_table(("Stage and tier", "Climbs"), tier_rows(f))]
     if f.timeliness:
         parts.append(_figure(timeliness_chart(report), "Responses within deadline"))
     parts += [
@@ -226,6 +228,9 @@ def report_markdown(report: QuarterlyReport) -> str:
     if f.reviews:
         lines += [f"### {md(REVIEWS)}", ""]
         lines += md_table(("Stage", "Reviews", "Within deadline", "%"), review_rows(f))
+    if f.tiers:
+        lines += [f"### {md(TIERS)}", ""]
+        lines += md_table(("Stage and tier", "Climbs"), tier_rows(f))
     lines += [f"Median working days to resolution: {md(number(f.median_days_to_resolution))}", ""]
     lines += [f"## Overdue now ({len(report.overdue)})", ""]
     lines += md_table(

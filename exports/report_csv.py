@@ -6,8 +6,9 @@ CSV: one row per figure, always these columns (``CSV_COLUMNS``):
   same period last year carry last year's dates;
 - ``section``: ``summary``, ``stage_entries``, ``team``, ``team_category``, ``category``,
   ``issue_type``, ``partner_agency``, ``timeliness``, ``review_timeliness`` (the chair's own
-  reviews, where the policy sets a deadline for them), ``outcome``, ``compliments`` or
-  ``overdue_now``;
+  reviews, where the policy sets a deadline for them), ``tiers_reached`` (climbs to a tier of
+  management above a stage's first; item ``STAGE/TIER``, e.g. ``3/2``), ``outcome``,
+  ``compliments`` or ``overdue_now``;
 - ``group``: ``all``, ``iro``, ``chair`` or ``other`` (the raiser's role), or the team's name
   in the ``team``, ``team_category`` and ``compliments`` sections, or the partner agency's in
   ``partner_agency``;
@@ -104,6 +105,15 @@ def _figure_rows(report: QuarterlyReport, f: Figures) -> Iterable[Row]:
             yield _row(f, "team_category", team.team, key, "count", count)
     yield from _shares_csv(report, f)
     yield from _partners_csv(f)
+    yield from _timeliness_csv(f)
+    for outcome, count in f.outcomes:
+        yield _row(f, "outcome", ALL, outcome, "count", count)
+    for name, sent, acknowledged in f.compliments:
+        yield _row(f, "compliments", name, "sent", "count", sent)
+        yield _row(f, "compliments", name, "acknowledged", "count", acknowledged)
+
+
+def _timeliness_csv(f: Figures) -> Iterable[Row]:
     for t in (*f.timeliness, f.responses):
         yield _row(f, "timeliness", ALL, t.stage, "responses", t.responses)
         yield _row(f, "timeliness", ALL, t.stage, "on_time", t.on_time)
@@ -112,11 +122,8 @@ def _figure_rows(report: QuarterlyReport, f: Figures) -> Iterable[Row]:
         yield _row(f, "review_timeliness", ALL, t.stage, "reviews", t.responses)
         yield _row(f, "review_timeliness", ALL, t.stage, "on_time", t.on_time)
         yield _row(f, "review_timeliness", ALL, t.stage, "percent_on_time", _csv_value(t.percent))
-    for outcome, count in f.outcomes:
-        yield _row(f, "outcome", ALL, outcome, "count", count)
-    for name, sent, acknowledged in f.compliments:
-        yield _row(f, "compliments", name, "sent", "count", sent)
-        yield _row(f, "compliments", name, "acknowledged", "count", acknowledged)
+    for tier in f.tiers:  # seed 004 §2.10
+        yield _row(f, "tiers_reached", ALL, f"{tier.stage}/{tier.tier}", "count", tier.climbs)
 
 
 def _summary_csv(f: Figures) -> Iterable[Row]:

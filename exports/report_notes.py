@@ -12,11 +12,17 @@ Section = tuple[str, tuple[str, ...], list[list[str]]]  # heading, column heads,
 COMMENTS = "Comments and issues in relation to the Dispute Resolution Process"
 ACTION_LOG = "Action log"
 REVIEWS = "Chair's reviews within deadline"
+TIERS = "Tiers of management reached"
 
 
 def review_rows(f: Figures) -> list[list[str]]:
     """The chair's own reviews by stage: reviews, on time, percentage."""
     return [[t.label, str(t.responses), str(t.on_time), number(t.percent, "%")] for t in f.reviews]
+
+
+def tier_rows(f: Figures) -> list[list[str]]:
+    """Climbs to each tier of management above a stage's first: stage and tier, climbs."""
+    return [[t.label, str(t.climbs)] for t in f.tiers]
 
 
 def note_sections(notes: ReportNotes) -> list[Section]:

@@ -15,6 +15,7 @@ from typing import Any, get_type_hints
 
 from drp.events import (
     PAYLOAD_TYPES,
+    Escalated,
     EventKind,
     JsonValue,
     Payload,
@@ -102,6 +103,7 @@ def stored_key(payload_type: type[Payload], name: str) -> str:
 
 REFERRAL_TARGET = stored_key(Referred, "target")
 REVIEW = stored_key(Resolved, "review")  # the same key on every review event
+ESCALATED_TIER = stored_key(Escalated, "tier")  # the tier of management climbed to (seed 004)
 # A key absent from a stored row reads as its field's default, else as this (readers always took
 # a missing ``on_time`` as on time), else as JSON null would (an empty text, False, no instant).
 _ABSENT: Mapping[str, object] = {stored_key(Responded, "on_time"): True}

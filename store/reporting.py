@@ -34,7 +34,7 @@ from drp.tally import (
     Tally,
 )
 from store.compliments import compliment_from
-from store.payloads import REFERRAL_TARGET, REVIEW
+from store.payloads import ESCALATED_TIER, REFERRAL_TARGET, REVIEW
 from store.rows import Compliment
 from store.schema import (
     AWAITING_RESPONSE,
@@ -76,6 +76,7 @@ class ReportReader:
             more_categories=await self._more_categories(raised & mine),
             partners=await self._partners(raised & mine),
             partner_disputes=await self._partner_disputes(raised & mine),
+            tiers=await self._tiers(start, end, policy),
         )
 
     async def _rows(self, statement: Any) -> list[Any]:
@@ -224,6 +225,28 @@ class ReportReader:
         for stage, timing, n in await self._rows(statement):
             if timing:
                 found[(stage, timing == ON_TIME)] += n
+        return found
+
+    async def _tiers(
+        self, start: datetime, end: datetime, policy: str
+    ) -> Counter[tuple[str, int]]:
+        """Climbs to a tier of management above a stage's first, by stage and tier."""
+        tier = events.c.payload[ESCALATED_TIER].as_integer()
+        keys = (events.c.to_stage, tier)
+        statement = (
+            select(*keys, func.count())
+            .select_from(_joined())
+            .where(
+                *_window(start, end, policy),
+                events.c.kind == EventKind.ESCALATED.value,
+                tier.is_not(None),
+            )
+            .group_by(*keys)
+        )
+        found: Counter[tuple[str, int]] = Counter()
+        for stage, number, n in await self._rows(statement):
+            if number:
+                found[(stage, int(number))] += n
         return found
 
     async def _responses(

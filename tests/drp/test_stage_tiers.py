@@ -15,10 +15,13 @@ from drp import deadlines, tiers
 from drp.commands import Escalate, Respond
 from drp.errors import CommandRejected, InvalidInput, NotPermitted, PolicyError
 from drp.events import Escalated
+from drp.figures import figures
 from drp.model import Actor, Status
 from drp.policy import load_policy
 from drp.policy_loader import parse_policy
+from drp.report import Period, PeriodActivity
 from drp.roles import Role
+from drp.tally import tally
 from tests.drp.support import (
     DIRECTOR,
     HEAD_OF_SERVICE,
@@ -205,3 +208,14 @@ def test_a_tiers_reminders_are_its_own_and_a_climb_moots_the_tier_below() -> Non
     reminder["due_at"] = deadlines.instant_key(below.due_at) if below.due_at else ""
     owner = below.owners[0]
     assert not deadlines.still_owed(above, reminder, owner, at)
+
+
+def test_the_report_counts_each_climb_to_a_tier_and_no_climb_as_a_stage_entry() -> None:
+    trail, at = at_stage_3()
+    trail.do(escalate(at, owners_for(HACKNEY, "3", tier=2), date(2027, 1, 4)))
+    period = Period(date(2026, 12, 1), date(2026, 12, 31))
+    counted = tally(period, PeriodActivity([trail.dispute], trail.events), trail.ctx.calendar)
+    assert dict(counted.tiers) == {("3", 2): 1}
+    found = figures(period, counted, HACKNEY, trail.ctx.calendar)
+    assert [(t.label, t.climbs) for t in found.tiers] == [("Stage 3, tier 2: Head of service", 1)]
+    assert found.entry("all", "total", "3") == 1  # entered once; the climb is not an entry

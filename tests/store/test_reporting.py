@@ -34,6 +34,7 @@ def normal(counted: Tally) -> dict[str, Any]:
         "more_categories": {k: v for k, v in counted.more_categories.items() if v},
         "partners": {k: v for k, v in counted.partners.items() if v},
         "partner_disputes": counted.partner_disputes,
+        "tiers": {k: v for k, v in counted.tiers.items() if v},
     }
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from store.demo import demo_directory_text
-from tests.support.cards import action, moving_verbs, text_of
+from tests.support.cards import action, facts, moving_verbs, text_of
 from tests.teams_bot.bot_harness import (
     CHILD,
     LONDON,
@@ -118,6 +118,16 @@ async def test_hackney_escalation_climbs_each_agencys_tiers_of_management_before
         for owner in ("jo", "morgan"):  # then each agency's director
             assert responds(walk, owner), owner
         assert f"escalated it to {TIER_3}" in text_of(walk.dispute_card("patti", REF).card)
+        # The case record and the report say which tiers it reached.
+        await walk.act("patti", REF, "drp.record")
+        record = text_of(walk.shown_in(walk.chat("patti"))[-1].card)
+        assert f"Case record {REF}" in record
+        assert TIER_2 in record
+        assert TIER_3 in record
+        status, _ = await walk.say("isaiah", "report 2026-11-01 2026-12-31")
+        assert status in {200, 201}
+        reached = facts(walk.shown_in(walk.chat("isaiah"))[-1].card)
+        assert (reached.get(TIER_2), reached.get(TIER_3)) == ("1", "1"), reached
 
         await respond(walk, "morgan")
         await escalate(walk, "2026-12-11", escalate_consulted=BOARD_MEMBERS)
