@@ -72,12 +72,15 @@ def form_card(
     errors: Mapping[str, str] | None = None,
     practitioners: Sequence[tuple[str, str]] = (),
     plan_chairs: Sequence[tuple[str, str]] = (),
+    other_processes: Sequence[tuple[str, str]] = (),
     key_factory: KeyFactory = new_key,
 ) -> Json:
     """The DRP form, pre-filled with ``values`` and showing ``errors`` (input id → message).
 
     ``teams``, ``practitioners`` and ``plan_chairs`` (the chairs and IROs a raiser who is
-    neither names as the child's own) are (id, display title) pairs for the drop-downs.
+    neither names as the child's own) are (id, display title) pairs for the drop-downs;
+    ``other_processes`` (key, title) are the policy's other processes the raiser may raise in,
+    each a button that opens its form.
     """
     form = _Form(
         policy,
@@ -106,6 +109,17 @@ def form_card(
     actions = [
         el.execute("Preview timeline", Verb.PREVIEW, "", 0, key_factory, extra=data),
         el.execute("Raise dispute", Verb.RAISE, "", 0, key_factory, extra=data, style="positive"),
+        *(
+            el.execute(
+                f"Instead: {plain(title, 60)}",
+                Verb.NEW,
+                "",
+                0,
+                key_factory,
+                extra={"process": key},
+            )
+            for key, title in other_processes
+        ),
     ]
     return el.card(body, actions, full_width=True, fallback_text="The DRP form")
 
@@ -410,9 +424,12 @@ def _flags_section(form: _Form) -> list[Json]:
             )
         )
     if form.plan_chairs:  # seed 004 §2.6: the child's own chair or IRO, never all of them
-        label = "The child's own CP chair or IRO (told if the child has a plan)"
+        label = _plan_chair_label(form)
         choices = [(title, person_id) for person_id, title in form.plan_chairs]
-        items += form.field(_choice(form, "plan_chair", label, choices))
+        chair = _choice(form, "plan_chair", label, choices)
+        if chair.get("value") not in {person_id for _, person_id in choices}:
+            chair.pop("value", None)  # not one of the list (typed into the card's data)
+        items += form.field(chair)
     if not form.policy.harm_route:  # the policy names nobody to alert
         return items if len(items) > 1 else []
     items.append(
@@ -425,6 +442,17 @@ def _flags_section(form: _Form) -> list[Json]:
     details = "If a child may be at immediate risk: what is the risk?"
     items += form.field(_long_text(form, "harm_details", details))
     return items
+
+
+def _plan_chair_label(form: _Form) -> str:
+    """What the form asks: the child's own chair who responds at a stage (seed 002 §4.4), or
+    the chair or IRO told when the child has a plan (seed 004 §2.6)."""
+    owning = [s for s in form.process.all_stages() if s.childs_own]
+    if not owning:
+        return "The child's own CP chair or IRO (told if the child has a plan)"
+    roles = dict.fromkeys(r for s in owning for r in s.childs_own)
+    stages = ", ".join(_stage_title(s) for s in owning)
+    return f"The child's own {form.policy.roles.titles(roles)} (required: responds at {stages})"
 
 
 def _timeline_section(form: _Form) -> Json:

@@ -128,6 +128,11 @@ def _commands(policy: Policy, role: Role) -> list[tuple[str, str]]:
             ("new", "open the DRP form to raise a dispute"),
             ("mine", "your open disputes, with stage, due date and status"),
         ]
+        found += [  # a policy with several processes: each one the role may raise in
+            (f"new {p.key}", f"the form for: {p.title}")
+            for p in policy.processes
+            if len(policy.processes) > 1 and role in p.raisers and p.opening_stages(role)
+        ]
     found += [
         ("inbox", "disputes waiting for your response or agreement"),
         ("show REF", "one dispute, e.g. show DRP-2026-000123"),

@@ -56,6 +56,9 @@ class Stage:
     raiser_line: tuple[Role, ...] = ()
     alerts: tuple[Role, ...] = ()
     notify_if_on_plan: tuple[Role, ...] = ()
+    # Roles among ``responsible`` whose holder here is the child's own, named on the form (seed
+    # 002 §4.4: "contact the CPCC"), never every holder.
+    childs_own: tuple[Role, ...] = ()
     admitted: tuple[Role, ...] = ()
     approval: Approval | None = None
     # Besides the raiser, who may take the review decision here (resolve, extend, escalate).

@@ -79,7 +79,12 @@ def ladder(policy: Policy, process: Process) -> list[LadderRow]:
 
 def _stage_row(policy: Policy, stage: Stage) -> LadderRow:
     titles = policy.roles.titles
-    responds = titles(stage.responsible)
+    responds = ", ".join(
+        f"the child's own {policy.role_title(r)}"
+        if r in stage.childs_own
+        else policy.role_title(r)
+        for r in stage.responsible
+    )
     if stage.raiser_side:
         responds += f"; raiser's side: {titles(stage.raiser_side)}"
     if stage.raiser_line:

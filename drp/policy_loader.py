@@ -221,6 +221,7 @@ class _Builder:
             raiser_line=self._raiser_line(doc, path),
             alerts=self.roles(f"{path}.alerts", doc.alerts),
             notify_if_on_plan=self.roles(f"{path}.notify_if_on_plan", doc.notify_if_on_plan),
+            childs_own=self._childs_own(doc, path),
             admitted=self._admitted(doc, path),
             approval=self._approval(doc, path, shared),
             deciders=self.roles(f"{path}.deciders", doc.deciders),
@@ -254,6 +255,15 @@ class _Builder:
         if line and not doc.raiser_side:
             self.fail(f"{path}.raiser_line", "only a two-sided stage has one (set raiser_side)")
         return line
+
+    def _childs_own(self, doc: StageDoc, path: str) -> tuple[Role, ...]:
+        own = self.roles(f"{path}.childs_own", doc.childs_own)
+        for role in own:
+            if role not in doc.responsible:
+                self.fail(f"{path}.childs_own", f"{role!r} is not among this stage's responsible")
+            if self.book.per_team(role):
+                self.fail(f"{path}.childs_own", f"{role!r} is found by team or agency already")
+        return own
 
     def _admitted(self, doc: StageDoc, path: str) -> tuple[Role, ...]:
         if not doc.iro_only:

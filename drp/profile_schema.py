@@ -168,6 +168,12 @@ class StageDoc(Table):
         "Roles told when the dispute arrives here if the child has a plan or is looked after.",
         ["chair", "iro"],
     )
+    childs_own: Roles = listed(
+        "Council-wide roles among `responsible` whose holder at this stage is the child's own, "
+        "named on the form (the raiser names the child's CP chair, say), never every holder: "
+        "the form then asks who it is, and only that person responds here.",
+        ["chair"],
+    )
     overdue_alerts: Roles = listed(
         "Roles told when no response arrives here by the deadline.",
         ["chairs_service_manager"],

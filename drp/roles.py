@@ -38,6 +38,7 @@ class Role(str):
     INDEPENDENT_CHAIR: ClassVar[Role]
     ISCC: ClassVar[Role]
     MONITOR: ClassVar[Role]
+    BOARD_MEMBER: ClassVar[Role]
 
     def __new__(cls, key: str) -> Role:
         """A role key: lower-case letters, digits and ``_``, starting with a letter."""
@@ -113,6 +114,7 @@ def _defaults() -> tuple[RoleDef, ...]:
         ),
         ("iscc", "Independent Safeguarding Children Commissioner", Scope.ORGANISATION),
         ("monitor", "Monitor (QA / business admin)", Scope.SERVICE),
+        ("board_member", "Safeguarding partnership Board member for the agency", Scope.AGENCY),
     )
     return tuple(RoleDef(Role(key), title, scope) for key, title, scope in rows)
 

@@ -60,13 +60,17 @@ async def stage_owners(
     raiser_team: str,
     practitioner: str,
     named: Role,
+    own: str = "",
 ) -> tuple[str, ...]:
     """The people who must respond at a stage (both sides of a two-sided stage); for the
-    ``named`` practitioner role, the practitioner named on the dispute, not every one."""
+    ``named`` practitioner role, the practitioner named on the dispute, not every one; for the
+    stage's ``childs_own`` roles, ``own`` (the child's own CP chair named on the form) only."""
     found: list[str] = []
     for role in stage.responsible:
         if role == named and practitioner:
             found.append(practitioner)
+        elif role in stage.childs_own:
+            found.append(own)  # nobody, if none was named: the domain then refuses the stage
         else:
             found.extend(await holders(tx, role, book, team))
     # A raiser with no team of their own (a CP chair, an IRO): their own line answers.

@@ -31,6 +31,8 @@ class Staffed(Protocol):
     def practitioner(self) -> str: ...
     @property
     def raised_by(self) -> str: ...
+    @property
+    def plan_chair(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,7 @@ async def staff_stage(tx: Transaction, ctx: Context, dispute: Staffed, stage: St
         raiser_team=dispute.raiser_team,
         practitioner=dispute.practitioner,
         named=ctx.policy.practitioner_role,
+        own=dispute.plan_chair,
     )
     deciders = await parties.role_holders(tx, stage.deciders, book, dispute.team)
     approvers: tuple[str, ...] = ()

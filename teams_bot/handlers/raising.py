@@ -37,6 +37,7 @@ PRACTITIONER_TEAM = "Choose a practitioner in the team you chose."
 NOT_YOURSELF = "Name the other practitioner, not yourself."
 NAME_PLAN_CHAIR = "Name the child's CP chair or IRO: they are told when the child has a plan."
 UNKNOWN_PLAN_CHAIR = "Choose the child's CP chair or IRO from the list."
+NAME_OWN_CHAIR = "Name the child's own {role}: they respond at a later stage."
 
 
 class RaiseFlow:
@@ -71,6 +72,11 @@ class RaiseFlow:
             text = CANNOT_RAISE.format(policy=self.ctx.policy.name, role=role)
             return messages.error_card("You cannot raise a dispute", [text])
         process, role = found
+        others = [
+            (p.key, p.title)
+            for p in self.ctx.policy.processes
+            if p.key != process.key and self._process_for(person, p.key) is not None
+        ]
         teams = [(team.name, team.name) for team in await tx.directory.teams()]
         values = {k: v for k, v in data.items() if isinstance(v, str)}
         return form_card(
@@ -84,22 +90,28 @@ class RaiseFlow:
             errors=errors,
             practitioners=await _practitioners(tx, self.ctx.policy.practitioner_role),
             plan_chairs=await _plan_chairs(tx, self.ctx.policy, process, role),
+            other_processes=others,
             key_factory=self.deps.keys,
         )
 
-    async def form(self, turn: Turn, person: Person) -> Reply:
-        """The blank form (``new``, or the New button), or the preview with input kept."""
+    async def form(self, turn: Turn, person: Person, process: str = "") -> Reply:
+        """The blank form (``new``, or the New button), or the preview with input kept; in
+        ``process`` if named (``new plan-dissent``, or the form's button for another process)."""
         now = self.deps.clock()
         async with self.deps.store.transaction(readonly=True) as tx:
-            data = turn.data if turn.kind == TurnKind.ACTION else {}
+            data = turn.data if turn.kind == TurnKind.ACTION else {"process": process}
             card = await self._card(tx, person, self.ctx.calendar.local_date(now), data, {})
         if turn.kind == TurnKind.ACTION:
             return Reply(invoke_card=card)
         return Reply(cards=(card,))
 
     async def text_form(self, turn: Turn, person: Person, parsed: Parsed) -> Reply:
-        """``new`` typed in the chat."""
-        return await self.form(turn, person)
+        """``new`` typed in the chat, or ``new KEY`` for one of the policy's processes (words
+        naming none the person may raise in open the first one they may)."""
+        named = parsed.argument.strip().lower()
+        keys = {p.key for p in self.ctx.policy.processes}
+        chosen = named if named in keys and self._process_for(person, named) else ""
+        return await self.form(turn, person, chosen)
 
     async def submit(self, turn: Turn, person: Person) -> Reply:
         """Validate the form, raise the dispute and route it; errors come back on the form.
@@ -161,7 +173,9 @@ class RaiseFlow:
         plan_chair, wrong = await _named_plan_chair(tx, self.ctx.policy, process, role, form)
         if wrong:
             return {"plan_chair": wrong}
-        raising = _Raising(process.key, form.team, person.team, practitioner, person.id)
+        raising = _Raising(
+            process.key, form.team, person.team, practitioner, person.id, plan_chair
+        )
         staffing = await staff_stage(tx, self.ctx, raising, stage)
         command = Raise(
             actor=Actor(person.id, role),
@@ -230,6 +244,7 @@ class _Raising:
     raiser_team: str
     practitioner: str
     raised_by: str
+    plan_chair: str
 
 
 async def _practitioners(tx: Transaction, named: Role) -> list[tuple[str, str]]:
@@ -261,12 +276,18 @@ async def _named_practitioner(
     return person.id, ""
 
 
+def owned_roles(process: Process) -> tuple[Role, ...]:
+    """The roles whose holder at some stage is the child's own (seed 002 §4.4: the CPCC)."""
+    return tuple(dict.fromkeys(r for s in process.all_stages() for r in s.childs_own))
+
+
 def plan_roles(policy: Policy, process: Process, raiser: Role) -> tuple[Role, ...]:
-    """The council-wide roles a stage tells when the child has a plan (a CP chair, an IRO),
-    whose one holder for this child the raiser must name: none if the raiser holds one."""
+    """The council-wide roles whose one holder for this child the raiser must name: those a
+    stage tells when the child has a plan (a CP chair, an IRO; none if the raiser holds one),
+    and those whose holder for the child responds at a stage."""
     roles = dict.fromkeys(r for s in process.all_stages() for r in s.notify_if_on_plan)
-    found = tuple(r for r in roles if not policy.roles.per_team(r))
-    return () if raiser in found else found
+    told = tuple(r for r in roles if not policy.roles.per_team(r))
+    return tuple(dict.fromkeys((*owned_roles(process), *(() if raiser in told else told))))
 
 
 async def _plan_chairs(
@@ -285,9 +306,12 @@ async def _named_plan_chair(
 ) -> tuple[str, str]:
     """The child's own chair or IRO named on the form ("" if none), or why it cannot be."""
     roles = plan_roles(policy, process, raiser)
-    if not roles or not (form.plan_chair or form.child_on_plan):
+    owned = owned_roles(process)
+    if not roles or not (form.plan_chair or form.child_on_plan or owned):
         return "", ""
     if not form.plan_chair:
+        if owned:
+            return "", NAME_OWN_CHAIR.format(role=policy.roles.titles(owned))
         return "", NAME_PLAN_CHAIR
     person = await tx.directory.person(form.plan_chair)
     if person is None or parties.acting_role(person, roles) is None:

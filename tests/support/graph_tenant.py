@@ -77,6 +77,7 @@ _TEAM_ROLES = {
     "head_of_service",
     "director",
     "designated_safeguarding_lead",
+    "board_member",  # scope "agency": held in each agency (team)
 }
 TITLES = {"Social Worker": "practitioner", "Team Manager": "team_manager"}
 

@@ -42,6 +42,7 @@ class _Raising:
     raiser_team: str
     practitioner: str
     raised_by: str
+    plan_chair: str  # the child's own chair, where a stage is answered by them (none here)
 
 
 TEAM = "Riverside Family Support"
@@ -132,7 +133,7 @@ class Scene:
             assert raiser is not None
             process = policy.main
             target = process.stage(stage)
-            raising = _Raising(process.key, TEAM, raiser.team, practitioner, raiser.id)
+            raising = _Raising(process.key, TEAM, raiser.team, practitioner, raiser.id, "")
             staffing = await staff_stage(tx, self.ctx, raising, target)
             command = Raise(
                 Actor(raiser.id, role),
