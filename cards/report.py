@@ -235,6 +235,23 @@ def _tiers(report: QuarterlyReport) -> list[Json]:
     ]
 
 
+def _processes(report: QuarterlyReport) -> list[Json]:
+    """Each process apart where the policy has several (seed 002 §4-5): raised, and entries
+    to each of its steps."""
+    if len(report.policy.processes) < 2:
+        return []
+    facts = []
+    for row in report.current.processes:
+        steps = ", ".join(f"{_step_label(key)} {n}" for key, _, n in row.entries)
+        facts.append((escape(row.title), escape(f"raised {row.raised}; {steps}")))
+    heading = el.text_block("By process", weight="bolder", separator=True)
+    return [heading, el.fact_set(facts)]
+
+
+def _step_label(key: str) -> str:
+    return f"Stage {key}" if key.isdigit() else key.capitalize()
+
+
 def report_summary_card(report: QuarterlyReport, where_html: str) -> Json:
     """The report's headline figures; ``where_html`` says how to get the full HTML report."""
     f = report.current
@@ -261,6 +278,7 @@ def report_summary_card(report: QuarterlyReport, where_html: str) -> Json:
         el.fact_set(per_group),
         *_categories(report),
         *_partners(report),
+        *_processes(report),
         *_reviews(report),
         *_tiers(report),
         el.text_block(escape(f"Overdue now: {len(report.overdue)}"), weight="bolder"),

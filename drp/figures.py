@@ -22,6 +22,7 @@ from drp.report import (
     Figures,
     PartnerRow,
     Period,
+    ProcessRow,
     QuarterlyReport,
     RaiserGroup,
     Recognition,
@@ -35,9 +36,8 @@ from drp.report import (
     rank,
 )
 from drp.roles import Role
+from drp.tally import ENTRY_KINDS as _ENTRY_KINDS
 from drp.tally import ChildSeen, Tally
-
-_ENTRY_KINDS = frozenset({EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED})
 
 
 def quarterly_report(
@@ -123,6 +123,7 @@ def figures(
         compliments=_compliments(counted.compliments, start, end),
         partners=_partners(counted, policy),
         partner_disputes=counted.partner_disputes,
+        processes=_processes(counted, policy),
     )
 
 
@@ -135,6 +136,24 @@ def _tiers(counted: Tally, policy: Policy) -> tuple[TierReached, ...]:
         label = tiers.label(policy, stage, tier) if stage else f"Stage {key}, tier {tier}"
         found.append(TierReached(key, tier, label, n))
     return tuple(found)
+
+
+def _processes(counted: Tally, policy: Policy) -> tuple[ProcessRow, ...]:
+    """Each process counted apart: raised, entries to each of its own steps, closed by outcome."""
+    rows = []
+    for process in policy.processes:
+        steps = [(s.key, s.title) for s in process.all_stages()]
+        if process.final_step is not None:
+            steps.append((process.final_step.key, process.final_step.title))
+        entries = tuple(
+            (key, title, counted.entered_in.get((process.key, key), 0)) for key, title in steps
+        )
+        outcomes = tuple(
+            (o.value, counted.closed_in.get((process.key, o.value), 0)) for o in Outcome
+        )
+        raised = counted.raised_in.get(process.key, 0)
+        rows.append(ProcessRow(process.key, process.title, raised, entries, outcomes))
+    return tuple(rows)
 
 
 def _working_days(

@@ -111,6 +111,13 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "review deadline has passed, whenever they were raised.",
     ),
     (
+        "By process",
+        "Where the policy has more than one process (Calderdale: the CPCC's practice disputes, "
+        "dissent from a conference decision, dissent between agencies over carrying out the "
+        "plan), each counted apart: disputes raised in the period, entries to each of its steps "
+        "in the period (as in the monthly table), and disputes closed in the period by outcome.",
+    ),
+    (
         "Compliments",
         "Compliments the chairs sent in the period, by the practitioner's team; acknowledged "
         "when the practitioner or their team manager has acknowledged them.",
@@ -291,6 +298,18 @@ class TierReached:
 
 
 @dataclass(frozen=True, slots=True)
+class ProcessRow:
+    """One of the policy's processes counted apart (seed 002 §4-5's dissent between agencies):
+    disputes raised in it, entries to each of its steps (key, title, count), closed by outcome."""
+
+    key: str
+    title: str
+    raised: int
+    entries: tuple[tuple[str, str, int], ...]
+    outcomes: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Figures:
     """Every figure of one period."""
 
@@ -320,6 +339,8 @@ class Figures:
     partner_disputes: int = 0
     # Climbs to a tier of management above a stage's first (seed 004 §2.10).
     tiers: tuple[TierReached, ...] = ()
+    # Each process apart, in the profile's order.
+    processes: tuple[ProcessRow, ...] = ()
 
     @property
     def groups(self) -> tuple[RaiserGroup, ...]:

@@ -22,6 +22,7 @@ StepKey = tuple[EventKind, Role, str, str, str]  # kind, raiser's role, month, f
 STEP_KINDS = frozenset(
     {EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED, EventKind.IMMEDIATE_HARM}
 )
+ENTRY_KINDS = frozenset({EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED})
 ON_TIME = "on_time"  # a review event's ``review`` (drp.machine.review_timing)
 REVIEW_KINDS = frozenset(
     {EventKind.RESOLVED, EventKind.EXTENDED, EventKind.ESCALATED, EventKind.CONCLUDED}
@@ -74,6 +75,11 @@ class Tally:
     partner_disputes: int = 0
     # Climbs to a tier of management above a stage's first: (stage, tier) (seed 004 §2.10).
     tiers: Mapping[tuple[str, int], int] = field(default_factory=dict)
+    # Each process apart (seed 002 §4-5's dissent between agencies is a process of its own):
+    # disputes raised, stage entries (process, stage) and closures (process, outcome).
+    raised_in: Mapping[str, int] = field(default_factory=dict)
+    entered_in: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    closed_in: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
 
 def child_key(local_id: str) -> str:
@@ -130,6 +136,7 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
     responses: Counter[tuple[str, bool]] = Counter()
     reviews: Counter[tuple[str, bool]] = Counter()
     tiers: Counter[tuple[str, int]] = Counter()
+    entered: Counter[tuple[str, str]] = Counter()
     went_formal = 0
     for e in activity.events:
         d = by_ref.get(e.reference)
@@ -138,6 +145,8 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
         month = month_of(e.at, calendar)
         if e.kind in STEP_KINDS:
             steps[(e.kind, d.raiser_role, month, e.from_stage, e.to_stage)] += 1
+        if e.kind in ENTRY_KINDS and e.to_stage and e.to_stage != e.from_stage:
+            entered[(d.process, e.to_stage)] += 1
         payload = e.payload
         if e.kind == EventKind.RAISED and e.to_stage == INFORMAL and d.formal_started_at:
             went_formal += 1
@@ -178,4 +187,7 @@ def tally(period: Period, activity: PeriodActivity, calendar: WorkingDayCalendar
         partners=partners,
         partner_disputes=involved,
         tiers=tiers,
+        raised_in=Counter(d.process for d in raised),
+        entered_in=entered,
+        closed_in=Counter((d.process, d.outcome.value) for d in closed if d.outcome is not None),
     )

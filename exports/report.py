@@ -26,6 +26,7 @@ from exports.charts import category_chart, comparison_chart, monthly_chart, time
 from exports.markup import h as _h
 from exports.markup import md, md_table, page
 from exports.report_notes import REVIEWS, TIERS, note_sections, review_rows, tier_rows
+from exports.report_processes import process_sections
 
 _NUMERIC = re.compile(r"^[\d.,%—\s-]*$")
 
@@ -93,7 +94,7 @@ def report_html(report: QuarterlyReport) -> str:
     parts += _partner_sections(report)
     parts += _timeliness_sections(report)
     parts += _compliment_sections(report)
-    for heading, head, rows in note_sections(report.notes):
+    for heading, head, rows in [*process_sections(report), *note_sections(report.notes)]:
         parts += [f"<h2>{_h(heading)}</h2>", _html_table(head, rows)]
     parts.append("<h2>Definitions</h2><dl class='notes'>")
     parts += [f"<dt>{_h(term)}</dt><dd>{_h(text)}</dd>" for term, text in report.definitions]
@@ -239,7 +240,7 @@ def report_markdown(report: QuarterlyReport) -> str:
     lines += ["## Compliments", ""]
     rows = [[t or "No team", str(s), str(a)] for t, s, a in f.compliments]
     lines += md_table(("Practitioner's team", "Sent", "Acknowledged"), rows)
-    for heading, head, written in note_sections(report.notes):
+    for heading, head, written in [*process_sections(report), *note_sections(report.notes)]:
         lines += [f"## {md(heading)}", ""]
         lines += md_table(head, written)
     lines += ["## Definitions", ""]

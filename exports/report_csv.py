@@ -8,14 +8,16 @@ CSV: one row per figure, always these columns (``CSV_COLUMNS``):
   ``issue_type``, ``partner_agency``, ``timeliness``, ``review_timeliness`` (the chair's own
   reviews, where the policy sets a deadline for them), ``tiers_reached`` (climbs to a tier of
   management above a stage's first; item ``STAGE/TIER``, e.g. ``3/2``), ``outcome``,
-  ``compliments`` or ``overdue_now``;
-- ``group``: ``all``, ``iro``, ``chair`` or ``other`` (the raiser's role), or the team's name
-  in the ``team``, ``team_category`` and ``compliments`` sections, or the partner agency's in
-  ``partner_agency``;
+  ``compliments``, ``process`` (each of the policy's processes apart: the item ``raised``, a
+  step's key, or an outcome) or ``overdue_now``;
+- ``group``: ``all``, ``iro``, ``chair`` or ``other`` (the raiser's role), the team's name
+  in the ``team``, ``team_category`` and ``compliments`` sections, the partner agency's in
+  ``partner_agency``, or the process's key in ``process``;
 - ``item``: what is counted: a summary figure's name, a month ``YYYY-MM`` or ``total``, a
   category or issue type key, a stage key, an outcome;
 - ``measure``: ``count``, ``percent``, ``working_days``, ``responses``, ``reviews``, ``on_time``,
-  ``percent_on_time``, or (stage entries) the column: a stage key or ``referral:<route>``;
+  ``percent_on_time``, ``entries`` and ``closed`` (a process's steps and outcomes), or (stage
+  entries) the column: a stage key or ``referral:<route>``;
 - ``value``: a whole number, a decimal with one place, or empty when there is nothing to
   divide by.
 
@@ -111,6 +113,7 @@ def _figure_rows(report: QuarterlyReport, f: Figures) -> Iterable[Row]:
     for name, sent, acknowledged in f.compliments:
         yield _row(f, "compliments", name, "sent", "count", sent)
         yield _row(f, "compliments", name, "acknowledged", "count", acknowledged)
+    yield from _process_csv(f)
 
 
 def _timeliness_csv(f: Figures) -> Iterable[Row]:
@@ -124,6 +127,16 @@ def _timeliness_csv(f: Figures) -> Iterable[Row]:
         yield _row(f, "review_timeliness", ALL, t.stage, "percent_on_time", _csv_value(t.percent))
     for tier in f.tiers:  # seed 004 §2.10
         yield _row(f, "tiers_reached", ALL, f"{tier.stage}/{tier.tier}", "count", tier.climbs)
+
+
+def _process_csv(f: Figures) -> Iterable[Row]:
+    """Each process apart (seed 002 §4-5): raised, entries to its steps, closed by outcome."""
+    for process in f.processes:
+        yield _row(f, "process", process.key, "raised", "count", process.raised)
+        for key, _, count in process.entries:
+            yield _row(f, "process", process.key, key, "entries", count)
+        for outcome, count in process.outcomes:
+            yield _row(f, "process", process.key, outcome, "closed", count)
 
 
 def _summary_csv(f: Figures) -> Iterable[Row]:

@@ -26,6 +26,7 @@ from drp.report import Standing
 from drp.roles import Role
 from drp.tally import (
     CLOSING_KINDS,
+    ENTRY_KINDS,
     ON_TIME,
     REVIEW_KINDS,
     STEP_KINDS,
@@ -77,7 +78,52 @@ class ReportReader:
             partners=await self._partners(raised & mine),
             partner_disputes=await self._partner_disputes(raised & mine),
             tiers=await self._tiers(start, end, policy),
+            raised_in=await self._raised_in(raised & mine),
+            entered_in=await self._entered_in(start, end, policy),
+            closed_in=await self._closed_in(start, end, policy),
         )
+
+    async def _raised_in(self, where: ColumnElement[bool]) -> Counter[str]:
+        statement = (
+            select(disputes.c.process, func.count()).where(where).group_by(disputes.c.process)
+        )
+        return Counter({str(process): int(n) for process, n in await self._rows(statement)})
+
+    async def _entered_in(
+        self, start: datetime, end: datetime, policy: str
+    ) -> Counter[tuple[str, str]]:
+        keys = (disputes.c.process, events.c.to_stage)
+        statement = (
+            select(*keys, func.count())
+            .select_from(_joined())
+            .where(
+                *_window(start, end, policy),
+                events.c.kind.in_(_values(ENTRY_KINDS)),
+                events.c.to_stage != "",
+                events.c.to_stage != events.c.from_stage,
+            )
+            .group_by(*keys)
+        )
+        return Counter(
+            {(str(p), str(stage)): int(n) for p, stage, n in await self._rows(statement)}
+        )
+
+    async def _closed_in(
+        self, start: datetime, end: datetime, policy: str
+    ) -> Counter[tuple[str, str]]:
+        keys = (disputes.c.process, disputes.c.outcome)
+        statement = (
+            select(*keys, func.count(func.distinct(disputes.c.reference)))
+            .select_from(_joined())
+            .where(
+                *_window(start, end, policy),
+                events.c.kind.in_(_values(CLOSING_KINDS)),
+                disputes.c.closed_at == events.c.at,
+                disputes.c.outcome.is_not(None),
+            )
+            .group_by(*keys)
+        )
+        return Counter({(str(p), str(o)): int(n) for p, o, n in await self._rows(statement)})
 
     async def _rows(self, statement: Any) -> list[Any]:
         return list(await self._conn.execute(statement))

@@ -72,6 +72,7 @@ def test_the_csv_columns_never_change(report: QuarterlyReport) -> None:
         "timeliness",
         "review_timeliness",  # the chair's own reviews (seed 003: Newham's stages 2-4)
         "outcome",
+        "process",  # each of the policy's processes apart (seed 002 §4-5)
         "compliments",
         "overdue_now",
     } - {"compliments"}  # no compliments in this data set

@@ -242,3 +242,24 @@ async def test_new_with_any_words_opens_a_form_and_never_fails(tmp_path: Path) -
             walk.shown_in(walk.chat("patti"))[-1].card
         )
 
+
+async def test_calderdale_report_counts_the_plan_dissent_apart(
+    tmp_path: Path, walk_database_url: str
+) -> None:
+    async with running_bot(tmp_path, "calderdale", MONDAY, walk_database_url) as walk:
+        await climb(walk, "2")  # the plan dissent: raised at stage 1, escalated to 2
+        await walk.raise_dispute("megan", category="conference-decision", category_other="")
+        status, _ = await walk.say("isaiah", "report 2026-11-01 2026-12-31")
+        assert status in {200, 201}
+        lines = text_of(walk.shown_in(walk.chat("isaiah"))[-1].card).splitlines()
+        by_process = lines[lines.index("By process") :]
+        plan = by_process[by_process.index(PLAN_TITLE) + 1]
+        assert plan.startswith("raised 1; Stage 1 1, Stage 2 1, Stage 3 0, Stage 4 0"), plan
+        dissent = by_process[by_process.index(CONFERENCE_TITLE) + 1]
+        assert dissent.startswith("raised 1; Stage 1 1, Stage 2 0"), dissent
+        pdrp = by_process[by_process.index("Practice Dispute Resolution (CPCC)") + 1]
+        assert pdrp.startswith("raised 0;"), pdrp
+
+
+PLAN_TITLE = "Dissent between agencies over carrying out the child protection plan"
+CONFERENCE_TITLE = "Dissent from a conference chair's decision"
