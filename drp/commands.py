@@ -75,6 +75,7 @@ class Resolve(Command):
 
     comments: str
     approvers: tuple[str, ...] = ()
+    actions: tuple[Action, ...] = ()  # agreed with the responder, tracked to their dates
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ class Extend(Command):
 
     agreed_work: str
     due: date | None = None  # the date the raiser sets, where the policy lets them
+    actions: tuple[Action, ...] = ()  # agreed with the responder, tracked to their dates
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,3 +157,30 @@ class HandOver(Command):
 
     leaver: str
     successor: str
+
+
+@dataclass(frozen=True, slots=True)
+class TickAction(Command):
+    """The owner of a tracked action (or the chair) ticks it done."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoteActionPassed(Command):
+    """The scheduler notes that a tracked action's complete-by date passed undone."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reopen(Command):
+    """The chair reopens a resolved dispute whose agreed actions were not done: back to the
+    stage it was resolved at (``owners``), or up (``escalate``: as an escalation is staffed)."""
+
+    reason: str
+    escalate: bool = False
+    owners: tuple[str, ...] = ()
+    approvers: tuple[str, ...] = ()
+    deciders: tuple[str, ...] = ()
+    due: date | None = None

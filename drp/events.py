@@ -38,6 +38,9 @@ class EventKind(StrEnum):
     CORRECTED = "corrected"
     CLOSE_PROPOSED = "close_proposed"
     HANDED_OVER = "handed_over"
+    ACTION_DONE = "action_done"
+    ACTION_PASSED = "action_passed"
+    REOPENED = "reopened"
 
     @property
     def label(self) -> str:
@@ -99,6 +102,7 @@ class Resolved:
     comments: str
     agreed: bool = False
     review: str = ""  # the chair's review against its deadline: "on_time" or "late" (or none)
+    actions: tuple[Action, ...] = ()  # agreed actions the chair added, tracked
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,6 +113,7 @@ class Extended:
     agreed_work: str
     due_at: datetime
     review: str = ""  # the chair's review against its deadline: "on_time" or "late" (or none)
+    actions: tuple[Action, ...] = ()  # agreed actions the chair added, tracked
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,6 +209,35 @@ class HandedOver:
     parts: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionDone:
+    """Tracked action ``number`` was ticked done."""
+
+    kind: ClassVar[EventKind] = EventKind.ACTION_DONE
+    number: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionPassed:
+    """Tracked action ``number``'s complete-by date passed with it undone (the chair is told)."""
+
+    kind: ClassVar[EventKind] = EventKind.ACTION_PASSED
+    number: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reopened:
+    """The chair reopened it, agreed actions undone: back at stage ``to`` (``escalated``: up
+    to it, maybe awaiting agreement), or at the final step."""
+
+    kind: ClassVar[EventKind] = EventKind.REOPENED
+    reason: str
+    to: str
+    escalated: bool = False
+    awaiting_approval: bool = False
+    final_step: bool = False
+
+
 Payload = (
     Raised
     | Approved
@@ -220,6 +254,9 @@ Payload = (
     | Corrected
     | CloseProposed
     | HandedOver
+    | ActionDone
+    | ActionPassed
+    | Reopened
 )
 _TYPES: tuple[type[Payload], ...] = (
     Raised,
@@ -237,6 +274,9 @@ _TYPES: tuple[type[Payload], ...] = (
     Corrected,
     CloseProposed,
     HandedOver,
+    ActionDone,
+    ActionPassed,
+    Reopened,
 )
 PAYLOAD_TYPES: Mapping[EventKind, type[Payload]] = {t.kind: t for t in _TYPES}
 

@@ -44,6 +44,8 @@ FACT_FIELDS = frozenset(
         "parts",
         "review",  # the chair's review on time or late: a code the report counts
         "tier",  # the tier of management climbed to within a stage: the report counts it
+        "number",  # a tracked action's number within the dispute
+        "escalated",  # a reopening went up the ladder
     }
 )
 MAX_YEARS = 100

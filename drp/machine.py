@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+from drp import actions as tracked
 from drp import governance, guards, handover, tiers
 from drp import validation as check
 from drp.agreement import approve, decline, needs_close_agreement, propose_close
@@ -26,11 +27,14 @@ from drp.commands import (
     Escalate,
     Extend,
     HandOver,
+    NoteActionPassed,
     NoteOverdue,
     Raise,
     Refer,
+    Reopen,
     Resolve,
     Respond,
+    TickAction,
     Withdraw,
 )
 from drp.context import Change, Context, close, current_stage, process_of
@@ -96,11 +100,12 @@ def _respond(dispute: Dispute, command: Respond, ctx: Context) -> Change:
     actions = check.actions("actions", command.actions, ctx.calendar.local_date(command.at))
     review = ctx.policy.review_time(dispute.stage)
     answered = replace(
-        dispute,
+        tracked.taken_on(dispute, command.actor.id),
         status=Status.AWAITING_REVIEW,
         responded_by=command.actor.id,
         review_due_at=ctx.calendar.due(command.at, review) if review else None,
     )
+    answered = tracked.track(answered, actions, command.actor.id, command.actor.id, command.at)
     on_time = dispute.due_at is None or command.at <= dispute.due_at
     stage = current_stage(dispute, ctx)
     asks = bool(stage is not None and stage.response_asks)
@@ -119,15 +124,27 @@ def _respond(dispute: Dispute, command: Respond, ctx: Context) -> Change:
 
 def _resolve(dispute: Dispute, command: Resolve, ctx: Context) -> Change:
     comments = check.text("comments", command.comments)
+    agreed = tracked.within_limit("actions", command.actions, command.at, ctx)
+    if agreed and needs_close_agreement(dispute, ctx):
+        raise InvalidInput("actions", "agree actions when the close is agreed, not before")
     if needs_close_agreement(dispute, ctx):
         return propose_close(dispute, command, Outcome.RESOLVED, comments, ctx)
     review = review_timing(dispute, command.at)
-    closed = close(dispute, command.at, Outcome.RESOLVED)
-    return Change(closed, Resolved(comments=comments, review=review))
+    owner = tracked.stage_manager(dispute)
+    closed = close(
+        tracked.track(dispute, agreed, owner, command.actor.id, command.at),
+        command.at,
+        Outcome.RESOLVED,
+    )
+    payload = Resolved(comments=comments, review=review, actions=agreed)
+    return Change(closed, payload)
 
 
 def _extend(dispute: Dispute, command: Extend, ctx: Context) -> Change:
     work = check.text("agreed_work", command.agreed_work)
+    agreed = tracked.within_limit("actions", command.actions, command.at, ctx)
+    owner = tracked.stage_manager(dispute)
+    dispute = tracked.track(dispute, agreed, owner, command.actor.id, command.at)
     rule = ctx.policy.extension
     assert rule is not None  # guarded by _extension_left
     due = capped(
@@ -142,7 +159,8 @@ def _extend(dispute: Dispute, command: Extend, ctx: Context) -> Change:
         responded_by="",
         overdue_noted=False,
     )
-    payload = Extended(agreed_work=work, due_at=due, review=review_timing(dispute, command.at))
+    timing = review_timing(dispute, command.at)
+    payload = Extended(agreed_work=work, due_at=due, review=timing, actions=agreed)
     return Change(extended, payload)
 
 
@@ -271,6 +289,7 @@ _OPEN = frozenset(s for s in Status if s != Status.CLOSED)
 _RESPONSE = frozenset({Status.AWAITING_RESPONSE})
 _REVIEW = frozenset({Status.AWAITING_REVIEW})
 _APPROVAL = frozenset({Status.AWAITING_APPROVAL})
+_CLOSED = frozenset({Status.CLOSED})
 
 TRANSITIONS: Mapping[type[Command], Transition[Any]] = {
     Approve: Transition(_APPROVAL, (guards.is_approver,), approve),
@@ -296,6 +315,10 @@ TRANSITIONS: Mapping[type[Command], Transition[Any]] = {
     NoteOverdue: Transition(_RESPONSE | {Status.EXTERNAL}, (guards.is_overdue,), _note_overdue),
     Correct: Transition(frozenset(Status), (), _correct),  # governance.corrected checks who
     HandOver: Transition(_OPEN, (handover.hands_over_a_part,), handover.hand_over),
+    # Tracked actions outlive the dispute's resolution: ticked and noted open or closed.
+    TickAction: Transition(frozenset(Status), (), tracked.tick),
+    NoteActionPassed: Transition(frozenset(Status), (), tracked.note_passed),
+    Reopen: Transition(_CLOSED, (guards.is_raiser, tracked.may_reopen), tracked.reopen),
 }
 
 
@@ -338,6 +361,9 @@ def raise_dispute(command: Raise, ctx: Context) -> Decision:
     consulted = _consulted(stage, command.consulted)
     conference = _conference_date(process, command.conference_date, today)
     routed, awaiting = route(draft, stage, command, ctx)
+    owner = "" if awaiting else tracked.stage_manager(routed)
+    requested = draft.concern.requested_actions
+    routed = tracked.track(routed, requested, owner, command.actor.id, command.at)
     late = _raised_late(command, ctx)
     raised = Raised(
         awaiting_approval=awaiting,

@@ -12,6 +12,7 @@ MAX_TEXT = 4000
 MAX_SHORT_TEXT = 200
 MAX_CHILDREN = 12
 MAX_ACTIONS = 12
+MAX_TRACKED = 48  # actions tracked on one dispute, all stages together
 SYSTEM = "system"
 
 
@@ -83,6 +84,34 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class TrackedAction:
+    """A requested or agreed action tracked to its complete-by date (issue 14.4): ``number``
+    counts from 1 within the dispute; ``owner`` is the party who must do it ("" until someone
+    takes it on); ``done_by``/``done_at`` who ticked it done; ``passed_noted`` once the chair
+    was told it passed undone."""
+
+    number: int
+    text: str
+    complete_by: date
+    owner: str
+    added_by: str
+    added_at: datetime
+    stage: str
+    done_by: str = ""
+    done_at: datetime | None = None
+    passed_noted: bool = False
+
+    @property
+    def done(self) -> bool:
+        """Whether someone ticked it done."""
+        return self.done_at is not None
+
+    def passed(self, today: date) -> bool:
+        """Whether its complete-by date has gone by with it undone."""
+        return not self.done and today > self.complete_by
+
+
+@dataclass(frozen=True, slots=True)
 class Concern:
     """What the raiser records: category, summary, impact, requested actions, evidence.
     ``category`` is the first category ticked; ``more_categories`` the others, where the
@@ -146,6 +175,8 @@ class Dispute:
     outcome: Outcome | None = None
     closed_at: datetime | None = None
     referrals: tuple[str, ...] = ()
+    actions: tuple[TrackedAction, ...] = ()  # requested and agreed actions, tracked
+    reopened: int = 0  # how often a chair reopened it after resolving (issue 14.4)
     version: int = 0
     erased_at: datetime | None = None  # when retention erased its identifying data
 

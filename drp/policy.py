@@ -296,6 +296,8 @@ class Policy:
     auto_escalate: bool = False
     raise_within: Timescale | None = None
     requested_action_limit: Timescale | None = None
+    # How long after resolving the chair may reopen it, agreed actions undone (issue 14.4).
+    reopen_within: Timescale | None = None
     local_id_label: str = "Local ID"
     monitoring_copy: str = ""
     compliments: bool = False

@@ -148,6 +148,7 @@ class _Builder:
             auto_escalate=doc.auto_escalate,
             raise_within=_timescale(doc.raise_within),
             requested_action_limit=_timescale(doc.requested_action_limit),
+            reopen_within=_timescale(doc.reopen_within),
             local_id_label=doc.local_id_label,
             monitoring_copy=doc.monitoring_copy,
             compliments=doc.compliments,

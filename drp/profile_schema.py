@@ -411,6 +411,13 @@ class ProfileDoc(Table):
         "5 working days",
         default=None,
     )
+    reopen_within: TimescaleText | None = field(
+        "How long after resolving a dispute its chair may reopen it when agreed actions were "
+        "not done (it returns to the stage it was resolved at, or escalates); leave it out and "
+        "a resolved dispute stays closed.",
+        "20 working days",
+        default=None,
+    )
     chair_review: TimescaleText | None = field(
         "How long the raiser has to review a response.", "2 calendar days", default=None
     )

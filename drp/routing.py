@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from drp import tiers
-from drp.events import Event, EventKind, HandedOver, Referred
+from drp.events import ActionDone, ActionPassed, Event, EventKind, HandedOver, Referred
 from drp.model import Dispute, Status
 from drp.policy import Mailbox, Policy, Stage
 from drp.roles import Role, Scope
@@ -158,9 +158,9 @@ def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event
     kind = event.kind
     # Those who decide with the raiser hear what the raiser hears.
     deciding = (after.raised_by, *(before.deciders if before else ()), *after.deciders)
-    if kind in {EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED}:
-        found = _routed(policy, after)
-        if kind == EventKind.APPROVED:
+    if kind in {EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED, EventKind.REOPENED}:
+        found = _routed(policy, after)  # reopened (issue 14.4): as entering the stage again
+        if kind in {EventKind.APPROVED, EventKind.REOPENED}:
             found += _people(deciding, Audience.INFORM)
     elif kind == EventKind.CORRECTED:
         found = []  # the posted cards are updated in place; nobody needs a message
@@ -183,11 +183,20 @@ def notices(policy: Policy, before: Dispute | None, after: Dispute, event: Event
         found = _roles(policy, alerts, Audience.ALERT) + _ended(before, deciding)
     elif kind in {EventKind.CONCLUDED, EventKind.RESOLVED}:
         found = _outcome(policy, before, deciding, kind)
-    elif kind == EventKind.DECLINED:
-        found = _people(deciding, Audience.INFORM)
+    elif kind in {EventKind.DECLINED, EventKind.ACTION_DONE, EventKind.ACTION_PASSED}:
+        found = _people(deciding, Audience.INFORM) + _action_owner(after, event)
     else:  # withdrawn: those who were working on it or deciding it
         found = _ended(before, deciding)
     return _dedupe(found, event.actor)
+
+
+def _action_owner(after: Dispute, event: Event) -> list[Notice]:
+    """A tracked action done or passed undone (issue 14.4): its owner hears, as the chair."""
+    payload = event.payload
+    if not isinstance(payload, ActionDone | ActionPassed):
+        return []
+    owner = next((a.owner for a in after.actions if a.number == payload.number), "")
+    return _people((owner,), Audience.INFORM)
 
 
 def _outcome(

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from drp import tiers
-from drp.commands import Escalate, Raise
+from drp.commands import Escalate, Raise, Reopen
 from drp.context import Context, process_of
 from drp.errors import CommandRejected, InvalidInput, NotPermitted
 from drp.model import Dispute, Status
@@ -137,7 +137,7 @@ def needs_agreement(
 
 
 def route(
-    dispute: Dispute, stage: Stage, command: Raise | Escalate, ctx: Context
+    dispute: Dispute, stage: Stage, command: Raise | Escalate | Reopen, ctx: Context
 ) -> tuple[Dispute, bool]:
     """The dispute entered at ``stage``, or awaiting agreement first (then True)."""
     process = process_of(dispute, ctx)

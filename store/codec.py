@@ -10,7 +10,7 @@ from sqlalchemy import Row
 
 from drp.events import Event, EventKind
 from drp.governance import split_payload
-from drp.model import Child, Concern, Dispute, Outcome, Status
+from drp.model import Child, Concern, Dispute, Outcome, Status, TrackedAction
 from drp.roles import Role
 from store.payloads import actions_from, actions_json, payload_from, payload_json
 from store.schema import APPROVER, DECIDER, PLAN_CHAIR
@@ -66,6 +66,7 @@ def _state_values(dispute: Dispute) -> Values:
         "outcome": dispute.outcome.value if dispute.outcome else None,
         "closed_at": dispute.closed_at,
         "referrals": list(dispute.referrals),
+        "reopened": dispute.reopened,
         "version": dispute.version,
     }
 
@@ -119,6 +120,7 @@ def dispute_from(
     owners: Sequence[str],
     people: Mapping[str, Sequence[str]] | None = None,
     more_categories: Sequence[str] = (),
+    tracked: Sequence[TrackedAction] | None = None,
 ) -> Dispute:
     """Rebuild a dispute from its row, its children, its owners, its other people (approvers
     and deciders, by part) and the categories ticked after the first."""
@@ -170,6 +172,8 @@ def dispute_from(
         outcome=Outcome(m["outcome"]) if m["outcome"] else None,
         closed_at=m["closed_at"],
         referrals=tuple(m["referrals"]),
+        reopened=int(m["reopened"] or 0),
+        actions=tuple(tracked or ()),
         version=m["version"],
         erased_at=m["erased_at"],
     )
@@ -218,4 +222,41 @@ def event_from(row: Row[Any]) -> Event:
         from_stage=m["from_stage"],
         to_stage=m["to_stage"],
         payload=payload_from(EventKind(m["kind"]), {**m["payload"], **texts}),
+    )
+
+
+def action_values(dispute: Dispute) -> list[Values]:
+    """One ``dispute_actions`` row per tracked action, by number."""
+    return [
+        {
+            "reference": dispute.reference,
+            "position": a.number,
+            "text": a.text,
+            "complete_by": a.complete_by,
+            "owner": a.owner,
+            "added_by": a.added_by,
+            "added_at": a.added_at,
+            "stage": a.stage,
+            "done_by": a.done_by,
+            "done_at": a.done_at,
+            "passed_noted": a.passed_noted,
+        }
+        for a in dispute.actions
+    ]
+
+
+def action_from(row: Row[Any]) -> TrackedAction:
+    """A tracked action from its row."""
+    m = row._mapping
+    return TrackedAction(
+        number=m["position"],
+        text=m["text"],
+        complete_by=m["complete_by"],
+        owner=m["owner"],
+        added_by=m["added_by"],
+        added_at=m["added_at"],
+        stage=m["stage"],
+        done_by=m["done_by"],
+        done_at=m["done_at"],
+        passed_noted=bool(m["passed_noted"]),
     )

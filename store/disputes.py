@@ -35,6 +35,8 @@ from drp.model import Dispute
 from drp.tally import child_key
 from store.codec import (
     category_values,
+    action_from,
+    action_values,
     child_from,
     children_values,
     dispute_from,
@@ -60,6 +62,7 @@ from store.schema import (
     child_pseudonyms,
     children,
     dispute_categories,
+    dispute_actions,
     dispute_owners,
     dispute_people,
     disputes,
@@ -73,7 +76,7 @@ from store.types import UtcDateTime
 
 MAX_PER_YEAR = 999_999
 _CHUNK = 500  # references per IN (...) when loading children and owners
-_PART_TABLES = (children, dispute_owners, dispute_people, dispute_categories)
+_PART_TABLES = (children, dispute_owners, dispute_people, dispute_categories, dispute_actions)
 
 
 class Disputes:
@@ -165,6 +168,7 @@ class Disputes:
             (dispute_owners, owner_values(dispute) if dispute_owners in tables else []),
             (dispute_people, people_values(dispute) if dispute_people in tables else []),
             (dispute_categories, category_values(dispute) if dispute_categories in tables else []),
+            (dispute_actions, action_values(dispute) if dispute_actions in tables else []),
         ):
             if rows:
                 await self._conn.execute(insert(table), rows)
@@ -381,6 +385,7 @@ class Disputes:
         owners: dict[str, list[str]] = {ref: [] for ref in refs}
         people: dict[str, dict[str, list[str]]] = {ref: {} for ref in refs}
         more: dict[str, list[str]] = {ref: [] for ref in refs}
+        tracked: dict[str, list[Any]] = {ref: [] for ref in refs}
         for chunk in _chunks(refs):
             for row in await self._conn.execute(_parts(chunk)):
                 if row.part == _CHILD:
@@ -391,6 +396,8 @@ class Disputes:
                     more[row.reference].append(row.category)
                 else:
                     people[row.reference].setdefault(row.part, []).append(row.person_id)
+            for row in await self._conn.execute(_actions(chunk)):
+                tracked[row.reference].append(action_from(row))
         return [
             dispute_from(
                 row,
@@ -398,6 +405,7 @@ class Disputes:
                 owners[row.reference],
                 people[row.reference],
                 more[row.reference],
+                tracked[row.reference],
             )
             for row in rows
         ]
@@ -413,8 +421,15 @@ def _changed_parts(before: Dispute | None, after: Dispute) -> tuple[Any, ...]:
         (dispute_owners, owner_values),
         (dispute_people, people_values),
         (dispute_categories, category_values),
+        (dispute_actions, action_values),
     )
     return tuple(table for table, values in pairs if values(before) != values(after))
+
+
+def _actions(refs: Sequence[str]) -> Select[Any]:
+    """The tracked actions of these disputes, by number (issue 14.4)."""
+    a = dispute_actions.c
+    return select(dispute_actions).where(a.reference.in_(refs)).order_by(a.reference, a.position)
 
 
 def _check(dispute: Dispute, event: Event) -> None:

@@ -24,6 +24,7 @@ from store.schema import (
     chair_reviews,
     children,
     compliments,
+    dispute_actions,
     disputes,
     event_texts,
     posted_cards,
@@ -135,6 +136,7 @@ class Erasure:
             .where(chair_reviews.c.reference.in_(refs))
             .values(comments="", updated_concerns=""),
             update(compliments).where(compliments.c.reference.in_(refs)).values(text=""),
+            update(dispute_actions).where(dispute_actions.c.reference.in_(refs)).values(text=""),
         )
         changed = 0
         for statement in statements:

@@ -7,7 +7,8 @@ Each deadline query is an indexed range (``ix_disputes_response_due``,
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from sqlalchemy import ColumnElement, Select, false, func, literal_column, select, union
 
@@ -22,6 +23,7 @@ from store.schema import (
     AWAITING_REVIEW,
     DECIDER,
     IS_OPEN,
+    dispute_actions,
     dispute_owners,
     dispute_people,
     disputes,
@@ -30,6 +32,16 @@ from store.schema import (
 )
 
 _KEYS_PER_QUERY = 500
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAction:
+    """A tracked action not yet done, as the scheduler sees it."""
+
+    reference: str
+    number: int
+    complete_by: date
+    owner: str
 
 
 class Schedule(Disputes):
@@ -118,6 +130,26 @@ class Schedule(Disputes):
         due = disputes.c.overall_due_at
         where = IS_OPEN & due.is_not(None) & (due <= until)
         return await self._load(select(disputes).where(where).order_by(due, disputes.c.reference))
+
+    async def open_actions(
+        self, *, due_by: date, due_from: date | None = None, unnoted: bool = False
+    ) -> list[OpenAction]:
+        """Tracked actions not done, due in ``[due_from, due_by]`` (``unnoted``: not yet noted
+        as passed), by date: what the scheduler reminds of or notes (an indexed range)."""
+        a = dispute_actions.c
+        where = a.done_at.is_(None) & (a.complete_by <= due_by)
+        if due_from is not None:
+            where = where & (a.complete_by >= due_from)
+        if unnoted:
+            where = where & (a.passed_noted == false())
+        statement = (
+            select(a.reference, a.position, a.complete_by, a.owner)
+            .join(disputes, disputes.c.reference == a.reference)
+            .where(where & disputes.c.erased_at.is_(None))
+            .order_by(a.complete_by, a.reference, a.position)
+        )
+        rows = await self._conn.execute(statement)
+        return [OpenAction(r.reference, int(r.position), r.complete_by, r.owner) for r in rows]
 
     async def owed(self, keys: Iterable[str]) -> set[str]:
         """Which of these dedupe keys the outbox already holds (sent, pending or failed)."""

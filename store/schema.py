@@ -103,6 +103,7 @@ disputes = Table(
     Column("outcome", String(KEY)),
     Column("closed_at", UtcDateTime),
     Column("referrals", json_type(), nullable=False),
+    Column("reopened", Integer, nullable=False, server_default="0"),
     Column("version", Integer, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     # When retention erased its identifying data (children, free text); None while kept.
@@ -202,6 +203,30 @@ dispute_categories = Table(
 )
 Index(
     "ix_dispute_categories_report", dispute_categories.c.reference, dispute_categories.c.category
+)
+
+# Requested and agreed actions, tracked to their complete-by dates (issue 14.4): one row per
+# action, numbered from 1 within the dispute (``position``); open ones by date for the scheduler.
+dispute_actions = Table(
+    "dispute_actions",
+    metadata,
+    _ref(primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("text", Text, nullable=False),
+    Column("complete_by", Date, nullable=False),
+    Column("owner", String(PERSON), nullable=False),
+    Column("added_by", String(PERSON), nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
+    Column("stage", String(KEY), nullable=False),
+    Column("done_by", String(PERSON), nullable=False),
+    Column("done_at", UtcDateTime),
+    Column("passed_noted", Boolean, nullable=False),
+)
+Index(
+    "ix_dispute_actions_open",
+    dispute_actions.c.complete_by,
+    sqlite_where=dispute_actions.c.done_at.is_(None),
+    postgresql_where=dispute_actions.c.done_at.is_(None),
 )
 
 PSEUDONYM = 32  # uuid4 hex

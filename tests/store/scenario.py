@@ -14,11 +14,14 @@ from drp.commands import (
     Command,
     Escalate,
     Extend,
+    NoteActionPassed,
     NoteOverdue,
     Raise,
     Refer,
+    Reopen,
     Resolve,
     Respond,
+    TickAction,
 )
 from drp.machine import Context, Decision, decide, raise_dispute
 from drp.model import Action, Actor, Child, Concern, Dispute
@@ -244,4 +247,19 @@ def variety() -> list[list[Decision]]:
     late = raised("DRP-2026-000108")
     # Four weeks on: British Summer Time (UTC+1) has begun.
     stories.append([late, note_overdue(late.dispute, later(24 * 28))])
+    stories.append(tracked_and_reopened("DRP-2026-000110"))
     return stories
+
+
+def tracked_and_reopened(reference: str) -> list[Decision]:
+    """Agreed actions tracked (issue 14.4): resolved, one ticked done, one noted passed, and
+    the chair reopens it at the stage it was resolved at."""
+    first = raised(reference, CPC)
+    answered = respond(first.dispute, later(3), CPC)
+    agreed = Action("Send the minutes", date(2026, 3, 5))
+    close = Resolve(actor=CHAIR, at=later(4), comments="Satisfied.", actions=(agreed,))
+    resolved = step(answered.dispute, close, CPC)
+    ticked = step(resolved.dispute, TickAction(TEAM_MANAGER, later(5), 2), CPC)
+    passed = step(ticked.dispute, NoteActionPassed(Actor.system(), later(24 * 5), 1), CPC)
+    again = Reopen(CHAIR, later(24 * 6), "Core group never held.", owners=(TEAM_MANAGER.id,))
+    return [first, answered, resolved, ticked, passed, step(passed.dispute, again, CPC)]

@@ -62,7 +62,7 @@ async def test_an_approver_stored_before_0004_is_the_disputes_approver_after_it(
     # Issue 15 moved the one approver column to dispute_people (several approvers, deciders).
     decision = raised("DRP-2026-000201", CPC_CHAIR_DEADLINES, stage="2", approver="csm-cat")
     values = dispute_values(decision.dispute, T0)
-    later = {"pending_outcome", "pending_note", "tier"}  # columns added after 0003
+    later = {"pending_outcome", "pending_note", "tier", "reopened"}  # columns added after 0003
     old = {k: v for k, v in values.items() if k not in later}
     old["approver"] = decision.dispute.approvers[0]
     store = await Store.open(empty_database_url)
@@ -85,6 +85,6 @@ async def test_an_approver_stored_before_0004_is_the_disputes_approver_after_it(
 
 def _disputes_at_0003() -> Table:
     """The disputes table as revision 0003 left it: one approver column, no pending close."""
-    new = {"pending_outcome", "pending_note", "tier"}
+    new = {"pending_outcome", "pending_note", "tier", "reopened"}
     kept = [c._copy() for c in disputes.columns if c.name not in new]
     return Table("disputes", MetaData(), *kept, Column("approver", String(100)))

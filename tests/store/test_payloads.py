@@ -133,6 +133,24 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("overdue", {"due_at": None}),
     ("corrected", {"field": "child_1_name", "reason": "Misspelt when raised."}),
     ("handed_over", {"leaver": "tm-1", "successor": "tm-2", "parts": ["owner", "raiser"]}),
+    # Agreed actions tracked (issue 14.4).
+    (
+        "resolved",
+        {"comments": "Agreed.", "actions": [{"text": "Minutes", "complete_by": "2026-12-02"}]},
+    ),
+    (
+        "extended",
+        {
+            "agreed_work": "By noon.",
+            "due_at": "2026-12-23T12:00:00+00:00",
+            "actions": [{"text": "Visit", "complete_by": "2026-12-23"}],
+        },
+    ),
+    ("action_done", {"number": 2}),
+    ("action_passed", {"number": 1}),
+    ("reopened", {"reason": "Not done.", "to": "1"}),
+    ("reopened", {"reason": "Not done.", "to": "3", "escalated": True, "awaiting_approval": True}),
+    ("reopened", {"reason": "Not done.", "to": "legal", "escalated": True, "final_step": True}),
 ]
 
 _OFFSETS = (UTC, timezone(timedelta(hours=1)), timezone(-timedelta(hours=5, minutes=30)))
@@ -141,7 +159,7 @@ _ACTION = st.builds(Action, st.text(max_size=20), st.dates())
 _BY_TYPE: dict[object, st.SearchStrategy[Any]] = {
     str: st.text(max_size=40),
     bool: st.booleans(),
-    int: st.integers(min_value=0, max_value=9),
+    int: st.integers(min_value=1, max_value=9),
     datetime: _INSTANT,
     datetime | None: st.none() | _INSTANT,
     tuple[Action, ...]: st.lists(_ACTION, max_size=3).map(tuple),
