@@ -5,8 +5,8 @@ Input ids on the dispute card (Teams merges them into the action's ``data``):
 ================== ==================================================================
 ``drp.respond``    ``response``; ``action_N_text`` + ``action_N_date`` (N = 1..3);
                    ``practice_issues``
-``drp.resolve``    ``resolve_comments``
-``drp.extend``     ``agreed_work``
+``drp.resolve``    ``resolve_comments``; ``agreed_N_text`` + ``agreed_N_date`` (N = 1..3)
+``drp.extend``     ``agreed_work``; ``further_N_text`` + ``further_N_date`` (N = 1..3)
 ``drp.escalate``   ``escalate_reason``; ``updated_concerns``; ``to_stage`` (bypass only);
                    ``escalate_due`` (when the next stage's deadline is the raiser's);
                    ``escalate_consulted`` (when the next stage names whom to consult first);
@@ -17,6 +17,8 @@ Input ids on the dispute card (Teams merges them into the action's ``data``):
 ``drp.conclude``   ``outcome``
 ``drp.approve``    ``approve_comments``
 ``drp.decline``    ``decline_reason``
+``drp.action_done`` ``action`` (the button's own: the tracked action's number)
+``drp.reopen``     ``reopen_reason``; ``reopen_to`` (``stage`` or ``escalate``)
 ================== ==================================================================
 
 ``parse_action(verb, data)`` reads them back; ``cards.dispute`` draws them.
@@ -25,24 +27,34 @@ Input ids on the dispute card (Teams merges them into the action's ``data``):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from cards.inputs import InputReader
 from cards.verbs import Verb
-from drp.model import MAX_SHORT_TEXT, MAX_TEXT, Action
+from drp.model import MAX_SHORT_TEXT, MAX_TEXT, MAX_TRACKED, Action
 
 ACTION_ROWS = 3  # SMART action rows on a response
+# The chair's agreed-action rows on a review (ids unique on the card): resolving, agreeing work.
+ROW_PREFIX = {Verb.RESPOND: "action", Verb.RESOLVE: "agreed", Verb.EXTEND: "further"}
+REOPEN_TO = ("stage", "escalate")
+
+
+def _rows(prefix: str) -> tuple[str, ...]:
+    return tuple(
+        f"{prefix}_{n}_{part}" for n in range(1, ACTION_ROWS + 1) for part in ("text", "date")
+    )
+
 
 VERB_INPUTS: Mapping[Verb, tuple[str, ...]] = {
     Verb.RESPOND: (
         "response",
-        *(f"action_{n}_{part}" for n in range(1, ACTION_ROWS + 1) for part in ("text", "date")),
+        *_rows("action"),
         "practice_issues",
         "response_answer",
     ),
-    Verb.RESOLVE: ("resolve_comments",),
-    Verb.EXTEND: ("agreed_work", "extend_due"),
+    Verb.RESOLVE: ("resolve_comments", *_rows("agreed")),
+    Verb.EXTEND: ("agreed_work", "extend_due", *_rows("further")),
     Verb.ESCALATE: (
         "escalate_reason",
         "updated_concerns",
@@ -57,6 +69,8 @@ VERB_INPUTS: Mapping[Verb, tuple[str, ...]] = {
     Verb.CONCLUDE: ("outcome",),
     Verb.APPROVE: ("approve_comments",),
     Verb.DECLINE: ("decline_reason",),
+    Verb.ACTION_DONE: ("action",),
+    Verb.REOPEN: ("reopen_reason", "reopen_to"),
 }
 # Inputs a verb cannot go without (the card marks them required too).
 REQUIRED = frozenset(
@@ -71,6 +85,7 @@ REQUIRED = frozenset(
         "withdraw_reason",
         "outcome",
         "decline_reason",
+        "reopen_reason",
     }
 )
 
@@ -86,6 +101,7 @@ class ActionInput:
     actions: tuple[Action, ...] = ()
     values: Mapping[str, str] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)
+    number: int = 0  # drp.action_done: the tracked action's number
 
     @property
     def ok(self) -> bool:
@@ -100,12 +116,18 @@ def parse_action(verb: Verb, data: Mapping[str, object], today: date | None = No
     dates: dict[str, date | None] = {}
     flags: dict[str, bool] = {}
     actions: tuple[Action, ...] = ()
-    if verb == Verb.RESPOND:
-        actions = read.actions(ACTION_ROWS)
+    number = 0
+    prefix = ROW_PREFIX.get(verb)
+    if prefix is not None:
+        actions = read.actions(ACTION_ROWS, prefix)
     for input_id in VERB_INPUTS.get(verb, ()):
-        if input_id.startswith("action_"):
+        if prefix is not None and input_id.startswith(f"{prefix}_"):
             continue
-        if input_id in {"escalate_due", "extend_due"}:
+        if input_id == "action":
+            number = read.number("action", MAX_TRACKED)
+        elif input_id == "reopen_to":
+            texts[input_id] = _choice(read, input_id, REOPEN_TO)
+        elif input_id in {"escalate_due", "extend_due"}:
             dates[input_id] = read.day(input_id, when="future")
         elif input_id == "concurrent":
             flags[input_id] = read.flag(input_id)
@@ -113,4 +135,13 @@ def parse_action(verb: Verb, data: Mapping[str, object], today: date | None = No
             short = {"to_stage", "refer_target", "escalate_consulted", "to_tier"}
             limit = MAX_SHORT_TEXT if input_id in short else MAX_TEXT
             texts[input_id] = read.text(input_id, input_id in REQUIRED, limit)
-    return ActionInput(verb, texts, dates, flags, actions, read.values, read.errors)
+    found = ActionInput(verb, texts, dates, flags, actions, read.values, read.errors)
+    return replace(found, number=number) if number else found
+
+
+def _choice(read: InputReader, input_id: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (the first when left empty); anything else is an error."""
+    chosen = read.text(input_id, limit=MAX_SHORT_TEXT) or allowed[0]
+    if chosen not in allowed:
+        read.errors[input_id] = "Choose one of the options."
+    return chosen

@@ -14,12 +14,13 @@ from datetime import datetime
 
 from cards import elements as el
 from cards.dispute_actions import viewer_actions, viewer_panel
-from cards.dispute_render import COMPACT, DisputeRender, Limits
+from cards.dispute_render import COMPACT, TIGHT, DisputeRender, Limits
 from cards.elements import Json
 from cards.history import conference_date, history_facts, latest_response, written
 from cards.permissions import options
 from cards.record import category_label, category_title
 from cards.text import escape, format_date, format_due, format_instant, plain, shorten
+from cards.tracked import actions_section
 from cards.verbs import KeyFactory, Verb, new_key
 from cards.views import (
     RAG,
@@ -74,15 +75,17 @@ def dispute_card(
     """The dispute as ``viewer`` sees it, with the buttons the machine would accept from them.
 
     Long texts are shortened; if the card would still be over ``BUDGET`` (markup-heavy text
-    escapes to twice its length), it is rendered again with ``COMPACT`` limits.
+    escapes to twice its length), it is rendered again with ``COMPACT`` limits, then ``TIGHT``.
     """
     allowed = options(view.dispute, viewer, policy, now, calendar)
     render = DisputeRender(
         view, viewer, policy, now, calendar, allowed, key_factory, values or {}, errors or {}
     )
     card = _dispute_card(render, refresh_user_ids)
-    if len(json.dumps(card).encode("utf-8")) > BUDGET:
-        card = _dispute_card(replace(render, limits=COMPACT), refresh_user_ids)
+    for limits in (COMPACT, TIGHT):
+        if len(json.dumps(card).encode("utf-8")) <= BUDGET:
+            break
+        card = _dispute_card(replace(render, limits=limits), refresh_user_ids)
     return card
 
 
@@ -94,6 +97,7 @@ def _dispute_card(render: DisputeRender, refresh_user_ids: Sequence[str]) -> Jso
         *_children(render),
         *_concern(render),
         *_response(render),
+        *actions_section(render),
         *_history(render),
         *_outcome(render),
         *viewer_panel(render),

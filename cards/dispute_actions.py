@@ -4,12 +4,12 @@ buttons (each offered only when ``cards.permissions`` says the machine would acc
 from __future__ import annotations
 
 from cards import elements as el
-from cards.action_input import ACTION_ROWS
 from cards.correction import correct_action
 from cards.dispute_render import DisputeRender
 from cards.elements import Json
 from cards.permissions import Target
 from cards.text import escape, format_due, shorten
+from cards.tracked import agreed_rows, reopen_action
 from cards.verbs import Verb
 from cards.views import ViewerKind, deadline, step_label
 from drp import tiers
@@ -70,22 +70,7 @@ def _agreement_asked(render: DisputeRender) -> str:
 
 def _respond_inputs(render: DisputeRender) -> list[Json]:
     items = render.text_input("response", "Response (required)")
-    items.append(el.text_block("Actions taken or proposed (SMART), with dates", weight="bolder"))
-    for n in range(1, ACTION_ROWS + 1):
-        text = el.input_text(
-            f"action_{n}_text",
-            f"Action {n}",
-            value=render.values.get(f"action_{n}_text", ""),
-            max_length=MAX_TEXT,
-        )
-        when = el.input_date(
-            f"action_{n}_date",
-            "Complete by",
-            value=render.values.get(f"action_{n}_date", ""),
-            minimum=render.today,
-        )
-        row = [el.column(render.field(text), "2"), el.column(render.field(when))]
-        items.append(el.column_set(row))
+    items += agreed_rows(render, "action", "Actions taken or proposed (SMART), with dates")
     items += render.text_input("practice_issues", "Practice development issues")
     process, here = render.process, render.dispute.stage
     asks = process.stage(here).response_asks if process.has_stage(here) else ""
@@ -156,12 +141,14 @@ def _raiser_actions(render: DisputeRender) -> list[Json]:
         found.append(el.action_show_card("Record the meeting's response", body, [confirm]))
     if Verb.RESOLVE in verbs:
         body = render.text_input("resolve_comments", "Comments on the resolution (required)")
+        body += agreed_rows(render, "agreed", "Actions agreed, with dates (tracked to completion)")
         confirm = render.execute("Mark resolved", Verb.RESOLVE, style="positive")
         found.append(el.action_show_card("Resolved", body, [confirm]))
     if Verb.EXTEND in verbs:
         found.append(_extend_action(render))
     if Verb.ESCALATE in verbs:
         found.append(_escalate_action(render, status))
+    found += reopen_action(render)
     more = _more_sections(render)
     if more:
         found.append(el.action_show_card("More", more))
@@ -174,6 +161,7 @@ def _extend_action(render: DisputeRender) -> Json:
     body = [
         el.text_block(escape(f"The manager gets a further deadline{within} for the agreed work.")),
         *render.text_input("agreed_work", "Further work agreed (required)"),
+        *agreed_rows(render, "further", "Actions agreed, with dates (tracked to completion)"),
     ]
     if rule is not None and rule.raiser_sets_deadline:
         # Seed 003: "state what further action is needed with timescale".

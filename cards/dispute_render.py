@@ -28,10 +28,14 @@ class Limits:
     smart_actions: int = 6
     events: int = 20
     event_text: int = 160
+    tracked: int = 12  # agreed actions listed (open ones first)
+    rows: int = 3  # rows for actions with dates on a form (cards.action_input.ACTION_ROWS)
 
 
 NORMAL = Limits()
-COMPACT = Limits(long_text=200, name=40, smart_actions=3, events=8, event_text=80)
+COMPACT = Limits(long_text=200, name=40, smart_actions=3, events=8, event_text=80, tracked=6)
+# The last resort of the worst case (12 children, every text at its longest and all markup).
+TIGHT = Limits(long_text=120, name=30, smart_actions=2, events=5, event_text=60, tracked=1, rows=1)
 
 
 @dataclass(frozen=True, slots=True)

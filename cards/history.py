@@ -8,6 +8,8 @@ from datetime import date
 from cards.text import format_due, format_instant, plain
 from cards.views import DisputeView, step_label, tier_label
 from drp.events import (
+    ActionDone,
+    ActionPassed,
     Approved,
     CloseProposed,
     Concluded,
@@ -22,6 +24,7 @@ from drp.events import (
     Payload,
     Raised,
     Referred,
+    Reopened,
     Resolved,
     Responded,
     Withdrawn,
@@ -85,9 +88,22 @@ def describe(event: Event, process: Process, policy: Policy) -> str:
             words = f"proposed closing it as {p.outcome} (awaiting agreement)"
         case Resolved(agreed=True) | Concluded(agreed=True):
             words = f"agreed it is {event.kind.value}"
+        case ActionDone() | ActionPassed() | Reopened() as p:
+            words = _tracking(p, process)
         case p:
             words = _WORDS[p.kind]
     return _with(words, written(event.payload))
+
+
+def _tracking(payload: ActionDone | ActionPassed | Reopened, process: Process) -> str:
+    """Agreed actions tracked (issue 14.4): one ticked, one passed, the dispute reopened."""
+    if isinstance(payload, ActionDone):
+        return f"ticked action {payload.number} done"
+    if isinstance(payload, ActionPassed):
+        return f"action {payload.number} passed its complete-by date, not done"
+    how = "reopened it and escalated it" if payload.escalated else "reopened it"
+    pending = " (awaiting agreement to send)" if payload.awaiting_approval else ""
+    return f"{how} to {step_label(process, payload.to)}{pending}: agreed actions not done"
 
 
 _WORDS = {
@@ -111,6 +127,8 @@ def written(payload: Payload) -> str:
         case Referred(reason=text) | HarmAlerted(details=text) | Extended(agreed_work=text):
             return text
         case Responded(response=text) | Corrected(reason=text) | CloseProposed(text=text):
+            return text
+        case Reopened(reason=text):
             return text
     return ""
 

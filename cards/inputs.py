@@ -65,14 +65,24 @@ class InputReader:
     def flag(self, input_id: str) -> bool:
         return self.raw(input_id).strip().lower() == "true"
 
-    def actions(self, rows: int) -> tuple[Action, ...]:
-        """Rows ``action_N_text`` + ``action_N_date``: a text needs a date and vice versa."""
+    def actions(self, rows: int, prefix: str = "action") -> tuple[Action, ...]:
+        """Rows ``action_N_text`` + ``action_N_date`` (or another ``prefix``): a text needs a
+        date and vice versa."""
         found: list[Action] = []
         for n in range(1, rows + 1):
-            text_id, date_id = f"action_{n}_text", f"action_{n}_date"
+            text_id, date_id = f"{prefix}_{n}_text", f"{prefix}_{n}_date"
             has_date = bool(str(self.data.get(date_id) or "").strip())
             text = self.text(text_id, required=has_date)
             complete_by = self.day(date_id, required=bool(text), when="future")
             if text and complete_by is not None:
                 found.append(Action(text, complete_by))
         return tuple(found)
+
+    def number(self, input_id: str, highest: int) -> int:
+        """A whole number from 1 to ``highest`` (a button's own data, such as an action's)."""
+        value = self.data.get(input_id)
+        text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+        if not re.fullmatch(r"[0-9]{1,6}", text) or not 1 <= int(text) <= highest:
+            self.errors[input_id] = "This button could not be read; refresh the card."
+            return 0
+        return int(text)

@@ -25,8 +25,10 @@ from drp.commands import (
     Escalate,
     Extend,
     Refer,
+    Reopen,
     Resolve,
     Respond,
+    TickAction,
     Withdraw,
 )
 from drp.errors import DrpError, InvalidInput
@@ -53,6 +55,7 @@ class Options:
     bypass_targets: tuple[Target, ...] = ()
     # The tier of management within the stage an escalation climbs to first (0: none left).
     next_tier: int = 0
+    tickable: frozenset[int] = frozenset()  # tracked actions the viewer may tick done
 
 
 def options(
@@ -64,10 +67,25 @@ def options(
 ) -> Options:
     """The verbs the machine would accept from this viewer, with the escalation targets."""
     ctx = Context(policy, calendar)
-    found = _options(dispute, viewer, now, ctx)
+    found = replace(
+        _options(dispute, viewer, now, ctx), tickable=_tickable(dispute, viewer, now, ctx)
+    )
+    if found.tickable:
+        found = replace(found, verbs=found.verbs | {Verb.ACTION_DONE})
     if _corrects(dispute, viewer, now, ctx):
         return replace(found, verbs=found.verbs | {Verb.CORRECT})
     return found
+
+
+def _tickable(dispute: Dispute, viewer: Viewer, now: datetime, ctx: Context) -> frozenset[int]:
+    """The open tracked actions the machine lets this viewer tick done (owner or chair),
+    whatever their part in the dispute now (an owner's stage may be long over)."""
+    actor = Actor(viewer.person_id, viewer.role or _NO_ROLE)
+    return frozenset(
+        a.number
+        for a in dispute.actions
+        if not a.done and _accepts(dispute, TickAction(actor, now, a.number), ctx)
+    )
 
 
 def _corrects(dispute: Dispute, viewer: Viewer, now: datetime, ctx: Context) -> bool:
@@ -126,6 +144,7 @@ def _reviewer(dispute: Dispute, viewer: Viewer, now: datetime, ctx: Context) -> 
         Verb.HARM: AlertImmediateHarm(actor, now, _PLACEHOLDER),
         Verb.WITHDRAW: Withdraw(actor, now, _PLACEHOLDER),
         Verb.CONCLUDE: Conclude(actor, now, _PLACEHOLDER, approvers=agree),
+        Verb.REOPEN: Reopen(actor, now, _PLACEHOLDER, owners=_OWNERS),
     }
     verbs = {verb for verb, command in trials.items() if _accepts(dispute, command, ctx)}
     referrals = tuple(

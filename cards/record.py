@@ -17,6 +17,8 @@ from cards.history import written
 from cards.text import escape, format_date, format_due, format_instant, plain, shorten
 from cards.views import DisputeView, step_label, tier_label
 from drp.events import (
+    ActionDone,
+    ActionPassed,
     Approved,
     CloseProposed,
     Concluded,
@@ -28,8 +30,10 @@ from drp.events import (
     HandedOver,
     HarmAlerted,
     OverdueNoted,
+    Payload,
     Raised,
     Referred,
+    Reopened,
     Resolved,
     Responded,
 )
@@ -140,7 +144,7 @@ def _alerts(event: Event, process: Process, policy: Policy) -> tuple[tuple[str, 
 def _step(record: CaseRecord, event: Event, process: Process, policy: Policy) -> Step:
     title, facts, texts = _describe(record, event, process, policy)
     actions: tuple[tuple[str, str], ...] = ()
-    if isinstance(event.payload, Responded):
+    if isinstance(event.payload, Responded | Resolved | Extended):
         actions = tuple((format_date(a.complete_by), a.text) for a in event.payload.actions)
     return Step(
         sequence=event.sequence,
@@ -189,8 +193,32 @@ def _describe(record: CaseRecord, event: Event, process: Process, policy: Policy
         case CloseProposed() | Resolved(agreed=True) | Concluded(agreed=True) as p:
             return _agreed_close(p)
         case p:
-            title, label = _SIMPLE[p.kind]
-            return title, (), _texts((label, written(p)))
+            return _other(record, p, process)
+
+
+def _other(record: CaseRecord, payload: Payload, process: Process) -> Described:
+    if isinstance(payload, ActionDone | ActionPassed | Reopened):
+        return _tracked(record, payload, process)
+    title, label = _SIMPLE[payload.kind]
+    return title, (), _texts((label, written(payload)))
+
+
+def _tracked(
+    record: CaseRecord, payload: ActionDone | ActionPassed | Reopened, process: Process
+) -> Described:
+    """An agreed action ticked done or noted passed undone; the dispute reopened."""
+    if isinstance(payload, Reopened):
+        how = "Reopened and escalated" if payload.escalated else "Reopened"
+        facts = (("To", step_label(process, payload.to)),)
+        return f"{how}: agreed actions not done", facts, _texts(("Reason", payload.reason))
+    number = payload.number
+    action = next((a for a in record.dispute.actions if a.number == number), None)
+    done = isinstance(payload, ActionDone)
+    title = f"Agreed action {number} done" if done else f"Agreed action {number} passed, not done"
+    if action is None:
+        return title, (), ()
+    facts = (("Complete by", format_date(action.complete_by)),)
+    return title, facts, _texts(("Action", action.text))
 
 
 def _agreed_close(payload: CloseProposed | Resolved | Concluded) -> Described:
@@ -341,6 +369,8 @@ def summary_facts(record: CaseRecord, policy: Policy) -> list[tuple[str, str]]:
     now = tier_label(policy, process, d.stage, d.tier) if d.stage else ""
     facts.append(("Stage now", now or step_label(process, d.pending_stage)))
     facts.append(("Outcome", outcome_text(d)))
+    if d.reopened:
+        facts.append(("Reopened", f"{d.reopened} time(s): agreed actions not done"))
     return facts
 
 

@@ -67,6 +67,7 @@ def summary_lines(report: QuarterlyReport) -> list[tuple[str, str, str]]:
         ("Resolved", *both(lambda f: f.resolved)),
         ("Median working days to resolution", *both(lambda f: f.median_days_to_resolution)),
         ("Immediate-harm alerts", *both(lambda f: f.immediate_harm_alerts)),
+        ("Reopened (agreed actions not done)", *both(lambda f: f.reopened)),
         ("Compliments sent", *both(lambda f: f.compliments_sent)),
     ]
     return lines

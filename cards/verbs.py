@@ -43,6 +43,8 @@ class Verb(StrEnum):
     COMPLIMENT = "drp.compliment"
     ACKNOWLEDGE = "drp.acknowledge"
     CORRECT = "drp.correct"
+    ACTION_DONE = "drp.action_done"
+    REOPEN = "drp.reopen"
 
 
 def new_key() -> str:

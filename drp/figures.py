@@ -98,6 +98,7 @@ def figures(
     )
     days = _working_days(counted.resolutions, calendar)
     harm = sum(n for (kind, *_), n in counted.steps.items() if kind == EventKind.IMMEDIATE_HARM)
+    reopened = sum(n for (kind, *_), n in counted.steps.items() if kind == EventKind.REOPENED)
     return Figures(
         period=period,
         raised=raised,
@@ -120,6 +121,7 @@ def figures(
             (o.value, counted.outcomes[o.value]) for o in Outcome if counted.outcomes.get(o.value)
         ),
         immediate_harm_alerts=harm,
+        reopened=reopened,
         compliments=_compliments(counted.compliments, start, end),
         partners=_partners(counted, policy),
         partner_disputes=counted.partner_disputes,

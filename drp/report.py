@@ -86,6 +86,11 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "recorded no later than that stage's deadline at the time (after any extension).",
     ),
     (
+        "Reopened",
+        "Resolved disputes a chair reopened in the period because agreed actions were not "
+        "done (back to the stage resolved at, or escalated), each reopening counted once.",
+    ),
+    (
         "Chair's reviews within deadline",
         "The raiser's reviews of responses (resolved, further work agreed, escalated or "
         "concluded) recorded in the period where the policy sets a deadline for them (Newham: "
@@ -341,6 +346,7 @@ class Figures:
     tiers: tuple[TierReached, ...] = ()
     # Each process apart, in the profile's order.
     processes: tuple[ProcessRow, ...] = ()
+    reopened: int = 0  # resolved disputes reopened, agreed actions not done (issue 14.4)
 
     @property
     def groups(self) -> tuple[RaiserGroup, ...]:

@@ -20,7 +20,13 @@ RaisedKey = tuple[Role, str, str, str]  # raiser's role, team, category, issue t
 PartnerKey = tuple[str, str, Standing]  # partner agency, stage reached, standing
 StepKey = tuple[EventKind, Role, str, str, str]  # kind, raiser's role, month, from, to stage
 STEP_KINDS = frozenset(
-    {EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED, EventKind.IMMEDIATE_HARM}
+    {
+        EventKind.RAISED,
+        EventKind.ESCALATED,
+        EventKind.APPROVED,
+        EventKind.IMMEDIATE_HARM,
+        EventKind.REOPENED,  # issue 14.4: counted, not a stage entry (figures._ENTRY_KINDS)
+    }
 )
 ENTRY_KINDS = frozenset({EventKind.RAISED, EventKind.ESCALATED, EventKind.APPROVED})
 ON_TIME = "on_time"  # a review event's ``review`` (drp.machine.review_timing)

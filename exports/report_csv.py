@@ -149,6 +149,7 @@ def _summary_csv(f: Figures) -> Iterable[Row]:
         "families": f.families,
         "resolved": f.resolved,
         "immediate_harm_alerts": f.immediate_harm_alerts,
+        "reopened": f.reopened,
         "compliments_sent": f.compliments_sent,
         "compliments_acknowledged": f.compliments_acknowledged,
     }

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from cards.action_input import ActionInput, parse_action
+from cards.action_input import ROW_PREFIX, ActionInput, parse_action
 from cards.verbs import Verb
 from drp import tiers
 from drp.commands import (
@@ -20,6 +20,7 @@ from drp.commands import (
     Refer,
     Resolve,
     Respond,
+    TickAction,
     Withdraw,
 )
 from drp.errors import InvalidInput
@@ -29,7 +30,7 @@ from drp.roles import Role
 from store.rows import Person
 from store.store import Transaction
 from teams_bot import parties
-from teams_bot.staffing import close_approvers, escalation, pending_staffing
+from teams_bot.staffing import close_approvers, escalation, pending_staffing, reopening
 
 # Domain field names -> the dispute card's input ids (cards.action_input.VERB_INPUTS), per verb.
 FIELD_INPUTS: dict[Verb, dict[str, str]] = {
@@ -49,6 +50,13 @@ FIELD_INPUTS: dict[Verb, dict[str, str]] = {
     Verb.CONCLUDE: {"outcome": "outcome"},
     Verb.APPROVE: {"comments": "approve_comments", "owners": "approve_comments"},
     Verb.DECLINE: {"reason": "decline_reason"},
+    Verb.REOPEN: {
+        "reason": "reopen_reason",
+        "owners": "reopen_to",
+        "approver": "reopen_to",
+        "to_stage": "reopen_to",
+        "due": "reopen_to",
+    },
 }
 _ACTION_FIELD = re.compile(r"^actions\[(\d+)\]\.(text|complete_by)$")
 
@@ -66,7 +74,8 @@ def input_for(verb: Verb, field: str) -> str:
     """The card input a domain field name stands for."""
     match = _ACTION_FIELD.match(field)
     if match:
-        return f"action_{match.group(1)}_{'text' if match.group(2) == 'text' else 'date'}"
+        prefix = ROW_PREFIX.get(verb, "action")
+        return f"{prefix}_{match.group(1)}_{'text' if match.group(2) == 'text' else 'date'}"
     return FIELD_INPUTS.get(verb, {}).get(field, field)
 
 
@@ -156,8 +165,13 @@ async def build_command(
     if verb in (Verb.RESOLVE, Verb.CONCLUDE):
         approvers = await close_approvers(tx, ctx, dispute)
         if verb == Verb.RESOLVE:
-            return Resolve(actor, now, text("resolve_comments", ""), approvers=approvers)
+            comments = text("resolve_comments", "")
+            return Resolve(actor, now, comments, approvers=approvers, actions=read.actions)
         return Conclude(actor, now, text("outcome", ""), approvers=approvers)
+    if verb == Verb.REOPEN:
+        escalate = text("reopen_to", "") == "escalate"
+        reason = text("reopen_reason", "")
+        return await reopening(tx, ctx, dispute, actor, now, reason=reason, escalate=escalate)
     return _simple(verb, actor, now, read)
 
 
@@ -176,8 +190,13 @@ def _simple(verb: Verb, actor: Actor, now: datetime, read: ActionInput) -> Comma
         )
     builders: dict[Verb, Callable[[], Command]] = {
         Verb.EXTEND: lambda: Extend(
-            actor, now, text("agreed_work", ""), due=read.dates.get("extend_due")
+            actor,
+            now,
+            text("agreed_work", ""),
+            due=read.dates.get("extend_due"),
+            actions=read.actions,
         ),
+        Verb.ACTION_DONE: lambda: TickAction(actor, now, read.number),
         Verb.HARM: lambda: AlertImmediateHarm(actor, now, text("harm_details", "")),
         Verb.WITHDRAW: lambda: Withdraw(actor, now, text("withdraw_reason", "")),
         Verb.DECLINE: lambda: Decline(actor, now, text("decline_reason", "")),

@@ -17,11 +17,13 @@ from drp.roles import Role
 from drp.routing import Audience, mailbox_copies, notices
 from store.outbox import Owing
 from store.rows import OutboxMessage
+from store.schedule import OpenAction
 from store.store import Transaction
 from teams_bot import parties
 from teams_bot.outbox_kinds import (
     MONITORING_RECIPIENT,
     REFRESH_RECIPIENT,
+    ActionReminder,
     ComplimentSent,
     Digest,
     EventMessage,
@@ -182,6 +184,14 @@ class Notifier:
             if row.key not in owed:
                 count += await self.writer.owe(row)
         return count
+
+    async def action_reminder(
+        self, action: OpenAction, key: str, origin: Origin, now: datetime
+    ) -> bool:
+        """Remind an agreed action's owner the working day before its date (issue 14.4)."""
+        payload = ActionReminder(action.number, action.complete_by, origin)
+        kind = OutboxKind.ACTION_REMINDER
+        return await self.writer.owe(Owed(action.owner, kind, key, payload, now, action.reference))
 
     async def digests(self, people: Sequence[str], day: date, origin: Origin, at: datetime) -> int:
         """Owe each person the morning's digest, unless today's went out before a restart

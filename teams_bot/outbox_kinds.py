@@ -39,6 +39,7 @@ class OutboxKind(StrEnum):
     COMPLIMENT = "compliment"  # recognition of good practice
     MAILBOX_COPY = "mailbox_copy"  # a step e-mailed to a mailbox the policy names
     LEAVER_FLAG = "leaver_flag"  # someone left holding a dispute and no deputy took it on
+    ACTION_REMINDER = "action_reminder"  # an agreed action is due by the next working day
 
     @property
     def to_monitoring(self) -> bool:
@@ -291,6 +292,29 @@ class LeaverFlag:
         return cls(str(data.get("person") or ""), held, str(data.get("stage") or ""))
 
 
+@dataclass(frozen=True, slots=True)
+class ActionReminder:
+    """An agreed action's owner reminded the working day before its complete-by date."""
+
+    number: int
+    complete_by: date
+    origin: Origin
+
+    def to_json(self) -> Json:
+        """The stored payload."""
+        return {
+            **self.origin.to_json(),
+            "number": self.number,
+            "complete_by": self.complete_by.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ActionReminder:
+        """Read a stored payload."""
+        day = date.fromisoformat(str(data.get("complete_by") or "1970-01-01"))
+        return cls(int(data.get("number") or 0), day, Origin.from_json(data))
+
+
 Payload = (
     EventMessage
     | Refresh
@@ -300,6 +324,7 @@ Payload = (
     | ComplimentSent
     | MailboxCopy
     | LeaverFlag
+    | ActionReminder
 )
 
 PAYLOADS: dict[OutboxKind, type[Payload]] = {
@@ -313,6 +338,7 @@ PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.COMPLIMENT: ComplimentSent,
     OutboxKind.MAILBOX_COPY: MailboxCopy,
     OutboxKind.LEAVER_FLAG: LeaverFlag,
+    OutboxKind.ACTION_REMINDER: ActionReminder,
 }
 
 

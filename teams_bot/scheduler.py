@@ -48,6 +48,7 @@ from drp.model import Actor, Dispute, Status
 from drp.roles import Role
 from store.errors import StaleVersion, StoreError
 from store.store import Store, Transaction
+from teams_bot.action_sweep import ActionSweep
 from teams_bot.delivery.notices import AUTO_ESCALATION_REASON, overall_limit_window
 from teams_bot.logs import report_incident
 from teams_bot.notifier import Notifier
@@ -106,6 +107,7 @@ class Scheduler:
         self._since: datetime | None = None
         self._full_at: datetime | None = None
         self._digest_day: date | None = None
+        self.actions = ActionSweep(store, ctx, self.timing.morning, origin_for)
 
     @property
     def swept_until(self) -> datetime | None:
@@ -138,6 +140,7 @@ class Scheduler:
         result = Tick(at)
         ok = await self._fire(found, at, result)
         ok = await self._digests(at, result) and ok
+        ok = await self._actions(at, result) and ok
         if ok:
             self._since = max(at, self._since or at)
             self._full_at = at if full else self._full_at
@@ -302,6 +305,16 @@ class Scheduler:
         except DrpError as refused:
             log.info("dispute %s: no automatic escalation (%s)", dispute.reference, refused)
             return None
+
+    async def _actions(self, now: datetime, result: Tick) -> bool:
+        """Agreed actions: owners reminded the day before, the chair told once one passed."""
+        try:
+            reminded, noted = await self.actions.tick(now)
+        except StoreError as error:
+            log.warning("scheduler: agreed actions not swept (%s)", type(error).__name__)
+            return False
+        result.enqueued += reminded + noted
+        return True
 
     # --- digests ---------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from drp import tiers
-from drp.commands import Escalate
+from drp.commands import Escalate, Reopen
 from drp.errors import InvalidInput
 from drp.machine import Context, current_stage, escalation_target, process_of
 from drp.model import Actor, Dispute
@@ -171,6 +171,36 @@ async def _unheld(tx: Transaction, ctx: Context, dispute: Dispute, view: Stage) 
     if len(set(theirs) | set(ours)) < 2:
         return "one person holds it for both agencies"
     return ""
+async def reopening(
+    tx: Transaction,
+    ctx: Context,
+    dispute: Dispute,
+    actor: Actor,
+    now: datetime,
+    *,
+    reason: str,
+    escalate: bool,
+) -> Reopen:
+    """The chair's Reopen, staffed: the stage it was resolved at, or the next one up (as the
+    card's Escalate is staffed)."""
+    if escalate:
+        up = await escalation(tx, ctx, dispute, actor, now, reason=reason)
+        staffing = Staffing(up.owners, up.approvers, up.deciders)
+    else:
+        process = process_of(dispute, ctx)
+        if not process.has_stage(dispute.stage):
+            raise InvalidInput("reopen_to", "it was resolved outside the stages")
+        stage = process.stage(dispute.stage)
+        staffing = _required(await staff_stage(tx, ctx, dispute, stage), stage, ctx)
+    return Reopen(
+        actor,
+        now,
+        reason,
+        escalate=escalate,
+        owners=staffing.owners,
+        approvers=staffing.approvers if escalate else (),
+        deciders=staffing.deciders,
+    )
 
 
 async def pending_staffing(tx: Transaction, ctx: Context, dispute: Dispute) -> Staffing:

@@ -17,6 +17,7 @@ from drp.roles import Role
 from store.rows import OutboxMessage, Person, PostedCard
 from store.store import Transaction
 from teams_bot.delivery import notices, steps
+from teams_bot.delivery.action_reminders import action_reminder
 from teams_bot.delivery.senders import (
     Outlet,
     Rendered,
@@ -55,6 +56,7 @@ def standard_senders() -> Senders:
     senders.register(OutboxKind.DELIVERY_FAILED, to_monitoring)
     senders.register(OutboxKind.MENTION, to_monitoring)
     senders.register(OutboxKind.LEAVER_FLAG, leaver_flag)
+    senders.register(OutboxKind.ACTION_REMINDER, to_person(action_reminder))
     return senders
 
 

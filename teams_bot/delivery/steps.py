@@ -33,6 +33,9 @@ STEP_TITLES = {  # what changed, on a notice or a step's short message
     "overdue": "A response is overdue",
     "close_proposed": "Closing it needs agreement",
     "handed_over": "Handed over",
+    "action_done": "An agreed action was done",
+    "action_passed": "An agreed action passed its date, not done",
+    "reopened": "Reopened: agreed actions were not done",
 }
 STEP_TEXT = (
     "Now: {status}, {stage}. Your card of this dispute, earlier in this chat, is up to date."

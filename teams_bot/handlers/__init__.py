@@ -36,6 +36,8 @@ ACTION_VERBS = (
     Verb.CONCLUDE,
     Verb.APPROVE,
     Verb.DECLINE,
+    Verb.ACTION_DONE,
+    Verb.REOPEN,
 )
 
 

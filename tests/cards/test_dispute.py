@@ -82,7 +82,8 @@ def test_awaiting_response_the_manager_may_respond_and_nothing_else(
 
     card = valid(card_for(story, OWN, "tm-1"))
 
-    assert all_verbs(card) == {Verb.RESPOND}
+    # The requested action is tracked, owned by the stage's manager (issue 14.4).
+    assert all_verbs(card) == {Verb.RESPOND, Verb.ACTION_DONE}
     assert has_id(card, "response")
     assert by_id(card, "response")["isRequired"] is True
 
@@ -93,7 +94,14 @@ def test_awaiting_response_the_chair_may_resolve_or_use_more_but_not_yet_escalat
     card = valid(card_for(raise_story("nottingham"), R, CHAIR))
 
     assert top_titles(card) == ["Resolved", "More", "Case record"]
-    assert all_verbs(card) == {Verb.RESOLVE, Verb.REFER, Verb.HARM, Verb.WITHDRAW, Verb.RECORD}
+    assert all_verbs(card) == {
+        Verb.RESOLVE,
+        Verb.REFER,
+        Verb.HARM,
+        Verb.WITHDRAW,
+        Verb.RECORD,
+        Verb.ACTION_DONE,  # the chair may tick the requested action done (issue 14.4)
+    }
     assert not has_id(card, "response")
 
 
@@ -145,7 +153,7 @@ def test_in_review_the_manager_who_responded_has_nothing_left_to_do(
 ) -> None:
     card = valid(card_for(raise_story("nottingham").respond(), OWN, "tm-1"))
 
-    assert all_verbs(card) == set()
+    assert all_verbs(card) == {Verb.ACTION_DONE}  # but to tick the actions they own (14.4)
 
 
 def test_the_latest_response_shows_with_its_smart_actions() -> None:
@@ -244,8 +252,10 @@ def test_a_closed_dispute_shows_its_outcome_and_offers_only_the_record(
 
     assert "Outcome: Resolved" in texts(chair)
     assert "Plan agreed at core group" in texts(chair)
-    assert all_verbs(chair) == {Verb.RECORD}
-    assert all_verbs(manager) == set()
+    # The agreed actions are still tracked: ticked by their owner or the chair, and the chair
+    # may reopen it while one is undone (Nottingham's reopen_within, issue 14.4).
+    assert all_verbs(chair) == {Verb.RECORD, Verb.ACTION_DONE, Verb.REOPEN}
+    assert all_verbs(manager) == {Verb.ACTION_DONE}
     assert "Closed" in texts(chair)
 
 

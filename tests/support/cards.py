@@ -18,6 +18,9 @@ READING_VERBS = frozenset({"drp.show", "drp.refresh", "drp.record"})
 # Correcting a child's details (the chairs' service manager's button, issue 21.3) changes what
 # the dispute says about the child, not where it is: a closed card may keep it.
 CORRECTING_VERBS = frozenset({"drp.correct"})
+# Agreed actions outlive the dispute (issue 14.4): ticking one done, and reopening a resolved
+# dispute whose actions were not done (within the profile's period), stay on a closed card.
+AFTERCARE_VERBS = frozenset({"drp.action_done", "drp.reopen"})
 Card = dict[str, Any]
 
 
@@ -33,8 +36,9 @@ def verbs(card: Card) -> set[str]:
 
 
 def moving_verbs(card: Card) -> set[str]:
-    """The buttons that would move the dispute on (not reading it, not correcting details)."""
-    return verbs(card) - READING_VERBS - CORRECTING_VERBS
+    """The buttons that would move the dispute on (not reading it, not correcting details, not
+    the aftercare of its agreed actions)."""
+    return verbs(card) - READING_VERBS - CORRECTING_VERBS - AFTERCARE_VERBS
 
 
 def action(card: Card, verb: str) -> dict[str, Any]:

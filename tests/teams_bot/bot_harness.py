@@ -72,6 +72,7 @@ FILLER = {
     "outcome": "Stranger's outcome.",
     "approve_comments": "Stranger agrees.",
     "decline_reason": "Stranger declines.",
+    "reopen_reason": "Stranger reopens.",
 }
 
 

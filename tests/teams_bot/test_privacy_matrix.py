@@ -45,6 +45,8 @@ VERBS = (
     "drp.refresh",
     "drp.show",
     "drp.record",
+    "drp.action_done",  # issue 14.4: the dispute has a tracked action 1 (requested on raising)
+    "drp.reopen",
 )
 VARIANTS = ("same version", "stale", "replayed nonce", "another dispute's reference")
 WHO = ("outsider", "not in directory", "party elsewhere")
@@ -91,6 +93,7 @@ def data_for(walk: Walk, scene: Scene, variant: str, n: int) -> dict[str, Any]:
         "escalate_due": tomorrow,
         "to_stage": "2",
         "refer_target": "lscb",
+        "action": 1,
         "reference": REF,
         "version": scene.version,
         "nonce": f"matrix-{n}",
@@ -151,6 +154,6 @@ async def test_no_case_of_the_matrix_shows_a_childs_details(
             if await audit_rows(walk, actor) <= rows:
                 failures.append(f"{case}: no audit row")
         assert failures == [], "\n".join(failures[:40])
-        assert len(cases) == 156
+        assert len(cases) == 180
         assert await walk.events(REF) == before
         assert walk.conn.requests[sent_before:] == []  # nobody was sent anything either

@@ -22,7 +22,8 @@ def overdue_notice(cards: list[dict]) -> dict:
 
 async def test_seed_001_cpc_escalates_on_no_response_with_one_click(tmp_path: Path) -> None:
     async with running_bot(tmp_path, "cpc-standard", MONDAY) as walk:
-        await walk.raise_dispute("alex")
+        # The requested action falls after the sweep: only the stage's deadline passes here.
+        await walk.raise_dispute("alex", action_1_date="2026-12-18")
         await walk.sweep(AFTER_DEADLINE)
 
         assert await walk.events(REF) == ["raised", "overdue"], "no silent escalation"
