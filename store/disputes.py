@@ -34,9 +34,9 @@ from drp.machine import Decision
 from drp.model import Dispute
 from drp.tally import child_key
 from store.codec import (
-    category_values,
     action_from,
     action_values,
+    category_values,
     child_from,
     children_values,
     dispute_from,
@@ -61,8 +61,8 @@ from store.schema import (
     chair_reviews,
     child_pseudonyms,
     children,
-    dispute_categories,
     dispute_actions,
+    dispute_categories,
     dispute_owners,
     dispute_people,
     disputes,

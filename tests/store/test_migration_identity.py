@@ -142,7 +142,7 @@ async def test_upgrade_moves_texts_apart_and_keeps_every_event_and_figure(
         async with store.transaction(readonly=True) as tx:
             for ref, decisions in stories.items():
                 assert await tx.disputes.events(ref) == [d.event for d in decisions]
-                # Actions were tracked from 0010 on (issue 14.4): older disputes' requested and
+                # Actions were tracked from 0013 on (issue 14.4): older disputes' requested and
                 # promised actions stay in their texts, none is tracked.
                 untracked = replace(decisions[-1].dispute, actions=())
                 assert await tx.disputes.get(ref) == untracked
