@@ -57,7 +57,6 @@ _CODECS: Mapping[object, _Codec] = {
     str: (str, lambda v: "" if v is None else str(v)),
     int: (int, lambda v: int(v or 0)),
     bool: (bool, bool),
-    int: (int, int),
     datetime | None: (_instant_json, _instant_from),
     datetime: (_instant_json, _required_instant),
     tuple[Action, ...]: (actions_json, actions_from),

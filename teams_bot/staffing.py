@@ -171,6 +171,8 @@ async def _unheld(tx: Transaction, ctx: Context, dispute: Dispute, view: Stage) 
     if len(set(theirs) | set(ours)) < 2:
         return "one person holds it for both agencies"
     return ""
+
+
 async def reopening(
     tx: Transaction,
     ctx: Context,

@@ -3,8 +3,8 @@ owner, a complete-by date and who ticked them done (``dispute_actions``, open on
 date for the scheduler); a dispute counts how often its chair reopened it. Actions requested on
 disputes raised before this revision stay in ``disputes.requested_actions`` as they were.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-30
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
