@@ -247,7 +247,7 @@ def variety() -> list[list[Decision]]:
     late = raised("DRP-2026-000108")
     # Four weeks on: British Summer Time (UTC+1) has begun.
     stories.append([late, note_overdue(late.dispute, later(24 * 28))])
-    stories.append(tracked_and_reopened("DRP-2026-000110"))
+    stories.append(tracked_and_reopened("DRP-2026-000111"))
     return stories
 
 

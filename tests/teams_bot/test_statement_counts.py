@@ -20,7 +20,8 @@ from tests.teams_bot.test_walk import MONDAY, form_data, latest_card
 
 # The most statements each action may take (main before issue 16's round-trip work: raise 31,
 # refresh 13, respond 29, resolve 29 on both engines).
-MOST = {"raise": 20, "refresh": 7, "respond": 15, "resolve": 17}
+# Raising writes its requested actions as tracked rows too (issue 14.4): one INSERT more.
+MOST = {"raise": 21, "refresh": 7, "respond": 15, "resolve": 17}
 
 
 class Statements:
