@@ -20,8 +20,10 @@ from tests.teams_bot.test_walk import MONDAY, form_data, latest_card
 
 # The most statements each action may take (main before issue 16's round-trip work: raise 31,
 # refresh 13, respond 29, resolve 29 on both engines).
-# Raising writes its requested actions as tracked rows too (issue 14.4): one INSERT more.
-MOST = {"raise": 21, "refresh": 7, "respond": 15, "resolve": 17}
+# Agreed actions are tracked (issue 14.4): raising writes its requested actions as rows (one
+# INSERT more), loading a dispute reads its actions (one SELECT more, e.g. a refresh) and a
+# response with actions rewrites them (a DELETE and an INSERT); each card after it reads them.
+MOST = {"raise": 21, "refresh": 8, "respond": 18, "resolve": 18}
 
 
 class Statements:
