@@ -32,10 +32,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     ):
         if "bot_host" not in metafunc.fixturenames:
             metafunc.fixturenames.append("bot_host")
-        metafunc.parametrize("bot_host", hosts.HOSTS, indirect=True, ids=str)
+        # Module scope: a module's tests run host by host, and a module-scoped scene that asks
+        # for ``bot_host`` is built once per host (not once, on whichever host came first).
+        metafunc.parametrize("bot_host", hosts.HOSTS, indirect=True, ids=str, scope="module")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def bot_host(request: pytest.FixtureRequest) -> Iterator[hosts.BotHost]:
     """The host the bots of this test run on (``hosts.current()``): its parameter, else
     DRP_BOT_HOST's."""

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from teams_bot.settings import BotHost
 from tests.store.postgres import Databases
 from tests.teams_bot.conftest import ENGINES
 from tests.teams_bot.tab_scene import (
@@ -29,8 +30,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest.fixture(scope="module", params=ENGINES)
-def engine_url(request: pytest.FixtureRequest) -> str:
-    """A SQLite file (""), then a fresh PostgreSQL database."""
+def engine_url(request: pytest.FixtureRequest, bot_host: BotHost) -> str:
+    """A SQLite file (""), then a fresh PostgreSQL database (one per bot host)."""
     if request.param == "sqlite":
         return ""
     databases: Databases = request.getfixturevalue("bot_pg_databases")
@@ -39,8 +40,10 @@ def engine_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def scene(engine_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Scene]:
-    """The scene once per engine."""
+async def scene(
+    engine_url: str, tmp_path_factory: pytest.TempPathFactory, bot_host: BotHost
+) -> AsyncIterator[Scene]:
+    """The scene once per engine and bot host."""
     async with tab_scene(tmp_path_factory.mktemp("tabs"), engine_url) as found:
         yield found
 

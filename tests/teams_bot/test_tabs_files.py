@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from teams_bot.settings import BotHost
 from tests.support.connector import post_activity
 from tests.teams_bot.tab_scene import ZARA, Scene, assert_no_child, tab_scene
 
@@ -20,7 +21,10 @@ INFO = "application/vnd.microsoft.teams.card.file.info"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def scene(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Scene]:
+async def scene(
+    tmp_path_factory: pytest.TempPathFactory, bot_host: BotHost
+) -> AsyncIterator[Scene]:
+    """Built once per bot host."""
     async with tab_scene(tmp_path_factory.mktemp("files")) as found:
         yield found
 

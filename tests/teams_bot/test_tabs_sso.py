@@ -20,7 +20,7 @@ from drp.policy import load_policy
 from store.demo import load_demo_directory
 from store.store import Store
 from teams_bot.app import build_bot
-from teams_bot.settings import BotCredentials
+from teams_bot.settings import BotCredentials, BotHost
 from tests.support import hosts
 from tests.support.jwks import KEYS_PATH, TokenIssuer, new_key, serving_keys
 from tests.support.ports import free_port, serve_app
@@ -86,7 +86,10 @@ async def _bot(tmp: Path, keys_url: str) -> tuple[Store, Any]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def sso(issuer: TokenIssuer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Sso]:
+async def sso(
+    issuer: TokenIssuer, tmp_path_factory: pytest.TempPathFactory, bot_host: BotHost
+) -> AsyncIterator[Sso]:
+    """Built once per bot host."""
     store, bot = await _bot(tmp_path_factory.mktemp("sso"), issuer.base_url + KEYS_PATH)
     try:
         async with serve_app(bot.web) as base:
