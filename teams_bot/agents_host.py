@@ -31,8 +31,9 @@ from microsoft_agents.hosting.core.connector.client.connector_client import (
 )
 
 from teams_bot import messages
+from teams_bot.activity_turn import FILE_CONSENT
 from teams_bot.agents_jwt import ChannelTokens, InboundKeys
-from teams_bot.agents_turns import FILE_CONSENT, invoke_body, reply_activities, to_turn
+from teams_bot.agents_turns import invoke_body, reply_activities, to_turn
 from teams_bot.edge import HostAnswer
 from teams_bot.logs import report_incident
 from teams_bot.settings import BotCredentials

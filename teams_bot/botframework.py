@@ -40,6 +40,7 @@ from botframework.connector.auth import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from teams_bot import botframework_wire, messages
+from teams_bot.activity_turn import CARD_TYPE, FILE_CONSENT, turn_of
 from teams_bot.botframework_keys import SigningKeys
 from teams_bot.botframework_retry import fast_retry_policy
 from teams_bot.edge import HostAnswer, KeysUnavailable, Unauthenticated
@@ -47,24 +48,15 @@ from teams_bot.files import file_attachments
 from teams_bot.logs import quiet_libraries, report_incident
 from teams_bot.settings import BotCredentials
 from teams_bot.turn import (
-    FILE_ANSWER,
     Card,
-    ConversationKind,
     DeliveryError,
     Dispatcher,
     Reply,
     Turn,
-    TurnKind,
-    UserRef,
-    Where,
 )
 
 log = logging.getLogger(__name__)
 
-CARD_TYPE = "application/vnd.microsoft.card.adaptive"
-ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
-FILE_CONSENT = "fileConsent/invoke"
-_ACTIONS = frozenset({ADAPTIVE_CARD_ACTION, FILE_CONSENT})
 TEAMS_CHANNEL = "msteams"
 APOLOGY = "Sorry, something went wrong. Nothing was changed."
 # A connector that does not answer is given this long to accept the connection, and is not
@@ -76,77 +68,17 @@ MAX_CONNECTOR_CLIENTS = 32
 
 def to_turn(activity: Activity) -> Turn | None:
     """Reduce an activity to a Turn, or None when it is nothing the bot answers."""
-    kind = _kind(activity)
-    if kind is None:
-        return None
-    sender = activity.from_property or ChannelAccount(id="")
-    user = UserRef(
-        id=sender.id or "",
-        aad_object_id=getattr(sender, "aad_object_id", None) or "",
-        name=sender.name or "",
-    )
-    value = activity.value if isinstance(activity.value, dict) else {}
-    action = _table(value, "action") if kind == TurnKind.ACTION else {}
-    data = _table(action, "data")
-    verb = str(action.get("verb") or "")
-    if activity.type == ActivityTypes.invoke and activity.name == FILE_CONSENT:
-        verb, data = FILE_ANSWER, value  # the answer to a file offer
-    return Turn(
-        kind=kind,
-        user=user,
-        where=_where(activity),
-        text=_text(activity),
-        verb=verb,
-        data=data,
-        activity_id=activity.reply_to_id or activity.id or "",
-    )
-
-
-def _kind(activity: Activity) -> TurnKind | None:
-    if activity.type == ActivityTypes.message:
-        return TurnKind.MESSAGE
-    if activity.type == ActivityTypes.invoke and activity.name in _ACTIONS:
-        return TurnKind.ACTION
-    if activity.type == ActivityTypes.installation_update:
-        removed = (activity.action or "").startswith("remove")
-        return TurnKind.UNINSTALL if removed else TurnKind.INSTALL
-    if activity.type == ActivityTypes.conversation_update and activity.members_added:
-        bot_id = activity.recipient.id if activity.recipient else ""
-        if any(member.id == bot_id for member in activity.members_added):
-            # Teams also sends installationUpdate for the same install: greet only on that.
-            return TurnKind.JOINED
-    return None
+    return turn_of(activity, text=lambda: _text(activity), reference=lambda: _reference(activity))
 
 
 def _text(activity: Activity) -> str:
-    if activity.type != ActivityTypes.message:
-        return ""
     TurnContext.remove_recipient_mention(activity)
-    return (activity.text or "").strip()
+    return activity.text or ""
 
 
-def _where(activity: Activity) -> Where:
-    conversation = activity.conversation
-    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = _table(channel_data, "tenant")
-    kind_text = (conversation.conversation_type if conversation else None) or "personal"
-    kind = ConversationKind(kind_text) if kind_text in _KINDS else ConversationKind.PERSONAL
-    reference = TurnContext.get_conversation_reference(activity)
-    return Where(
-        conversation_id=conversation.id if conversation else "",
-        kind=kind,
-        tenant_id=str(tenant.get("id") or (conversation.tenant_id if conversation else "") or ""),
-        service_url=activity.service_url or "",
-        reference=reference.serialize(),
-    )
-
-
-_KINDS = {kind.value for kind in ConversationKind}
-
-
-def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = data.get(key)
-    return value if isinstance(value, dict) else {}
+def _reference(activity: Activity) -> dict[str, Any]:
+    reference: dict[str, Any] = TurnContext.get_conversation_reference(activity).serialize()
+    return reference
 
 
 def card_attachment(card: Card) -> Attachment:
