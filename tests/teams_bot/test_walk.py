@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from store.store import Store
-from tests.support.cards import action, text_of, verbs
+from tests.support.cards import AFTERCARE_VERBS, action, text_of, verbs
 from tests.teams_bot.bot_harness import LONDON, TEAM, Walk, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
@@ -120,7 +120,9 @@ async def test_raise_respond_escalate_respond_resolve(
         resolve["resolve_comments"] = "Assessment allocated; resolved."
         closed = await walk.press("alex", "drp.resolve", resolve)
         assert "Resolved" in text_of(closed)
-        assert verbs(closed) <= {"drp.show", "drp.refresh", "drp.record"}
+        # Only reading, and the aftercare of the agreed actions (tick done, reopen).
+        assert verbs(closed) <= {"drp.show", "drp.refresh", "drp.record"} | AFTERCARE_VERBS
+        assert "drp.resolve" not in verbs(closed)
         await walk.deliver()
 
         # Every card the bot posted for the dispute was updated in place to the closed state.
