@@ -36,6 +36,7 @@ CHAIRS_MANAGER = Actor("csm-cat", Role.CHAIRS_SERVICE_MANAGER)
 SCB_MANAGER = Actor("scb-sam", Role.SCB_MANAGER)
 ISCC = Actor("iscc-ida", Role.ISCC)
 DSL = Actor("dsl-dan", Role.DESIGNATED_SAFEGUARDING_LEAD)
+BOARD_MEMBER = Actor("board-bea", Role.BOARD_MEMBER)
 STRANGER = Actor("who-wes", Role.PRACTITIONER)
 SYSTEM = Actor.system()
 
@@ -52,6 +53,9 @@ HOLDERS: dict[Role, Actor] = {
         SCB_MANAGER,
         ISCC,
         DSL,
+        BOARD_MEMBER,
+        # The child's own chair, where a stage is answered by them (Calderdale's plan dissent).
+        CHAIR,
     )
 }
 # City & Hackney: the other agency's equivalents on two-sided stages.
@@ -61,6 +65,7 @@ OTHER_SIDE: dict[Role, Actor] = {
     Role.SERVICE_MANAGER: Actor("police-di-dave", Role.SERVICE_MANAGER),
     Role.HEAD_OF_SERVICE: Actor("police-supt-sam", Role.HEAD_OF_SERVICE),
     Role.DIRECTOR: Actor("police-cc-cleo", Role.DIRECTOR),
+    Role.BOARD_MEMBER: Actor("police-board-bob", Role.BOARD_MEMBER),
 }
 
 AMY = Child("Amy Example", "LL-1001", date(2015, 3, 1))

@@ -27,6 +27,7 @@ from store.demo import demo_directory_text
 from store.directory_file import parse_directory
 from tests.e2e.drp_support import FORM, REFERENCE, RunningDrpBot
 from tests.support.cards import (
+    AFTERCARE_VERBS,
     action,
     choice,
     facts,
@@ -425,7 +426,8 @@ async def chair_resolves(walk: Walk) -> None:
     )
 
     assert "Resolved" in text_of(closed)
-    assert verbs(closed) <= {"drp.show", "drp.refresh", "drp.record"}
+    # Only reading, and the aftercare of the agreed actions (tick done, reopen: issue 14.4).
+    assert verbs(closed) <= {"drp.show", "drp.refresh", "drp.record"} | AFTERCARE_VERBS
     await walk.chair_sees(lambda c: about_dispute(c) and "drp.resolve" not in verbs(c), events)
     for manager in (STAGE_1.id, STAGE_2.id):
         await walk.user_sees(manager, board_shows(Status="Closed"), log)
