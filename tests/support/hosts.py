@@ -10,8 +10,11 @@ botbuilder when unset, so ``DRP_BOT_HOST=agents make test`` runs the rest on the
 
 from __future__ import annotations
 
+import asyncio
 import os
+import subprocess
 import sys
+from pathlib import Path
 from types import ModuleType
 
 from teams_bot.botframework import TokenKeys
@@ -20,6 +23,7 @@ from teams_bot.hosting import boundary
 from teams_bot.settings import BotCredentials, BotHost
 from teams_bot.settings_bot import AGENTS_PYTHON
 from teams_bot.turn import Dispatcher
+from tests.support.ports import free_port
 
 # The Agents SDK needs Python 3.12+: on 3.11 (still supported, botbuilder only) one host.
 HOSTS = tuple(BotHost) if sys.version_info >= AGENTS_PYTHON else (BotHost.BOTBUILDER,)
@@ -71,6 +75,27 @@ def serve_env(**settings: str) -> dict[str, str]:
     Microsoft* variable, the current host's DRP_BOT_HOST, and ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DRP_", "Microsoft"))}
     return env | {"DRP_BOT_HOST": current().value} | settings
+
+
+async def serve_banner(env: dict[str, str], cwd: Path) -> str:
+    """What ``drp-bot serve`` writes to stderr up to its "drp-bot serving" line; the process is
+    stopped once that line is read (or it stops first, which fails the test)."""
+    command = [str(Path(sys.executable).parent / "drp-bot"), "serve", "--port", str(free_port())]
+    process = await asyncio.create_subprocess_exec(
+        *command, env=env, cwd=cwd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
+    )
+    lines: list[str] = []
+    try:
+        assert process.stderr is not None
+        while not any("drp-bot serving" in line for line in lines):
+            line = await asyncio.wait_for(process.stderr.readline(), 60)
+            assert line, "serve stopped: " + "".join(lines)
+            lines.append(line.decode())
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await process.wait()
+    return "".join(lines)
 
 
 def edge_host(

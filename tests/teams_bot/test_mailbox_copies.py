@@ -5,16 +5,12 @@ Email"; seed 004: "e-mail the details through to chscp@hackney.gov.uk"."""
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 from drp.policy_loader import shipped_text
 from teams_bot.delivery.mail import SmtpMailer
 from tests.support import hosts
-from tests.support.ports import free_port
 from tests.support.smtp import LocalSmtp, Received, local_smtp
 from tests.teams_bot.bot_harness import CHILD, LONDON, Walk, form_values, running_bot
 
@@ -168,23 +164,7 @@ async def test_without_smtp_no_copy_is_owed(tmp_path: Path) -> None:
 
 async def test_serve_says_at_start_which_copies_will_not_go_without_smtp(tmp_path: Path) -> None:
     env = hosts.serve_env(DRP_DATA_DIR=str(tmp_path), DRP_POLICY="nottingham")
-    port = free_port()
-    command = [str(Path(sys.executable).parent / "drp-bot"), "serve", "--port", str(port)]
-    process = await asyncio.create_subprocess_exec(
-        *command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
-    )
-    lines: list[str] = []
-    try:
-        assert process.stderr is not None
-        while not any("drp-bot serving" in line for line in lines):
-            line = await asyncio.wait_for(process.stderr.readline(), 60)
-            assert line, "serve stopped: " + "".join(lines)
-            lines.append(line.decode())
-    finally:
-        if process.returncode is None:
-            process.terminate()
-        await process.wait()
-    said = "".join(lines)
+    said = await hosts.serve_banner(env, tmp_path)
     assert f"sqlite store, {hosts.current()} host)" in said  # the subprocess runs the test's host
     assert "DRP_SMTP_URL is not set: these mailbox copies will not be sent:" in said
     assert f"Dispute Resolution mailbox <{NOTTINGHAM_BOX}> (steps 1, 2, 3, 4, 5)" in said
