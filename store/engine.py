@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from store import sqlite_driver
 from store.errors import InvalidRecord
 
 SQLITE = "sqlite+aiosqlite"
@@ -76,7 +77,10 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
     assert url.database is not None
     Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
-        url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, hide_parameters=True
+        url,
+        module=sqlite_driver.dbapi(),  # one thread hop a statement (store/sqlite_driver.py)
+        connect_args={"timeout": BUSY_TIMEOUT_SECONDS},
+        hide_parameters=True,
     )
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
