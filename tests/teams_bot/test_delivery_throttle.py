@@ -169,3 +169,40 @@ async def test_429s_for_calls_already_in_flight_lower_the_pace_once() -> None:
     fake.now = 0.5
     pacer.throttled("a:chat", 0.5)  # a new excess after the pause: lowered again
     assert pacer.bot.scale == pytest.approx(0.81)
+
+
+class LateTime(FakeTime):
+    """Every sleep wakes ``late`` seconds after it was asked to, as an event loop's does."""
+
+    def __init__(self, late: float) -> None:
+        super().__init__()
+        self.late = late
+
+    async def sleep(self, seconds: float) -> None:
+        await super().sleep(seconds + self.late)
+
+
+async def test_late_wake_ups_do_not_slow_the_bot_below_its_limit() -> None:
+    # 3 ms late on every 20 ms spacing: a log of the last call's instant paced the bot at
+    # 1 / 23 ms = 43 a second; the schedule makes the lateness up and keeps to 50.
+    fake = LateTime(0.003)
+    pacer = throttle(fake)
+    times = []
+    for n in range(500):
+        await pacer.acquire(f"a:chat-{n}")
+        times.append(fake.now)
+    assert most_in_any(times, 1.0) <= 50
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    assert rate > 49.0
+
+
+async def test_after_an_idle_spell_the_spacing_starts_again_from_now() -> None:
+    fake = FakeTime()
+    pacer = throttle(fake)
+    await pacer.acquire("a:one")
+    fake.now = 10.0  # idle for ten seconds: no burst is owed for them
+    times = []
+    for n in range(5):
+        await pacer.acquire(f"a:chat-{n}")
+        times.append(fake.now)
+    assert times == pytest.approx([10.0, 10.02, 10.04, 10.06, 10.08])
