@@ -8,6 +8,7 @@ the router, the handlers and the cards do not change.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,6 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
-    AdaptiveCardInvokeResponse,
     Attachment,
     CallerIdConstants,
     ChannelAccount,
@@ -37,6 +37,7 @@ from botframework.connector.auth import (
     ConnectorFactory,
     ServiceClientCredentialsFactory,
 )
+from botframework.connector.auth._connector_factory_impl import _ConnectorFactoryImpl
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from teams_bot import botframework_wire, messages
@@ -298,30 +299,76 @@ class _Configuration:
 
 
 class _BoundedConnectors(ConnectorFactory):
-    """Connector clients with a short connect timeout and no connection retries."""
+    """Connector clients with a short connect timeout and no connection retries, kept per
+    service URL and audience (``_Clients``)."""
 
-    def __init__(self, inner: ConnectorFactory) -> None:
+    def __init__(self, inner: ConnectorFactory, clients: _Clients) -> None:
         self._inner = inner
+        self._clients = clients
 
     async def create(self, service_url: str, audience: str) -> ConnectorClient:
-        client = await self._inner.create(service_url, audience)
-        client.config.connection.timeout = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
-        client.config.retry_policy.policy.connect = 0
+        key = _client_key(self._inner, service_url, audience)
+        client = self._clients.get(key) if key is not None else None
+        if client is None:
+            client = await self._inner.create(service_url, audience)
+            client.config.connection.timeout = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
+            client.config.retry_policy.policy.connect = 0
+            if key is not None:
+                self._clients.put(key, client)
         return client
 
 
+ClientKey = tuple[str | None, str | None, str, str | None]
+
+
+def _client_key(
+    inner: ConnectorFactory, service_url: str, audience: str | None
+) -> ClientKey | None:
+    """What a client depends on: the bot's app id and scope (fixed per deployment), the
+    service URL and the audience. None for a factory other than botbuilder's own."""
+    if not isinstance(inner, _ConnectorFactoryImpl):
+        return None
+    return (inner._app_id, inner._to_channel_from_bot_oauth_scope, service_url, audience)
+
+
+class _Clients:
+    """botbuilder builds a connector client for every turn (credentials, msrest configuration, a
+    requests session: 4 % of a raise's CPU, issue 16), though an invoke answers in the HTTP
+    response and never calls it. One client per key serves every turn, as the proactive
+    messenger's does; the least recently used goes past ``MAX_CONNECTOR_CLIENTS``."""
+
+    def __init__(self) -> None:
+        self._clients: OrderedDict[ClientKey, ConnectorClient] = OrderedDict()
+
+    def get(self, key: ClientKey) -> ConnectorClient | None:
+        client = self._clients.get(key)
+        if client is not None:
+            self._clients.move_to_end(key)
+        return client
+
+    def put(self, key: ClientKey, client: ConnectorClient) -> None:
+        self._clients[key] = client
+        if len(self._clients) > MAX_CONNECTOR_CLIENTS:
+            self._clients.popitem(last=False)
+
+
 class _Authentication(ConfigurationBotFrameworkAuthentication):
-    """botbuilder's authentication, its connector clients bounded (replies and proactive)."""
+    """botbuilder's authentication, its connector clients bounded and kept (replies and
+    proactive)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients = _Clients()
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str
     ) -> AuthenticateRequestResult:
         result = await super().authenticate_request(activity, auth_header)
-        result.connector_factory = _BoundedConnectors(result.connector_factory)
+        result.connector_factory = _BoundedConnectors(result.connector_factory, self._clients)
         return result
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
-        return _BoundedConnectors(super().create_connector_factory(claims_identity))
+        return _BoundedConnectors(super().create_connector_factory(claims_identity), self._clients)
 
 
 def make_adapter(credentials: BotCredentials, keys: TokenKeys | None = None) -> CloudAdapter:
@@ -351,15 +398,24 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
 
 
 def _invoke_response(card: Card | None) -> Activity:
-    if card is None:
-        body = AdaptiveCardInvokeResponse(
-            status_code=200, type="application/vnd.microsoft.activity.message", value="OK"
-        )
-    else:
-        body = AdaptiveCardInvokeResponse(status_code=200, type=CARD_TYPE, value=card)
     return Activity(
-        type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
+        type=ActivityTypes.invoke_response,
+        value=InvokeResponse(status=200, body=invoke_body(card)),
     )
+
+
+def invoke_body(card: Card | None) -> dict[str, Any]:
+    """The body of a Universal Action's answer (botbuilder's ``AdaptiveCardInvokeResponse``,
+    serialised): the card, or "OK" when there is none. Built as the plain JSON it is: msrest's
+    serializer walked the whole card, node by node, for every click (issue 16: about a third of
+    the botbuilder side's own CPU in a raise). The same JSON (tests compare the two)."""
+    if card is None:
+        return {
+            "statusCode": 200,
+            "type": "application/vnd.microsoft.activity.message",
+            "value": "OK",
+        }
+    return {"statusCode": 200, "type": CARD_TYPE, "value": card}
 
 
 class BotFrameworkHost:
@@ -387,9 +443,10 @@ class BotFrameworkHost:
         if header:
             await self._keys.prepare(header)  # KeysUnavailable: the edge answers 503
         try:
-            return await self._adapter.bot_framework_authentication.authenticate_request(
+            result = await self._adapter.bot_framework_authentication.authenticate_request(
                 incoming, header
             )
+            return _Authenticated(result, activity, incoming)
         except PermissionError as error:  # botbuilder's "not authorised" (an OSError too)
             raise Unauthenticated(type(error).__name__) from None
         except (requests.RequestException, OSError) as error:
@@ -399,7 +456,10 @@ class BotFrameworkHost:
 
     async def run(self, activity: Mapping[str, Any], identity: object) -> HostAnswer:
         """The turn through the adapter; an escaped failure is an incident, never a 5xx."""
-        incoming = Activity().deserialize(dict(activity))
+        if isinstance(identity, _Authenticated) and identity.source is activity:
+            incoming, identity = identity.activity, identity.result  # read once, as botbuilder
+        else:
+            incoming = Activity().deserialize(dict(activity))
         try:
             response = await self._adapter.process_activity(
                 identity, incoming, self._handler.on_turn
@@ -418,10 +478,17 @@ class BotFrameworkHost:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Authenticated:
+    """What ``authenticate`` found, and the activity it read (msrest's reading of an activity
+    costs as much as a refresh's SQL: ``run`` reuses it for the same request)."""
+
+    result: AuthenticateRequestResult
+    source: Mapping[str, Any]
+    activity: Activity
+
+
 def _failed(activity: Activity, incident: str) -> HostAnswer:
     if activity.type != ActivityTypes.invoke:
         return HostAnswer(201)
-    body = AdaptiveCardInvokeResponse(
-        status_code=200, type=CARD_TYPE, value=messages.incident(incident)
-    )
-    return HostAnswer(200, body.serialize())
+    return HostAnswer(200, invoke_body(messages.incident(incident)))
