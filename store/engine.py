@@ -80,6 +80,10 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
         url,
         module=sqlite_driver.dbapi(),  # one thread hop a statement (store/sqlite_driver.py)
         connect_args={"timeout": BUSY_TIMEOUT_SECONDS},
+        # Every transaction ends in its own COMMIT or ROLLBACK (Store.transaction), and the
+        # driver runs in autocommit between them: the pool's ROLLBACK on every return was one
+        # more hop to the connection's thread for nothing.
+        pool_reset_on_return=None,
         hide_parameters=True,
     )
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
@@ -104,7 +108,11 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _on_sqlite_begin(connection: Connection) -> None:
-    # A writing transaction takes the write lock at once: two writers queue on the busy
-    # timeout instead of both reading, then one failing to upgrade its lock (SQLITE_BUSY).
+    # A writing transaction takes the write lock before it reads anything: two writers queue
+    # on the busy timeout instead of both reading, then one failing to upgrade its lock
+    # (SQLITE_BUSY). The BEGIN goes to the database with the transaction's first statement,
+    # in the same hop to aiosqlite's thread (store/sqlite_driver.py).
     readonly = connection.get_execution_options().get(READONLY, False)
-    connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+    dbapi_connection = connection.connection.dbapi_connection
+    assert isinstance(dbapi_connection, sqlite_driver.OneHopConnection)
+    dbapi_connection.begin_with("BEGIN" if readonly else "BEGIN IMMEDIATE")

@@ -38,10 +38,23 @@ from sqlalchemy.util.concurrency import await_
 Outcome = tuple[Any, list[Any], int, int | None]
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
-    """On the connection's thread: the whole of one statement."""
+def _run(
+    connection: sqlite3.Connection,
+    begin: str | None,
+    begun: list[bool],
+    operation: str | None,
+    parameters: Any,
+    many: bool,
+) -> Outcome:
+    """On the connection's thread: the transaction's BEGIN if it is still owed (``begun``
+    says whether it ran), then the whole of one statement."""
     cursor = connection.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
+            begun.append(True)
+        if operation is None:
+            return None, [], -1, None
         if many:
             cursor.executemany(operation, parameters)
         elif parameters is None:
@@ -53,6 +66,25 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+async def _hop(
+    adapted: OneHopConnection, operation: str | None, parameters: Any, many: bool
+) -> Outcome:
+    """One call on the connection's thread, taking along the BEGIN the transaction owes."""
+    connection: aiosqlite.Connection = adapted._connection  # type: ignore[assignment]
+    async with adapted._execute_mutex:
+        begin, adapted.owed_begin = adapted.owed_begin, None
+        begun: list[bool] = []
+        try:
+            outcome: Outcome = await connection._execute(
+                _run, connection._conn, begin, begun, operation, parameters, many
+            )
+        except BaseException:
+            if begin is not None and not begun:
+                adapted.owed_begin = begin  # the BEGIN itself failed: still owed
+            raise
+    return outcome
 
 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
@@ -98,11 +130,8 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             self._adapt_connection._handle_exception(error)
 
     async def _one_hop(self, operation: str, parameters: Any, *, many: bool) -> None:
-        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
-            outcome: Outcome = await connection._execute(
-                _run, connection._conn, operation, parameters, many
-            )
+        adapted: OneHopConnection = self._adapt_connection  # type: ignore[assignment]
+        outcome = await _hop(adapted, operation, parameters, many)
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
 
@@ -122,10 +151,45 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    """aiosqlite's adapted connection, its client-side cursors ``OneHopCursor``."""
+    """aiosqlite's adapted connection, its client-side cursors ``OneHopCursor``, and its
+    transactions begun in the same hop as their first statement.
 
-    __slots__ = ()
+    ``begin_with(sql)`` (the engine's ``begin`` event: ``BEGIN`` or ``BEGIN IMMEDIATE``) does
+    not go to the thread on its own: the first statement takes it along, so the transaction
+    still begins before anything in it is read (a writer still takes the write lock first).
+    A transaction that ran no statement has nothing to commit or roll back: no hop at all.
+    """
+
+    __slots__ = ("owed_begin",)
     _cursor_cls = OneHopCursor  # type: ignore[assignment]  # a subclass: mypy reads the slot
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.owed_begin: str | None = None
+
+    def begin_with(self, sql: str) -> None:
+        """Begin the transaction with ``sql`` when its first statement runs."""
+        self.owed_begin = sql
+
+    def cursor(self, server_side: bool = False) -> Any:
+        if server_side and self.owed_begin is not None:  # aiosqlite's own cursor: begin now
+            try:
+                await_(_hop(self, None, None, False))
+            except Exception as error:
+                self._handle_exception(error)
+        return super().cursor(server_side)
+
+    def commit(self) -> None:
+        if self.owed_begin is not None:
+            self.owed_begin = None  # never begun: nothing to commit
+            return
+        super().commit()
+
+    def rollback(self) -> None:
+        if self.owed_begin is not None:
+            self.owed_begin = None
+            return
+        super().rollback()
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -4,6 +4,7 @@ description, row counts, last row id, errors) is what aiosqlite's own cursor gav
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from store import Store
 from store.engine import create_engine, parse_url
 from store.sqlite_driver import OneHopCursor
 
@@ -108,3 +110,38 @@ async def test_streamed_results_keep_the_drivers_own_cursor(engine: Any) -> None
         names = [row.name async for row in stream]
     assert len(names) == 250
     assert (names[0], names[-1]) == ("n0", "n249")
+
+
+async def test_a_transaction_begins_with_its_first_statement_and_costs_two_hops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await Store.open(f"sqlite:///{tmp_path / 'hops.db'}")
+    try:
+        await store.upgrade()
+        hops = Hops(monkeypatch)
+        async with store.transaction() as tx:
+            assert await tx.directory.by_teams_id("29:nobody") is None
+        assert hops.count == 2  # BEGIN IMMEDIATE with the SELECT, then COMMIT (was four)
+        hops.count = 0
+        async with store.transaction(readonly=True):
+            pass
+        assert hops.count == 0  # nothing was begun, so nothing to commit
+    finally:
+        await store.close()
+
+
+async def test_a_writer_still_holds_the_write_lock_before_it_reads(tmp_path: Path) -> None:
+    # Another connection (another process, say) cannot write between a writer's first read and
+    # its write: BEGIN IMMEDIATE went with that first read.
+    path = tmp_path / "lock.db"
+    store = await Store.open(f"sqlite:///{path}")
+    try:
+        await store.upgrade()
+        async with store.transaction() as tx:
+            await tx.directory.by_teams_id("29:nobody")
+            other = sqlite3.connect(path, timeout=0)
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            other.close()
+    finally:
+        await store.close()
