@@ -18,6 +18,16 @@ def free_port(host: str = LOOPBACK) -> int:
         return int(sock.getsockname()[1])
 
 
+def bound_socket(host: str = LOOPBACK) -> socket.socket:
+    """A TCP socket bound to a free port on ``host`` and kept: a server that must know its
+    port before it starts (``serve_app(sock=)``) cannot lose it to another test meanwhile, as
+    a port from ``free_port`` can."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    return sock
+
+
 def is_listening(port: int, host: str = LOOPBACK) -> bool:
     """True when something accepts TCP connections on ``host:port``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -27,13 +37,17 @@ def is_listening(port: int, host: str = LOOPBACK) -> bool:
 
 @asynccontextmanager
 async def serve_app(
-    app: web.Application, host: str = LOOPBACK, port: int = 0
+    app: web.Application,
+    host: str = LOOPBACK,
+    port: int = 0,
+    *,
+    sock: socket.socket | None = None,
 ) -> AsyncIterator[str]:
-    """Serve an aiohttp app on ``port`` (default: a free one) of ``host``; yields its base
-    URL, cleans up after."""
+    """Serve an aiohttp app on ``port`` (default: a free one) of ``host``, or on ``sock``
+    (``bound_socket``); yields its base URL, cleans up after."""
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site: web.BaseSite = web.SockSite(runner, sock) if sock else web.TCPSite(runner, host, port)
     await site.start()
     try:
         port = int(runner.addresses[0][1])

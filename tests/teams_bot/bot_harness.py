@@ -34,7 +34,7 @@ from tests.support.cards import (
     walk_actions,
 )
 from tests.support.connector import LoopbackConnector, Member, post_activity
-from tests.support.ports import LOOPBACK, free_port, serve_app
+from tests.support.ports import LOOPBACK, bound_socket, serve_app
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -360,7 +360,8 @@ async def running_bot(
         assert await asyncio.to_thread(cli_main, argv) == 0, f"{directory} did not import"
         people = people_of(await asyncio.to_thread(directory.read_text, encoding="utf-8"))
     clock = DrivenClock(start)
-    web_port = free_port()  # known before the bot is built: e-mailed links start with it
+    web_socket = bound_socket()  # its port is known before the bot is built: e-mailed links
+    web_port = web_socket.getsockname()[1]  # start with it, and no other test can take it
     # The test drives delivery itself (Walk.deliver), so nothing races it.
     bot = bot_under_test(
         store,
@@ -376,9 +377,10 @@ async def running_bot(
     members = list(people.values())
     try:
         connector = LoopbackConnector(members, port=port, strict=kept)
-        async with connector as conn, serve_app(bot.web, port=web_port) as base:
+        async with connector as conn, serve_app(bot.web, sock=web_socket) as base:
             yield Walk(bot, conn, f"{base}/api/messages", clock, people=people)
     finally:
+        web_socket.close()  # served: closed already; a failure before that: not left open
         await store.close()
 
 
