@@ -75,6 +75,11 @@ class Store:
         self.display_url = display_url
         sqlite = engine.dialect.name == "sqlite"
         self._writers = WriterQueue(BUSY_TIMEOUT_SECONDS) if sqlite else None
+        # PostgreSQL begins a read-only transaction as one statement (BEGIN READ ONLY), not
+        # BEGIN then SET TRANSACTION READ ONLY: one round trip fewer a read.
+        self._readonly = (
+            {READONLY: True} if sqlite else {READONLY: True, "postgresql_readonly": True}
+        )
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -128,10 +133,8 @@ class Store:
         """A unit of work: commits on normal exit, rolls back on any exception. ``urgent``: a
         short write that goes before other waiting writers (SQLite)."""
         async with self._write_turn(readonly, urgent), self._connect() as pooled:
-            conn = await pooled.execution_options(**{READONLY: True}) if readonly else pooled
+            conn = await pooled.execution_options(**self._readonly) if readonly else pooled
             async with conn.begin():
-                if readonly and self.backend == "postgresql":
-                    await conn.execute(text("SET TRANSACTION READ ONLY"))
                 yield Transaction(conn)
 
     @asynccontextmanager

@@ -226,3 +226,23 @@ async def test_a_read_only_transaction_sees_committed_work(store: Store) -> None
     assert await read() is None
     dispute = await with_dispute(store)
     assert await read() == dispute
+
+
+@pytest.mark.parametrize("engine", POSTGRES_ONLY, indirect=True)
+async def test_postgresql_refuses_a_write_in_a_read_only_transaction_and_pools_it_writable(
+    store: Store,
+) -> None:
+    async def write_in_a_read() -> None:
+        async with store.transaction(readonly=True) as tx:
+            await with_dispute_in(tx)
+
+    for _ in range(3):  # each time on a pooled connection a read made read-only before
+        with pytest.raises(StoreError):
+            await write_in_a_read()
+        async with store.transaction(readonly=True) as tx:
+            assert await tx.disputes.find(REFERENCE) is None
+    assert (await with_dispute(store)).reference == REFERENCE  # a write is not read-only
+
+
+async def with_dispute_in(tx: Transaction) -> None:
+    await tx.disputes.add(raised(REFERENCE))
