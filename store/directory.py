@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, or_, select, update
+from sqlalchemy import Row, Select, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,26 +33,26 @@ class Directory:
 
     async def person(self, person_id: str) -> Person | None:
         """A person by directory id."""
-        return await self._one(people.c.id == person_id)
+        return await self._first(_BY_ID, person_id)
 
     async def people_by_id(self, person_ids: Iterable[str]) -> dict[str, Person]:
         """The people with these directory ids (those that exist), in one statement."""
         wanted = sorted(set(person_ids))
         if not wanted:
             return {}
-        return {p.id: p for p in await self._load(people.c.id.in_(wanted))}
+        return {p.id: p for p in await self._rows(_BY_IDS, {"ids": wanted})}
 
     async def by_email(self, email: str) -> Person | None:
         """A person by e-mail (case-insensitive)."""
-        return await self._one(people.c.email == email.strip().lower())
+        return await self._first(_BY_EMAIL, email.strip().lower())
 
     async def by_aad_id(self, aad_object_id: str) -> Person | None:
         """A person by Azure AD object id (what Teams sends as ``aadObjectId``)."""
-        return await self._one(people.c.aad_object_id == aad_object_id)
+        return await self._first(_BY_AAD_ID, aad_object_id)
 
     async def by_teams_id(self, teams_user_id: str) -> Person | None:
         """A person by Teams user id (``29:...``, or the Playground's ``user-id-N``)."""
-        return await self._one(people.c.teams_user_id == teams_user_id)
+        return await self._first(_BY_TEAMS_ID, teams_user_id)
 
     async def people(self, *, role: Role | None = None, team: str | None = None) -> list[Person]:
         """Everyone, by e-mail; or those holding ``role``, and/or in ``team`` (home or grant)."""
@@ -68,10 +68,9 @@ class Directory:
     async def holders(self, role: Role, team: str | None = None) -> list[Person]:
         """Who holds ``role``: for ``team`` if given (held in that team, or council-wide: a role
         the profile does not scope to a team is imported without one), else anywhere."""
-        grants = select(person_roles.c.person_id).where(person_roles.c.role == role.value)
-        if team is not None:
-            grants = grants.where(or_(person_roles.c.team == team, person_roles.c.team == ""))
-        return await self._load(people.c.id.in_(grants))
+        if team is None:
+            return await self._rows(_HOLDERS, {"role": role.value})
+        return await self._rows(_HOLDERS_IN_TEAM, {"role": role.value, "team": team})
 
     async def deputy_for(self, person_id: str, on: date) -> Person | None:
         """The person's deputy if one is named for ``on`` and has not left."""
@@ -323,22 +322,21 @@ class Directory:
 
     # --- loading ------------------------------------------------------------------------------
 
-    async def _one(self, where: Any) -> Person | None:
-        found = await self._load(where)
+    async def _first(self, statement: Select[Any], value: str) -> Person | None:
+        found = await self._rows(statement, {"value": value})
         return found[0] if found else None
 
     async def _load(self, *where: Any) -> list[Person]:
         """The people matching ``where``, by e-mail, each with their role grants: one statement
         (people joined to their grants), so a lookup is one round trip to the database."""
-        statement = (
-            select(people, _GRANT_ROLE, _GRANT_TEAM)
-            .select_from(people.outerjoin(_GRANTS, _GRANTS.c.person_id == people.c.id))
-            .where(*where)
-            .order_by(people.c.email, _GRANT_ROLE, _GRANT_TEAM)
-        )
+        return await self._rows(_people_where(*where))
+
+    async def _rows(
+        self, statement: Select[Any], parameters: Mapping[str, Any] | None = None
+    ) -> list[Person]:
         rows: dict[str, Row[Any]] = {}
         grants: dict[str, list[RoleGrant]] = {}
-        for row in await self._conn.execute(statement):
+        for row in await self._conn.execute(statement, parameters):
             if row.id not in rows:
                 rows[row.id], grants[row.id] = row, []
             if row.grant_role is not None:
@@ -351,6 +349,32 @@ class Directory:
 _GRANTS = person_roles.alias("grants")
 _GRANT_ROLE = _GRANTS.c.role.label("grant_role")
 _GRANT_TEAM = _GRANTS.c.team.label("grant_team")
+_PEOPLE = select(people, _GRANT_ROLE, _GRANT_TEAM).select_from(
+    people.outerjoin(_GRANTS, _GRANTS.c.person_id == people.c.id)
+)
+_BY_EMAIL_ORDER = (people.c.email, _GRANT_ROLE, _GRANT_TEAM)
+
+
+def _people_where(*where: Any) -> Select[Any]:
+    return _PEOPLE.where(*where).order_by(*_BY_EMAIL_ORDER)
+
+
+# The lookups every card action makes, built once: a statement built for each call cost more
+# CPU (building it, then deriving its cache key) than the database spent answering it.
+_BY_ID = _people_where(people.c.id == bindparam("value"))
+_BY_IDS = _people_where(people.c.id.in_(bindparam("ids", expanding=True)))
+_BY_EMAIL = _people_where(people.c.email == bindparam("value"))
+_BY_AAD_ID = _people_where(people.c.aad_object_id == bindparam("value"))
+_BY_TEAMS_ID = _people_where(people.c.teams_user_id == bindparam("value"))
+_ROLE_GRANTS = select(person_roles.c.person_id).where(person_roles.c.role == bindparam("role"))
+_HOLDERS = _people_where(people.c.id.in_(_ROLE_GRANTS))
+_HOLDERS_IN_TEAM = _people_where(
+    people.c.id.in_(
+        _ROLE_GRANTS.where(
+            or_(person_roles.c.team == bindparam("team"), person_roles.c.team == "")
+        )
+    )
+)
 
 
 def _person(row: Row[Any], grants: list[RoleGrant]) -> Person:
