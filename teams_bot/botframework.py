@@ -35,7 +35,9 @@ from botframework.connector.auth import (
     AuthenticationConstants,
     ClaimsIdentity,
     ConnectorFactory,
+    JwtTokenValidation,
     ServiceClientCredentialsFactory,
+    UserTokenClient,
 )
 from botframework.connector.auth._connector_factory_impl import _ConnectorFactoryImpl
 from msrest.exceptions import ClientRequestError, HttpOperationError
@@ -359,6 +361,7 @@ class _Authentication(ConfigurationBotFrameworkAuthentication):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients = _Clients()
+        self._token_clients: dict[str, UserTokenClient] = {}
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str
@@ -369,6 +372,18 @@ class _Authentication(ConfigurationBotFrameworkAuthentication):
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         return _BoundedConnectors(super().create_connector_factory(claims_identity), self._clients)
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        """botbuilder builds one for every turn (credentials and an msrest client); it depends
+        only on the app id the token was for, so one per app id serves every turn."""
+        app_id = JwtTokenValidation.get_app_id_from_claims(claims_identity.claims) or ""
+        client = self._token_clients.get(app_id)
+        if client is None:
+            client = await super().create_user_token_client(claims_identity)
+            if len(self._token_clients) >= MAX_CONNECTOR_CLIENTS:
+                self._token_clients.clear()
+            self._token_clients[app_id] = client
+        return client
 
 
 def make_adapter(credentials: BotCredentials, keys: TokenKeys | None = None) -> CloudAdapter:

@@ -69,3 +69,14 @@ async def test_the_least_recently_used_client_goes_past_the_bound() -> None:
     assert await factory.create("http://127.0.0.1:9/", None) is kept
     oldest = await factory.create("http://127.0.1.0:9/", None)
     assert oldest is not None
+
+
+async def test_turns_for_one_app_id_share_one_user_token_client() -> None:
+    auth = make_adapter(BotCredentials()).bot_framework_authentication
+
+    def claims(app_id: str) -> ClaimsIdentity:
+        return ClaimsIdentity({"aud": app_id, "ver": "2.0", "azp": app_id}, True)
+
+    first = await auth.create_user_token_client(claims("app-1"))
+    assert await auth.create_user_token_client(claims("app-1")) is first
+    assert await auth.create_user_token_client(claims("app-2")) is not first
