@@ -6,6 +6,7 @@ server, the host's SDK adapter and the loopback Bot Connector are real.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -166,3 +167,46 @@ async def test_healthz_reports_store_reachability(healthy: bool, expected: int) 
         body: dict[str, Any] = await response.json()
     assert response.status == expected
     assert body["store"] is healthy
+
+
+class HeldDispatcher:
+    """Holds every turn until released; records how many ran at once and in what order."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.most = 0
+        self.order: list[str] = []
+        self.release = asyncio.Event()
+
+    async def handle(self, turn: Turn) -> Reply:
+        self.running += 1
+        self.most = max(self.most, self.running)
+        self.order.append(turn.text)
+        try:
+            await self.release.wait()
+        finally:
+            self.running -= 1
+        return Reply(invoke_card=CARD)
+
+
+async def test_turns_beyond_the_limit_wait_and_are_admitted_first_come_first_served() -> None:
+    dispatcher = HeldDispatcher()
+    creds = BotCredentials()
+
+    async def health() -> bool:
+        return True
+
+    app = make_app(edge_host(dispatcher, creds), creds, health, turns=2)
+    async with LoopbackConnector() as conn, serve_app(app) as base:
+        url = f"{base}/api/messages"
+        sent = []
+        for n in range(6):
+            sent.append(asyncio.create_task(post_activity(url, conn.message_activity(f"m{n}"))))
+            await asyncio.sleep(0.05)  # arrive in order
+        await asyncio.sleep(0.2)
+        assert dispatcher.order == ["m0", "m1"]  # the rest wait at the door
+        dispatcher.release.set()
+        answers = await asyncio.gather(*sent)
+    assert [status for status, _ in answers] == [201] * 6
+    assert dispatcher.most == 2
+    assert dispatcher.order == [f"m{n}" for n in range(6)]
