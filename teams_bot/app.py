@@ -17,6 +17,7 @@ from drp.governance import RetentionPeriod
 from drp.machine import Context
 from store.errors import StoreError
 from store.store import Store
+from teams_bot.admission import Admission
 from teams_bot.botframework import TokenKeys
 from teams_bot.delivery import compliments, mailboxes
 from teams_bot.delivery.engine import Deliverer, DeliveryPolicy
@@ -147,7 +148,7 @@ def build_bot(
             return False
         return True
 
-    host = sdk.host(router)
+    host = sdk.host(Admission(router))
     observe = store_observer(metrics, store, clock, ctx.calendar, lambda: scheduler.swept_until)
     app = make_app(host, credentials, health, ServiceUrls(service_urls), metrics, observe)
     app.add_subapp(

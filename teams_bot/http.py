@@ -8,7 +8,6 @@ Order at the edge: size (413), JSON and the declared activity schema (400), auth
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -33,13 +32,6 @@ from teams_bot.settings import BotCredentials
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
-# Turns run at once; later ones wait their turn, first come first served (issue 16). A turn
-# checks a database connection out three times (who is asking, the change, the card answered):
-# with every request admitted, one that had done its first part queued again behind requests
-# that arrived after it, and at 50 concurrent clicks on PostgreSQL the slowest took 2.3 s while
-# the median took 0.7 s. Under the store's pool (20 connections on PostgreSQL), with room for
-# the deliverer's lanes.
-MAX_CONCURRENT_TURNS = 12
 HealthCheck = Callable[[], Awaitable[bool]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -64,19 +56,17 @@ def make_app(
     service_urls: ServiceUrls | None = None,
     metrics: Metrics | None = None,
     observe: Observe | None = None,
-    turns: int = MAX_CONCURRENT_TURNS,
 ) -> web.Application:
     """The web application serving the bot; with ``metrics``, ``/metrics`` too (``observe``
     reads the store's figures before each scrape)."""
     counted = metrics or Metrics()
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_counting(counted)])
     urls = service_urls or ServiceUrls()
-    gate = asyncio.Semaphore(turns)  # FIFO: waiters are admitted in the order they came
 
     async def messages(request: web.Request) -> web.StreamResponse:
         started, seen = time.perf_counter(), list[str]()  # the activity's type, once parsed
         try:
-            return await _messages(request, host, credentials, urls, seen, gate)
+            return await _messages(request, host, credentials, urls, seen)
         except web.HTTPRequestEntityTooLarge:
             return _error(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
         except Exception as error:  # the last line of defence: never a 5xx to the caller
@@ -129,7 +119,6 @@ async def _messages(
     credentials: BotCredentials,
     urls: ServiceUrls,
     seen: list[str],
-    gate: asyncio.Semaphore,
 ) -> web.StreamResponse:
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return _error(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
@@ -156,8 +145,7 @@ async def _messages(
     if (credentials.open or urls.allowed) and not urls.allows(activity["serviceUrl"]):
         log.warning("refused activity %s: serviceUrl not allowed", activity.get("id"))
         return _error(400, "activity.serviceUrl: not a connector this bot may call")
-    async with gate:
-        answer = await host.run(activity, identity)
+    answer = await host.run(activity, identity)
     if answer.body is None:
         return web.Response(status=answer.status)
     return web.json_response(answer.body, status=answer.status)

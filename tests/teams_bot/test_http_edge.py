@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from teams_bot.admission import Admission
 from teams_bot.http import make_app
 from teams_bot.settings import BotCredentials
 from teams_bot.turn import ConversationKind, Reply, Turn, TurnKind
@@ -189,14 +190,14 @@ class HeldDispatcher:
         return Reply(invoke_card=CARD)
 
 
-async def test_turns_beyond_the_limit_wait_and_are_admitted_first_come_first_served() -> None:
+async def test_turns_beyond_the_limit_wait_and_are_decided_first_come_first_served() -> None:
     dispatcher = HeldDispatcher()
     creds = BotCredentials()
 
     async def health() -> bool:
         return True
 
-    app = make_app(edge_host(dispatcher, creds), creds, health, turns=2)
+    app = make_app(edge_host(Admission(dispatcher, 2), creds), creds, health)
     async with LoopbackConnector() as conn, serve_app(app) as base:
         url = f"{base}/api/messages"
         sent = []
@@ -210,3 +211,8 @@ async def test_turns_beyond_the_limit_wait_and_are_admitted_first_come_first_ser
     assert [status for status, _ in answers] == [201] * 6
     assert dispatcher.most == 2
     assert dispatcher.order == [f"m{n}" for n in range(6)]
+
+
+def test_a_gate_admits_at_least_one_turn() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        Admission(HeldDispatcher(), 0)
