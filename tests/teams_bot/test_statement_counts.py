@@ -3,9 +3,11 @@
 Each statement is a round trip to the database (with SQLite, a hop to aiosqlite's thread and
 back), and that, not rendering, is most of a click's server time. The counts are exact and the
 same on every run, unlike a time, so they can be held here: a change that adds a statement to a
-click fails this test and must say why in its figure. Counted: every statement the driver runs
-for one invoke, from the caller's lookup to the card answered (BEGIN and SET TRANSACTION
-included), not the deliveries it causes (they run after, from the outbox).
+click fails this test and must say why in its figure. Counted: every statement SQLAlchemy runs
+for one invoke, from the caller's lookup to the card answered, not the deliveries it causes
+(they run after, from the outbox). Not counted: BEGIN, which neither engine runs as a statement
+of its own any more (SQLite: it goes with the transaction's first statement; PostgreSQL:
+asyncpg begins, a read as BEGIN READ ONLY), and COMMIT.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from tests.teams_bot.test_walk import MONDAY, form_data, latest_card
 # Agreed actions are tracked (issue 14.4): raising writes its requested actions as rows (one
 # INSERT more), loading a dispute reads its actions (one SELECT more, e.g. a refresh) and a
 # response with actions rewrites them (a DELETE and an INSERT); each card after it reads them.
-MOST = {"raise": 21, "refresh": 8, "respond": 18, "resolve": 18}
+# Later in issue 16, BEGIN left the count (see above): 18/6/15/15 on SQLite, 19/6/16/16 on
+# PostgreSQL (its idempotency lock is a statement of its own).
+MOST = {"raise": 19, "refresh": 6, "respond": 16, "resolve": 16}
 
 
 class Statements:
