@@ -19,6 +19,7 @@ from typing import Any
 
 import jwt
 from aiohttp import web
+from botframework.connector.auth import JwtTokenExtractor
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.support.ports import LOOPBACK
@@ -161,9 +162,16 @@ def serving_keys(app_id: str, delay_seconds: float = 0.0) -> Iterator[TokenIssue
     thread.start()
     if not ready.wait(10):
         raise RuntimeError("the loopback key server did not start")
+    # botbuilder keeps every metadata URL's keys for the life of the process, in one class-level
+    # cache. A key server of an earlier test in this process may have had the same port (the OS
+    # hands ports out again), the same URL and the same kid with another key: every valid token
+    # of this one then failed its signature check (a CI run of test_fuzz_activities: 140 valid
+    # tokens, 140 InvalidSignatureError). This server's keys are new: so is its cache entry.
+    JwtTokenExtractor.metadataCache.pop(issuer.metadata_url, None)
     try:
         yield issuer
     finally:
+        JwtTokenExtractor.metadataCache.pop(issuer.metadata_url, None)
         stop.set()
         thread.join(5)
 
