@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tests.support.cards import action, text_of, verbs, walk_actions
+from tests.support.cards import action, text_of, verbs, walk_actions, walk_nodes
 from tests.teams_bot.bot_harness import CHILD, LONDON, Walk, initials, running_bot
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=LONDON)
@@ -180,19 +180,11 @@ def done_buttons_of(walk: Walk, who: str, number: int) -> dict[str, str]:
 
 def attention(card: dict[str, Any], words: str) -> bool:
     """Whether the text block holding ``words`` is drawn in the attention (red) colour."""
-    found = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock" and words in str(node.get("text", "")):
-                found.append(node.get("color"))
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(card)
+    found = [
+        node.get("color")
+        for node in walk_nodes(card)
+        if node.get("type") == "TextBlock" and words in str(node.get("text", ""))
+    ]
     return found != [] and all(color == "attention" for color in found)
 
 
