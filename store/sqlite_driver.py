@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import collections
 import sqlite3
-from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
@@ -140,14 +139,6 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     def setinputsizes(self, *inputsizes: Any) -> None:
         return None
-
-    def close(self) -> None:
-        self._rows.clear()
-
-    def fetchall(self) -> Sequence[Any]:
-        rows = list(self._rows)
-        self._rows.clear()
-        return rows
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
