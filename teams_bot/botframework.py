@@ -11,7 +11,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import requests
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
@@ -321,6 +321,8 @@ class _BoundedConnectors(ConnectorFactory):
 
 
 ClientKey = tuple[str | None, str | None, str, str | None]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def _client_key(
@@ -333,25 +335,30 @@ def _client_key(
     return (inner._app_id, inner._to_channel_from_bot_oauth_scope, service_url, audience)
 
 
-class _Clients:
-    """botbuilder builds a connector client for every turn (credentials, msrest configuration, a
-    requests session: 4 % of a raise's CPU, issue 16), though an invoke answers in the HTTP
-    response and never calls it. One client per key serves every turn, as the proactive
-    messenger's does; the least recently used goes past ``MAX_CONNECTOR_CLIENTS``."""
+class _Kept(Generic[K, V]):
+    """Clients botbuilder would build for every turn, kept: at most ``MAX_CONNECTOR_CLIENTS``,
+    the least recently used going first."""
 
     def __init__(self) -> None:
-        self._clients: OrderedDict[ClientKey, ConnectorClient] = OrderedDict()
+        self._kept: OrderedDict[K, V] = OrderedDict()
 
-    def get(self, key: ClientKey) -> ConnectorClient | None:
-        client = self._clients.get(key)
-        if client is not None:
-            self._clients.move_to_end(key)
-        return client
+    def get(self, key: K) -> V | None:
+        value = self._kept.get(key)
+        if value is not None:
+            self._kept.move_to_end(key)
+        return value
 
-    def put(self, key: ClientKey, client: ConnectorClient) -> None:
-        self._clients[key] = client
-        if len(self._clients) > MAX_CONNECTOR_CLIENTS:
-            self._clients.popitem(last=False)
+    def put(self, key: K, value: V) -> None:
+        self._kept[key] = value
+        if len(self._kept) > MAX_CONNECTOR_CLIENTS:
+            self._kept.popitem(last=False)
+
+
+# botbuilder builds a connector client for every turn (credentials, msrest configuration, a
+# requests session: 4 % of a raise's CPU, issue 16), though an invoke answers in the HTTP
+# response and never calls it. One client per key serves every turn, as the proactive
+# messenger's does.
+_Clients = _Kept[ClientKey, ConnectorClient]
 
 
 class _Authentication(ConfigurationBotFrameworkAuthentication):
@@ -361,7 +368,7 @@ class _Authentication(ConfigurationBotFrameworkAuthentication):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients = _Clients()
-        self._token_clients: dict[str, UserTokenClient] = {}
+        self._token_clients = _Kept[str, UserTokenClient]()
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str
@@ -380,9 +387,7 @@ class _Authentication(ConfigurationBotFrameworkAuthentication):
         client = self._token_clients.get(app_id)
         if client is None:
             client = await super().create_user_token_client(claims_identity)
-            if len(self._token_clients) >= MAX_CONNECTOR_CLIENTS:
-                self._token_clients.clear()
-            self._token_clients[app_id] = client
+            self._token_clients.put(app_id, client)
         return client
 
 
